@@ -1,0 +1,353 @@
+"""The command line: the only place that prints, picks colours and exit codes.
+
+Exit codes: 0 clean (warnings allowed unless --werror), 1 findings at error
+severity, 2 usage or unreadable input, 3 internal error (a bug: a short report,
+no traceback unless LAYOUTC_DEBUG=1).
+"""
+
+from __future__ import annotations
+
+import argparse
+import glob
+import os
+import sys
+import threading
+from pathlib import Path
+from typing import Sequence
+
+from . import __version__
+
+EXIT_OK, EXIT_FINDINGS, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 3
+
+
+class UsageError(Exception):
+    pass
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str):  # argparse would exit 2 itself; keep one path for usage errors
+        raise UsageError(f"{self.prog}: {message}")
+
+
+def _common(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("-D", dest="defines", action="append", default=[], metavar="NAME=VALUE",
+                        help="override a param (same literal syntax as the file); repeatable")
+    parser.add_argument("--format", choices=("human", "json", "sarif", "github"), default=None,
+                        help="diagnostic format (default: human)")
+    parser.add_argument("--select", action="append", default=[], metavar="RULES",
+                        help="only these rules (codes, names or code prefixes, comma separated)")
+    parser.add_argument("--ignore", action="append", default=[], metavar="RULES", help="skip these rules")
+    parser.add_argument("--werror", action="store_true", default=None, help="exit 1 on warnings too")
+    parser.add_argument("--color", choices=("auto", "always", "never"), default="auto")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="layoutc", description="Declarative memory-layout compiler and linter.")
+    parser.add_argument("--version", action="version", version=f"layoutc {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+
+    check = sub.add_parser("check", help="check layouts; exit 1 on errors")
+    check.add_argument("files", nargs="+", metavar="FILE", help="layout files or globs (layouts/**/*.kl)")
+    _common(check)
+    check.add_argument("--matrix", action="store_true", help="check every combination of bool and choice params")
+    check.add_argument("--vary", action="append", default=[], metavar="NAME=V1,V2",
+                       help="with --matrix: also vary this param over these values")
+    check.add_argument("--max-variants", type=int, default=None, metavar="N",
+                       help="refuse a matrix of more than N combinations (default 4096)")
+
+    show = sub.add_parser("show", help="print the evaluated layout as a memory-map table")
+    show.add_argument("file", metavar="FILE")
+    _common(show)
+    show.add_argument("--space", help="only this address space")
+    show.add_argument("--explain", metavar="NAME", help="value, formula and provenance of a param, constant or region")
+
+    sub.add_parser("rules", help="list every rule")
+    explain = sub.add_parser("explain", help="print a rule's documentation")
+    explain.add_argument("rule", metavar="CODE|NAME")
+    return parser
+
+
+# ------------------------------------------------------------------ helpers
+
+
+def _split(values: Sequence[str]) -> tuple[str, ...]:
+    return tuple(part.strip() for value in values for part in value.split(",") if part.strip())
+
+
+def _policy(args, config: dict):
+    from .rules import lookup
+    from .session import Policy
+
+    select = _split(args.select) or tuple(config.get("select", ()))
+    ignore = _split(args.ignore) + tuple(config.get("ignore", ()))
+    for pattern in select + ignore:
+        if lookup(pattern) is None and not any(code.startswith(pattern.upper()) for code in _codes()):
+            raise UsageError(f"layoutc: unknown rule `{pattern}` in --select/--ignore (see `layoutc rules`)")
+    return Policy(select, ignore)
+
+
+def _codes():
+    from .rules import RULES
+
+    return list(RULES)
+
+
+def _expand(patterns: Sequence[str]) -> list[str]:
+    files: list[str] = []
+    for pattern in patterns:
+        if any(ch in pattern for ch in "*?["):
+            matches = sorted(glob.glob(pattern, recursive=True))
+            if not matches:
+                raise UsageError(f"layoutc: no file matches `{pattern}`")
+            files.extend(m for m in matches if not os.path.isdir(m))
+        else:
+            files.append(pattern)
+    return files
+
+
+def _colour(choice: str, stream) -> bool:
+    if choice == "always":
+        return True
+    if choice == "never" or os.environ.get("NO_COLOR"):
+        return False
+    return hasattr(stream, "isatty") and stream.isatty()
+
+
+def _out(text: str) -> None:
+    sys.stdout.write(text)
+    if text and not text.endswith("\n"):
+        sys.stdout.write("\n")
+
+
+# ------------------------------------------------------------------ commands
+
+
+def _exit_code(errors: int, warnings: int, usage: bool, werror: bool) -> int:
+    if usage:
+        return EXIT_USAGE
+    if errors or (werror and warnings):
+        return EXIT_FINDINGS
+    return EXIT_OK
+
+
+def cmd_check(args) -> int:
+    from .render import Human, Summary, count, coverage_line, to_github, to_json, to_sarif
+    from .session import MAX_VARIANTS_DEFAULT, check_matrix, load_layout, read_config
+
+    files = _expand(args.files)
+    config = read_config(Path(files[0]) if files else Path.cwd())
+    policy = _policy(args, config)
+    werror = args.werror if args.werror is not None else bool(config.get("werror", False))
+    fmt = args.format or config.get("format", "human")
+    human = Human(_colour(args.color, sys.stdout))
+
+    reported, waived, blocks, usage = [], [], [], False
+    regions = definitions = rules_run = 0
+    variants_total = 0
+    variant_info = {}
+    for path in files:
+        if args.matrix:
+            vary = {}
+            for item in args.vary:
+                name, sep, values = item.partition("=")
+                if not sep or not values:
+                    raise UsageError(f"layoutc: --vary takes NAME=V1,V2,...: `{item}`")
+                vary[name.strip()] = [v.strip() for v in values.split(",") if v.strip()]
+            limit = args.max_variants or int(config.get("max_variants", MAX_VARIANTS_DEFAULT))
+            matrix = check_matrix(path, vary, args.defines, policy, limit)
+            if matrix.too_many:
+                raise UsageError(f"layoutc: --matrix on {path} would check {matrix.too_many} combinations "
+                                 f"(more than {limit}); fix some params with -D, or raise --max-variants")
+            variants_total += len(matrix.variants)
+            variant_info[path] = {"axes": matrix.axes, "count": len(matrix.variants)}
+            for finding in matrix.findings:
+                condition = matrix.condition(finding)
+                extra = () if len(matrix.variants) == 1 else (
+                    f"in {len(finding.variants)} of {len(matrix.variants)} variants: {condition}",)
+                reported.append(finding.diagnostic.with_(notes=finding.diagnostic.notes + extra))
+                blocks.append(human.diagnostic(finding.diagnostic, extra))
+            waived.extend(matrix.waived)
+            usage = usage or any(r.usage_error for r in matrix.results)
+            first = matrix.results[0]
+            results = matrix.results
+        else:
+            first = load_layout(path, args.defines, policy)
+            results = [first]
+            variants_total += 1
+            reported.extend(first.diagnostics)
+            waived.extend(first.waived)
+            blocks.extend(human.diagnostic(d) for d in first.diagnostics)
+            usage = usage or first.usage_error
+        if first.layout is not None:
+            regions += first.layout.region_count
+            definitions += len(first.layout.params) + len(first.layout.consts)
+        rules_run = max(rules_run, max(r.rules_run for r in results))
+    errors, warnings, notes = count(reported)
+    file_count = len(files)
+    summary = Summary(errors, warnings, notes, file_count, regions, rules_run, definitions, variants_total, len(waived))
+    if fmt == "json":
+        _out(to_json(reported, waived, summary, variant_info or None))
+    elif fmt == "sarif":
+        _out(to_sarif(reported, waived, __version__))
+    elif fmt == "github":
+        _out(to_github(reported))
+    else:
+        for block in blocks:
+            _out(block + "\n")
+        for d in waived:
+            _out(human.waived(d))
+        _out(coverage_line(summary))
+    return _exit_code(errors, warnings, usage, werror)
+
+
+def cmd_show(args) -> int:
+    import json
+
+    from .emit.table import rows, text_table
+    from .render import Human
+    from .session import load_layout, read_config
+
+    config = read_config(Path(args.file))
+    result = load_layout(args.file, args.defines, _policy(args, config))
+    human = Human(_colour(args.color, sys.stderr))
+    for d in result.errors:
+        sys.stderr.write(human.diagnostic(d) + "\n")
+    layout = result.layout
+    if layout is None or result.usage_error:
+        return EXIT_USAGE if result.usage_error else EXIT_FINDINGS
+    if args.explain:
+        text = explain_value(layout, args.explain)
+        if text is None:
+            raise UsageError(f"layoutc: `{args.explain}` is no param, constant or region of {args.file}")
+        _out(text)
+        return EXIT_FINDINGS if result.errors else EXIT_OK
+    spaces = [layout.spaces[args.space]] if args.space else list(layout.spaces.values())
+    if args.space and args.space not in layout.spaces:
+        raise UsageError(f"layoutc: no space `{args.space}` in {args.file}")
+    if (args.format or "human") == "json":
+        from .model.values import format_address
+
+        data = {"layout": layout.name, "title": layout.title, "spaces": [
+            {"name": s.name, "bits": s.bits, "rows": [
+                {"kind": r.kind, "name": r.name, "start": format_address(r.start, s.bits),
+                 "end": format_address(r.end, s.bits), "last": format_address(r.last, s.bits),
+                 "size": hex(r.size), "depth": r.depth, "description": r.description}
+                for r in rows(layout, s)]} for s in spaces]}
+        _out(json.dumps(data, indent=2))
+    else:
+        title = f"{layout.name}: {layout.title}" if layout.title else layout.name
+        _out(title + "\n")
+        for space in spaces:
+            _out(text_table(layout, space) + "\n")
+    return EXIT_FINDINGS if result.errors else EXIT_OK
+
+
+def explain_value(layout, name: str) -> str | None:
+    from .model.values import format_address, show
+    from .rules.asserts import provenance
+
+    bits = layout.bits
+    if layout.has(name):
+        lines = [provenance(layout, name)]
+        if name in layout.consts:
+            const = layout.consts[name]
+            lines.append(f"  formula: {const.formula}")
+            lines.append(f"  defined at {const.span.where()}")
+            for dep in const.inputs:
+                lines.append(f"  input: {provenance(layout, dep)}")
+        else:
+            param = layout.params[name]
+            lines.append(f"  type: {param.type}" + (f" ({', '.join(param.choices)})" if param.choices else ""))
+            for origin in param.origins:
+                lines.append(f"  {origin.how}: `{origin.text}` at {origin.span.where()}")
+        return "\n".join(lines)
+    space_name, _, region_name = name.rpartition(".")
+    for region in layout.regions():
+        if region.name == region_name and (not space_name or region.space == space_name):
+            if not region.known:
+                return f"{region.qualified}: not present in this configuration"
+            return "\n".join([
+                f"{region.qualified} = [{format_address(region.start, bits)}, {format_address(region.end, bits)}) "
+                f"size {show(region.size, bits)}",
+                f"  start: `{region.start_span.text}` at {region.start_span.where()}",
+                f"  end:   `{region.end_span.text}` at {region.end_span.where()}",
+                f"  kind: {region.kind}, access: {region.access}" + (f", perm: {region.perm}" if region.perm is not None else ""),
+            ])
+    return None
+
+
+def cmd_rules(args) -> int:
+    from .rules import all_rules
+
+    for entry in all_rules():
+        _out(f"{entry.code}  {entry.name:<32} {str(entry.severity):<8} {entry.summary}")
+    return EXIT_OK
+
+
+def cmd_explain(args) -> int:
+    from .rules import lookup
+
+    entry = lookup(args.rule)
+    if entry is None:
+        from .rules import RULES
+        from .suggest import did_you_mean
+
+        names = [r.name for r in RULES.values()] + list(RULES)
+        hint = did_you_mean(args.rule, names)
+        raise UsageError(f"layoutc: no rule `{args.rule}`" + (f"; {hint}" if hint else ""))
+    _out(f"{entry.code} {entry.name} ({entry.severity})\n\n{entry.doc}")
+    return EXIT_OK
+
+
+COMMANDS = {"check": cmd_check, "show": cmd_show, "rules": cmd_rules, "explain": cmd_explain}
+
+
+def register(name: str, function) -> None:
+    """Add a subcommand implemented elsewhere (build, emit, render, sim)."""
+    COMMANDS[name] = function
+
+
+def _dispatch(argv: Sequence[str]) -> int:
+    parser = build_parser()
+    try:
+        args = parser.parse_args(argv)
+        if not args.command:
+            parser.print_help()
+            return EXIT_USAGE
+        return COMMANDS[args.command](args)
+    except UsageError as error:
+        sys.stderr.write(f"{error}\n")
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        sys.stderr.write("layoutc: interrupted\n")
+        return 130
+    except BrokenPipeError:
+        return EXIT_OK
+    except Exception as error:  # a bug: short report, no traceback
+        if os.environ.get("LAYOUTC_DEBUG"):
+            raise
+        tb = error.__traceback__
+        while tb is not None and tb.tb_next is not None:
+            tb = tb.tb_next
+        where = f" at {Path(tb.tb_frame.f_code.co_filename).name}:{tb.tb_lineno}" if tb else ""
+        sys.stderr.write(f"layoutc: internal error: {type(error).__name__}: {error}{where}\n"
+                         "layoutc: this is a bug in layoutc; please report it with the input that caused it "
+                         "(set LAYOUTC_DEBUG=1 for a traceback)\n")
+        return EXIT_INTERNAL
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run on a thread with a large stack, so deeply nested input is a diagnostic, not a crash."""
+    argv = list(sys.argv[1:] if argv is None else argv)
+    result = [EXIT_INTERNAL]
+    sys.setrecursionlimit(max(sys.getrecursionlimit(), 60_000))
+    threading.stack_size(512 * 1024 * 1024)
+
+    def run() -> None:
+        result[0] = _dispatch(argv)
+
+    worker = threading.Thread(target=run, name="layoutc")
+    worker.start()
+    worker.join()
+    sys.stdout.flush()
+    return result[0]

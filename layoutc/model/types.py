@@ -1,0 +1,191 @@
+"""The evaluated layout model: what rules, emitters and the simulator read.
+
+Plain integers with spans and provenance, frozen.  Nothing here knows about the
+parser; ``elaborate`` builds it from the AST.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Mapping
+
+from ..source import SourceFile, Span
+
+
+@dataclass(frozen=True, slots=True)
+class Origin:
+    """One link of a provenance chain: where a value was defined or overridden."""
+
+    how: str  # "default", "set", "-D", "const", "region"
+    span: Span
+    text: str  # the expression as written
+
+    def describe(self) -> str:
+        return f"{self.how} `{self.text}` at {self.span.where()}"
+
+
+@dataclass(frozen=True, slots=True)
+class Param:
+    name: str
+    type: str  # int size addr bool version string choice banks
+    choices: tuple[str, ...]
+    value: object
+    doc: str
+    span: Span  # the declaration
+    origins: tuple[Origin, ...]  # declaration default first, last override last
+
+
+@dataclass(frozen=True, slots=True)
+class Const:
+    name: str
+    value: object
+    doc: str
+    span: Span
+    formula: str
+    inputs: tuple[str, ...]  # names this constant's formula reads
+
+
+@dataclass(frozen=True, slots=True)
+class Waiver:
+    rule: str  # code or kebab-case name, as written
+    reason: str
+    span: Span
+    scope: str  # "file" or "space:NAME" or "region:SPACE.NAME"
+
+
+@dataclass(frozen=True, slots=True)
+class Relation:
+    other: str  # region name the overlap with is intended
+    reason: str
+    span: Span
+
+
+@dataclass(frozen=True, slots=True)
+class Region:
+    space: str
+    name: str
+    parent: str | None
+    depth: int
+    present: bool  # its `if` (and its parent's) held
+    start: int | None  # None when evaluation failed (already reported)
+    end: int | None
+    kind: str
+    perm: str | None  # "rwx" letters, "" for none, None when not given
+    access: str  # "user" or "kernel"
+    align: int | None
+    maps: tuple[str, ...] | None  # path of the region this one maps (linear map -> RAM)
+    label: str
+    doc: str
+    relations: tuple[Relation, ...]
+    waivers: tuple[Waiver, ...]
+    span: Span  # the whole declaration
+    name_span: Span
+    range_span: Span
+    start_span: Span
+    end_span: Span
+    children: tuple[str, ...] = ()
+
+    @property
+    def size(self) -> int | None:
+        if self.start is None or self.end is None:
+            return None
+        return self.end - self.start
+
+    @property
+    def known(self) -> bool:
+        return self.present and self.start is not None and self.end is not None
+
+    @property
+    def qualified(self) -> str:
+        return f"{self.space}.{self.name}"
+
+
+@dataclass(frozen=True, slots=True)
+class Hole:
+    space: str
+    name: str | None
+    start: int | None
+    end: int | None
+    reason: str
+    span: Span
+
+
+@dataclass(frozen=True, slots=True)
+class Space:
+    name: str
+    bits: int
+    regions: tuple[Region, ...]  # every region at every depth, in source order
+    holes: tuple[Hole, ...]
+    span: Span
+
+    @property
+    def limit(self) -> int:
+        return 1 << self.bits
+
+
+@dataclass(frozen=True, slots=True)
+class Operand:
+    text: str
+    value: object
+
+
+@dataclass(frozen=True, slots=True)
+class Assertion:
+    message: str
+    passed: bool | None  # None: could not be evaluated (already reported)
+    span: Span
+    cond_span: Span
+    operands: tuple[Operand, ...]
+    inputs: tuple[str, ...]
+
+
+@dataclass(frozen=True, eq=False)
+class Layout:
+    name: str
+    title: str
+    arch: str
+    bits: int
+    page_size: int
+    mmu: str
+    va_bits: int | None
+    header: Mapping[str, object]
+    params: Mapping[str, Param]
+    consts: Mapping[str, Const]
+    spaces: Mapping[str, Space]
+    assertions: tuple[Assertion, ...]
+    waivers: tuple[Waiver, ...]  # every waiver, file- and region-scoped
+    files: tuple[SourceFile, ...]  # every file read, root first
+    overrides: tuple[tuple[str, str], ...]  # -D NAME=VALUE as given
+    used_names: frozenset[str] = field(default=frozenset())
+
+    def value(self, name: str) -> object:
+        if name in self.params:
+            return self.params[name].value
+        return self.consts[name].value
+
+    def has(self, name: str) -> bool:
+        return name in self.params or name in self.consts
+
+    def int_value(self, name: str) -> int | None:
+        """A well-known integer constant (PAGE_OFFSET...), or None when absent or not an int."""
+        if not self.has(name):
+            return None
+        value = self.value(name)
+        return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+    def space(self, name: str) -> Space:
+        return self.spaces[name]
+
+    def region(self, space: str, name: str) -> Region:
+        for region in self.spaces[space].regions:
+            if region.name == name:
+                return region
+        raise KeyError(f"{space}.{name}")
+
+    def regions(self):
+        for space in self.spaces.values():
+            yield from space.regions
+
+    @property
+    def region_count(self) -> int:
+        return sum(len(space.regions) for space in self.spaces.values())

@@ -1,0 +1,202 @@
+"""Diagnostics -> text: human (with source lines and carets), JSON, SARIF 2.1.0, GitHub annotations.
+
+Pure functions from values to strings; the CLI decides where they go and
+whether colour is on.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Iterable, Sequence
+
+from .diagnostics import Diagnostic, Severity
+from .source import Span
+
+_COLOURS = {"error": "\x1b[1;31m", "warning": "\x1b[1;33m", "note": "\x1b[1;36m", "bold": "\x1b[1m",
+            "blue": "\x1b[1;34m", "reset": "\x1b[0m"}
+
+
+@dataclass(frozen=True)
+class Summary:
+    errors: int
+    warnings: int
+    notes: int
+    files: int
+    regions: int
+    rules: int
+    definitions: int = 0
+    variants: int = 1
+    waived: int = 0
+
+    def as_dict(self) -> dict:
+        return {"errors": self.errors, "warnings": self.warnings, "notes": self.notes, "files": self.files,
+                "regions": self.regions, "rules": self.rules, "definitions": self.definitions,
+                "variants": self.variants, "waived": self.waived}
+
+
+def count(diagnostics: Iterable[Diagnostic]) -> tuple[int, int, int]:
+    items = list(diagnostics)
+    return (sum(d.severity is Severity.ERROR for d in items), sum(d.severity is Severity.WARNING for d in items),
+            sum(d.severity is Severity.NOTE for d in items))
+
+
+def _plural(n: int, word: str) -> str:
+    return f"{n} {word}" + ("" if n == 1 else "s")
+
+
+def coverage_line(summary: Summary) -> str:
+    """The last line of every human report: what was checked, so an empty run cannot look like a pass."""
+    parts = [_plural(summary.files, "file"), _plural(summary.regions, "region"),
+             _plural(summary.definitions, "param/constant"), _plural(summary.rules, "rule"),
+             _plural(summary.variants, "variant")]
+    verdict = f"{_plural(summary.errors, 'error')}, {_plural(summary.warnings, 'warning')}"
+    if summary.waived:
+        verdict += f", {summary.waived} waived"
+    return f"checked {', '.join(parts)}: {verdict}"
+
+
+class Human:
+    def __init__(self, colour: bool = False) -> None:
+        self.colour = colour
+
+    def _c(self, style: str, text: str) -> str:
+        return f"{_COLOURS[style]}{text}{_COLOURS['reset']}" if self.colour else text
+
+    def _snippet(self, span: Span, marker: str, message: str, gutter: int) -> list[str]:
+        line, column = span.start_position()
+        end_line, end_column = span.end_position()
+        text = span.file.line_text(line).expandtabs(1)
+        width = max(1, (end_column - column) if end_line == line else len(text) - column + 1)
+        pad = " " * gutter
+        out = [f"{pad} {self._c('blue', '|')}",
+               f"{self._c('blue', str(line).rjust(gutter))} {self._c('blue', '|')} {text}",
+               f"{pad} {self._c('blue', '|')} {' ' * (column - 1)}{marker * width}" + (f" {message}" if message else "")]
+        return out
+
+    def diagnostic(self, d: Diagnostic, extra_notes: Sequence[str] = ()) -> str:
+        severity = str(d.severity)
+        head = f"{self._c(severity, f'{severity}[{d.code}]')}: {self._c('bold', d.message)}"
+        lines: list[str] = []
+        spans = [s for s in [d.span] + [label.span for label in d.labels] if s is not None]
+        gutter = max((len(str(s.start_position()[0])) for s in spans), default=1)
+        if d.span is not None:
+            lines.append(f"{d.span.where()}: {head}")
+            lines += self._snippet(d.span, "^", "", gutter)
+        else:
+            lines.append(f"layoutc: {head}")
+        for label in d.labels:
+            lines.append(f"{' ' * gutter} {self._c('blue', ':::')} {label.span.where()}")
+            lines += self._snippet(label.span, "-", label.message, gutter)
+        for note in (*d.notes, *extra_notes):
+            lines.append(f"{' ' * gutter} {self._c('blue', '=')} note: {note}")
+        if d.help:
+            lines.append(f"{' ' * gutter} {self._c('blue', '=')} help: {d.help}")
+        return "\n".join(lines)
+
+    def waived(self, d: Diagnostic) -> str:
+        where = d.span.where() if d.span else "layoutc"
+        return f"{where}: waived[{d.code}] {d.message} -- allowed because: {d.waiver}"
+
+
+def _position(span: Span | None) -> dict:
+    if span is None:
+        return {"file": None, "line": None, "column": None, "end_line": None, "end_column": None}
+    line, column = span.start_position()
+    end_line, end_column = span.end_position()
+    return {"file": span.file.name, "line": line, "column": column, "end_line": end_line, "end_column": end_column}
+
+
+def diagnostic_dict(d: Diagnostic) -> dict:
+    data = {"code": d.code, "name": d.name, "severity": str(d.severity), "message": d.message}
+    data.update(_position(d.span))
+    data["regions"] = list(d.regions)
+    data["labels"] = [{**_position(label.span), "message": label.message} for label in d.labels]
+    data["notes"] = list(d.notes)
+    data["help"] = d.help
+    if d.waiver is not None:
+        data["waiver"] = d.waiver
+    return data
+
+
+def to_json(diagnostics: Sequence[Diagnostic], waived: Sequence[Diagnostic], summary: Summary,
+            variants: dict | None = None) -> str:
+    body: dict = {"diagnostics": [diagnostic_dict(d) for d in diagnostics],
+                  "waived": [diagnostic_dict(d) for d in waived],
+                  "summary": summary.as_dict()}
+    if variants is not None:
+        body["variants"] = variants
+    return json.dumps(body, indent=2, sort_keys=False) + "\n"
+
+
+_SARIF_LEVEL = {"error": "error", "warning": "warning", "note": "note"}
+
+
+def _sarif_location(span: Span, message: str | None = None) -> dict:
+    line, column = span.start_position()
+    end_line, end_column = span.end_position()
+    location = {"physicalLocation": {
+        "artifactLocation": {"uri": span.file.name.replace("\\", "/")},
+        "region": {"startLine": line, "startColumn": column, "endLine": end_line, "endColumn": max(end_column, column)},
+    }}
+    if message:
+        location["message"] = {"text": message}
+    return location
+
+
+def to_sarif(diagnostics: Sequence[Diagnostic], waived: Sequence[Diagnostic], version: str) -> str:
+    from .rules import all_rules
+
+    rules = all_rules()
+    index = {r.code: i for i, r in enumerate(rules)}
+    results = []
+    for d, suppressed in [(d, False) for d in diagnostics] + [(d, True) for d in waived]:
+        text = d.message
+        if d.notes:
+            text += "\n" + "\n".join(f"note: {n}" for n in d.notes)
+        if d.help:
+            text += f"\nhelp: {d.help}"
+        result: dict = {"ruleId": d.code, "level": _SARIF_LEVEL[str(d.severity)], "message": {"text": text}}
+        if d.code in index:
+            result["ruleIndex"] = index[d.code]
+        if d.span is not None:
+            result["locations"] = [_sarif_location(d.span)]
+        if d.labels:
+            result["relatedLocations"] = [dict(_sarif_location(l.span, l.message), id=i) for i, l in enumerate(d.labels)]
+        if suppressed:
+            result["suppressions"] = [{"kind": "inSource", "justification": d.waiver or ""}]
+        results.append(result)
+    driver = {
+        "name": "layoutc",
+        "version": version,
+        "informationUri": "https://example.invalid/layoutc",
+        "rules": [{"id": r.code, "name": r.name, "shortDescription": {"text": r.summary},
+                   "fullDescription": {"text": r.doc},
+                   "defaultConfiguration": {"level": _SARIF_LEVEL[str(r.severity)]}} for r in rules],
+    }
+    log = {"$schema": "https://json.schemastore.org/sarif-2.1.0.json", "version": "2.1.0",
+           "runs": [{"tool": {"driver": driver}, "results": results}]}
+    return json.dumps(log, indent=2) + "\n"
+
+
+def _gh_escape(text: str, property_: bool = False) -> str:
+    text = text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+    if property_:
+        text = text.replace(":", "%3A").replace(",", "%2C")
+    return text
+
+
+def to_github(diagnostics: Sequence[Diagnostic]) -> str:
+    """GitHub Actions workflow commands, one per diagnostic."""
+    lines = []
+    for d in diagnostics:
+        kind = {"error": "error", "warning": "warning", "note": "notice"}[str(d.severity)]
+        props = [f"title={_gh_escape(f'{d.code} {d.name}', True)}"]
+        if d.span is not None:
+            line, column = d.span.start_position()
+            end_line, end_column = d.span.end_position()
+            props = [f"file={_gh_escape(d.span.file.name, True)}", f"line={line}", f"col={column}",
+                     f"endLine={end_line}", f"endColumn={end_column}"] + props
+        text = d.message + "".join(f"\nnote: {n}" for n in d.notes) + (f"\nhelp: {d.help}" if d.help else "")
+        lines.append(f"::{kind} {','.join(props)}::{_gh_escape(text)}")
+    return "\n".join(lines) + ("\n" if lines else "")

@@ -1,0 +1,56 @@
+"""What a model rule sees: the layout, its architecture, and a few derived views."""
+
+from __future__ import annotations
+
+from functools import cached_property
+
+from ..arch.spec import ArchSpec, arch_of
+from ..diagnostics import Diagnostic
+from ..model.types import Layout, Region, Space
+from ..model.values import format_address, format_size
+
+
+class Context:
+    def __init__(self, layout: Layout) -> None:
+        self.layout = layout
+        self.arch: ArchSpec | None = arch_of(layout)
+
+    def regions(self, space: Space) -> list[Region]:
+        """Present regions whose bounds evaluated, in source order."""
+        return [region for region in space.regions if region.known]
+
+    @cached_property
+    def virtual(self) -> Space | None:
+        return self.layout.spaces.get("virtual")
+
+    @cached_property
+    def by_name(self) -> dict[tuple[str, str], Region]:
+        return {(r.space, r.name): r for r in self.layout.regions()}
+
+    def const(self, name: str) -> int | None:
+        return self.layout.int_value(name)
+
+    def addr(self, value: int, space: Space | None = None) -> str:
+        bits = space.bits if space is not None else self.layout.bits
+        return format_address(value, bits)
+
+    def range(self, start: int, end: int, space: Space | None = None) -> str:
+        return f"[{self.addr(start, space)}, {self.addr(end, space)})"
+
+    @staticmethod
+    def size(value: int) -> str:
+        return format_size(value)
+
+    def describe(self, region: Region) -> str:
+        space = self.layout.spaces.get(region.space)
+        return f"`{region.name}` {self.range(region.start, region.end, space)} ({self.size(region.size)})"
+
+    def declared_order(self, region: Region) -> tuple[int, int]:
+        """Where a region was declared: files base first, then position in the file."""
+        files = [f.name for f in self.layout.files]
+        name = region.span.file.name
+        return (files.index(name) if name in files else len(files), region.span.start)
+
+    @staticmethod
+    def diag(code: str, message: str, span, **extra) -> Diagnostic:
+        return Diagnostic(code, message, span, **extra)

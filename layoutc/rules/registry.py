@@ -1,0 +1,75 @@
+"""The rule table: one entry per diagnostic code, registered with one decorator line.
+
+A rule is a function in its family's module::
+
+    @rule("O401", "region-overlap", Severity.ERROR)
+    def region_overlap(ctx: Context) -> Iterator[Diagnostic]:
+        \"\"\"What it does / Why it matters / Example / Fix\"\"\"
+
+Front-end codes (syntax, names, evaluation) are registered the same way with
+``stage="front"``: their diagnostics come from the parser and the elaborator,
+the registry only holds their name, severity and documentation.  ``explain``
+prints the docstring; tests run every Example (must trigger) and Fix (must not).
+"""
+
+from __future__ import annotations
+
+import inspect
+import re
+from dataclasses import dataclass
+from typing import Callable, Iterable
+
+from ..diagnostics import Diagnostic, Severity
+
+
+@dataclass(frozen=True)
+class Rule:
+    code: str
+    name: str
+    severity: Severity
+    stage: str  # "front" (parser/elaborator) or "model" (runs on the Layout)
+    check: Callable[..., Iterable[Diagnostic]]
+    doc: str
+
+    @property
+    def family(self) -> str:
+        return self.code[0]
+
+    @property
+    def summary(self) -> str:
+        return self.doc.strip().splitlines()[0].strip() if self.doc.strip() else ""
+
+    def section(self, title: str) -> str:
+        """The text under a docstring heading (``Example``, ``Fix``...)."""
+        pattern = re.compile(rf"^{re.escape(title)}:\s*$(.*?)(?=^[A-Z][A-Za-z ]+:\s*$|\Z)", re.M | re.S)
+        match = pattern.search(self.doc)
+        return inspect.cleandoc(match.group(1)) if match else ""
+
+
+RULES: dict[str, Rule] = {}
+_BY_NAME: dict[str, Rule] = {}
+_CODE = re.compile(r"[A-Z][0-9]{3}\Z")
+_NAME = re.compile(r"[a-z][a-z0-9]*(-[a-z0-9]+)*\Z")
+
+
+def rule(code: str, name: str, severity: Severity, stage: str = "model"):
+    if not _CODE.match(code) or not _NAME.match(name):
+        raise ValueError(f"bad rule code or name: {code} {name}")
+
+    def register(function):
+        if code in RULES or name in _BY_NAME:
+            raise ValueError(f"rule registered twice: {code} {name}")
+        entry = Rule(code, name, severity, stage, function, inspect.cleandoc(function.__doc__ or ""))
+        RULES[code] = entry
+        _BY_NAME[name] = entry
+        return function
+
+    return register
+
+
+def lookup(code_or_name: str) -> Rule | None:
+    return RULES.get(code_or_name.upper()) or _BY_NAME.get(code_or_name.lower())
+
+
+def all_rules() -> list[Rule]:
+    return sorted(RULES.values(), key=lambda r: r.code)

@@ -1,0 +1,374 @@
+"""The front door: read files, resolve `extends`, parse, elaborate, run rules, apply policy.
+
+This is the only library module that touches the file system for input.  It
+stops at a stage boundary: a file that does not parse is not elaborated; a
+layout that does not elaborate cleanly is still checked by the model rules
+(regions that failed are skipped by them), so one run reports as much as it can.
+"""
+
+from __future__ import annotations
+
+import itertools
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Iterable, Mapping, Sequence
+
+from .diagnostics import Diagnostic, Label, Severity, sorted_diagnostics
+from .model.elaborate import Override, elaborate
+from .model.types import Layout
+from .source import SourceFile, Span
+from .syntax import ast
+from .syntax.grammar import parse
+
+MAX_VARIANTS_DEFAULT = 4096
+
+
+# ------------------------------------------------------------------ policy
+
+
+@dataclass(frozen=True)
+class Policy:
+    """What the user asked for: rule selection and severity (CLI flags and config)."""
+
+    select: tuple[str, ...] = ()  # codes, names or code prefixes ("K6", "O"); empty = all
+    ignore: tuple[str, ...] = ()
+
+    def enabled(self, code: str, name: str) -> bool:
+        def hit(patterns: Sequence[str]) -> bool:
+            return any(code.startswith(p.upper()) or p.lower() == name for p in patterns)
+
+        if self.select and not hit(self.select):
+            return False
+        return not hit(self.ignore)
+
+
+def read_config(start: Path) -> dict:
+    """`[tool.layoutc]` from the nearest pyproject.toml, or a layoutc.toml, searching upwards."""
+    try:
+        import tomllib
+    except ModuleNotFoundError:  # Python 3.10
+        import tomli as tomllib  # type: ignore[no-redef]
+    directory = start.resolve()
+    if directory.is_file():
+        directory = directory.parent
+    for folder in (directory, *directory.parents):
+        own = folder / "layoutc.toml"
+        if own.is_file():
+            return tomllib.loads(own.read_text(encoding="utf-8"))
+        project = folder / "pyproject.toml"
+        if project.is_file():
+            data = tomllib.loads(project.read_text(encoding="utf-8"))
+            section = data.get("tool", {}).get("layoutc")
+            if section is not None:
+                return section
+    return {}
+
+
+# ------------------------------------------------------------------ loading
+
+
+@dataclass
+class Parsed:
+    """A layout's files, base first, as parsed once (the matrix re-elaborates them)."""
+
+    path: str
+    files: list[ast.File] = field(default_factory=list)
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+    unreadable: bool = False  # the named file itself could not be read: a usage error
+
+
+def _read(path: str, sink: list[Diagnostic], span: Span | None) -> SourceFile | None:
+    try:
+        data = Path(path).read_bytes()
+    except IsADirectoryError:
+        sink.append(Diagnostic("N104", f"cannot read `{path}`: it is a directory", span,
+                               help="name a .kl file, or a glob such as layouts/**/*.kl"))
+        return None
+    except FileNotFoundError:
+        sink.append(Diagnostic("N104", f"cannot read `{path}`: no such file", span))
+        return None
+    except OSError as error:
+        sink.append(Diagnostic("N104", f"cannot read `{path}`: {error.strerror or error}", span))
+        return None
+    try:
+        return SourceFile(path, data.decode("utf-8"))
+    except UnicodeDecodeError as error:
+        source = SourceFile(path, data.decode("utf-8", errors="replace"))
+        offset = len(data[: error.start].decode("utf-8", errors="replace"))
+        sink.append(Diagnostic("S003", f"`{path}` is not UTF-8 text: byte 0x{data[error.start]:02x} "
+                                       f"cannot start a character", Span(source, offset, offset + 1),
+                               help="save the file as UTF-8"))
+        return None
+
+
+def parse_layout(path: str) -> Parsed:
+    """Read ``path`` and the files it `extends`, parse each once."""
+    parsed = Parsed(path)
+    chain: list[ast.File] = []
+    seen: list[str] = []
+    current, via = path, None
+    while True:
+        key = os.path.normpath(os.path.abspath(current))
+        if key in seen:
+            names = [f.source.name for f in chain] + [current]
+            parsed.diagnostics.append(Diagnostic("N105", "include cycle: " + " -> ".join(names), via.span,
+                                                 help="a base layout cannot extend its own overlay"))
+            break
+        seen.append(key)
+        source = _read(current, parsed.diagnostics, via.span if via else None)
+        if source is None:
+            parsed.unreadable = via is None
+            break
+        tree, diagnostics = parse(source)
+        parsed.diagnostics.extend(diagnostics)
+        if tree is None:
+            break
+        chain.append(tree)
+        bases = [item for item in tree.items if isinstance(item, ast.Extends)]
+        for extra in bases[1:]:
+            parsed.diagnostics.append(Diagnostic("S001", "a file extends at most one base layout", extra.span,
+                                                 labels=(Label(bases[0].span, "first `extends` here"),)))
+        if not bases:
+            break
+        via = bases[0]
+        base = via.path
+        current = base if os.path.isabs(base) else os.path.join(os.path.dirname(current), base)
+    chain.reverse()
+    parsed.files = chain
+    return parsed
+
+
+def parse_overrides(pairs: Iterable[str]) -> tuple[list[Override], list[Diagnostic]]:
+    """`NAME=VALUE` strings (from `-D`) -> overrides; each value is its own tiny source."""
+    overrides: list[Override] = []
+    diagnostics: list[Diagnostic] = []
+    for pair in pairs:
+        name, sep, value = pair.partition("=")
+        source = SourceFile(f"<-D {pair}>", pair)
+        name_span = Span(source, 0, len(name))
+        if not sep or not name.strip().isidentifier():
+            diagnostics.append(Diagnostic("E207", f"`-D {pair}`: expected NAME=VALUE", Span(source, 0, len(pair)),
+                                          help="for example -D vmsplit=2G or -D ram=0x80000000:512M"))
+            continue
+        if not value.strip():
+            diagnostics.append(Diagnostic("E207", f"`-D {pair}`: no value after `=`", Span(source, len(pair), len(pair))))
+            continue
+        value_source = SourceFile(f"<-D {pair}>", " " * (len(name) + 1) + value)
+        tree, found = parse(value_source, start="override")
+        diagnostics.extend(found)
+        if tree is not None:
+            overrides.append(Override(name.strip(), tree, Span(value_source, 0, len(name))))
+    return overrides, diagnostics
+
+
+# ------------------------------------------------------------------ results
+
+
+@dataclass
+class Result:
+    path: str
+    layout: Layout | None
+    diagnostics: list[Diagnostic]  # reported (policy applied, waived removed)
+    waived: list[Diagnostic]
+    rules_run: int
+    usage_error: bool = False
+    variant: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def errors(self) -> list[Diagnostic]:
+        return [d for d in self.diagnostics if d.severity is Severity.ERROR]
+
+    @property
+    def warnings(self) -> list[Diagnostic]:
+        return [d for d in self.diagnostics if d.severity is Severity.WARNING]
+
+
+def _waived_by(diagnostic: Diagnostic, layout: Layout | None):
+    if layout is None or diagnostic.code.startswith("S"):
+        return None
+    for waiver in layout.waivers:
+        if waiver.rule.upper() != diagnostic.code and waiver.rule.lower() != diagnostic.name:
+            continue
+        if not waiver.reason.strip():
+            continue
+        kind, _, target = waiver.scope.partition(":")
+        if kind == "file":
+            return waiver
+        if kind == "region":
+            space, _, region = target.partition(".")
+            if region in diagnostic.regions:
+                return waiver
+        if kind == "space" and diagnostic.regions:
+            names = {r.name for r in layout.spaces[target].regions} if target in layout.spaces else set()
+            if all(region in names for region in diagnostic.regions):
+                return waiver
+    return None
+
+
+def finish(raw: Iterable[Diagnostic], layout: Layout | None, policy: Policy) -> tuple[list[Diagnostic], list[Diagnostic]]:
+    """Registry names and severities, selection, waivers: (reported, waived)."""
+    from .rules import lookup
+
+    reported: list[Diagnostic] = []
+    waived: list[Diagnostic] = []
+    for diagnostic in sorted_diagnostics(raw):
+        entry = lookup(diagnostic.code)
+        name = entry.name if entry else diagnostic.code.lower()
+        severity = diagnostic.severity or (entry.severity if entry else Severity.ERROR)
+        diagnostic = diagnostic.with_(name=name, severity=severity)
+        if not policy.enabled(diagnostic.code, name) and diagnostic.code[0] not in "S":
+            continue
+        waiver = _waived_by(diagnostic, layout)
+        if waiver is not None:
+            waived.append(diagnostic.with_(waiver=waiver.reason))
+        else:
+            reported.append(diagnostic)
+    return reported, waived
+
+
+def evaluate(parsed: Parsed, overrides: Sequence[Override] = (), policy: Policy = Policy(),
+             extra: Sequence[Diagnostic] = ()) -> Result:
+    """Elaborate parsed files with overrides, run the model rules, apply the policy."""
+    from .rules import RULES, run_rules
+
+    raw = list(parsed.diagnostics) + list(extra)
+    layout = None
+    ran = 0
+    if parsed.files and not any(d.code.startswith("S") or d.code in ("N104", "N105") for d in parsed.diagnostics):
+        layout, found = elaborate(parsed.files, overrides)
+        raw.extend(found)
+        enabled = [code for code, entry in RULES.items() if entry.stage == "model" and policy.enabled(code, entry.name)]
+        found, ran = run_rules(layout, enabled)
+        raw.extend(found)
+    reported, waived = finish(raw, layout, policy)
+    usage = parsed.unreadable or any(d.span is not None and d.span.file.name.startswith("<-D") for d in reported)
+    return Result(parsed.path, layout, reported, waived, ran, usage)
+
+
+def load_layout(path: str, overrides: Mapping[str, str] | Sequence[str] = (), policy: Policy = Policy()) -> Result:
+    """Check one layout: ``overrides`` as {"ram": "1G"} or ["ram=1G"]."""
+    pairs = [f"{k}={v}" for k, v in overrides.items()] if isinstance(overrides, Mapping) else list(overrides)
+    parsed_overrides, problems = parse_overrides(pairs)
+    return evaluate(parse_layout(path), parsed_overrides, policy, problems)
+
+
+# ------------------------------------------------------------------ the matrix
+
+
+@dataclass
+class MatrixFinding:
+    diagnostic: Diagnostic  # from the first variant that showed it
+    variants: list[int]  # indices into MatrixResult.variants
+
+
+@dataclass
+class MatrixResult:
+    path: str
+    axes: dict[str, list[str]]
+    variants: list[dict[str, str]]
+    findings: list[MatrixFinding]
+    waived: list[Diagnostic]
+    results: list[Result]
+    too_many: int = 0  # number of combinations when over the bound (nothing was run)
+
+    def condition(self, finding: MatrixFinding) -> str:
+        return describe_variants(self.axes, self.variants, set(finding.variants))
+
+
+def matrix_axes(parsed: Parsed, vary: Mapping[str, list[str]], fixed: Iterable[str]) -> tuple[dict[str, list[str]], list[Diagnostic]]:
+    """Every bool and choice param, plus the user's `--vary` lists; `-D` params stay fixed."""
+    axes: dict[str, list[str]] = {}
+    problems: list[Diagnostic] = []
+    fixed = set(fixed)
+    params = {}
+    for file in parsed.files:
+        for item in file.items:
+            if isinstance(item, ast.ParamDecl):
+                params[item.name] = item
+    for name, decl in params.items():
+        if name in fixed or name in vary:
+            continue
+        if decl.type.name == "bool":
+            axes[name] = ["false", "true"]
+        elif decl.type.name == "choice":
+            axes[name] = [text for text, _ in decl.type.choices]
+    for name, values in vary.items():
+        if name not in params:
+            from .suggest import did_you_mean
+
+            source = SourceFile(f"<--vary {name}>", name)
+            problems.append(Diagnostic("N103", f"--vary names no param: `{name}`", Span(source, 0, len(name)),
+                                       help=did_you_mean(name, params)))
+            continue
+        axes[name] = list(values)
+    return axes, problems
+
+
+def check_matrix(path: str, vary: Mapping[str, list[str]] = {}, overrides: Sequence[str] = (),
+                 policy: Policy = Policy(), max_variants: int = MAX_VARIANTS_DEFAULT) -> MatrixResult:
+    parsed = parse_layout(path)
+    fixed_overrides, problems = parse_overrides(overrides)
+    axes, axis_problems = matrix_axes(parsed, vary, (o.name for o in fixed_overrides))
+    problems += axis_problems
+    count = 1
+    for values in axes.values():
+        count *= max(1, len(values))
+    if count > max_variants or problems or not parsed.files:
+        result = evaluate(parsed, fixed_overrides, policy, problems)
+        findings = [MatrixFinding(d, [0]) for d in result.diagnostics]
+        return MatrixResult(path, axes, [{}], findings, result.waived, [result],
+                            too_many=count if count > max_variants else 0)
+    names = list(axes)
+    variants = [dict(zip(names, combo)) for combo in itertools.product(*(axes[n] for n in names))]
+    groups: dict[tuple, MatrixFinding] = {}
+    waived: dict[tuple, Diagnostic] = {}
+    results = []
+    for index, variant in enumerate(variants):
+        variant_overrides, found = parse_overrides([f"{k}={v}" for k, v in variant.items()])
+        result = evaluate(parsed, list(fixed_overrides) + variant_overrides, policy, found)
+        result.variant = variant
+        results.append(result)
+        for diagnostic in result.diagnostics:
+            key = _group_key(diagnostic)
+            if key in groups:
+                groups[key].variants.append(index)
+            else:
+                groups[key] = MatrixFinding(diagnostic, [index])
+        for diagnostic in result.waived:
+            waived.setdefault(_group_key(diagnostic), diagnostic)
+    findings = sorted(groups.values(), key=lambda f: f.diagnostic.sort_key())
+    return MatrixResult(path, axes, variants, findings, list(waived.values()), results)
+
+
+def _group_key(diagnostic: Diagnostic) -> tuple:
+    """One root cause: the same rule at the same place about the same regions."""
+    span = diagnostic.span
+    where = (span.file.name, span.start) if span is not None else ("", 0)
+    return (diagnostic.code, where, diagnostic.regions)
+
+
+def describe_variants(axes: Mapping[str, list[str]], variants: list[dict[str, str]], failing: set[int]) -> str:
+    """The shortest description of a set of variants: `every variant`, `vmsplit=1G`, `highmem=false and ...`."""
+    total = len(variants)
+    if len(failing) == total:
+        return "every variant"
+    names = list(axes)
+
+    def matching(assign: dict[str, str]) -> set[int]:
+        return {i for i, v in enumerate(variants) if all(v.get(k) == val for k, val in assign.items())}
+
+    for size in (1, 2, 3):
+        for keys in itertools.combinations(names, size):
+            for values in itertools.product(*(axes[k] for k in keys)):
+                assign = dict(zip(keys, values))
+                if matching(assign) == failing:
+                    return " and ".join(f"{k}={v}" for k, v in assign.items())
+    for key in names:  # one param taking any of several values
+        hits = [value for value in axes[key] if matching({key: value}) <= failing]
+        union = set().union(*(matching({key: value}) for value in hits)) if hits else set()
+        if union == failing:
+            return f"{key} in {{{', '.join(hits)}}}"
+    shown = [", ".join(f"{k}={v}" for k, v in variants[i].items()) for i in sorted(failing)[:4]]
+    more = f" and {len(failing) - 4} more" if len(failing) > 4 else ""
+    return "; ".join(f"({s})" for s in shown) + more

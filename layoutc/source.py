@@ -1,0 +1,78 @@
+"""Source text and spans: the one place positions come from.
+
+A ``SourceFile`` keeps the text in memory; a ``Span`` is a pair of offsets into
+it.  Line and column are computed only when a diagnostic is rendered, so no
+stage ever re-reads a file to show an error.
+"""
+
+from __future__ import annotations
+
+import bisect
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True, eq=False)
+class SourceFile:
+    """One text the pipeline read: a layout file, or a ``-D`` override."""
+
+    name: str  # as the user gave it (relative paths stay relative)
+    text: str
+    _line_starts: tuple[int, ...] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        starts = [0]
+        find = self.text.find
+        pos = find("\n")
+        while pos != -1:
+            starts.append(pos + 1)
+            pos = find("\n", pos + 1)
+        object.__setattr__(self, "_line_starts", tuple(starts))
+
+    def position(self, offset: int) -> tuple[int, int]:
+        """1-based (line, column) of a character offset; columns count characters."""
+        offset = max(0, min(offset, len(self.text)))
+        index = bisect.bisect_right(self._line_starts, offset) - 1
+        return index + 1, offset - self._line_starts[index] + 1
+
+    def line_text(self, line: int) -> str:
+        start = self._line_starts[line - 1]
+        end = self._line_starts[line] - 1 if line < len(self._line_starts) else len(self.text)
+        return self.text[start:end].rstrip("\r")
+
+    @property
+    def line_count(self) -> int:
+        return len(self._line_starts)
+
+    def span(self, start: int, end: int | None = None) -> Span:
+        return Span(self, start, start if end is None else end)
+
+    def whole(self) -> Span:
+        return Span(self, 0, 0)
+
+
+@dataclass(frozen=True, slots=True)
+class Span:
+    """Half-open character range ``[start, end)`` in ``file``."""
+
+    file: SourceFile
+    start: int
+    end: int
+
+    @property
+    def text(self) -> str:
+        return self.file.text[self.start : self.end]
+
+    def start_position(self) -> tuple[int, int]:
+        return self.file.position(self.start)
+
+    def end_position(self) -> tuple[int, int]:
+        return self.file.position(self.end)
+
+    def where(self) -> str:
+        line, column = self.start_position()
+        return f"{self.file.name}:{line}:{column}"
+
+    def join(self, other: Span) -> Span:
+        if other.file is not self.file:
+            return self
+        return Span(self.file, min(self.start, other.start), max(self.end, other.end))

@@ -1,0 +1,271 @@
+"""The KL abstract syntax tree: frozen, slotted dataclasses with spans.
+
+Built by ``syntax.build`` straight from the parser's reductions; no lark object
+survives into these nodes.  Everything after the syntax layer reads only this
+module (and the model built from it).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Union
+
+from ..source import SourceFile, Span
+
+# ---------------------------------------------------------------- expressions
+
+
+@dataclass(frozen=True, slots=True)
+class Num:
+    value: int
+    text: str  # spelling as written, so `3G` can match the choice member `3G`
+    span: Span
+
+
+@dataclass(frozen=True, slots=True)
+class Word:
+    """A digit-led word that is not a number (``3G_OPT``): only a choice member can mean it."""
+
+    text: str
+    span: Span
+
+
+@dataclass(frozen=True, slots=True)
+class Ver:
+    value: tuple[int, ...]
+    text: str
+    span: Span
+
+
+@dataclass(frozen=True, slots=True)
+class Str:
+    value: str
+    span: Span
+
+
+@dataclass(frozen=True, slots=True)
+class Bool:
+    value: bool
+    span: Span
+
+
+@dataclass(frozen=True, slots=True)
+class Name:
+    name: str
+    span: Span
+
+
+@dataclass(frozen=True, slots=True)
+class Attr:
+    obj: Expr
+    name: str
+    span: Span
+    name_span: Span
+
+
+@dataclass(frozen=True, slots=True)
+class Index:
+    obj: Expr
+    index: Expr
+    span: Span
+
+
+@dataclass(frozen=True, slots=True)
+class Call:
+    func: str
+    args: tuple[Expr, ...]
+    span: Span
+    func_span: Span
+
+
+@dataclass(frozen=True, slots=True)
+class Unary:
+    op: str
+    operand: Expr
+    span: Span
+
+
+@dataclass(frozen=True, slots=True)
+class Binary:
+    op: str
+    left: Expr
+    right: Expr
+    span: Span
+    op_span: Span
+
+
+@dataclass(frozen=True, slots=True)
+class IfExpr:
+    cond: Expr
+    then: Expr
+    otherwise: Expr
+    span: Span
+
+
+@dataclass(frozen=True, slots=True)
+class Wildcard:
+    span: Span
+
+
+Pattern = Union[Num, Word, Ver, Str, Bool, Name, Wildcard]
+
+
+@dataclass(frozen=True, slots=True)
+class MatchArm:
+    patterns: tuple[Pattern, ...]
+    value: Expr
+    span: Span
+
+
+@dataclass(frozen=True, slots=True)
+class Match:
+    subject: Expr
+    arms: tuple[MatchArm, ...]
+    span: Span
+
+
+@dataclass(frozen=True, slots=True)
+class BankLit:
+    base: Expr
+    size: Expr
+    span: Span
+
+
+@dataclass(frozen=True, slots=True)
+class Banks:
+    """``BASE:SIZE[, BASE:SIZE...]`` -- only where a value is expected (param default, set, -D)."""
+
+    banks: tuple[BankLit, ...]
+    span: Span
+
+
+Expr = Union[Num, Word, Ver, Str, Bool, Name, Attr, Index, Call, Unary, Binary, IfExpr, Match, Banks]
+
+# ---------------------------------------------------------------- statements
+
+
+@dataclass(frozen=True, slots=True)
+class AttrStmt:
+    name: str
+    value: Expr
+    span: Span
+    name_span: Span
+
+
+@dataclass(frozen=True, slots=True)
+class TypeSpec:
+    name: str  # int size addr bool version string choice banks
+    arg: str | None  # banks(phys_offset): the param a bare size is based at
+    choices: tuple[tuple[str, Span], ...]
+    span: Span
+
+
+@dataclass(frozen=True, slots=True)
+class ParamDecl:
+    name: str
+    type: TypeSpec
+    default: Expr | None
+    doc: str
+    span: Span
+    name_span: Span
+
+
+@dataclass(frozen=True, slots=True)
+class ConstDecl:
+    name: str
+    expr: Expr
+    doc: str
+    span: Span
+    name_span: Span
+
+
+@dataclass(frozen=True, slots=True)
+class SetStmt:
+    name: str
+    value: Expr
+    span: Span
+    name_span: Span
+
+
+@dataclass(frozen=True, slots=True)
+class Allow:
+    rule: str
+    reason: str
+    span: Span
+
+
+@dataclass(frozen=True, slots=True)
+class Overlaps:
+    path: tuple[str, ...]
+    reason: str
+    span: Span
+
+
+@dataclass(frozen=True, slots=True)
+class RangeSpec:
+    start: Expr
+    end: Expr
+    relative: bool  # `[START, +SIZE)`
+    span: Span
+
+
+@dataclass(frozen=True, slots=True)
+class RegionDecl:
+    name: str
+    range: RangeSpec
+    cond: Expr | None
+    attrs: tuple[AttrStmt, ...]
+    children: tuple[RegionDecl, ...]
+    overlaps: tuple[Overlaps, ...]
+    allows: tuple[Allow, ...]
+    span: Span
+    name_span: Span
+
+
+@dataclass(frozen=True, slots=True)
+class HoleDecl:
+    name: str | None
+    range: RangeSpec
+    reason: str
+    span: Span
+
+
+@dataclass(frozen=True, slots=True)
+class SpaceDecl:
+    name: str
+    bits: Expr
+    regions: tuple[RegionDecl, ...]
+    holes: tuple[HoleDecl, ...]
+    allows: tuple[Allow, ...]
+    span: Span
+    name_span: Span
+
+
+@dataclass(frozen=True, slots=True)
+class AssertStmt:
+    cond: Expr
+    message: str
+    span: Span
+
+
+@dataclass(frozen=True, slots=True)
+class Extends:
+    path: str
+    span: Span
+
+
+@dataclass(frozen=True, slots=True)
+class LayoutHeader:
+    name: str
+    attrs: tuple[AttrStmt, ...]
+    span: Span
+    name_span: Span
+
+
+Statement = Union[Extends, LayoutHeader, ParamDecl, ConstDecl, SetStmt, SpaceDecl, AssertStmt, Allow]
+
+
+@dataclass(frozen=True, slots=True)
+class File:
+    source: SourceFile
+    items: tuple[Statement, ...]

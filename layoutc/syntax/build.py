@@ -1,0 +1,312 @@
+"""Parser reductions -> AST.
+
+``AstBuilder`` is handed to Lark as its LALR callback table, so each grammar
+reduction builds its AST node directly: no parse tree is kept, no recursion
+over a tree is needed (10,000-deep nesting costs a list, not a stack frame),
+and lark tokens never leave this module.  Literal problems (a bad number, a
+bad escape) are collected as diagnostics, not raised.
+"""
+
+from __future__ import annotations
+
+import re
+
+from lark import Token, Transformer
+
+from ..diagnostics import Sink
+from ..source import SourceFile, Span
+from . import ast
+
+_SUFFIX = {
+    "": 1, "K": 1 << 10, "M": 1 << 20, "G": 1 << 30, "T": 1 << 40, "P": 1 << 50, "E": 1 << 60,
+    "KiB": 1 << 10, "MiB": 1 << 20, "GiB": 1 << 30, "TiB": 1 << 40, "PiB": 1 << 50, "EiB": 1 << 60,
+}
+_NUMBER = re.compile(r"(?:0x([0-9a-fA-F]+)|0b([01]+)|([0-9]+)(K|M|G|T|P|E|KiB|MiB|GiB|TiB|PiB|EiB)?)\Z")
+_ESCAPES = {"n": "\n", "t": "\t", "r": "\r", "0": "\0", "\\": "\\", '"': '"'}
+
+
+def parse_number(text: str) -> int | None:
+    """The value of a KL integer literal, or None if ``text`` is not one."""
+    if text.startswith("_") or text.endswith("_") or "__" in text:
+        return None
+    match = _NUMBER.match(text.replace("_", ""))
+    if match is None:
+        return None
+    hex_digits, bin_digits, dec_digits, suffix = match.groups()
+    if hex_digits is not None:
+        return int(hex_digits, 16)
+    if bin_digits is not None:
+        return int(bin_digits, 2)
+    return int(dec_digits) * _SUFFIX[suffix or ""]
+
+
+def _first(item) -> int:
+    return item.start_pos if isinstance(item, Token) else item.span.start
+
+
+def _last(item) -> int:
+    return item.end_pos if isinstance(item, Token) else item.span.end
+
+
+class AstBuilder(Transformer):
+    """One method per grammar rule or alias; called by the LALR parser on each reduction."""
+
+    def __init__(self) -> None:
+        super().__init__(visit_tokens=False)
+        self.source: SourceFile | None = None
+        self.sink = Sink()
+
+    def reset(self, source: SourceFile) -> None:
+        self.source = source
+        self.sink = Sink()
+
+    # ---- helpers
+    def _span(self, first, last=None) -> Span:
+        return Span(self.source, _first(first), _last(first if last is None else last))
+
+    def _tok(self, token: Token) -> Span:
+        return Span(self.source, token.start_pos, token.end_pos)
+
+    def _string(self, token: Token) -> str:
+        raw = str(token)[1:-1]
+        if "\\" not in raw:
+            return raw
+        out: list[str] = []
+        i = 0
+        while i < len(raw):
+            ch = raw[i]
+            if ch != "\\":
+                out.append(ch)
+                i += 1
+                continue
+            nxt = raw[i + 1] if i + 1 < len(raw) else ""
+            if nxt in _ESCAPES:
+                out.append(_ESCAPES[nxt])
+                i += 2
+            elif nxt == "x" and re.fullmatch(r"[0-9a-fA-F]{2}", raw[i + 2 : i + 4]):
+                out.append(chr(int(raw[i + 2 : i + 4], 16)))
+                i += 4
+            else:
+                start = token.start_pos + 1 + i
+                self.sink.emit(
+                    "S002", f"unknown escape `\\{nxt}` in a string", Span(self.source, start, start + 2),
+                    help="use one of \\\" \\\\ \\n \\t \\r \\0 \\xHH",
+                )
+                out.append(nxt)
+                i += 2
+        return "".join(out)
+
+    def _doc(self, token) -> str:
+        return "" if token is None else self._string(token)
+
+    # ---- top level
+    def start(self, items):
+        return [item for item in items if not isinstance(item, Token)]
+
+    def override(self, items):
+        return items[0]
+
+    def extends_stmt(self, c):
+        return ast.Extends(self._string(c[1]), self._span(c[0], c[1]))
+
+    def layout_block(self, c):
+        attrs = self._items(c[2:-1])
+        return ast.LayoutHeader(str(c[1]), tuple(attrs), self._span(c[0], c[-1]), self._tok(c[1]))
+
+    def attr(self, c):
+        return ast.AttrStmt(str(c[0]), c[1], self._span(c[0], c[1]), self._tok(c[0]))
+
+    def value(self, c):
+        return c[0]
+
+    def banks(self, c):
+        return ast.Banks(tuple(c), self._span(c[0], c[-1]))
+
+    def bank(self, c):
+        return ast.BankLit(c[0], c[1], self._span(c[0], c[1]))
+
+    def param_decl(self, c):
+        keyword, name, type_spec, default, doc = c
+        last = doc or default or type_spec
+        return ast.ParamDecl(str(name), type_spec, default, self._doc(doc), self._span(keyword, last), self._tok(name))
+
+    def simple_type(self, c):
+        name, arg = c
+        return ast.TypeSpec(str(name), None if arg is None else str(arg), (), self._span(name, arg or name))
+
+    def choice_type(self, c):
+        items = [item for item in c if item is not None]
+        choices = tuple((str(tok), self._tok(tok)) for tok in items)
+        return ast.TypeSpec("choice", None, choices, self._span(items[0], items[-1]))
+
+    def choice_item(self, c):
+        return c[0]
+
+    def const_decl(self, c):
+        keyword, name, expr, doc = c
+        return ast.ConstDecl(str(name), expr, self._doc(doc), self._span(keyword, doc or expr), self._tok(name))
+
+    def set_stmt(self, c):
+        return ast.SetStmt(str(c[1]), c[2], self._span(c[0], c[2]), self._tok(c[1]))
+
+    def assert_stmt(self, c):
+        return ast.AssertStmt(c[1], self._string(c[2]), self._span(c[0], c[2]))
+
+    def allow_stmt(self, c):
+        return ast.Allow(str(c[1]), self._string(c[2]), self._span(c[0], c[2]))
+
+    def space_decl(self, c):
+        keyword, name, bits, *body = c
+        items = self._items(body[:-1])
+        return ast.SpaceDecl(
+            str(name), bits,
+            tuple(i for i in items if isinstance(i, ast.RegionDecl)),
+            tuple(i for i in items if isinstance(i, ast.HoleDecl)),
+            tuple(i for i in items if isinstance(i, ast.Allow)),
+            self._span(keyword, body[-1]), self._tok(name),
+        )
+
+    def region(self, c):
+        keyword, name, range_, cond, body = c
+        items = body or []
+        return ast.RegionDecl(
+            str(name), range_, cond,
+            tuple(i for i in items if isinstance(i, ast.AttrStmt)),
+            tuple(i for i in items if isinstance(i, ast.RegionDecl)),
+            tuple(i for i in items if isinstance(i, ast.Overlaps)),
+            tuple(i for i in items if isinstance(i, ast.Allow)),
+            self._span(keyword, (body[-1] if body else None) or cond or range_),
+            self._tok(name),
+        )
+
+    def cond(self, c):
+        return c[1]
+
+    def region_body(self, c):
+        items = self._items(c[:-1])
+        items.append(c[-1])  # the closing brace, so the region's span ends there
+        return _Body(items)
+
+    def overlaps(self, c):
+        keyword, ref, reason = c
+        path, last = ref
+        return ast.Overlaps(path, self._doc(reason), self._span(keyword, reason or last))
+
+    def ref(self, c):
+        return tuple(str(t) for t in c), c[-1]
+
+    def hole(self, c):
+        keyword, name, range_, reason = c
+        return ast.HoleDecl(None if name is None else str(name), range_, self._string(reason), self._span(keyword, reason))
+
+    def range(self, c):
+        lsqb, start, (end, relative), rpar = c
+        return ast.RangeSpec(start, end, relative, self._span(lsqb, rpar))
+
+    def abs_end(self, c):
+        return c[0], False
+
+    def rel_end(self, c):
+        return c[1], True
+
+    def _items(self, items) -> list:
+        """Drop `;` tokens; two items on one line need a `;` between them."""
+        out = []
+        previous_end = None
+        separated = True
+        for item in items:
+            if isinstance(item, Token):
+                if item.type == "SEMI":
+                    separated = True
+                continue
+            if previous_end is not None and not separated:
+                between = self.source.text[previous_end:_first(item)]
+                if "\n" not in between:
+                    self.sink.emit(
+                        "S001", "expected a newline or `;` before this item", self._span(item) if not isinstance(item, Token) else self._tok(item),
+                        help="put each attribute or region on its own line, or separate them with `;`",
+                    )
+            out.append(item)
+            previous_end = _last(item)
+            separated = False
+        return out
+
+    # ---- expressions
+    def number(self, c):
+        tok = c[0]
+        text = str(tok)
+        value = parse_number(text)
+        if value is None:
+            return ast.Word(text, self._tok(tok))
+        return ast.Num(value, text, self._tok(tok))
+
+    def version(self, c):
+        tok = c[0]
+        return ast.Ver(tuple(int(part) for part in str(tok).split(".")), str(tok), self._tok(tok))
+
+    def string(self, c):
+        return ast.Str(self._string(c[0]), self._tok(c[0]))
+
+    def true(self, c):
+        return ast.Bool(True, self._tok(c[0]))
+
+    def false(self, c):
+        return ast.Bool(False, self._tok(c[0]))
+
+    def name(self, c):
+        return ast.Name(str(c[0]), self._tok(c[0]))
+
+    def attribute(self, c):
+        obj, name = c
+        return ast.Attr(obj, str(name), self._span(obj, name), self._tok(name))
+
+    def index(self, c):
+        obj, idx = c
+        return ast.Index(obj, idx, Span(self.source, obj.span.start, idx.span.end + 1))
+
+    def call(self, c):
+        name, *args, rpar = c
+        args = tuple(a for a in args if a is not None)
+        return ast.Call(str(name), args, self._span(name, rpar), self._tok(name))
+
+    def unop(self, c):
+        op, operand = c
+        return ast.Unary(str(op), operand, self._span(op, operand))
+
+    def binop(self, c):
+        left, op, right = c
+        return ast.Binary(str(op), left, right, self._span(left, right), self._tok(op))
+
+    def if_expr(self, c):
+        keyword, cond, then, otherwise = c
+        return ast.IfExpr(cond, then, otherwise, self._span(keyword, otherwise))
+
+    def match_expr(self, c):
+        keyword, subject, *arms, rbrace = c
+        arms = tuple(a for a in arms if a is not None)
+        return ast.Match(subject, arms, self._span(keyword, rbrace))
+
+    def match_arm(self, c):
+        *patterns, value = c
+        patterns = tuple(p for p in patterns if not isinstance(p, Token))
+        return ast.MatchArm(patterns, value, self._span(patterns[0], value))
+
+    def pattern(self, c):
+        tok = c[0]
+        span = self._tok(tok)
+        kind = tok.type
+        if kind == "WORDNUM":
+            return self.number([tok])
+        if kind == "VERSION":
+            return self.version([tok])
+        if kind == "STRING":
+            return ast.Str(self._string(tok), span)
+        if kind in ("TRUE", "FALSE"):
+            return ast.Bool(kind == "TRUE", span)
+        if str(tok) == "_":
+            return ast.Wildcard(span)
+        return ast.Name(str(tok), span)
+
+
+class _Body(list):
+    """A region body: its items, then the closing brace token."""

@@ -1,0 +1,181 @@
+"""Text -> AST: the Lark LALR parser over ``grammars/kl.lark``, and syntax errors in words.
+
+The parser is built once per process; Lark's grammar analysis is cached on
+disk (``cache=True``), so a cold ``layoutc check`` does not rebuild the LALR
+tables.  Syntax errors become ``S001`` diagnostics that say what was expected
+in words, refined by a small table of known mistakes (``COMMON_MISTAKES``).
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from lark import Lark
+from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken
+
+from ..diagnostics import Diagnostic
+from ..source import SourceFile, Span
+from . import ast
+from .build import AstBuilder
+
+
+def grammar_path() -> Path:
+    """The grammar inside an installed wheel, else the repository's ``grammars/``."""
+    here = Path(__file__).resolve().parent.parent
+    for candidate in (here / "grammars" / "kl.lark", here.parent / "grammars" / "kl.lark"):
+        if candidate.is_file():
+            return candidate
+    raise FileNotFoundError("kl.lark not found next to the layoutc package")
+
+
+@lru_cache(maxsize=1)
+def _parser() -> tuple[Lark, AstBuilder]:
+    builder = AstBuilder()
+    try:
+        parser = Lark(
+            grammar_path().read_text(encoding="utf-8"),
+            parser="lalr",
+            lexer="contextual",
+            start=["start", "override"],
+            maybe_placeholders=True,
+            transformer=builder,
+            cache=True,
+        )
+    except OSError:  # an unwritable cache directory must not stop a check
+        parser = Lark(
+            grammar_path().read_text(encoding="utf-8"),
+            parser="lalr",
+            lexer="contextual",
+            start=["start", "override"],
+            maybe_placeholders=True,
+            transformer=builder,
+        )
+    return parser, builder
+
+
+# Terminals spelled as users would say them.
+_WORDS = {
+    "NAME": "a name",
+    "WORDNUM": "a number",
+    "VERSION": "a version",
+    "STRING": "a string",
+    "RULEREF": "a rule code or name",
+    "$END": "end of file",
+}
+_EXPRESSION_START = {"WORDNUM", "NAME", "LPAR", "MINUS", "TILDE", "BANG", "MATCH", "VERSION", "STRING"}
+_OPERATORS = {"OROR", "ANDAND", "BAR", "CARET", "AMP", "EQ", "NE", "LT", "LE", "GT", "GE", "SHL", "SHR",
+              "PLUS", "MINUS", "STAR", "SLASH", "PERCENT", "DOT", "LSQB"}
+
+# Known mistakes -> a hint.  Each example is a minimal input that fails in the
+# same parser state as the mistake; tests check every entry.
+COMMON_MISTAKES: dict[str, list[str]] = {
+    "region ranges are half-open, `[START, END)`: close them with `)`": [
+        "space s bits 32 { region r [0, 4K] }",
+        "space s bits 32 { region r [0, +4K] }",
+    ],
+    "compare with `==`; a single `=` only gives an attribute its value": [
+        'assert A = 1 : "m"',
+        "const X = if A = 1 then 1 else 2",
+    ],
+    "a param needs a type: `param NAME: TYPE = DEFAULT`": ["param x = 1"],
+    "a constant is defined with `=`: `const NAME = EXPR`": ["const X: 1", "const X 1"],
+    "an attribute is written `NAME = VALUE`": ["space s bits 32 { region r [0, 1) { kind linear } }"],
+    "a region needs an address range: `region NAME [START, END)` or `[START, +SIZE)`": [
+        "space s bits 32 { region r { } }",
+        "space s bits 32 { region r }",
+    ],
+    "a space needs its width: `space NAME bits N { ... }`": ["space s { }"],
+    "an `assert` needs a message: `assert COND : \"message\"`": ["assert 1 == 1", "assert 1 == 1 const"],
+    "a waiver needs a reason: `allow RULE \"why\"`": ["allow O401", "allow O401 }"],
+    "`if` expressions need both branches: `if COND then A else B`": ["const X = if A then 1", "const X = if A then 1 const"],
+    "a block is not closed: add `}`": ["space s bits 32 { region r [0, 1) {", "layout x { bits = 1"],
+}
+
+
+def _describe(expected: set[str], parser: Lark) -> str:
+    names = set(expected)
+    words: list[str] = []
+    if len(names & _EXPRESSION_START) >= 4:
+        words.append("an expression")
+        names -= _EXPRESSION_START | {"IF", "TRUE", "FALSE"}
+    if len(names & _OPERATORS) >= 6:
+        words.append("an operator")
+        names -= _OPERATORS
+    for name in sorted(names):
+        if name in _WORDS:
+            words.append(_WORDS[name])
+            continue
+        try:
+            pattern = parser.get_terminal(name).pattern
+        except KeyError:
+            words.append(name.lower())
+            continue
+        if pattern.type == "str":
+            words.append(f"`{pattern.value}`")
+        else:
+            words.append(name.lower())
+    words = sorted(set(words), key=lambda w: (not w.startswith("`"), w))
+    if not words:
+        return "something else"
+    if len(words) == 1:
+        return words[0]
+    return ", ".join(words[:-1]) + " or " + words[-1]
+
+
+def _hint(error: UnexpectedInput, parser: Lark, start: str) -> str | None:
+    if start != "start":
+        return None
+    try:
+        return error.match_examples(lambda text: parser.parse(text, start="start"), COMMON_MISTAKES, use_accepts=True)
+    except Exception:  # a hint is optional; the error itself is already known
+        return None
+
+
+def _syntax_error(error: UnexpectedInput, source: SourceFile, parser: Lark, start: str) -> Diagnostic:
+    if isinstance(error, UnexpectedCharacters):
+        at = error.pos_in_stream
+        char = source.text[at] if at < len(source.text) else ""
+        if char == '"':
+            message = "unterminated string"
+            hint = "close the string with `\"` on the same line"
+        elif char == "#":
+            message = "unexpected character `#`"
+            hint = "comments are `//` or `/* */`"
+        else:
+            shown = repr(char)[1:-1] if char.isprintable() else f"\\u{ord(char):04x}"
+            message = f"unexpected character `{shown}`; expected {_describe(set(error.allowed or ()), parser)}"
+            hint = _hint(error, parser, start)
+        return Diagnostic("S001", message, Span(source, at, min(at + 1, len(source.text))), help=hint)
+    if isinstance(error, UnexpectedToken):
+        token = error.token
+        expected = _describe(set(getattr(error, "accepts", None) or error.expected), parser)
+        if token.type == "$END":
+            at = len(source.text.rstrip())
+            message = f"unexpected end of file; expected {expected}"
+            span = Span(source, at, at)
+        else:
+            message = f"expected {expected}, found `{token}`"
+            span = Span(source, token.start_pos, token.end_pos)
+        return Diagnostic("S001", message, span, help=_hint(error, parser, start))
+    if isinstance(error, UnexpectedEOF):
+        at = len(source.text.rstrip())
+        expected = _describe(set(error.expected), parser)
+        return Diagnostic("S001", f"unexpected end of file; expected {expected}", Span(source, at, at))
+    return Diagnostic("S001", str(error).splitlines()[0], Span(source, 0, 0))
+
+
+def parse(source: SourceFile, start: str = "start") -> tuple[ast.File | ast.Expr | None, list[Diagnostic]]:
+    """Parse a layout file (``start``) or an override value (``override``)."""
+    parser, builder = _parser()
+    builder.reset(source)
+    try:
+        result = parser.parse(source.text, start=start)
+    except UnexpectedInput as error:
+        diagnostics = list(builder.sink.items)  # before the hint re-parses examples
+        diagnostic = _syntax_error(error, source, parser, start)
+        return None, [*diagnostics, diagnostic]
+    diagnostics = builder.sink.items
+    if start == "start":
+        return ast.File(source, tuple(result)), diagnostics
+    return result, diagnostics
