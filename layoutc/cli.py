@@ -8,6 +8,7 @@ no traceback unless LAYOUTC_DEBUG=1).
 from __future__ import annotations
 
 import argparse
+import importlib
 import glob
 import os
 import sys
@@ -64,7 +65,16 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_parser("rules", help="list every rule")
     explain = sub.add_parser("explain", help="print a rule's documentation")
     explain.add_argument("rule", metavar="CODE|NAME")
+    for module_name in EXTENSIONS:
+        module = importlib.import_module(module_name)
+        module.add_parsers(sub, _common)
     return parser
+
+
+# Modules that add subcommands (build/emit, render, sim).  Each defines
+# ``add_parsers(subparsers, common)`` and sets ``handler=`` on its parsers; it
+# must stay cheap to import (heavy imports go inside the handlers).
+EXTENSIONS: tuple[str, ...] = ()
 
 
 # ------------------------------------------------------------------ helpers
@@ -314,7 +324,8 @@ def _dispatch(argv: Sequence[str]) -> int:
         if not args.command:
             parser.print_help()
             return EXIT_USAGE
-        return COMMANDS[args.command](args)
+        handler = getattr(args, "handler", None) or COMMANDS[args.command]
+        return handler(args)
     except UsageError as error:
         sys.stderr.write(f"{error}\n")
         return EXIT_USAGE

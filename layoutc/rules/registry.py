@@ -73,3 +73,12 @@ def lookup(code_or_name: str) -> Rule | None:
 
 def all_rules() -> list[Rule]:
     return sorted(RULES.values(), key=lambda r: r.code)
+
+
+def rules_markdown() -> str:
+    """The README's rule table, generated from the registry (a test keeps the README current)."""
+    lines = ["| code | name | severity | what it reports |", "|---|---|---|---|"]
+    for entry in all_rules():
+        summary = entry.summary.replace("|", "\\|")
+        lines.append(f"| {entry.code} | `{entry.name}` | {entry.severity} | {summary} |")
+    return "\n".join(lines)

@@ -1,0 +1,26 @@
+"""Shared test helper: skip (or, in CI, fail) when an external tool is missing.
+
+Tests that need a binary (``dot``, ``cc``, ``ld``, a cross ``gcc``) call
+``require_tool(name)`` first.  Locally a missing tool skips the test with a
+reason; with ``LAYOUTC_REQUIRE_TOOLS=1`` (set by CI) it fails instead, so a
+broken CI image cannot turn real-tool checks into silent skips.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+
+import pytest
+
+
+def require_tool(name: str) -> str:
+    """Return the absolute path of executable *name*, or skip/fail the test."""
+    path = shutil.which(name)
+    if path is not None:
+        return path
+    reason = f"required tool {name!r} not found on PATH"
+    if os.environ.get("LAYOUTC_REQUIRE_TOOLS") == "1":
+        pytest.fail(f"{reason} (LAYOUTC_REQUIRE_TOOLS=1)", pytrace=False)
+    pytest.skip(reason)
+    raise AssertionError("unreachable")  # pytest.skip raises
