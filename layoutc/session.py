@@ -349,26 +349,44 @@ def _group_key(diagnostic: Diagnostic) -> tuple:
 
 
 def describe_variants(axes: Mapping[str, list[str]], variants: list[dict[str, str]], failing: set[int]) -> str:
-    """The shortest description of a set of variants: `every variant`, `vmsplit=1G`, `highmem=false and ...`."""
-    total = len(variants)
-    if len(failing) == total:
+    """A short description of a set of variants: `every variant`, `vmsplit=1G`,
+    `vmsplit=3G_OPT and kernel in {2.6.35, 3.0}`, or a union of such boxes."""
+    if len(failing) == len(variants):
         return "every variant"
-    names = list(axes)
 
-    def matching(assign: dict[str, str]) -> set[int]:
-        return {i for i, v in enumerate(variants) if all(v.get(k) == val for k, val in assign.items())}
+    def matching(box: dict[str, set[str]]) -> set[int]:
+        return {i for i, v in enumerate(variants) if all(v.get(k) in vals for k, vals in box.items())}
 
-    for size in (1, 2, 3):
-        for keys in itertools.combinations(names, size):
-            for values in itertools.product(*(axes[k] for k in keys)):
-                assign = dict(zip(keys, values))
-                if matching(assign) == failing:
-                    return " and ".join(f"{k}={v}" for k, v in assign.items())
-    for key in names:  # one param taking any of several values
-        hits = [value for value in axes[key] if matching({key: value}) <= failing]
-        union = set().union(*(matching({key: value}) for value in hits)) if hits else set()
-        if union == failing:
-            return f"{key} in {{{', '.join(hits)}}}"
+    def box_of(indices: set[int]) -> dict[str, set[str]]:
+        box = {}
+        for name, values in axes.items():
+            seen = {variants[i][name] for i in indices}
+            if len(seen) < len(set(values)):
+                box[name] = seen
+        return box
+
+    def describe(box: dict[str, set[str]]) -> str:
+        parts = []
+        for name, values in box.items():
+            ordered = [v for v in axes[name] if v in values]
+            parts.append(f"{name}={ordered[0]}" if len(ordered) == 1 else f"{name} in {{{', '.join(ordered)}}}")
+        return " and ".join(parts)
+
+    box = box_of(failing)
+    if matching(box) == failing:
+        return describe(box)
+    best = None
+    for name in axes:  # split by one param; each part a box of its own
+        parts: dict[str, set[int]] = {}
+        for i in failing:
+            parts.setdefault(variants[i][name], set()).add(i)
+        boxes = [box_of(part) for part in parts.values()]
+        if all(matching(b) == part for b, part in zip(boxes, parts.values())):
+            text = " or ".join(f"({describe(b)})" for b in boxes)
+            if best is None or len(text) < len(best):
+                best = text
+    if best is not None:
+        return best
     shown = [", ".join(f"{k}={v}" for k, v in variants[i].items()) for i in sorted(failing)[:4]]
     more = f" and {len(failing) - 4} more" if len(failing) > 4 else ""
     return "; ".join(f"({s})" for s in shown) + more
