@@ -88,12 +88,22 @@ def _policy(args, config: dict):
     from .rules import lookup
     from .session import Policy
 
-    select = _split(args.select) or tuple(config.get("select", ()))
-    ignore = _split(args.ignore) + tuple(config.get("ignore", ()))
+    select = _split(args.select) or _config_rules(config, "select")
+    ignore = _split(args.ignore) + _config_rules(config, "ignore")
     for pattern in select + ignore:
         if lookup(pattern) is None and not any(code.startswith(pattern.upper()) for code in _codes()):
             raise UsageError(f"layoutc: unknown rule `{pattern}` in --select/--ignore (see `layoutc rules`)")
     return Policy(select, ignore)
+
+
+def _config_rules(config: dict, key: str) -> tuple[str, ...]:
+    """`select`/`ignore` from the config: a list of rules, or one comma-separated string."""
+    value = config.get(key, ())
+    if isinstance(value, str):
+        value = [value]
+    if not isinstance(value, (list, tuple)) or not all(isinstance(item, str) for item in value):
+        raise UsageError(f"layoutc: `{key}` in the layoutc configuration must be a list of rule codes or names")
+    return _split(value)
 
 
 def _codes():
@@ -155,6 +165,8 @@ def cmd_check(args) -> int:
     regions = definitions = rules_run = 0
     variants_total = 0
     variant_info = {}
+    if args.vary and not args.matrix:
+        raise UsageError("layoutc: --vary only applies with --matrix")
     for path in files:
         if args.matrix:
             vary = {}

@@ -158,7 +158,7 @@ def parse_overrides(pairs: Iterable[str]) -> tuple[list[Override], list[Diagnost
         tree, found = parse(value_source, start="override")
         diagnostics.extend(found)
         if tree is not None:
-            overrides.append(Override(name.strip(), tree, Span(value_source, 0, len(name))))
+            overrides.append(Override(name.strip(), tree, name_span))
     return overrides, diagnostics
 
 
@@ -242,7 +242,8 @@ def evaluate(parsed: Parsed, overrides: Sequence[Override] = (), policy: Policy 
         found, ran = run_rules(layout, enabled)
         raw.extend(found)
     reported, waived = finish(raw, layout, policy)
-    usage = parsed.unreadable or any(d.span is not None and d.span.file.name.startswith("<-D") for d in reported)
+    # a problem in a command-line argument (`<-D ...>`, `<--vary ...>`) is a usage error
+    usage = parsed.unreadable or any(d.span is not None and d.span.file.name.startswith("<-") for d in reported)
     return Result(parsed.path, layout, reported, waived, ran, usage)
 
 

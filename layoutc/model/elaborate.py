@@ -19,7 +19,7 @@ from ..source import Span
 from ..suggest import did_you_mean
 from ..syntax import ast
 from ..syntax.build import parse_number
-from .evaluate import Evaluator, RegionValue, Scope, references
+from .evaluate import EvalError, Evaluator, RegionValue, Scope, references
 from .types import Assertion, Const, Hole, Layout, Operand, Origin, Param, Region, Relation, Space, Waiver
 from .values import UNKNOWN, Bank, Banks, Choice, Unknown, Version, show, type_name
 
@@ -142,7 +142,8 @@ class _Elaborator:
         self.scope = Scope(set(self.g.defs), set(self.g.spaces), region_index)
         self.values: dict[str, object] = {}
         self.region_values: dict[tuple[str, str], RegionValue] = {}
-        self.ev = Evaluator(self.scope, self.values, self.region_values, self.sink)
+        self.ev = Evaluator(self.scope, self.values, self.region_values, self.sink, self._demand)
+        self._active: list[tuple] = []  # definitions being evaluated, outermost first
         self.used: set[str] = set()
         self.effective: dict[str, tuple[object, tuple[Origin, ...]]] = {}
 
@@ -222,9 +223,7 @@ class _Elaborator:
                     if dep not in deps:
                         continue
                     seen = state.get(dep)
-                    if seen == 1:
-                        self._report_cycle(path[path.index(dep):] + [dep])
-                    elif seen is None:
+                    if seen is None:  # a back edge (seen == 1) is only a possible cycle: see _demand
                         state[dep] = 1
                         path.append(dep)
                         stack.append(iter(deps[dep]))
@@ -245,6 +244,16 @@ class _Elaborator:
         return f"{key[0]}.{key[1]}", decl.name_span
 
     def _report_cycle(self, cycle: list[tuple]) -> None:
+        # start the cycle at the definition written first, whichever node evaluation reached first
+        ring = cycle[:-1]
+        files = {f.source.name: i for i, f in enumerate(self.files)}
+
+        def written(node: tuple) -> tuple[int, int]:
+            span = self._describe_node(node)[1]
+            return files.get(span.file.name, len(files)), span.start
+
+        first = min(range(len(ring)), key=lambda i: written(ring[i]))
+        cycle = ring[first:] + ring[:first] + [ring[first]]
         names = [self._describe_node(node) for node in cycle]
         text = " -> ".join(name for name, _ in names)
         first_span = names[0][1]
@@ -323,8 +332,24 @@ class _Elaborator:
             return UNKNOWN
         return value
 
+    def _demand(self, node: tuple) -> None:
+        """Evaluate a definition out of order because another one needs it now."""
+        if node in self._active:
+            self._report_cycle(self._active[self._active.index(node):] + [node])
+            raise EvalError()
+        self._evaluate_node(node)
+
     def _evaluate(self, order: list[tuple]) -> None:
-        for kind, key in order:
+        for node in order:
+            kind, key = node
+            done = key in self.values if kind == "name" else key in self.region_values
+            if not done:
+                self._evaluate_node(node)
+
+    def _evaluate_node(self, node: tuple) -> None:
+        kind, key = node
+        self._active.append(node)
+        try:
             if kind == "name":
                 decl = self.g.defs[key]
                 if isinstance(decl, ast.ParamDecl):
@@ -333,6 +358,8 @@ class _Elaborator:
                     self.values[key] = self.ev.eval(decl.expr)
             else:
                 self._evaluate_region(key)
+        finally:
+            self._active.pop()
 
     def _evaluate_region(self, key: tuple[str, str]) -> None:
         rd = self.g.regions[key]

@@ -131,11 +131,16 @@ def _size_below(banks: Banks, limit: int) -> int:
 
 
 class Evaluator:
-    def __init__(self, scope: Scope, values: Mapping[str, object], regions: Mapping[RegionKey, RegionValue], sink: Sink) -> None:
+    def __init__(self, scope: Scope, values: Mapping[str, object], regions: Mapping[RegionKey, RegionValue], sink: Sink,
+                 demand: Callable[[tuple], None] | None = None) -> None:
         self.scope = scope
         self.values = values
         self.regions = regions
         self.sink = sink
+        # Called for a declared name or region not evaluated yet: definitions are evaluated in
+        # dependency order, so this only happens inside a (possible) cycle, which `demand` resolves
+        # or reports -- a cycle through an `if` branch that is not taken is no cycle.
+        self.demand = demand
 
     # ---- entry points
     def eval(self, expr) -> object:
@@ -152,8 +157,10 @@ class Evaluator:
         value = self.eval(expr)
         if isinstance(value, Unknown):
             return value
-        number = self._as_int(value, expr, what)
-        return number
+        try:
+            return self._as_int(value, expr, what)
+        except EvalError:  # already reported by _as_int
+            return UNKNOWN
 
     def eval_bool(self, expr, what: str) -> bool | Unknown:
         value = self.eval(expr)
@@ -206,6 +213,8 @@ class Evaluator:
 
     def _eval_Name(self, node: ast.Name):
         name = node.name
+        if name not in self.values and name in self.scope.names and self.demand is not None:
+            self.demand(("name", name))
         if name in self.values:
             value = self.values[name]
             if isinstance(value, Unknown):
@@ -231,6 +240,9 @@ class Evaluator:
             raise self._fail("E201", f"a region reference needs one of `.start`, `.end`, `.size`, `.last` "
                                      f"(found `{'.'.join(rest) or 'nothing'}`)", node.span)
         value = self.regions.get(key)
+        if value is None and self.demand is not None:
+            self.demand(("region", key))
+            value = self.regions.get(key)
         if value is None:  # not evaluated: it failed or is in a cycle, already reported
             raise EvalError()
         if value.present is False:
@@ -307,7 +319,7 @@ class Evaluator:
             return right
         left = self._eval(node.left)
         if op in ("==", "!=", "<", "<=", ">", ">="):
-            right = self._operand_like(left, node.right)
+            right = self._operand_like(left, node.right, ordering=op not in ("==", "!="))
             result = self._compare(op, left, right, node)
             return result
         right = self._eval(node.right)
@@ -340,16 +352,19 @@ class Evaluator:
             return a ^ b
         raise self._fail("E201", f"unknown operator `{op}`", node.op_span)
 
-    def _operand_like(self, left, node):
+    def _operand_like(self, left, node, ordering: bool = False):
         """Right operand of a comparison: a bare word compares by spelling against a choice."""
         if isinstance(left, Choice):
             text = _literal_text(node)
             if text is not None and not (isinstance(node, ast.Name) and node.name in self.scope.names):
+                number = node.value if isinstance(node, ast.Num) else None
+                if ordering and left.number is not None and number is not None:
+                    return number  # a numeric choice (16K) orders as a number: `page > 8K`
                 if left.members and text not in left.members:
                     raise self._fail("E201", f"`{text}` is not a member of this choice",
                                      node.span, help=did_you_mean(text, left.members) or
                                      "members: " + ", ".join(left.members))
-                return Choice(text, None, left.members)
+                return Choice(text, number, left.members)
         if isinstance(left, Version) and isinstance(node, ast.Num) and node.text.isdigit():
             return Version((node.value,))
         return self._eval(node)
@@ -366,7 +381,7 @@ class Evaluator:
             left, right = _as_version(left), _as_version(right)
             if left is None or right is None:
                 raise self._fail("E201", "a version compares only with a version (e.g. `kernel >= 5.11`)", node.span)
-            return _ORDER[op](left, right)
+            return _ORDER[op](_version_key(left), _version_key(right))
         if isinstance(left, bool) or isinstance(right, bool) or isinstance(left, str) or isinstance(right, str):
             if type(left) is not type(right):
                 raise self._fail("E201", f"cannot compare {type_name(left)} with {type_name(right)}", node.span)
@@ -405,7 +420,8 @@ class Evaluator:
             raise self._fail("E201", "a match pattern must be a literal (or `_`)", pattern.span)
         value = self._eval(pattern)
         if isinstance(subject, Version) or isinstance(value, Version):
-            return _as_version(subject) == _as_version(value)
+            a, b = _as_version(subject), _as_version(value)
+            return a is not None and b is not None and _version_key(a) == _version_key(b)
         return type(subject) is type(value) and subject == value
 
     def _eval_Call(self, node: ast.Call):
@@ -438,6 +454,14 @@ def _literal_text(node) -> str | None:
     if isinstance(node, ast.Str):
         return node.value
     return None
+
+
+def _version_key(version: Version) -> tuple[int, ...]:
+    """Trailing zeros dropped, so that 4.4 == 4.4.0 (KERNEL_VERSION(4, 4, 0)) and 5 == 5.0."""
+    parts = list(version)
+    while len(parts) > 1 and parts[-1] == 0:
+        parts.pop()
+    return tuple(parts)
 
 
 def _as_version(value) -> Version | None:

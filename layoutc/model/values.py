@@ -25,7 +25,7 @@ UNKNOWN = Unknown()
 
 
 class Version(tuple):
-    """A kernel release: ``6.12`` is (6, 12); compares element-wise, (6,) < (6, 0)."""
+    """A kernel release: ``6.12`` is (6, 12).  As a tuple (6,) < (6, 0); KL comparisons drop trailing zeros (evaluate.py)."""
 
     def __str__(self) -> str:
         return ".".join(str(part) for part in self)

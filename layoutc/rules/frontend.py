@@ -147,7 +147,7 @@ def invalid_encoding(ctx=None):
     Why it matters:
         Names and strings would be misread; layouts are text.
     Example:
-        const X = 1 // the test writes byte 0xff here: \xff
+        const X = 1 // the test writes byte 0xff here: \\xff
     Fix:
         const X = 1
     """

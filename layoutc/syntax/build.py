@@ -25,8 +25,20 @@ _NUMBER = re.compile(r"(?:0x([0-9a-fA-F]+)|0b([01]+)|([0-9]+)(K|M|G|T|P|E|KiB|Mi
 _ESCAPES = {"n": "\n", "t": "\t", "r": "\r", "0": "\0", "\\": "\\", '"': '"'}
 
 
+# Literals wider than the evaluator's limit (model/evaluate.py MAX_BITS) are refused
+# here, which also keeps int() clear of Python's 4300-digit conversion limit.
+MAX_LITERAL_BITS = 4096
+
+
+class LiteralTooLarge(ValueError):
+    """An integer literal wider than ``MAX_LITERAL_BITS``."""
+
+
 def parse_number(text: str) -> int | None:
-    """The value of a KL integer literal, or None if ``text`` is not one."""
+    """The value of a KL integer literal, or None if ``text`` is not one.
+
+    Raises ``LiteralTooLarge`` for a literal wider than ``MAX_LITERAL_BITS``.
+    """
     if text.startswith("_") or text.endswith("_") or "__" in text:
         return None
     match = _NUMBER.match(text.replace("_", ""))
@@ -34,10 +46,17 @@ def parse_number(text: str) -> int | None:
         return None
     hex_digits, bin_digits, dec_digits, suffix = match.groups()
     if hex_digits is not None:
-        return int(hex_digits, 16)
-    if bin_digits is not None:
-        return int(bin_digits, 2)
-    return int(dec_digits) * _SUFFIX[suffix or ""]
+        value = int(hex_digits, 16)
+    elif bin_digits is not None:
+        value = int(bin_digits, 2)
+    else:
+        digits = dec_digits.lstrip("0") or "0"
+        if len(digits) > MAX_LITERAL_BITS * 0.302 + 2:  # log10(2) digits per bit
+            raise LiteralTooLarge(text)
+        value = int(digits) * _SUFFIX[suffix or ""]
+    if value.bit_length() > MAX_LITERAL_BITS:
+        raise LiteralTooLarge(text)
+    return value
 
 
 def _first(item) -> int:
@@ -140,7 +159,16 @@ class AstBuilder(Transformer):
         return ast.TypeSpec("choice", None, choices, self._span(items[0], items[-1]))
 
     def choice_item(self, c):
+        if c[0].type == "WORDNUM":
+            try:
+                parse_number(str(c[0]))
+            except LiteralTooLarge:
+                self._too_large(c[0])
         return c[0]
+
+    def _too_large(self, tok: Token) -> None:
+        self.sink.emit("S002", f"integer literal too large (more than {MAX_LITERAL_BITS} bits)", self._tok(tok),
+                       help="layout values fit in 64 bits; check for a stray run of digits")
 
     def const_decl(self, c):
         keyword, name, expr, doc = c
@@ -235,7 +263,11 @@ class AstBuilder(Transformer):
     def number(self, c):
         tok = c[0]
         text = str(tok)
-        value = parse_number(text)
+        try:
+            value = parse_number(text)
+        except LiteralTooLarge:
+            self._too_large(tok)
+            return ast.Num(0, text, self._tok(tok))
         if value is None:
             return ast.Word(text, self._tok(tok))
         return ast.Num(value, text, self._tok(tok))

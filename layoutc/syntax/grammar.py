@@ -8,6 +8,7 @@ in words, refined by a small table of known mistakes (``COMMON_MISTAKES``).
 
 from __future__ import annotations
 
+import re
 from functools import lru_cache
 from pathlib import Path
 
@@ -123,13 +124,58 @@ def _describe(expected: set[str], parser: Lark) -> str:
     return ", ".join(words[:-1]) + " or " + words[-1]
 
 
+def _lr_state(error: UnexpectedInput) -> object:
+    state = error.state
+    return getattr(state, "position", state)
+
+
 def _hint(error: UnexpectedInput, parser: Lark, start: str) -> str | None:
-    if start != "start":
+    """The COMMON_MISTAKES label whose example fails in the same parser state.
+
+    Like lark's ``match_examples`` (same token type first, else the first
+    example in the same state), but states are compared by LR state alone, not
+    by stack depth, so a mistake after the first statement or in a nested
+    region gets the hint too.
+    """
+    if start != "start" or error.state is None:
         return None
+    state = _lr_state(error)
+    token_type = getattr(getattr(error, "token", None), "type", None)
+    fallback = None
     try:
-        return error.match_examples(lambda text: parser.parse(text, start="start"), COMMON_MISTAKES, use_accepts=True)
+        for label, examples in COMMON_MISTAKES.items():
+            for example in examples:
+                try:
+                    parser.parse(example, start="start")
+                except UnexpectedInput as other:
+                    if type(other) is not type(error) or _lr_state(other) != state:
+                        continue
+                    if getattr(other, "accepts", None) != getattr(error, "accepts", None):
+                        continue
+                    if token_type is not None and getattr(other.token, "type", None) == token_type:
+                        return label
+                    fallback = fallback or label
     except Exception:  # a hint is optional; the error itself is already known
         return None
+    return fallback
+
+
+_UNCLOSED_BLOCK = "a block is not closed: add `}`"
+_NOT_CODE = re.compile(r'"(?:\\.|[^"\\\n])*"|//[^\n]*|/\*.*?\*/', re.S)
+
+
+def _unclosed_block(text: str) -> bool:
+    """More `{` than `}` outside strings and comments: the end of file came inside a block."""
+    code = _NOT_CODE.sub(" ", text)
+    return code.count("{") > code.count("}")
+
+
+def _unclosed_comment(text: str, at: int) -> int | None:
+    """Offset of a `/*` at or just before ``at`` that no `*/` closes, else None."""
+    for start in (at, at - 1):
+        if start >= 0 and text.startswith("/*", start) and "*/" not in text[start + 2:]:
+            return start
+    return None
 
 
 def _syntax_error(error: UnexpectedInput, source: SourceFile, parser: Lark, start: str) -> Diagnostic:
@@ -149,11 +195,17 @@ def _syntax_error(error: UnexpectedInput, source: SourceFile, parser: Lark, star
         return Diagnostic("S001", message, Span(source, at, min(at + 1, len(source.text))), help=hint)
     if isinstance(error, UnexpectedToken):
         token = error.token
+        opening = _unclosed_comment(source.text, token.start_pos) if token.type != "$END" else None
+        if opening is not None:  # the lexer saw `/` `*` because no `*/` follows
+            return Diagnostic("S001", "unterminated block comment", Span(source, opening, opening + 2),
+                              help="close the comment with `*/`")
         expected = _describe(set(getattr(error, "accepts", None) or error.expected), parser)
         if token.type == "$END":
             at = len(source.text.rstrip())
             message = f"unexpected end of file; expected {expected}"
             span = Span(source, at, at)
+            if start == "start" and _unclosed_block(source.text):
+                return Diagnostic("S001", message, span, help=_UNCLOSED_BLOCK)
         else:
             message = f"expected {expected}, found `{token}`"
             span = Span(source, token.start_pos, token.end_pos)

@@ -1,0 +1,105 @@
+"""Finding the banner in a pasted boot log.
+
+Accepts whatever a log capture adds in front of the kernel's text: ``[  0.000000]``
+timestamps, syslog prefixes (``Jun 13 21:03:14 host kernel:``), ``<N>`` levels,
+quoting (``> ``), tabs, serial-console time stamps (``[11:43:26]``), and dmesg's
+continuation lines that carry no timestamp at all (a multi-line ``pr_notice``).
+The banner lines are matched by their shape
+``LABEL : 0xSTART - 0xEND   (SIZE UNIT)``, so vendor-added lines are kept too.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+_PREFIX = re.compile(
+    r"""^(?:[ \t]*>)*[ \t]*                       # mail quoting, indentation
+        (?:<\d+>)?
+        (?:(?:[A-Z][a-z]{2}[ ]+\d+[ ]\d\d:\d\d:\d\d|\d{4}-\d\d-\d\d[T ][\d:.,+\-]+)[ ]\S+[ ]kernel:[ ]?)?  # syslog
+        (?:<\d+>)?
+        (?:\[[^\]\n]{1,40}\][ ]?)*                  # [ 0.000000] [11:43:26] [0:swapper]
+        (?:<\d+>)?""", re.X)
+_ADDR = r"0x(?:[0-9a-fA-F]+|\(ptrval\)|\(_+ptrval_+\))"
+_LINE = re.compile(
+    rf"""^(?P<label>[A-Za-z._][\w./ ]*?)?[ \t]*:?[ \t]*
+        (?P<start>{_ADDR})[ \t]*-[ \t]*(?P<end>{_ADDR})[ \t]*
+        \([ \t]*(?P<size>\d+)[ \t]*(?P<unit>[kKMGT]B)(?:[ \t]+(?P<note>maximum|actual))?[ \t]*\)[ \t]*$""", re.X)
+_HEADER = re.compile(r"[Vv]irtual kernel memory layout:")
+
+
+@dataclass(frozen=True, slots=True)
+class Entry:
+    """One banner line found in a log."""
+
+    key: str  # label, or "vmemmap actual" for arm64's unlabelled second vmemmap line
+    label: str
+    start: int | None  # None for 0x(ptrval)
+    end: int | None
+    size: int
+    unit: str
+    note: str
+    text: str  # the line as printed, from its label on (leading indentation dropped)
+    line: int  # 0-based line number in the log
+    offset: int  # character offset of `text` in the log
+
+
+@dataclass(frozen=True, slots=True)
+class Found:
+    header: str
+    header_line: int
+    header_offset: int
+    entries: tuple[Entry, ...]
+    memory: tuple[str, ...]  # `Memory:` lines near the banner, prefixes removed
+    version: str | None  # from a "Linux version X" line, when the paste has one
+
+
+def strip_prefix(raw: str) -> str:
+    return raw[_PREFIX.match(raw).end():].rstrip()
+
+
+def _int(text: str) -> int | None:
+    return None if "ptrval" in text else int(text[2:], 16)
+
+
+def parse(text: str) -> Found | None:
+    """The first banner in ``text``, or None."""
+    raw_lines = text.splitlines(keepends=True)
+    offsets, position = [], 0
+    for raw in raw_lines:
+        offsets.append(position)
+        position += len(raw)
+    contents = [strip_prefix(raw.rstrip("\r\n")) for raw in raw_lines]
+    version = None
+    for content in contents:
+        match = re.search(r"Linux version (\d+\.\d+(?:\.\d+)?)", content)
+        if match:
+            version = match.group(1)
+            break
+    for index, content in enumerate(contents):
+        header = _HEADER.search(content)
+        if not header:
+            continue
+        entries: list[Entry] = []
+        inline = content[header.end():].strip()  # a banner whose first line was glued to the header
+        candidates = ([(index, inline)] if inline else []) + [(i, contents[i]) for i in range(index + 1, len(contents))]
+        for number, candidate in candidates:
+            body = candidate.strip()
+            match = _LINE.match(body)
+            if not match:
+                if not body and not entries:
+                    continue
+                break
+            label = (match.group("label") or "").strip()
+            note = match.group("note") or ""
+            key = label or ("vmemmap actual" if note == "actual" else "?")
+            raw = raw_lines[number]
+            where = raw.find(body[:12]) if body else 0
+            entries.append(Entry(key, label, _int(match.group("start")), _int(match.group("end")),
+                                 int(match.group("size")), match.group("unit"), note, body,
+                                 number, offsets[number] + max(where, 0)))
+        last = entries[-1].line if entries else index
+        nearby = contents[max(0, index - 4):index] + contents[last + 1:last + 3]
+        memory = tuple(c.strip() for c in nearby if c.strip().startswith("Memory:"))
+        return Found(content[header.start():header.end()], index, offsets[index], tuple(entries), memory, version)
+    return None

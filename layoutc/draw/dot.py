@@ -1,0 +1,556 @@
+"""Layout diagrams as Graphviz DOT: the emitter behind `layoutc render` and `layoutc build`.
+
+Pure: model (plus the diagnostics found on it) -> DOT text, deterministic.  It
+reads the model and ``emit.table.rows`` (the one place that orders regions and
+finds gaps and holes); it never runs Graphviz -- ``draw.run_dot`` does that.
+
+Picture::
+
+      virtual (32-bit)                       physical (32-bit)
+    +--------------------+
+    | 0xffffffff         |
+    |      vectors 4 kB  |
+    +--------------------+
+    :  unused  960 kB    :                  +---------------------+
+    +--------------------+                  | ram  1 GB           |
+    | lowmem  768 MB  +------------------------>  low_ram 768 MB  |
+    |  [ .text 6 MB ] |  | va = pa + 0x60000000                   |
+    +--------------------+                  +---------------------+
+
+Each space is one node whose HTML-like label is a table: one row per region,
+gap or hole, highest address on top; a region with nested regions holds a
+table of its own.  Every piece of user text (names, labels, docs, titles,
+diagnostic messages) goes through ``html_text``: nothing a layout file says can
+become markup in the DOT or the SVG.
+"""
+
+from __future__ import annotations
+
+import html
+import zlib
+from dataclasses import dataclass
+from typing import Sequence
+
+from ..diagnostics import Diagnostic, Severity
+from ..emit.base import EmitOptions, Emitter, register
+from ..model import intervals
+from ..model.types import Layout, Region, Space
+from ..model.values import format_address, human_size
+from . import scale as scales
+
+FONT = "Helvetica,Arial,sans-serif"
+MONO = "Courier New,Courier,monospace"
+
+# Fill colours by region kind: light, so black text stays readable, and never
+# red -- red is kept for problems, so that a clean layout has none.  The linear
+# map and the RAM it maps share a green; kernel image yellow; user space blue.
+KIND_COLOURS: dict[str, str] = {
+    "user": "#cfe3f7",
+    "linear": "#bfe5bf",
+    "ram": "#dcf2d4",
+    "image": "#ffe38a",
+    "vmalloc": "#ddd0f2",
+    "modules": "#fbe0b8",
+    "pkmap": "#c4ebe8",
+    "fixmap": "#dde3f6",
+    "vectors": "#f3eda0",
+    "io": "#cfe6da",
+    "dma": "#eadbc6",
+    "firmware": "#efdcf2",
+    "kasan": "#e8e0fa",
+    "vmemmap": "#d9ead0",
+    "cpu_entry": "#f1e4cc",
+    "tcm": "#cde9f2",
+    "reserved": "#e4e4e4",
+    "guard": "#f0f0f0",
+}
+# kinds the table above does not know get one of these, chosen by a stable hash of the name
+SPARE_COLOURS = ("#d6e4ee", "#e6eed6", "#eee2d6", "#e2d6ee", "#d6eee6", "#eeead6")
+GAP_FILL, GAP_LINE = "#ffffff", "#8c8c8c"
+HOLE_FILL = "#b8b8b8"
+LINE = "#4d4d4d"
+MUTED = "#5c5c5c"
+MAP_EDGE = "#2f7d32"
+WARN_LINE = "#c98a00"  # amber: a warning names the region
+# problems -- the only reds in a picture
+PROBLEM_LINE = "#d00000"
+PROBLEM_FILL = "#ffd9d9"
+PROBLEM_TEXT = "#b00000"
+
+BOX_WIDTH = 250  # points: the narrowest leaf box, so that columns line up
+MAX_FINDINGS = 24  # findings listed in the caption; the rest are counted
+
+
+@dataclass(frozen=True)
+class DrawOptions:
+    space: str | None = None  # one address space; None = all, side by side
+    scale: str = scales.DEFAULT_SCALE
+
+
+@dataclass(frozen=True)
+class Panel:
+    """One picture of a gallery: a variant of a layout and what was found on it."""
+
+    caption: str  # "vmsplit=2G"
+    layout: Layout | None
+    diagnostics: tuple[Diagnostic, ...] = ()
+
+
+# ------------------------------------------------------------------ text
+
+
+def html_text(text: str) -> str:
+    """User text as the content of a Graphviz HTML-like label: no markup, no escapes, no control characters.
+
+    Markup characters become entities; a backslash is doubled because Graphviz
+    expands ``\\N``, ``\\G`` (node and graph names) even inside HTML labels;
+    newlines become ``<BR/>``; characters XML cannot carry become spaces.
+    """
+    clean = "".join(ch if ch == "\n" or (ch >= " " and ch not in "\x7f\ufffe\uffff") else " " for ch in text)
+    return html.escape(clean, quote=True).replace("\\", "\\\\").replace("\n", "<BR/>")
+
+
+def size_text(size: int) -> str:
+    """Human size; exbibytes too (``human_size`` stops at PB, and a 64-bit hole is 16 EB)."""
+    if size >= 1 << 60:
+        value = size / (1 << 60)
+        return f"{value:.1f} EB".replace(".0 ", " ")
+    return human_size(size)
+
+
+def _font(text: str, size: float | None = None, colour: str | None = None, face: str | None = None) -> str:
+    attrs = ""
+    if face:
+        attrs += f' FACE="{face}"'
+    if size:
+        attrs += f' POINT-SIZE="{size:g}"'
+    if colour:
+        attrs += f' COLOR="{colour}"'
+    return f"<FONT{attrs}>{text}</FONT>"
+
+
+def kind_colour(kind: str) -> str:
+    if kind in KIND_COLOURS:
+        return KIND_COLOURS[kind]
+    return SPARE_COLOURS[zlib.crc32(kind.encode("utf-8")) % len(SPARE_COLOURS)]
+
+
+# ------------------------------------------------------------------ boxes
+
+
+@dataclass(frozen=True)
+class Box:
+    """One row of a stack: a region, a gap, a hole, the rest of a parent, or an overlap mark."""
+
+    kind: str  # region, gap, hole, part, overlap
+    start: int
+    end: int
+    name: str
+    text: str  # region label, hole reason, overlap description
+    region: Region | None = None
+    children: tuple[Box, ...] = ()  # ascending addresses
+
+    @property
+    def size(self) -> int:
+        return self.end - self.start
+
+
+def stacks(layout: Layout, space: Space) -> list[Box]:
+    """The space's top-level boxes in ascending address order, regions holding their nested ones."""
+    from ..emit.table import rows
+
+    table = rows(layout, space)
+    by_name: dict[str, list[Region]] = {}
+    for region in space.regions:
+        if region.known:
+            by_name.setdefault(region.name, []).append(region)
+    position = 0
+
+    def region_of(row) -> Region | None:
+        for region in by_name.get(row.name, ()):
+            if (region.start, region.end) == (row.start, row.end):
+                return region
+        return None
+
+    def take(depth: int) -> list[Box]:
+        nonlocal position
+        out: list[Box] = []
+        while position < len(table) and table[position].depth == depth:
+            row = table[position]
+            position += 1
+            if row.kind == "region":
+                children = take(depth + 1)
+                region = region_of(row)
+                label = region.label if region is not None else row.description
+                box = Box("region", row.start, row.end, row.name, label, region)
+                out.append(_with_parts(box, children) if children else box)
+            else:
+                out.append(Box(row.kind, row.start, row.end, row.name, row.description))
+        return out
+
+    return take(0)
+
+
+def _with_parts(parent: Box, children: list[Box]) -> Box:
+    """Nested regions plus the parts of the parent they leave, in address order."""
+    covered = [(c.start, c.end) for c in children]
+    parts = [Box("part", a, b, parent.name, "") for a, b in intervals.gaps(covered, parent.start, parent.end)]
+    ordered = sorted([*children, *parts], key=lambda b: (b.start, b.kind == "part"))
+    return Box(parent.kind, parent.start, parent.end, parent.name, parent.text, parent.region, tuple(ordered))
+
+
+def _all_sizes(boxes: Sequence[Box]) -> list[int]:
+    sizes: list[int] = []
+    for box in boxes:
+        sizes.append(box.size)
+        sizes.extend(_all_sizes(box.children))
+    return sizes
+
+
+# ------------------------------------------------------------------ problems
+
+
+@dataclass(frozen=True)
+class Problems:
+    """What the diagnostics say about the picture: regions to draw red (or amber) and overlaps to mark."""
+
+    severity: dict[tuple[str, str], Severity]  # (space, region) -> worst severity naming it
+    overlaps: tuple[tuple[str, str, str, int, int], ...]  # (space, lower region, upper region, start, end)
+    findings: tuple[Diagnostic, ...]
+
+    @property
+    def any_error(self) -> bool:
+        return any(s is Severity.ERROR for s in self.severity.values()) or bool(self.overlaps)
+
+
+def problems(layout: Layout, diagnostics: Sequence[Diagnostic]) -> Problems:
+    severity: dict[tuple[str, str], Severity] = {}
+    overlaps: list[tuple[str, str, str, int, int]] = []
+    for diagnostic in diagnostics:
+        level = diagnostic.severity if diagnostic.severity is not None else Severity.ERROR
+        if level is Severity.NOTE:
+            continue
+        named = [_find(layout, name, diagnostic) for name in diagnostic.regions]
+        named = [r for r in named if r is not None]
+        for region in named:
+            key = (region.space, region.name)
+            severity[key] = max(severity.get(key, level), level)
+        if level is not Severity.ERROR:
+            continue
+        for index, a in enumerate(named):
+            for b in named[index + 1:]:
+                if a.space != b.space or a.parent != b.parent or not (a.known and b.known):
+                    continue
+                common = intervals.intersection((a.start, a.end), (b.start, b.end))
+                if common is not None:
+                    low, high = sorted((a, b), key=lambda r: (r.start, r.end))
+                    overlaps.append((a.space, low.name, high.name, *common))
+    return Problems(severity, tuple(sorted(set(overlaps))), tuple(diagnostics))
+
+
+def _find(layout: Layout, name: str, diagnostic: Diagnostic) -> Region | None:
+    """The region a diagnostic names; when two spaces have one of that name, the one its spans point into."""
+    candidates = [r for r in layout.regions() if r.name == name and r.known]
+    if len(candidates) <= 1:
+        return candidates[0] if candidates else None
+    spans = [diagnostic.span, *(label.span for label in diagnostic.labels)]
+    for region in candidates:
+        for span in spans:
+            if span is not None and span.file is region.span.file and region.span.start <= span.start < region.span.end:
+                return region
+    return candidates[0]
+
+
+# ------------------------------------------------------------------ HTML labels
+
+
+class _Drawing:
+    """Builds the HTML-like labels of one layout's spaces; hands out ports for the mapping arrows."""
+
+    def __init__(self, layout: Layout, scale: scales.Scale, found: Problems) -> None:
+        self.layout = layout
+        self.scale = scale
+        self.found = found
+        self.ports: dict[tuple[str, str], str] = {}  # (space, region) -> port
+        self.kinds: set[str] = set()
+        self.has_gap = self.has_hole = self.has_break = False
+
+    def space_label(self, space: Space, boxes: list[Box]) -> str:
+        title = (f"<B>{html_text(space.name)}</B> address space" + _font(f"  ({space.bits}-bit)", 10, MUTED))
+        rows = [
+            f'<TR><TD ALIGN="LEFT">{_font(title, 14)}</TD></TR>',
+            f'<TR><TD ALIGN="LEFT">{_font("▲ higher addresses", 9, MUTED)}</TD></TR>',
+        ]
+        rows += [f"<TR>{cell}</TR>" for cell in self.stack(space, boxes, None)]
+        return ('<TABLE BORDER="0" CELLBORDER="0" CELLSPACING="0" CELLPADDING="0">'
+                + "".join(rows) + "</TABLE>")
+
+    def stack(self, space: Space, boxes: Sequence[Box], parent: str | None) -> list[str]:
+        """One <TD> per box, highest address first, overlap marks between the boxes they concern."""
+        marks = [o for o in self.found.overlaps if o[0] == space.name
+                 and any(b.kind == "region" and b.name == o[1] for b in boxes)]
+        cells: list[str] = []
+        for box in reversed(boxes):
+            if box.kind == "region":
+                for _, low, high, start, end in marks:
+                    if low == box.name:
+                        cells.append(self.overlap_cell(space, low, high, start, end))
+            cells.append(self.cell(space, box))
+        return cells
+
+    def cell(self, space: Space, box: Box) -> str:
+        extent = self.scale.extent(box.size)
+        height = f' HEIGHT="{extent.points:g}"'
+        if box.kind == "gap":
+            self.has_gap = True
+            body = self.lines(space, box, _font("<I>unused</I>  " + size_text(box.size), 10, MUTED), "", extent.broken)
+            return (f'<TD BORDER="1" STYLE="dashed" COLOR="{GAP_LINE}" BGCOLOR="{GAP_FILL}"{height}'
+                    f' WIDTH="{BOX_WIDTH}">{body}</TD>')
+        if box.kind == "hole":
+            self.has_hole = True
+            head = _font(f"<B>hole</B> {html_text(box.name)}  {size_text(box.size)}", 10)
+            body = self.lines(space, box, head, _font(html_text(box.text), 8), extent.broken)
+            return f'<TD BORDER="1" COLOR="{LINE}" BGCOLOR="{HOLE_FILL}"{height} WIDTH="{BOX_WIDTH}">{body}</TD>'
+        if box.kind == "part":
+            return f'<TD{height}>{_font(size_text(box.size), 8, MUTED)}</TD>'
+        return self.region_cell(space, box, height, extent.broken)
+
+    def region_cell(self, space: Space, box: Box, height: str, broken: bool) -> str:
+        region = box.region
+        kind = region.kind if region is not None else ""
+        level = self.found.severity.get((space.name, box.name))
+        fill, line, border, ink = kind_colour(kind), LINE, 1, None
+        if level is Severity.ERROR:
+            fill, line, border, ink = PROBLEM_FILL, PROBLEM_LINE, 3, PROBLEM_TEXT
+        elif level is Severity.WARNING:
+            line, border = WARN_LINE, 3
+        self.kinds.add(kind)
+        port = f"r{len(self.ports)}"
+        self.ports[(space.name, box.name)] = port
+        head = f"<B>{html_text(box.name)}</B>  {size_text(box.size)}"
+        head = _font(head, 11, ink)
+        label = box.text if box.text and box.text != box.name else ""
+        sub = _font(html_text(label), 9, ink) if label else ""
+        if box.children:
+            inner = "".join(f"<TR>{c}</TR>" for c in self.stack(space, box.children, box.name))
+            body = ('<TABLE BORDER="0" CELLBORDER="0" CELLSPACING="0" CELLPADDING="2">'
+                    f'<TR><TD ALIGN="LEFT" VALIGN="TOP">{self.address(space, box.end - 1)}</TD>'
+                    f'<TD ROWSPAN="2">{head}{"<BR/>" + sub if sub else ""}</TD>'
+                    f'<TD ROWSPAN="2" CELLPADDING="4"><TABLE BORDER="0" CELLBORDER="0" CELLSPACING="0">{inner}</TABLE></TD></TR>'
+                    f'<TR><TD ALIGN="LEFT" VALIGN="BOTTOM">{self.address(space, box.start)}</TD></TR></TABLE>')
+        else:
+            body = self.lines(space, box, head, sub, broken)
+        return (f'<TD PORT="{port}" BORDER="{border}" COLOR="{line}" BGCOLOR="{fill}"{height}'
+                f' WIDTH="{BOX_WIDTH}">{body}</TD>')
+
+    def lines(self, space: Space, box: Box, head: str, sub: str, broken: bool) -> str:
+        """Addresses at the box's top and bottom edges, name and size in the middle, a break if cut short."""
+        text = head + ("<BR/>" + sub if sub else "")
+        top = self.address(space, box.end - 1)
+        bottom = self.address(space, box.start)
+        rows = [f'<TR><TD ALIGN="LEFT" VALIGN="TOP">{top}</TD><TD ROWSPAN="{3 if broken else 2}">{text}</TD></TR>']
+        if broken:
+            self.has_break = True
+            rows.append(f'<TR><TD>{_font("≈", 14, MUTED)}</TD></TR>')
+        rows.append(f'<TR><TD ALIGN="LEFT" VALIGN="BOTTOM">{bottom}</TD></TR>')
+        return '<TABLE BORDER="0" CELLBORDER="0" CELLSPACING="0" CELLPADDING="2">' + "".join(rows) + "</TABLE>"
+
+    def address(self, space: Space, value: int) -> str:
+        return _font(format_address(value, space.bits), 9, MUTED, MONO)
+
+    def overlap_cell(self, space: Space, low: str, high: str, start: int, end: int) -> str:
+        text = (f"<B>overlap</B> {html_text(low)} / {html_text(high)}: "
+                f"{format_address(start, space.bits)} – {format_address(end - 1, space.bits)} ({size_text(end - start)})")
+        return (f'<TD BORDER="2" COLOR="{PROBLEM_LINE}" BGCOLOR="{PROBLEM_FILL}" CELLPADDING="3">'
+                f'{_font(text, 9, PROBLEM_TEXT)}</TD>')
+
+
+# ------------------------------------------------------------------ the graph
+
+
+def _caption(title: str, subtitle: str, drawings: Sequence[_Drawing], scale: scales.Scale,
+             findings: Sequence[tuple[str, Diagnostic]]) -> str:
+    """Title, legend (kinds present, gap, hole, problems), scale and findings, as one HTML table."""
+    kinds = sorted(set().union(*(d.kinds for d in drawings))) if drawings else []
+    swatches = [(kind_colour(k), LINE, "solid", html_text(k or "region")) for k in kinds]
+    if any(d.has_gap for d in drawings):
+        swatches.append((GAP_FILL, GAP_LINE, "dashed", "unused (gap)"))
+    if any(d.has_hole for d in drawings):
+        swatches.append((HOLE_FILL, LINE, "solid", "hole (no region may use it)"))
+    if any(d.found.any_error for d in drawings):
+        swatches.append((PROBLEM_FILL, PROBLEM_LINE, "solid", "problem (see findings)"))
+    per_row = 6
+    legend_rows = []
+    for index in range(0, len(swatches), per_row):
+        cells = []
+        for fill, line, style, name in swatches[index:index + per_row]:
+            cells.append(f'<TD BORDER="1" STYLE="{style}" COLOR="{line}" BGCOLOR="{fill}" WIDTH="14" HEIGHT="12"></TD>'
+                         f'<TD ALIGN="LEFT">{_font(name, 10)}</TD>')
+        legend_rows.append(f'<TR>{"".join(cells)}</TR>')
+    columns = 2 * per_row
+    rows = [f'<TR><TD ALIGN="LEFT" COLSPAN="{columns}">{_font("<B>" + html_text(title) + "</B>", 16)}</TD></TR>']
+    if subtitle:
+        rows.append(f'<TR><TD ALIGN="LEFT" COLSPAN="{columns}">{_font(html_text(subtitle), 10, MUTED)}</TD></TR>')
+    rows += legend_rows
+    scale_line = scale.describe() if any(d.has_break for d in drawings) or scale.mode != "linear" else \
+        "linear scale: box heights proportional to size (tiny boxes raised to a legible height)"
+    rows.append(f'<TR><TD ALIGN="LEFT" COLSPAN="{columns}">{_font(html_text(scale_line), 9, MUTED)}</TD></TR>')
+    if findings:
+        rows.append(f'<TR><TD ALIGN="LEFT" COLSPAN="{columns}">{_font(f"<B>{len(findings)} finding(s)</B>", 11, PROBLEM_TEXT if any(d.severity is Severity.ERROR for _, d in findings) else None)}</TD></TR>')
+        for prefix, diagnostic in findings[:MAX_FINDINGS]:
+            severity = str(diagnostic.severity or Severity.ERROR)
+            where = diagnostic.span.where() if diagnostic.span is not None else ""
+            text = f"{prefix}{where + ': ' if where else ''}{severity}[{diagnostic.code}]: {diagnostic.message}"
+            ink = PROBLEM_TEXT if diagnostic.severity in (Severity.ERROR, None) else None
+            rows.append(f'<TR><TD ALIGN="LEFT" COLSPAN="{columns}">{_font(html_text(text), 10, ink)}</TD></TR>')
+        if len(findings) > MAX_FINDINGS:
+            more = f"... and {len(findings) - MAX_FINDINGS} more (run `layoutc check`)"
+            rows.append(f'<TR><TD ALIGN="LEFT" COLSPAN="{columns}">{_font(more, 10)}</TD></TR>')
+    return '<TABLE BORDER="0" CELLBORDER="0" CELLSPACING="3" CELLPADDING="1">' + "".join(rows) + "</TABLE>"
+
+
+def _spaces(layout: Layout, options: DrawOptions) -> list[Space]:
+    if options.space is None:
+        return list(layout.spaces.values())
+    if options.space not in layout.spaces:
+        raise KeyError(options.space)
+    return [layout.spaces[options.space]]
+
+
+def _subtitle(layout: Layout) -> str:
+    overrides = " ".join(f"-D {name}={value}" for name, value in layout.overrides)
+    return f"layout {layout.name}" + (f", {overrides}" if overrides else "")
+
+
+def _new_graph(caption: str):
+    import graphviz
+
+    return graphviz.Digraph(
+        "layoutc",
+        graph_attr={"rankdir": "LR", "ranksep": "1.3", "nodesep": "0.4", "fontname": FONT, "bgcolor": "white",
+                    "pad": "0.3", "labelloc": "b", "labeljust": "l", "label": f"<{caption}>"},
+        node_attr={"shape": "plain", "fontname": FONT},
+        edge_attr={"fontname": FONT, "fontsize": "10", "color": MAP_EDGE, "fontcolor": MAP_EDGE, "penwidth": "1.6"},
+    )
+
+
+def _add_layout(graph, layout: Layout, found: Problems, scale: scales.Scale, options: DrawOptions,
+                prefix: str, previous: str | None) -> tuple[_Drawing, str | None]:
+    """The layout's space nodes and mapping arrows; returns the last node, for left-to-right chaining."""
+    drawing = _Drawing(layout, scale, found)
+    spaces = _spaces(layout, options)
+    for space in spaces:
+        node = f"{prefix}{space.name}"
+        graph.node(node, label=f"<{drawing.space_label(space, stacks(layout, space))}>")
+        if previous is not None:
+            # spaces side by side, left to right in declaration order, whatever the arrows say
+            graph.edge(previous, node, style="invis")
+        previous = node
+    for space in spaces:
+        for region in space.regions:
+            if not region.known or not region.maps:
+                continue
+            target = _target(layout, region.maps)
+            if target is None or target.space not in {s.name for s in spaces}:
+                continue
+            tail = drawing.ports.get((space.name, region.name))
+            head = drawing.ports.get((target.space, target.name))
+            if tail is None or head is None:
+                continue
+            graph.edge(f"{prefix}{space.name}:{tail}:e", f"{prefix}{target.space}:{head}:w",
+                       label=f"<{_mapping_label(layout, region, target)}>", constraint="false")
+    return drawing, previous
+
+
+def _target(layout: Layout, path: tuple[str, ...]) -> Region | None:
+    if len(path) != 2 or path[0] not in layout.spaces:
+        return None
+    space, name = path
+    for region in layout.spaces[space].regions:
+        if region.name == name and region.known:
+            return region
+    return None
+
+
+def _mapping_label(layout: Layout, region: Region, target: Region) -> str:
+    offset = region.start - target.start
+    bits = layout.spaces[region.space].bits
+    sign = "+" if offset >= 0 else "−"
+    title = "linear map" if region.kind == "linear" else "maps"
+    return (f"<B>{title}</B><BR/>{_font(f'va = pa {sign} {format_address(abs(offset), bits)}', 10, None, MONO)}")
+
+
+def diagram(layout: Layout, diagnostics: Sequence[Diagnostic] = (), options: DrawOptions = DrawOptions()) -> str:
+    """DOT text for one layout: its spaces side by side, mapping arrows, legend and findings.
+
+    Raises KeyError when ``options.space`` names no space of the layout.
+    """
+    spaces = _spaces(layout, options)
+    scale = scales.fit(options.scale, (s for space in spaces for s in _all_sizes(stacks(layout, space))))
+    found = problems(layout, diagnostics)
+    # build the nodes first: the caption's legend lists what they used
+    body = _new_graph("")
+    drawing, _ = _add_layout(body, layout, found, scale, options, "", None)
+    findings = [("", d) for d in found.findings]
+    caption = _caption(layout.title or layout.name, _subtitle(layout), [drawing], scale, findings)
+    graph = _new_graph(caption)
+    graph.body.extend(body.body)
+    return graph.source
+
+
+def gallery(panels: Sequence[Panel], options: DrawOptions = DrawOptions(), title: str = "") -> str:
+    """DOT text for several variants side by side, one cluster each, on one shared scale."""
+    sizes: list[int] = []
+    for panel in panels:
+        if panel.layout is not None:
+            for space in _spaces(panel.layout, options):
+                sizes += _all_sizes(stacks(panel.layout, space))
+    scale = scales.fit(options.scale, sizes)
+    body = _new_graph("")
+    drawings: list[_Drawing] = []
+    findings: list[tuple[str, Diagnostic]] = []
+    previous: str | None = None
+    for index, panel in enumerate(panels):
+        prefix = f"v{index}_"
+        with body.subgraph(name=f"cluster_{index}") as cluster:
+            cluster.attr(label=f"<{_font('<B>' + html_text(panel.caption) + '</B>', 14)}>", labelloc="t",
+                         labeljust="c", color="#b0b0b0", style="rounded")
+            if panel.layout is None:
+                cluster.node(f"{prefix}none", label=f"<{_font(html_text('not drawn: the layout has errors'), 11, PROBLEM_TEXT)}>")
+                if previous is not None:
+                    body.edge(previous, f"{prefix}none", style="invis")
+                previous = f"{prefix}none"
+            else:
+                found = problems(panel.layout, panel.diagnostics)
+                drawing, previous = _add_layout(cluster, panel.layout, found, scale, options, prefix, previous)
+                drawings.append(drawing)
+        findings += [(f"{panel.caption}: ", d) for d in panel.diagnostics]
+    first = next((p.layout for p in panels if p.layout is not None), None)
+    heading = title or (first.title or first.name if first is not None else "layout")
+    caption = _caption(heading, _subtitle(first) if first is not None else "", drawings, scale, findings)
+    graph = _new_graph(caption)
+    graph.body.extend(body.body)
+    return graph.source
+
+
+# ------------------------------------------------------------------ emitters
+
+
+def _options(options: EmitOptions) -> DrawOptions:
+    return DrawOptions(space=options.option("space"), scale=options.option("scale", scales.DEFAULT_SCALE))
+
+
+def emit_dot(layout: Layout, options: EmitOptions) -> str:
+    return diagram(layout, (), _options(options))
+
+
+def emit_svg(layout: Layout, options: EmitOptions) -> str:
+    """SVG through the `dot` binary; raises ``draw.DotMissing`` without it."""
+    from . import run_dot
+
+    return run_dot(emit_dot(layout, options), "svg").decode("utf-8")
+
+
+DOT_EMITTER = register(Emitter("dot", ".dot", "Graphviz diagram of every address space and the mapping (DOT)", emit_dot))
+SVG_EMITTER = register(Emitter("svg", ".svg", "the same diagram as SVG (needs Graphviz `dot`)", emit_svg,
+                               in_build=False))

@@ -1,0 +1,196 @@
+"""Boot: turn an evaluated Layout into a running Machine (setup_arch .. mem_init).
+
+Reads only the model:
+  * RAM banks      -- the ``ram`` banks param, else the physical regions of kind ``ram``;
+  * lowmem         -- the virtual region of kind ``linear`` and the physical region it ``maps``;
+  * HighMem        -- RAM above lowmem on a 32-bit layout whose ``highmem`` param is not false;
+  * kernel image   -- virtual regions of kind ``image``; windows from kinds vmalloc/pkmap/fixmap/modules;
+  * ptdump markers -- the top-level virtual regions.
+Order of work follows Linux: memblock (reserve the image and early page tables) ->
+paging_init (the linear map in the real table format) -> zones -> memblock_free_all
+into the buddy -> watermarks and per-CPU lists -> slab, vmalloc, kmap.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ..model.types import Layout
+from ..model.values import Banks
+from .archfacts import max_order as arch_max_order
+from .archfacts import sim_arch
+from .buddy import PageAllocator, Zone, setup_pcp, setup_watermarks
+from .errors import SimError
+from .gfp import ZONE_HIGHMEM, ZONE_NAMES, ZONE_NORMAL
+from .machine import LinearMap, Machine, Window
+from .physmem import Memblock, zone_spans
+
+MiB = 1 << 20
+
+
+@dataclass(frozen=True, slots=True)
+class BootOptions:
+    min_free_kbytes: int | None = None  # None: calculate_min_free_kbytes()
+    build_page_tables: bool = True
+    late_init: bool = True  # slab, vmalloc, kmap (off: a bare page allocator)
+
+
+class BootError(Exception):
+    """The layout lacks what a boot needs (no RAM, no linear map): a message for the user."""
+
+
+def _banks(layout: Layout) -> list[tuple[int, int]]:
+    if layout.has("ram") and isinstance(layout.value("ram"), Banks):
+        return [(b.base, b.end) for b in layout.value("ram") if b.size > 0]
+    physical = layout.spaces.get("physical")
+    if physical is None:
+        return []
+    return [(r.start, r.end) for r in physical.regions if r.known and r.kind == "ram" and r.depth == 0]
+
+
+def _linear(layout: Layout) -> LinearMap:
+    for region in layout.spaces["virtual"].regions if "virtual" in layout.spaces else ():
+        if region.known and region.kind == "linear" and region.maps:
+            space, name = region.maps[0], region.maps[-1]
+            try:
+                target = layout.region(space, name)
+            except KeyError:
+                continue
+            if target.known:
+                return LinearMap(region.start, target.start, min(region.size, target.size))
+    raise BootError("no virtual region of kind `linear` with `maps = physical.REGION`: nothing to build lowmem from")
+
+
+def _image(layout: Layout, linear: LinearMap, ram_start: int) -> tuple[int, int, int] | None:
+    for region in layout.spaces["virtual"].regions:
+        if not (region.known and region.kind == "image"):
+            continue
+        if linear.va_start <= region.start < linear.va_end:
+            return region.start, linear.pa(region.start), region.size
+        kernel_map = layout.int_value("START_KERNEL_MAP")
+        if kernel_map is not None and region.start >= kernel_map:  # x86_64: __START_KERNEL_map -> pa 0
+            return region.start, region.start - kernel_map, region.size
+        # arm64: the image lives in the vmalloc area; bootloaders load it 2 MiB into RAM
+        return region.start, ram_start + 2 * MiB, region.size
+    return None
+
+
+def _highmem_enabled(layout: Layout) -> bool:
+    if layout.bits != 32:
+        return False
+    return not (layout.has("highmem") and layout.value("highmem") is False)
+
+
+def boot(layout: Layout, options: BootOptions = BootOptions()) -> Machine:
+    m = Machine()
+    m.layout = layout
+    m.arch = layout.arch
+    m.mmu_format = layout.mmu
+    m.sim = sim_arch(layout.arch, layout.mmu)
+    m.page_size = layout.page_size
+    m.page_shift = layout.page_size.bit_length() - 1
+    m.va_bits = layout.va_bits or layout.bits
+    m.max_order = arch_max_order(layout.page_size, layout.arch)
+    page = m.page_size
+
+    m.banks = _banks(layout)
+    if not m.banks:
+        raise BootError("no RAM: give a `ram` banks param or physical regions of kind `ram`")
+    ram_start, ram_end = min(s for s, _ in m.banks), max(e for _, e in m.banks)
+    m.linear = _linear(layout)
+    m.lowmem_end = min(m.linear.pa_end, ram_end)
+    highmem = _highmem_enabled(layout)
+    m.high_memory = m.linear.va(m.lowmem_end - 1) + 1
+    memblock = m.memblock = Memblock(m.banks, current_limit=m.lowmem_end)
+
+    # ---- memblock reservations (arm_memblock_init / setup_arch)
+    m.kernel_image = _image(layout, m.linear, ram_start)
+    if m.kernel_image is not None:
+        va, pa, size = m.kernel_image
+        memblock.reserve(pa, (size + page - 1) & ~(page - 1), "kernel image")
+    if layout.arch == "x86_64":
+        memblock.reserve(ram_start, min(MiB, ram_end - ram_start), "first 1 MiB (real mode, BIOS)")
+
+    # ---- windows and ptdump markers
+    for region in layout.spaces["virtual"].regions:
+        if region.known and region.kind in ("vmalloc", "pkmap", "fixmap", "modules") and region.kind not in m.windows:
+            m.windows[region.kind] = Window(region.label or region.name, region.start, region.end)
+        if region.known and region.depth == 0 and region.kind != "user":
+            m.markers.append((region.start, region.end, region.label or region.name))
+    m.markers.sort()
+
+    # ---- paging_init: the linear map in the architecture's table format
+    if options.build_page_tables:
+        from .pagetable import build_kernel_tables
+
+        build_kernel_tables(m)
+
+    # ---- zones and the buddy allocator (free_area_init, memblock_free_all)
+    spans = zone_spans(memblock.memory, m.lowmem_end, highmem, m.sim.zone_limits, ZONE_NORMAL, ZONE_HIGHMEM)
+    if not highmem and ram_end > m.lowmem_end:
+        m.ignored_ram = memblock.present_in(m.lowmem_end, ram_end)
+        memblock.reserve(m.lowmem_end, ram_end - m.lowmem_end, "RAM above lowmem (no HighMem)")
+    shift = m.page_shift
+    zones = []
+    free = memblock.free_ranges()
+    for span in spans:
+        zone = Zone(span.index, span.start >> shift, -(-span.end >> shift), m.max_order)
+        zone.present_pages = memblock.present_in(span.start, span.end) >> shift
+        for start, end in free:
+            lo, hi = max(start, span.start), min(end, span.end)
+            lo_pfn, hi_pfn = -(-lo >> shift), hi >> shift
+            if hi_pfn > lo_pfn:
+                zone.managed_pages += zone.seed(lo_pfn, hi_pfn)
+        zones.append(zone)
+    m.zones = zones
+    m.buddy = PageAllocator([next((z for z in zones if z.index == i), None) for i in range(4)], m.max_order)
+    m.buddy.reclaim = m.reclaim
+    populated = [z for z in zones if z.managed_pages]
+    if not populated:
+        raise BootError("no free RAM left for the page allocator after the boot reservations")
+    m.min_free_kbytes = setup_watermarks(populated, shift, options.min_free_kbytes)
+    for zone in populated:
+        setup_pcp(zone, page)
+    m.totalram_pages = sum(z.managed_pages for z in zones)
+    m.totalhigh_pages = sum(z.managed_pages for z in zones if z.index == ZONE_HIGHMEM)
+
+    # ---- the boot log a real kernel prints
+    m.log.append("Zone ranges:")
+    for zone in zones:
+        m.log.append(f"  {ZONE_NAMES[zone.index]:<8} [mem {zone.start_pfn << shift:#018x}-{(zone.end_pfn << shift) - 1:#018x}]")
+    from .report import memory_line
+
+    m.log.append(memory_line(m))
+
+    # ---- slab, vmalloc, kmap
+    if options.late_init:
+        _late_init(m)
+    return m
+
+
+def _late_init(m: Machine) -> None:
+    from . import fixmap, highmem, slab, vmalloc
+
+    m.slab = slab.SlabAllocator(m)
+    vm = m.windows.get("vmalloc")
+    if vm is not None:
+        m.vmalloc = vmalloc.VmallocSpace(m, vm.start, vm.end)
+    pk = m.windows.get("pkmap")
+    if pk is not None and m.totalhigh_pages:
+        m.highmem = highmem.Pkmap(m, pk.start, min(pk.size >> m.page_shift, 1024))
+    fx = m.windows.get("fixmap")
+    if fx is not None:
+        m.fixmap = fixmap.KmapLocal(m, fx.start, fx.end)
+
+
+def boot_file(path: str, overrides=(), options: BootOptions = BootOptions()):
+    """Load, check and boot: (machine or None, diagnostics at error severity)."""
+    from ..session import load_layout
+
+    result = load_layout(path, overrides)
+    if result.layout is None or result.errors:
+        return None, result
+    return boot(result.layout, options), result
+
+
+__all__ = ["BootError", "BootOptions", "boot", "boot_file", "SimError"]

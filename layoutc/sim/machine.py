@@ -1,0 +1,224 @@
+"""The Machine: what boot computed (kept for reports and the boot banner) and the live allocators.
+
+    Machine
+      layout, arch, sim (SimArch)          page_size/page_shift, max_order
+      memblock, linear (va <-> pa), high_memory, lowmem_end
+      zones, buddy (PageAllocator)         min_free_kbytes, totalram/totalhigh pages
+      windows: vmalloc / pkmap / fixmap / modules      kernel image (va, pa, size)
+      pagetable, mmu (translate)           slab, vmalloc, highmem, fixmap (kmap_local)
+      tasks (OOM victims)                  log (dmesg lines)
+
+Allocation wrappers here add what the bare allocators leave out: the OOM killer
+and the kernel's warning lines.  Out of memory is a result (None), never an
+exception.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Callable
+
+from .buddy import PAGE_ALLOC_COSTLY_ORDER, PageAllocator, Zone
+from .errors import SimError
+from .gfp import GFP_HIGHUSER_MOVABLE, GFP_KERNEL, describe, may_oom, nowarn
+
+
+@dataclass(frozen=True, slots=True)
+class LinearMap:
+    """The kernel's linear (direct) map: va = pa - pa_start + va_start over ``size`` bytes."""
+
+    va_start: int
+    pa_start: int
+    size: int
+
+    @property
+    def va_end(self) -> int:
+        return self.va_start + self.size
+
+    @property
+    def pa_end(self) -> int:
+        return self.pa_start + self.size
+
+    def va(self, pa: int) -> int:
+        if not self.pa_start <= pa < self.pa_end:
+            raise SimError("__va", f"physical address {pa:#x} is not in the linear map")
+        return pa - self.pa_start + self.va_start
+
+    def pa(self, va: int) -> int:
+        if not self.va_start <= va < self.va_end:
+            raise SimError("__pa", f"virtual address {va:#x} is not in the linear map")
+        return va - self.va_start + self.pa_start
+
+
+@dataclass(frozen=True, slots=True)
+class Window:
+    name: str
+    start: int
+    end: int
+
+    @property
+    def size(self) -> int:
+        return self.end - self.start
+
+
+@dataclass
+class Task:
+    """A process that owns user pages (what the OOM killer weighs)."""
+
+    pid: int
+    comm: str
+    pages: dict[int, int] = field(default_factory=dict)  # pfn -> order
+    uid: int = 0
+    oom_score_adj: int = 0
+
+    @property
+    def rss(self) -> int:
+        return sum(1 << order for order in self.pages.values())
+
+
+class Machine:
+    """A booted simulated kernel (built by ``boot.boot``)."""
+
+    def __init__(self) -> None:
+        self.layout = None
+        self.arch = ""
+        self.mmu_format = ""
+        self.sim = None
+        self.page_size = 4096
+        self.page_shift = 12
+        self.va_bits = 32
+        self.max_order = 10
+        self.memblock = None
+        self.banks: list[tuple[int, int]] = []
+        self.linear: LinearMap | None = None
+        self.high_memory = 0
+        self.lowmem_end = 0
+        self.zones: list[Zone] = []
+        self.buddy: PageAllocator | None = None
+        self.min_free_kbytes = 0
+        self.totalram_pages = 0
+        self.totalhigh_pages = 0
+        self.ignored_ram = 0  # bytes of RAM neither mapped nor HighMem
+        self.kernel_image: tuple[int, int, int] | None = None  # va, pa, size
+        self.windows: dict[str, Window] = {}
+        self.markers: list[tuple[int, int, str]] = []  # ptdump markers from the layout
+        self.pagetable = None
+        self.mmu = None
+        self.slab = None
+        self.vmalloc = None
+        self.highmem = None
+        self.fixmap = None
+        self.tasks: dict[int, Task] = {}
+        self.log: list[str] = []
+        self.oom_kills = 0
+        self.panicked: str | None = None
+        self.alloc_failures = 0
+        self.shrinkers: list[Callable[[int], int]] = []  # each frees up to N pages, returns freed
+        self.next_pid = 100
+
+    # -------------------------------------------------------------- helpers
+
+    def pfn_to_pa(self, pfn: int) -> int:
+        return pfn << self.page_shift
+
+    def is_lowmem_pfn(self, pfn: int) -> bool:
+        return self.linear is not None and self.linear.pa_start <= (pfn << self.page_shift) < self.linear.pa_end
+
+    def page_address(self, pfn: int) -> int | None:
+        """The linear-map address of a lowmem page; None for HighMem (needs kmap)."""
+        if not self.is_lowmem_pfn(pfn):
+            return None
+        return self.linear.va(pfn << self.page_shift)
+
+    def task(self, comm: str) -> Task:
+        for task in self.tasks.values():
+            if task.comm == comm:
+                return task
+        task = Task(self.next_pid, comm)
+        self.tasks[task.pid] = task
+        self.next_pid += 1
+        return task
+
+    # -------------------------------------------------------------- allocation with OOM
+
+    def reclaim(self, order: int, gfp: int) -> int:
+        """The buddy's reclaim hook: run the shrinkers (reclaimable slab) for a batch of pages."""
+        freed = 0
+        for shrink in self.shrinkers:
+            freed += shrink(max(32, 1 << order))
+        return freed
+
+    def alloc_pages(self, order: int, gfp: int = GFP_KERNEL, comm: str = "kworker/0:1", task: Task | None = None) -> int | None:
+        """alloc_pages with the OOM killer behind it; pages for ``task`` are charged to it."""
+        if self.panicked:
+            return None
+        buddy = self.buddy
+        while True:
+            pfn = buddy.alloc_pages(order, gfp)
+            if pfn is not None:
+                if task is not None:
+                    task.pages[pfn] = order
+                return pfn
+            if order <= PAGE_ALLOC_COSTLY_ORDER and may_oom(gfp):
+                if self.out_of_memory(order, gfp, comm):
+                    continue
+                return None
+            self.alloc_failures += 1
+            if not nowarn(gfp):
+                self.log.append(f"{comm}: page allocation failure: order:{order}, mode:{describe(gfp)}, "
+                                "nodemask=(null),cpuset=/,mems_allowed=0")
+                self.log.extend(self.free_area_dump())
+            return None
+
+    def free_pages(self, pfn: int, order: int, task: Task | None = None) -> None:
+        if task is not None:
+            task.pages.pop(pfn, None)
+        self.buddy.free_pages(pfn, order)
+
+    def alloc_user_page(self, task: Task, order: int = 0) -> int | None:
+        return self.alloc_pages(order, GFP_HIGHUSER_MOVABLE, task.comm, task)
+
+    def out_of_memory(self, order: int, gfp: int, comm: str) -> bool:
+        """out_of_memory(): report, kill the task with the largest rss, free its pages. False: none left."""
+        from .report import free_area_dump
+
+        victims = [t for t in self.tasks.values() if t.pages and t.oom_score_adj > -1000]
+        self.log.append(f"{comm} invoked oom-killer: gfp_mask={describe(gfp)}, order={order}, oom_score_adj=0")
+        self.log.append("Mem-Info:")
+        self.log.extend(free_area_dump(self))
+        self.log.append("Tasks state (memory values in pages):")
+        self.log.append("[  pid  ]   uid  tgid total_vm      rss pgtables_bytes swapents oom_score_adj name")
+        for t in sorted(self.tasks.values(), key=lambda t: t.pid):
+            self.log.append(f"[{t.pid:7d}] {t.uid:5d} {t.pid:5d} {t.rss:8d} {t.rss:8d} {0:14d} {0:8d} "
+                            f"{t.oom_score_adj:13d} {t.comm}")
+        if not victims:
+            self.panicked = "Out of memory and no killable processes..."
+            self.log.append("Out of memory and no killable processes...")
+            self.log.append("Kernel panic - not syncing: System is deadlocked on memory")
+            return False
+        victim = max(victims, key=lambda t: (t.rss, t.pid))
+        kb = victim.rss << (self.page_shift - 10)
+        self.log.append(f"oom-kill:constraint=CONSTRAINT_NONE,nodemask=(null),cpuset=/,mems_allowed=0,global_oom,"
+                        f"task_memcg=/,task={victim.comm},pid={victim.pid},uid={victim.uid}")
+        self.log.append(f"Out of memory: Killed process {victim.pid} ({victim.comm}) total-vm:{kb}kB, "
+                        f"anon-rss:{kb}kB, file-rss:0kB, shmem-rss:0kB, UID:{victim.uid} pgtables:0kB "
+                        f"oom_score_adj:{victim.oom_score_adj}")
+        for pfn, page_order in list(victim.pages.items()):
+            self.buddy.free_pages(pfn, page_order)
+        victim.pages.clear()
+        del self.tasks[victim.pid]
+        self.log.append(f"oom_reaper: reaped process {victim.pid} ({victim.comm}), now anon-rss:0kB, "
+                        "file-rss:0kB, shmem-rss:0kB")
+        self.oom_kills += 1
+        return True
+
+    def free_area_dump(self) -> list[str]:
+        from .report import free_area_dump
+
+        return free_area_dump(self)
+
+    def check_invariants(self) -> None:
+        self.buddy.check_invariants()
+        for component in (self.slab, self.vmalloc, self.highmem, self.fixmap, self.pagetable):
+            if component is not None:
+                component.check_invariants()

@@ -1,0 +1,156 @@
+"""Reports in Linux's formats: /proc/buddyinfo, meminfo, zoneinfo, extfrag, the OOM free-area dump.
+
+Pure functions of a Machine returning text (or dicts for ``--format json``).
+Formats from SIM-REFERENCE §2 (mm/vmstat.c, fs/proc/meminfo.c, mm/show_mem.c).
+"""
+
+from __future__ import annotations
+
+from .gfp import ZONE_HIGHMEM, ZONE_NAMES
+
+
+def _kb(m, pages: int) -> int:
+    return pages << (m.page_shift - 10)
+
+
+def buddyinfo(m) -> str:
+    """`Node %d, zone %8s ` then `%6lu ` per order (note the trailing space)."""
+    lines = []
+    for zone in m.buddy.populated:
+        lines.append(f"Node 0, zone {zone.name:>8} " + "".join(f"{n:6d} " for n in zone.nr_free()))
+    return "\n".join(lines) + "\n"
+
+
+def _index_line(m, zone, fn) -> str:
+    parts = []
+    for order in range(zone.max_order + 1):
+        value = fn(order)
+        sign = "-" if value < 0 else ""
+        parts.append(f"{sign}{abs(value) // 1000}.{abs(value) % 1000:03d} ")
+    return f"Node 0, zone {zone.name:>8} " + "".join(parts)
+
+
+def extfrag_index(m) -> str:
+    """/sys/kernel/debug/extfrag/extfrag_index: `%d.%03d ` per order."""
+    return "\n".join(_index_line(m, z, z.extfrag_index) for z in m.buddy.populated) + "\n"
+
+
+def unusable_index(m) -> str:
+    return "\n".join(_index_line(m, z, z.unusable_index) for z in m.buddy.populated) + "\n"
+
+
+def _counters(m) -> dict[str, int]:
+    """Page counts behind meminfo (all in pages)."""
+    slab_r = slab_u = 0
+    if m.slab is not None:
+        slab_r, slab_u = m.slab.pages_by_reclaim()
+    vm_pages = m.vmalloc.nr_pages if m.vmalloc is not None else 0
+    anon = sum(t.rss for t in m.tasks.values())
+    pagetables = m.pagetable.dynamic_pages if m.pagetable is not None else 0
+    return {"slab_r": slab_r, "slab_u": slab_u, "vmalloc": vm_pages, "anon": anon, "pagetables": pagetables}
+
+
+def meminfo_values(m) -> dict[str, int]:
+    """Label -> kB, in /proc/meminfo order."""
+    c = _counters(m)
+    free = m.buddy.nr_free_pages()
+    high_free = sum(z.free_pages for z in m.buddy.populated if z.index == ZONE_HIGHMEM)
+    reserve = sum(z.watermark[2] + max(z.lowmem_reserve) for z in m.buddy.populated)  # totalreserve_pages
+    low_wmark = sum(z.watermark[1] for z in m.buddy.populated)
+    available = free - reserve + c["slab_r"] - min(c["slab_r"] // 2, low_wmark)
+    values: dict[str, int] = {
+        "MemTotal": m.totalram_pages, "MemFree": free, "MemAvailable": max(0, available),
+        "Buffers": 0, "Cached": 0, "SwapCached": 0, "Active": c["anon"], "Inactive": 0,
+        "Active(anon)": c["anon"], "Inactive(anon)": 0, "Active(file)": 0, "Inactive(file)": 0,
+        "Unevictable": 0, "Mlocked": 0,
+    }
+    if m.layout.bits == 32 and m.totalhigh_pages or any(z.index == ZONE_HIGHMEM for z in m.zones):
+        values.update({"HighTotal": m.totalhigh_pages, "HighFree": high_free,
+                       "LowTotal": m.totalram_pages - m.totalhigh_pages, "LowFree": free - high_free})
+    values.update({
+        "SwapTotal": 0, "SwapFree": 0, "Dirty": 0, "Writeback": 0, "AnonPages": c["anon"], "Mapped": 0,
+        "Shmem": 0, "KReclaimable": c["slab_r"], "Slab": c["slab_r"] + c["slab_u"], "SReclaimable": c["slab_r"],
+        "SUnreclaim": c["slab_u"], "KernelStack": 0, "PageTables": c["pagetables"],
+        "CommitLimit": m.totalram_pages // 2, "Committed_AS": c["anon"],
+    })
+    kb = {name: _kb(m, pages) for name, pages in values.items()}
+    vm = m.windows.get("vmalloc")
+    kb["VmallocTotal"] = ((vm.size - m.sim.vmalloc_end_inclusive) >> 10) if vm else 0
+    kb["VmallocUsed"] = _kb(m, c["vmalloc"])  # 5.3+: pages backing VM_ALLOC areas
+    kb["VmallocChunk"] = 0  # printed as 0 since 4.4
+    kb["Percpu"] = 0
+    return kb
+
+
+def meminfo(m) -> str:
+    """16-character label (colon and padding included), `%8lu`, ` kB`."""
+    return "".join(f"{name + ':':<16}{value:8d} kB\n" for name, value in meminfo_values(m).items())
+
+
+def zoneinfo(m) -> str:
+    lines = []
+    configured = sorted({z.index for z in m.zones})
+    for zone in m.buddy.populated:
+        protection = ", ".join(str(zone.lowmem_reserve[i]) for i in configured)
+        lines += [
+            f"Node 0, zone {zone.name:>8}",
+            f"  pages free     {zone.free_pages}",
+            f"        boost    0",
+            f"        min      {zone.watermark[0]}",
+            f"        low      {zone.watermark[1]}",
+            f"        high     {zone.watermark[2]}",
+            f"        spanned  {zone.spanned_pages}",
+            f"        present  {zone.present_pages}",
+            f"        managed  {zone.managed_pages}",
+            f"        cma      0",
+            f"        protection: ({protection})",
+            "  pagesets",
+            "    cpu: 0",
+            f"              count: {zone.pcp_count}",
+            f"              high:  {zone.pcp_high}",
+            f"              batch: {zone.pcp_batch}",
+            "  node_unreclaimable:  0",
+            f"  start_pfn:           {zone.start_pfn}",
+        ]
+    return "\n".join(lines) + "\n"
+
+
+def free_area_dump(m) -> list[str]:
+    """The per-zone part of show_free_areas() (OOM and allocation-failure reports)."""
+    lines = []
+    for zone in m.buddy.populated:
+        wm = [_kb(m, w) for w in zone.watermark]
+        lines.append(f"Node 0 {zone.name} free:{_kb(m, zone.free_pages)}kB boost:0kB min:{wm[0]}kB low:{wm[1]}kB "
+                     f"high:{wm[2]}kB reserved_highatomic:0KB present:{_kb(m, zone.present_pages)}kB "
+                     f"managed:{_kb(m, zone.managed_pages)}kB free_pcp:{_kb(m, zone.pcp_count)}kB")
+        configured = sorted({z.index for z in m.zones})
+        lines.append("lowmem_reserve[]: " + " ".join(str(zone.lowmem_reserve[i]) for i in configured))
+    for zone in m.buddy.populated:
+        unit = m.page_size >> 10
+        parts = "".join(f"{n}*{unit << o}kB " for o, n in enumerate(zone.nr_free()))
+        lines.append(f"Node 0 {zone.name}: {parts}= {_kb(m, zone.free_pages)}kB")
+    return lines
+
+
+def memory_line(m) -> str:
+    """mem_init_print_info(): `Memory: avail/total available (... kernel code, ..., reserved, ...)`."""
+    shift = m.page_shift
+    physpages = sum(z.present_pages for z in m.zones) + (m.ignored_ram >> shift)
+    free_kb = _kb(m, m.buddy.nr_free_pages())
+    code_kb = (m.kernel_image[2] >> 10) if m.kernel_image else 0
+    reserved_kb = _kb(m, physpages - m.totalram_pages)
+    text = (f"Memory: {free_kb}K/{_kb(m, physpages)}K available ({code_kb}K kernel code, 0K rwdata, "
+            f"0K rodata, 0K init, 0K bss, {reserved_kb}K reserved, 0K cma-reserved")
+    if m.layout.bits == 32:
+        text += f", {_kb(m, m.totalhigh_pages)}K highmem"
+    return text + ")"
+
+
+def zones_json(m) -> list[dict]:
+    return [{"zone": z.name, "start_pfn": z.start_pfn, "spanned": z.spanned_pages, "present": z.present_pages,
+             "managed": z.managed_pages, "free": z.free_pages, "min": z.watermark[0], "low": z.watermark[1],
+             "high": z.watermark[2], "protection": list(z.lowmem_reserve), "nr_free": z.nr_free(),
+             "pcp": {"count": z.pcp_count, "high": z.pcp_high, "batch": z.pcp_batch},
+             "extfrag_index": [z.extfrag_index(o) for o in range(z.max_order + 1)],
+             "unusable_index": [z.unusable_index(o) for o in range(z.max_order + 1)]}
+            for z in m.buddy.populated]
