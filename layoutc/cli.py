@@ -106,6 +106,25 @@ def _config_rules(config: dict, key: str) -> tuple[str, ...]:
     return _split(value)
 
 
+_CONFIG_TYPES = {"select": (list, str), "ignore": (list, str), "werror": bool, "format": str, "max_variants": int}
+
+
+def _config(start: Path) -> dict:
+    """Project defaults; a broken configuration file is a usage error, not a crash."""
+    from .session import ConfigError, read_config
+
+    try:
+        config = read_config(start)
+    except ConfigError as error:
+        raise UsageError(f"layoutc: bad configuration: {error}") from None
+    for key, types in _CONFIG_TYPES.items():
+        if key in config and (not isinstance(config[key], types) or (types is int and isinstance(config[key], bool))):
+            raise UsageError(f"layoutc: bad configuration: `{key} = {config[key]!r}` has the wrong type")
+    if config.get("format", "human") not in ("human", "json", "sarif", "github"):
+        raise UsageError(f"layoutc: bad configuration: unknown format `{config['format']}`")
+    return config
+
+
 def _codes():
     from .rules import RULES
 
@@ -152,10 +171,10 @@ def _exit_code(errors: int, warnings: int, usage: bool, werror: bool) -> int:
 
 def cmd_check(args) -> int:
     from .render import Human, Summary, count, coverage_line, to_github, to_json, to_sarif
-    from .session import MAX_VARIANTS_DEFAULT, check_matrix, load_layout, read_config
+    from .session import MAX_VARIANTS_DEFAULT, check_matrix, load_layout
 
     files = _expand(args.files)
-    config = read_config(Path(files[0]) if files else Path.cwd())
+    config = _config(Path(files[0]) if files else Path.cwd())
     policy = _policy(args, config)
     werror = args.werror if args.werror is not None else bool(config.get("werror", False))
     fmt = args.format or config.get("format", "human")
@@ -163,6 +182,7 @@ def cmd_check(args) -> int:
 
     reported, waived, blocks, usage = [], [], [], False
     regions = definitions = rules_run = 0
+    read: set[str] = set()
     variants_total = 0
     variant_info = {}
     if args.vary and not args.matrix:
@@ -202,10 +222,11 @@ def cmd_check(args) -> int:
             usage = usage or first.usage_error
         if first.layout is not None:
             regions += first.layout.region_count
+            read.update(source.name for source in first.layout.files)
             definitions += len(first.layout.params) + len(first.layout.consts)
         rules_run = max(rules_run, max(r.rules_run for r in results))
     errors, warnings, notes = count(reported)
-    file_count = len(files)
+    file_count = len(read | set(files))  # board files count the base layouts they extend
     summary = Summary(errors, warnings, notes, file_count, regions, rules_run, definitions, variants_total, len(waived))
     if fmt == "json":
         _out(to_json(reported, waived, summary, variant_info or None))
@@ -227,9 +248,9 @@ def cmd_show(args) -> int:
 
     from .emit.table import rows, text_table
     from .render import Human
-    from .session import load_layout, read_config
+    from .session import load_layout
 
-    config = read_config(Path(args.file))
+    config = _config(Path(args.file))
     result = load_layout(args.file, args.defines, _policy(args, config))
     human = Human(_colour(args.color, sys.stderr))
     for d in result.errors:
@@ -243,9 +264,9 @@ def cmd_show(args) -> int:
             raise UsageError(f"layoutc: `{args.explain}` is no param, constant or region of {args.file}")
         _out(text)
         return EXIT_FINDINGS if result.errors else EXIT_OK
-    spaces = [layout.spaces[args.space]] if args.space else list(layout.spaces.values())
     if args.space and args.space not in layout.spaces:
         raise UsageError(f"layoutc: no space `{args.space}` in {args.file}")
+    spaces = [layout.spaces[args.space]] if args.space else list(layout.spaces.values())
     if (args.format or "human") == "json":
         from .model.values import format_address
 
@@ -341,6 +362,8 @@ def _dispatch(argv: Sequence[str]) -> int:
     except UsageError as error:
         sys.stderr.write(f"{error}\n")
         return EXIT_USAGE
+    except SystemExit as done:  # argparse's --help and --version end this way, on the worker thread
+        return done.code if isinstance(done.code, int) else EXIT_OK if done.code is None else EXIT_USAGE
     except KeyboardInterrupt:
         sys.stderr.write("layoutc: interrupted\n")
         return 130

@@ -43,24 +43,41 @@ class Policy:
         return not hit(self.ignore)
 
 
+class ConfigError(ValueError):
+    """A layoutc.toml or pyproject.toml that cannot be read as layoutc configuration."""
+
+
 def read_config(start: Path) -> dict:
-    """`[tool.layoutc]` from the nearest pyproject.toml, or a layoutc.toml, searching upwards."""
+    """`[tool.layoutc]` from the nearest pyproject.toml, or a layoutc.toml, searching upwards.
+
+    Raises ``ConfigError`` (naming the file) for a file that is not TOML or a
+    `[tool.layoutc]` that is not a table.
+    """
     try:
         import tomllib
     except ModuleNotFoundError:  # Python 3.10
         import tomli as tomllib  # type: ignore[no-redef]
+
+    def load(path: Path) -> dict:
+        try:
+            return tomllib.loads(path.read_text(encoding="utf-8"))
+        except (tomllib.TOMLDecodeError, UnicodeDecodeError, OSError) as error:
+            raise ConfigError(f"{path}: {error}") from None
+
     directory = start.resolve()
     if directory.is_file():
         directory = directory.parent
     for folder in (directory, *directory.parents):
         own = folder / "layoutc.toml"
         if own.is_file():
-            return tomllib.loads(own.read_text(encoding="utf-8"))
+            return load(own)
         project = folder / "pyproject.toml"
         if project.is_file():
-            data = tomllib.loads(project.read_text(encoding="utf-8"))
-            section = data.get("tool", {}).get("layoutc")
+            tool = load(project).get("tool", {})
+            section = tool.get("layoutc") if isinstance(tool, dict) else None
             if section is not None:
+                if not isinstance(section, dict):
+                    raise ConfigError(f"{project}: [tool.layoutc] must be a table")
                 return section
     return {}
 
@@ -133,7 +150,7 @@ def parse_layout(path: str) -> Parsed:
             break
         via = bases[0]
         base = via.path
-        current = base if os.path.isabs(base) else os.path.join(os.path.dirname(current), base)
+        current = base if os.path.isabs(base) else os.path.normpath(os.path.join(os.path.dirname(current), base))
     chain.reverse()
     parsed.files = chain
     return parsed
@@ -278,7 +295,10 @@ class MatrixResult:
 
 
 def matrix_axes(parsed: Parsed, vary: Mapping[str, list[str]], fixed: Iterable[str]) -> tuple[dict[str, list[str]], list[Diagnostic]]:
-    """Every bool and choice param, plus the user's `--vary` lists; `-D` params stay fixed."""
+    """Every bool and choice param, plus the user's `--vary` lists.
+
+    Params fixed by `-D`, or `set` by a board overlay, stay fixed: the board chose them.
+    """
     axes: dict[str, list[str]] = {}
     problems: list[Diagnostic] = []
     fixed = set(fixed)
@@ -287,6 +307,8 @@ def matrix_axes(parsed: Parsed, vary: Mapping[str, list[str]], fixed: Iterable[s
         for item in file.items:
             if isinstance(item, ast.ParamDecl):
                 params[item.name] = item
+            elif isinstance(item, ast.SetStmt):
+                fixed.add(item.name)
     for name, decl in params.items():
         if name in fixed or name in vary:
             continue

@@ -98,3 +98,10 @@ def memory(layout: Layout) -> list[str]:
     if not generic and highmem is None:
         highmem = 0
     return memory_line(ram, Image.of(layout), highmem, generic, cma=at_least(layout, 4, 1), arm_banks=True)
+
+
+def supported(layout: Layout) -> None:
+    from .common import MissingValue
+
+    if at_least(layout, 5, 1):
+        raise MissingValue("ARM stopped printing the banner in v5.1 (commit 1c31d4e96b8c); set -D kernel=5.0 or older")

@@ -36,7 +36,12 @@ def compare(layout: Layout, text: str, name: str = "<banner>", images: bool = Fa
         text_expected = expected.text_of(line).strip()
         entry = actual.get(line.key)
         if entry is None:
-            at = Span(source, found.header_offset, found.header_offset + len(found.header))
+            if not found.header:  # an excerpt without the header may start below this line
+                first = expected.lines.index(next(l for l in expected.lines if l.key == found.entries[0].key)) \
+                    if any(l.key == found.entries[0].key for l in expected.lines) else 0
+                if expected.lines.index(line) < first:
+                    continue
+            at = Span(source, found.header_offset, found.header_offset + max(len(found.header), 1))
             diagnostics.append(Diagnostic("F101", f"banner line `{line.key}` is missing from the log",
                                           at, notes=(f"expected: {text_expected}", "actual:   (no such line)"),
                                           help=f"the layout prints it because of {line.source}"))

@@ -76,12 +76,14 @@ def parse(text: str) -> Found | None:
         if match:
             version = match.group(1)
             break
-    for index, content in enumerate(contents):
-        header = _HEADER.search(content)
-        if not header:
-            continue
+    starts = [(i, _HEADER.search(c)) for i, c in enumerate(contents) if _HEADER.search(c)]
+    if not starts:  # an excerpt that begins below the header: the first run of banner-shaped lines
+        runs = [i for i, c in enumerate(contents) if _LINE.match(c.strip())]
+        starts = [(runs[0] - 1, None)] if runs else []
+    for index, header in starts:
+        content = contents[index] if header else ""
         entries: list[Entry] = []
-        inline = content[header.end():].strip()  # a banner whose first line was glued to the header
+        inline = content[header.end():].strip() if header else ""  # first line glued to the header
         candidates = ([(index, inline)] if inline else []) + [(i, contents[i]) for i in range(index + 1, len(contents))]
         for number, candidate in candidates:
             body = candidate.strip()
@@ -99,7 +101,10 @@ def parse(text: str) -> Found | None:
                                  int(match.group("size")), match.group("unit"), note, body,
                                  number, offsets[number] + max(where, 0)))
         last = entries[-1].line if entries else index
-        nearby = contents[max(0, index - 4):index] + contents[last + 1:last + 3]
+        nearby = contents[max(0, index - 4):max(index, 0)] + contents[last + 1:last + 3]
         memory = tuple(c.strip() for c in nearby if c.strip().startswith("Memory:"))
+        if header is None:  # headerless excerpt: point at its first line
+            first = entries[0]
+            return Found("", first.line, first.offset, tuple(entries), memory, version)
         return Found(content[header.start():header.end()], index, offsets[index], tuple(entries), memory, version)
     return None

@@ -199,12 +199,18 @@ def _with_parts(parent: Box, children: list[Box]) -> Box:
     return Box(parent.kind, parent.start, parent.end, parent.name, parent.text, parent.region, tuple(ordered))
 
 
-def _all_sizes(boxes: Sequence[Box]) -> list[int]:
+def _nested_sizes(boxes: Sequence[Box]) -> list[int]:
     sizes: list[int] = []
     for box in boxes:
-        sizes.append(box.size)
-        sizes.extend(_all_sizes(box.children))
+        for child in box.children:
+            sizes.append(child.size)
+        sizes.extend(_nested_sizes(box.children))
     return sizes
+
+
+def _fit(mode: str, columns: Sequence[Sequence[Box]]) -> scales.Scale:
+    return scales.fit(mode, [[box.size for box in column] for column in columns],
+                      [size for column in columns for size in _nested_sizes(column)])
 
 
 # ------------------------------------------------------------------ problems
@@ -264,6 +270,11 @@ def _find(layout: Layout, name: str, diagnostic: Diagnostic) -> Region | None:
 # ------------------------------------------------------------------ HTML labels
 
 
+def _address_width(space: Space) -> int:
+    """Points a 9 pt monospace address takes (0.6 em a character) plus the cell padding."""
+    return round(len(format_address(0, space.bits)) * 5.4 + 4)
+
+
 class _Drawing:
     """Builds the HTML-like labels of one layout's spaces; hands out ports for the mapping arrows."""
 
@@ -311,8 +322,8 @@ class _Drawing:
             head = _font(f"<B>hole</B> {html_text(box.name)}  {size_text(box.size)}", 10)
             body = self.lines(space, box, head, _font(html_text(box.text), 8), extent.broken)
             return f'<TD BORDER="1" COLOR="{LINE}" BGCOLOR="{HOLE_FILL}"{height} WIDTH="{BOX_WIDTH}">{body}</TD>'
-        if box.kind == "part":
-            return f'<TD{height}>{_font(size_text(box.size), 8, MUTED)}</TD>'
+        if box.kind == "part":  # the parent's own addresses between its nested regions
+            return f'<TD{height}>{_font(f"<I>{html_text(box.name)}</I> {size_text(box.size)}", 8, MUTED)}</TD>'
         return self.region_cell(space, box, height, extent.broken)
 
     def region_cell(self, space: Space, box: Box, height: str, broken: bool) -> str:
@@ -348,7 +359,10 @@ class _Drawing:
         text = head + ("<BR/>" + sub if sub else "")
         top = self.address(space, box.end - 1)
         bottom = self.address(space, box.start)
-        rows = [f'<TR><TD ALIGN="LEFT" VALIGN="TOP">{top}</TD><TD ROWSPAN="{3 if broken else 2}">{text}</TD></TR>']
+        span = 3 if broken else 2
+        # an empty column as wide as the addresses keeps the text centred in the box
+        spacer = f'<TD ROWSPAN="{span}" WIDTH="{_address_width(space)}"></TD>'
+        rows = [f'<TR><TD ALIGN="LEFT" VALIGN="TOP">{top}</TD><TD ROWSPAN="{span}">{text}</TD>{spacer}</TR>']
         if broken:
             self.has_break = True
             rows.append(f'<TR><TD>{_font("≈", 14, MUTED)}</TD></TR>')
@@ -428,20 +442,20 @@ def _new_graph(caption: str):
     return graphviz.Digraph(
         "layoutc",
         graph_attr={"rankdir": "LR", "ranksep": "1.3", "nodesep": "0.4", "fontname": FONT, "bgcolor": "white",
-                    "pad": "0.3", "labelloc": "b", "labeljust": "l", "label": f"<{caption}>"},
+                    "pad": "0.3", "labelloc": "t", "labeljust": "l", "label": f"<{caption}>"},
         node_attr={"shape": "plain", "fontname": FONT},
         edge_attr={"fontname": FONT, "fontsize": "10", "color": MAP_EDGE, "fontcolor": MAP_EDGE, "penwidth": "1.6"},
     )
 
 
-def _add_layout(graph, layout: Layout, found: Problems, scale: scales.Scale, options: DrawOptions,
-                prefix: str, previous: str | None) -> tuple[_Drawing, str | None]:
+def _add_layout(graph, layout: Layout, columns: Sequence[list[Box]], found: Problems, scale: scales.Scale,
+                options: DrawOptions, prefix: str, previous: str | None) -> tuple[_Drawing, str | None]:
     """The layout's space nodes and mapping arrows; returns the last node, for left-to-right chaining."""
     drawing = _Drawing(layout, scale, found)
     spaces = _spaces(layout, options)
-    for space in spaces:
+    for space, column in zip(spaces, columns):
         node = f"{prefix}{space.name}"
-        graph.node(node, label=f"<{drawing.space_label(space, stacks(layout, space))}>")
+        graph.node(node, label=f"<{drawing.space_label(space, column)}>")
         if previous is not None:
             # spaces side by side, left to right in declaration order, whatever the arrows say
             graph.edge(previous, node, style="invis")
@@ -485,12 +499,12 @@ def diagram(layout: Layout, diagnostics: Sequence[Diagnostic] = (), options: Dra
 
     Raises KeyError when ``options.space`` names no space of the layout.
     """
-    spaces = _spaces(layout, options)
-    scale = scales.fit(options.scale, (s for space in spaces for s in _all_sizes(stacks(layout, space))))
+    columns = [stacks(layout, space) for space in _spaces(layout, options)]
+    scale = _fit(options.scale, columns)
     found = problems(layout, diagnostics)
     # build the nodes first: the caption's legend lists what they used
     body = _new_graph("")
-    drawing, _ = _add_layout(body, layout, found, scale, options, "", None)
+    drawing, _ = _add_layout(body, layout, columns, found, scale, options, "", None)
     findings = [("", d) for d in found.findings]
     caption = _caption(layout.title or layout.name, _subtitle(layout), [drawing], scale, findings)
     graph = _new_graph(caption)
@@ -500,12 +514,9 @@ def diagram(layout: Layout, diagnostics: Sequence[Diagnostic] = (), options: Dra
 
 def gallery(panels: Sequence[Panel], options: DrawOptions = DrawOptions(), title: str = "") -> str:
     """DOT text for several variants side by side, one cluster each, on one shared scale."""
-    sizes: list[int] = []
-    for panel in panels:
-        if panel.layout is not None:
-            for space in _spaces(panel.layout, options):
-                sizes += _all_sizes(stacks(panel.layout, space))
-    scale = scales.fit(options.scale, sizes)
+    columns = {index: [stacks(panel.layout, space) for space in _spaces(panel.layout, options)]
+               for index, panel in enumerate(panels) if panel.layout is not None}
+    scale = _fit(options.scale, [column for group in columns.values() for column in group])
     body = _new_graph("")
     drawings: list[_Drawing] = []
     findings: list[tuple[str, Diagnostic]] = []
@@ -522,7 +533,8 @@ def gallery(panels: Sequence[Panel], options: DrawOptions = DrawOptions(), title
                 previous = f"{prefix}none"
             else:
                 found = problems(panel.layout, panel.diagnostics)
-                drawing, previous = _add_layout(cluster, panel.layout, found, scale, options, prefix, previous)
+                drawing, previous = _add_layout(cluster, panel.layout, columns[index], found, scale, options,
+                                                prefix, previous)
                 drawings.append(drawing)
         findings += [(f"{panel.caption}: ", d) for d in panel.diagnostics]
     first = next((p.layout for p in panels if p.layout is not None), None)

@@ -22,15 +22,16 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Iterable
+from typing import Iterable, Sequence
 
 SCALES = ("auto", "linear", "log", "uniform")
 DEFAULT_SCALE = "auto"
 
 MIN_HEIGHT = 30.0  # points: two lines of 9 pt text (an address above, one below) plus padding
 MAX_HEIGHT = 320.0  # points: the tallest box; taller ones are broken (linear) or impossible (log)
-PAGE_HEIGHT = 1200.0  # points: what `auto` accepts for one space drawn linearly
-LOG_STEP_MAX = 9.0  # points added per doubling of size, at most
+ROW_BUDGET = 64.0  # points: what a stack may use per box on average (log), or in all (auto's linear test)
+LOG_STEP_MAX = 8.0  # points added per doubling of size, at most...
+LOG_STEP_MIN = 1.5  # ...and at least, so that bigger still looks bigger
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,25 +69,50 @@ class Scale:
         return "linear scale; ≈ marks a box cut short (axis break), tiny boxes are raised to a legible height"
 
 
-def fit(mode: str, sizes: Iterable[int]) -> Scale:
-    """The scale for one diagram: ``sizes`` are every box's size (gaps and holes included)."""
+def fit(mode: str, stacks: Sequence[Sequence[int]], nested: Iterable[int] = ()) -> Scale:
+    """The scale for one diagram.
+
+    ``stacks`` holds, per drawn address space, the sizes of its top-level boxes
+    (gaps and holes included): their heights add up to the picture's height.
+    ``nested`` are the sizes of boxes drawn inside others; they only widen the
+    range of sizes to tell apart.
+    """
     if mode not in SCALES:
         raise ValueError(f"unknown scale `{mode}` (one of {', '.join(SCALES)})")
-    known = sorted(s for s in sizes if s > 0)
+    columns = [[s for s in stack if s > 0] for stack in stacks]
+    known = sorted(s for column in columns for s in column) + sorted(s for s in nested if s > 0)
+    known.sort()
     if not known or mode == "uniform":
         return Scale("uniform")
     if mode == "auto":
-        # linear without a break and with every box legible: the smallest box at
-        # MIN_HEIGHT must leave the whole stack within a page
+        # linear when the smallest box at MIN_HEIGHT leaves every stack within its budget
         unit = MIN_HEIGHT / known[0]
-        if known[-1] * unit <= MAX_HEIGHT and sum(known) * unit <= PAGE_HEIGHT:
+        if known[-1] * unit <= MAX_HEIGHT and all(sum(c) * unit <= ROW_BUDGET * len(c) for c in columns if c):
             return Scale("linear", unit)
         mode = "log"
     if mode == "log":
-        span = math.log2(known[-1] / known[0])
-        step = LOG_STEP_MAX if span == 0 else min(LOG_STEP_MAX, (MAX_HEIGHT - MIN_HEIGHT) / span)
-        return Scale("log", round(step, 2), known[0])
+        return Scale("log", _log_step(columns, known), known[0])
     return Scale("linear", _linear_unit(known))
+
+
+def _log_step(columns: list[list[int]], known: list[int]) -> float:
+    """Points per doubling: as many as the page allows, within the step bounds.
+
+    The page is ROW_BUDGET points per box of the stack with the most boxes;
+    every stack must fit in it (a short stack of huge gaps must not flatten the
+    scale of a long one).
+    """
+    smallest = known[0]
+    step = LOG_STEP_MAX
+    span = math.log2(known[-1] / smallest)
+    if span > 0:
+        step = min(step, (MAX_HEIGHT - MIN_HEIGHT) / span)
+    page = ROW_BUDGET * max(len(column) for column in columns)
+    for column in columns:
+        doublings = sum(math.log2(size / smallest) for size in column)
+        if doublings > 0:
+            step = min(step, (page - MIN_HEIGHT * len(column)) / doublings)
+    return round(max(LOG_STEP_MIN, step), 2)
 
 
 def _linear_unit(known: list[int]) -> float:

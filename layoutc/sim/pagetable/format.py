@@ -1,0 +1,129 @@
+"""Page-table formats: the common model every architecture's tables are read through.
+
+Tables live in simulated physical memory: ``tables[pa]`` is an ``array`` of raw
+descriptors (the exact bit patterns of SIM-REFERENCE §5) for the table whose
+first byte is at physical address ``pa``.  A walk follows the addresses inside
+the descriptors, exactly as the hardware walker would:
+
+    root pa --desc[index(va, L0)]--> table pa --desc[index(va, L1)]--> ... --> leaf (pa base, perms)
+
+Permissions are decoded into a 6-bit mask so the MMU's check is one AND:
+
+    bit 0 kernel read   bit 1 kernel write   bit 2 kernel exec
+    bit 3 user read     bit 4 user write     bit 5 user exec
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable, Iterator
+
+KR, KW, KX, UR, UW, UX = 1, 2, 4, 8, 16, 32
+USER_BITS = UR | UW | UX
+
+
+@dataclass(frozen=True, slots=True)
+class Prot:
+    """What a mapping asks for; each format turns it into its own descriptor bits."""
+
+    read: bool = True
+    write: bool = False
+    execute: bool = False
+    user: bool = False
+    device: bool = False
+
+    @classmethod
+    def parse(cls, perm: str | None, user: bool = False) -> "Prot":
+        perm = "rw" if perm is None else perm
+        return cls(read="r" in perm, write="w" in perm, execute="x" in perm, user=user)
+
+    def mask(self) -> int:
+        """The permission mask an ideal MMU would derive (formats may add architectural limits)."""
+        k = (KR if self.read else 0) | (KW if self.write else 0) | (KX if self.execute else 0)
+        return k | (k << 3 if self.user else 0)
+
+
+PAGE_KERNEL = Prot(write=True)
+PAGE_KERNEL_RO = Prot()
+PAGE_KERNEL_ROX = Prot(execute=True)
+PAGE_USER_RW = Prot(write=True, user=True)
+
+
+@dataclass(frozen=True, slots=True)
+class Leaf:
+    """A successful walk: the mapped block and what it allows."""
+
+    va_base: int
+    pa_base: int
+    shift: int  # log2 of the mapping size (12, 16, 20, 21, 24, 30, ...)
+    perm: int  # KR..UX mask, after the architecture's rules
+    level: int  # 0 = root
+    steps: int  # descriptors read
+    global_: bool
+    domain_user: bool = False  # ARM short-descriptor: in DOMAIN_USER
+    af: bool = True  # access flag (arm64/LPAE)
+
+
+@dataclass(frozen=True, slots=True)
+class WalkFault:
+    kind: str  # "translation", "access flag", "permission", "domain"
+    level: int
+    steps: int
+    detail: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class DumpEntry:
+    """One leaf (or unmapped stretch) for ptdump: level name and attribute words."""
+
+    va: int
+    size: int
+    level: str
+    attrs: tuple[str, ...]
+    mapped: bool = True
+
+
+TableAlloc = Callable[[int], int]  # size in bytes -> physical address (memblock at boot, buddy later)
+
+
+class PageTable:
+    """Interface the MMU, vmalloc and ptdump use; one subclass per format."""
+
+    name = "?"
+    va_bits = 32
+    level_names: tuple[str, ...] = ()
+
+    def __init__(self, alloc: TableAlloc) -> None:
+        self.alloc = alloc
+        self.tables: dict[int, object] = {}
+        self.table_pages = 0  # pages of tables allocated so far
+        self.dynamic_pages = 0  # of those, pages allocated after boot (meminfo PageTables)
+        self.booting = True
+
+    def _new_table(self, size: int, count: int, typecode: str) -> int:
+        from array import array
+
+        pa = self.alloc(size)
+        self.tables[pa] = array(typecode, bytes(size))
+        pages = max(1, size >> 12)
+        self.table_pages += pages
+        if not self.booting:
+            self.dynamic_pages += pages
+        return pa
+
+    # subclasses implement:
+    def map(self, va: int, pa: int, size: int, prot: Prot, user: bool = False, blocks: bool = True) -> None:
+        raise NotImplementedError
+
+    def unmap(self, va: int, size: int) -> None:
+        raise NotImplementedError
+
+    def walk(self, va: int, user_root: bool = False) -> Leaf | WalkFault:
+        raise NotImplementedError
+
+    def dump(self, start: int, end: int) -> Iterator[DumpEntry]:
+        raise NotImplementedError
+
+    def check_invariants(self) -> None:
+        """Every table descriptor points at a table we allocated."""
+        pass
