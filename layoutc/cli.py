@@ -74,7 +74,7 @@ def build_parser() -> argparse.ArgumentParser:
 # Modules that add subcommands (build/emit, render, sim).  Each defines
 # ``add_parsers(subparsers, common)`` and sets ``handler=`` on its parsers; it
 # must stay cheap to import (heavy imports go inside the handlers).
-EXTENSIONS: tuple[str, ...] = ()
+EXTENSIONS: tuple[str, ...] = ("layoutc.banner.commands", "layoutc.draw.commands")
 
 
 # ------------------------------------------------------------------ helpers

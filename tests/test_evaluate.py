@@ -429,7 +429,12 @@ def test_a_region_needs_one_bound(const, expr: str) -> None:
 
 
 def test_a_region_in_another_space_is_not_found(const) -> None:
-    assert _error(const, "physical.vectors.start", SPACES).code in ("N101", "E201")
+    diagnostic = _error(const, "physical.vectors.start", SPACES)
+    assert diagnostic.code == "N101"
+    assert diagnostic.span.text == "vectors"
+    assert diagnostic.help == "`vectors` is in space `virtual`"
+    typo = _error(const, "physical.rma.end", SPACES)
+    assert typo.code == "N101" and typo.help == "did you mean `ram`?"
 
 
 def test_absent_region(load_kl) -> None:
@@ -478,3 +483,24 @@ def test_cycle_through_a_region(load_kl) -> None:
     result = load_kl("const TOP = r.end\nspace s bits 32 {\n    region r [0, TOP)\n}\n")
     assert [d.code for d in result.diagnostics] == ["E202"]
     assert "TOP -> s.r -> TOP" in result.diagnostics[0].message
+
+
+CONDITIONAL = """\
+param big: bool = false
+const A = if big then B else 1
+const B = A + 1
+assert A + B > 0 : "u"
+"""
+
+
+def test_a_cycle_through_a_branch_not_taken_is_no_cycle(load_kl) -> None:
+    result = load_kl(CONDITIONAL)
+    assert result.diagnostics == []
+    assert (result.layout.consts["A"].value, result.layout.consts["B"].value) == (1, 2)
+
+
+def test_the_same_cycle_when_its_branch_is_taken(load_kl) -> None:
+    result = load_kl(CONDITIONAL, ["big=true"])
+    assert [d.code for d in result.diagnostics] == ["E202"]
+    assert "A -> B -> A" in result.diagnostics[0].message
+    assert result.diagnostics[0].span.start_position() == (2, 7)

@@ -109,4 +109,5 @@ def test_every_rule_has_trigger_and_near_miss(rule) -> None:
     assert near_misses, f"no {rule.code}-near-miss*.kl fixture"
     for path in near_misses:
         assert rule.code not in _codes_in(path, "expect"), f"{path.name} is a near miss but expects {rule.code}"
-        assert rule.code in _codes_in(path, "expect-not"), f"{path.name}: mark the near misses `// expect-not: {rule.code}`"
+        assert rule.code in _codes_in(path, "expect-not"), (
+            f"{path.name}: mark the near misses `// expect-not: {rule.code}`")

@@ -50,7 +50,8 @@ def test_every_common_mistake_example_gets_its_hint(hint: str, example: str) -> 
 # The same mistakes where they happen in real files: after other statements, nested,
 # on a later line.  The parser's stack is deeper there than in the table's examples.
 IN_CONTEXT = [
-    ("region ranges are half-open", 'const A = 1\nspace virtual bits 32 {\n    region user [0, 3G] { access = user }\n}', (3, 23)),
+    ("region ranges are half-open",
+     "const A = 1\nspace virtual bits 32 {\n    region user [0, 3G] { access = user }\n}", (3, 23)),
     ("region ranges are half-open", "space s bits 32 {\n region r [0, 1M) {\n  region q [0, 4K] }\n}", (3, 18)),
     ("compare with `==`", 'const A = 1\nassert A = 1 : "m"', (2, 10)),
     ("a param needs a type", "const A = 1\nconst B = 2\nparam highmem = true", (3, 15)),
@@ -111,7 +112,8 @@ NUMBERS = [
     ("0", 0), ("007", 7), ("4096", 4096), ("1_000_000", 1_000_000),
     ("0x0", 0), ("0xFFFF_0000", 0xFFFF_0000), ("0xdeadBEEF", 0xDEADBEEF), ("0x_FF", 0xFF),
     ("0b0", 0), ("0b1010_1010", 0b1010_1010),
-    ("1K", 1 << 10), ("4K", 4 << 10), ("2M", 2 << 20), ("3G", 3 << 30), ("1T", 1 << 40), ("1P", 1 << 50), ("1E", 1 << 60),
+    ("1K", 1 << 10), ("4K", 4 << 10), ("2M", 2 << 20), ("3G", 3 << 30),
+    ("1T", 1 << 40), ("1P", 1 << 50), ("1E", 1 << 60),
     ("16E", 1 << 64),  # the top of a 64-bit space is an exact int
     ("1KiB", 1 << 10), ("8MiB", 8 << 20), ("1GiB", 1 << 30), ("1TiB", 1 << 40), ("1PiB", 1 << 50), ("1EiB", 1 << 60),
     ("1_0K", 10 << 10),
@@ -193,6 +195,19 @@ def test_huge_literal_through_the_cli_exits_with_findings(cli, write_kl) -> None
     code, out, err = cli("check", path, "--format", "json")
     assert code == 1
     assert "S002" in out and "Traceback" not in err
+
+
+@pytest.mark.parametrize("version, value", [("6.12", (6, 12)), ("2.6.35", (2, 6, 35)), ("2.06.035", (2, 6, 35)),
+                                            ("1." + "0" * 5000 + "1", (1, 1))], ids=["6.12", "2.6.35", "zeros", "5000-zeros"])
+def test_version_literals(version: str, value: tuple[int, ...]) -> None:
+    tree, diagnostics = _parse(f"param kernel: version = {version}")
+    assert diagnostics == []
+    assert tree.items[0].default.value == value
+
+
+def test_huge_version_component_is_a_diagnostic(load_kl) -> None:
+    result = load_kl("param kernel: version = 1." + "9" * 10_000 + "\n")
+    assert [d.code for d in result.diagnostics] == ["S002"]
 
 
 def test_region_may_end_at_two_to_the_64(load_kl) -> None:

@@ -89,7 +89,7 @@ def parse(text: str) -> Found | None:
             body = candidate.strip()
             match = _LINE.match(body)
             if not match:
-                if not body and not entries:
+                if not body:  # blank lines (some syslog viewers double-space) do not end the banner
                     continue
                 break
             label = (match.group("label") or "").strip()

@@ -35,7 +35,7 @@ from ..diagnostics import Diagnostic, Severity
 from ..emit.base import EmitOptions, Emitter, register
 from ..model import intervals
 from ..model.types import Layout, Region, Space
-from ..model.values import format_address, human_size
+from ..model.values import format_address, format_size, human_size
 from . import scale as scales
 
 FONT = "Helvetica,Arial,sans-serif"
@@ -77,6 +77,7 @@ PROBLEM_LINE = "#d00000"
 PROBLEM_FILL = "#ffd9d9"
 PROBLEM_TEXT = "#b00000"
 
+BAND_FILL = {"user": "#e6f0fa", "kernel": "#f1efe9"}
 BOX_WIDTH = 250  # points: the narrowest leaf box, so that columns line up
 MAX_FINDINGS = 24  # findings listed in the caption; the rest are counted
 
@@ -108,6 +109,11 @@ def html_text(text: str) -> str:
     """
     clean = "".join(ch if ch == "\n" or (ch >= " " and ch not in "\x7f\ufffe\uffff") else " " for ch in text)
     return html.escape(clean, quote=True).replace("\\", "\\\\").replace("\n", "<BR/>")
+
+
+def html_attr(text: str) -> str:
+    """User text as an attribute value of an HTML-like label (a tooltip): as ``html_text``, newlines kept."""
+    return "&#10;".join(html_text(part) for part in text.split("\n"))
 
 
 def size_text(size: int) -> str:
@@ -270,6 +276,34 @@ def _find(layout: Layout, name: str, diagnostic: Diagnostic) -> Region | None:
 # ------------------------------------------------------------------ HTML labels
 
 
+def _sides(boxes: Sequence[Box | None]) -> list[str]:
+    """"user" or "kernel" per stacked box (highest first), from the regions' `access`.
+
+    A gap, hole or overlap mark takes the side of its neighbours when they
+    agree, of its one neighbour at either end of the space, and no side between
+    user and kernel space (the non-canonical hole of a 64-bit space).
+    """
+    known = [box.region.access if box is not None and box.region is not None else "" for box in boxes]
+    sides = list(known)
+    for index, side in enumerate(known):
+        if side:
+            continue
+        above = next((s for s in reversed(known[:index]) if s), None)
+        below = next((s for s in known[index + 1:] if s), None)
+        if above is None or below is None or above == below:
+            sides[index] = above or below or ""
+    return sides
+
+
+def _band(side: str, rows: int) -> str:
+    """The strip left of a stack saying which part is user space and which the kernel's."""
+    if not side:
+        return f'<TD ROWSPAN="{rows}"></TD>'
+    fill = BAND_FILL.get(side, GAP_FILL)
+    text = _font(f"<B>{html_text(side)}</B><BR/>space", 10, MUTED)
+    return f'<TD ROWSPAN="{rows}" BGCOLOR="{fill}" WIDTH="48" CELLPADDING="2">{text}</TD>'
+
+
 def _address_width(space: Space) -> int:
     """Points a 9 pt monospace address takes (0.6 em a character) plus the cell padding."""
     return round(len(format_address(0, space.bits)) * 5.4 + 4)
@@ -278,35 +312,48 @@ def _address_width(space: Space) -> int:
 class _Drawing:
     """Builds the HTML-like labels of one layout's spaces; hands out ports for the mapping arrows."""
 
-    def __init__(self, layout: Layout, scale: scales.Scale, found: Problems) -> None:
+    def __init__(self, layout: Layout, scale: scales.Scale, found: Problems, prefix: str = "") -> None:
         self.layout = layout
+        self.prefix = prefix
         self.scale = scale
         self.found = found
         self.ports: dict[tuple[str, str], str] = {}  # (space, region) -> port
         self.kinds: set[str] = set()
-        self.has_gap = self.has_hole = self.has_break = False
+        self.has_gap = self.has_hole = self.has_break = self.band = False
 
     def space_label(self, space: Space, boxes: list[Box]) -> str:
         title = (f"<B>{html_text(space.name)}</B> address space" + _font(f"  ({space.bits}-bit)", 10, MUTED))
+        stacked = self.stack(space, boxes)
+        sides = _sides([box for _, box in stacked])
+        banded = len({side for side in sides if side}) > 1
+        self.band = self.band or banded
+        columns = 2 if banded else 1
         rows = [
-            f'<TR><TD ALIGN="LEFT">{_font(title, 14)}</TD></TR>',
-            f'<TR><TD ALIGN="LEFT">{_font("▲ higher addresses", 9, MUTED)}</TD></TR>',
+            f'<TR><TD ALIGN="LEFT" COLSPAN="{columns}">{_font(title, 14)}</TD></TR>',
+            f'<TR><TD ALIGN="LEFT" COLSPAN="{columns}">{_font("▲ higher addresses", 9, MUTED)}</TD></TR>',
         ]
-        rows += [f"<TR>{cell}</TR>" for cell in self.stack(space, boxes, None)]
+        index = 0
+        for position, (cell, _) in enumerate(stacked):
+            band = ""
+            if banded and position == index:  # the first row of a run of one side: a band spanning the run
+                while index < len(stacked) and sides[index] == sides[position]:
+                    index += 1
+                band = _band(sides[position], index - position)
+            rows.append(f"<TR>{band}{cell}</TR>")
         return ('<TABLE BORDER="0" CELLBORDER="0" CELLSPACING="0" CELLPADDING="0">'
                 + "".join(rows) + "</TABLE>")
 
-    def stack(self, space: Space, boxes: Sequence[Box], parent: str | None) -> list[str]:
-        """One <TD> per box, highest address first, overlap marks between the boxes they concern."""
+    def stack(self, space: Space, boxes: Sequence[Box]) -> list[tuple[str, Box | None]]:
+        """One <TD> per box, highest address first, overlap marks (box None) above the lower region."""
         marks = [o for o in self.found.overlaps if o[0] == space.name
                  and any(b.kind == "region" and b.name == o[1] for b in boxes)]
-        cells: list[str] = []
+        cells: list[tuple[str, Box | None]] = []
         for box in reversed(boxes):
             if box.kind == "region":
                 for _, low, high, start, end in marks:
                     if low == box.name:
-                        cells.append(self.overlap_cell(space, low, high, start, end))
-            cells.append(self.cell(space, box))
+                        cells.append((self.overlap_cell(space, low, high, start, end), None))
+            cells.append((self.cell(space, box), box))
         return cells
 
     def cell(self, space: Space, box: Box) -> str:
@@ -341,32 +388,68 @@ class _Drawing:
         head = f"<B>{html_text(box.name)}</B>  {size_text(box.size)}"
         head = _font(head, 11, ink)
         label = box.text if box.text and box.text != box.name else ""
+        if not label and region is not None:
+            label = region.doc
         sub = _font(html_text(label), 9, ink) if label else ""
         if box.children:
-            inner = "".join(f"<TR>{c}</TR>" for c in self.stack(space, box.children, box.name))
+            # the parent's addresses and name on the left, its nested regions stacked on the right;
+            # a parent cut short shows the break mark between its addresses
+            inner = "".join(f"<TR>{cell}</TR>" for cell, _ in self.stack(space, box.children))
+            span = 3 if broken else 2
+            mark = f'<TR><TD>{_font("≈", 14, MUTED)}</TD></TR>' if broken else ""
+            self.has_break = self.has_break or broken
             body = ('<TABLE BORDER="0" CELLBORDER="0" CELLSPACING="0" CELLPADDING="2">'
                     f'<TR><TD ALIGN="LEFT" VALIGN="TOP">{self.address(space, box.end - 1)}</TD>'
-                    f'<TD ROWSPAN="2">{head}{"<BR/>" + sub if sub else ""}</TD>'
-                    f'<TD ROWSPAN="2" CELLPADDING="4"><TABLE BORDER="0" CELLBORDER="0" CELLSPACING="0">{inner}</TABLE></TD></TR>'
+                    f'<TD ROWSPAN="{span}">{head}{"<BR/>" + sub if sub else ""}</TD>'
+                    f'<TD ROWSPAN="{span}" CELLPADDING="4"><TABLE BORDER="0" CELLBORDER="0" CELLSPACING="0">'
+                    f'{inner}</TABLE></TD></TR>{mark}'
                     f'<TR><TD ALIGN="LEFT" VALIGN="BOTTOM">{self.address(space, box.start)}</TD></TR></TABLE>')
         else:
-            body = self.lines(space, box, head, sub, broken)
+            body = self.lines(space, box, head, sub, broken, self.scale.extent(box.size).points)
+        # ID and a self-link carry a tooltip (Graphviz writes tooltips only on links): hovering
+        # a box in a browser shows the region's attributes and doc; the ID names it for CSS and tests
+        anchor = f"{self.prefix}{space.name}.{box.name}"
         return (f'<TD PORT="{port}" BORDER="{border}" COLOR="{line}" BGCOLOR="{fill}"{height}'
-                f' WIDTH="{BOX_WIDTH}">{body}</TD>')
+                f' WIDTH="{BOX_WIDTH}" ID="{html_attr(anchor)}" HREF="#{html_attr(anchor)}"'
+                f' TOOLTIP="{self.tooltip(space, box)}">{body}</TD>')
 
-    def lines(self, space: Space, box: Box, head: str, sub: str, broken: bool) -> str:
-        """Addresses at the box's top and bottom edges, name and size in the middle, a break if cut short."""
+    def tooltip(self, space: Space, box: Box) -> str:
+        region = box.region
+        lines = [f"{space.name}.{box.name}: [{format_address(box.start, space.bits)}, "
+                 f"{format_address(box.end, space.bits)}) {size_text(box.size)}"]
+        if region is not None:
+            facts = [f"kind {region.kind}", f"access {region.access}"]
+            if region.perm is not None:
+                facts.append(f"perm {region.perm or 'none'}")
+            if region.maps:
+                facts.append("maps " + ".".join(region.maps))
+            lines.append(", ".join(facts))
+            lines += [text for text in (region.label, region.doc) if text and text != box.name]
+        return html_attr("\n".join(lines))
+
+    def lines(self, space: Space, box: Box, head: str, sub: str, broken: bool, points: float = 0.0) -> str:
+        """Addresses at the box's top and bottom edges, name and size in the middle.
+
+        A box cut short (linear scale) gets an axis break: a dashed white band across it.
+        """
         text = head + ("<BR/>" + sub if sub else "")
         top = self.address(space, box.end - 1)
         bottom = self.address(space, box.start)
-        span = 3 if broken else 2
         # an empty column as wide as the addresses keeps the text centred in the box
-        spacer = f'<TD ROWSPAN="{span}" WIDTH="{_address_width(space)}"></TD>'
-        rows = [f'<TR><TD ALIGN="LEFT" VALIGN="TOP">{top}</TD><TD ROWSPAN="{span}">{text}</TD>{spacer}</TR>']
-        if broken:
+        spacer = f'<TD WIDTH="{_address_width(space)}"></TD>'
+        if not broken:
+            rows = [f'<TR><TD ALIGN="LEFT" VALIGN="TOP">{top}</TD><TD ROWSPAN="2">{text}</TD>'
+                    f'<TD ROWSPAN="2" WIDTH="{_address_width(space)}"></TD></TR>',
+                    f'<TR><TD ALIGN="LEFT" VALIGN="BOTTOM">{bottom}</TD></TR>']
+        else:
             self.has_break = True
-            rows.append(f'<TR><TD>{_font("≈", 14, MUTED)}</TD></TR>')
-        rows.append(f'<TR><TD ALIGN="LEFT" VALIGN="BOTTOM">{bottom}</TD></TR>')
+            mark = _font(f"≈ ≈ ≈   axis break: {size_text(box.size)} drawn shorter   ≈ ≈ ≈", 8, MUTED)
+            # the halves take the box's height, so that Graphviz leaves the band thin
+            half = f' HEIGHT="{max(1.0, (points - 20) / 2):g}"'
+            rows = [f'<TR><TD ALIGN="LEFT" VALIGN="TOP"{half}>{top}</TD><TD>{text}</TD>{spacer}</TR>',
+                    f'<TR><TD COLSPAN="3" BORDER="1" SIDES="TB" STYLE="dashed" COLOR="{LINE}" BGCOLOR="{GAP_FILL}"'
+                    f' CELLPADDING="3">{mark}</TD></TR>',
+                    f'<TR><TD ALIGN="LEFT" VALIGN="BOTTOM"{half}>{bottom}</TD><TD></TD>{spacer}</TR>']
         return '<TABLE BORDER="0" CELLBORDER="0" CELLSPACING="0" CELLPADDING="2">' + "".join(rows) + "</TABLE>"
 
     def address(self, space: Space, value: int) -> str:
@@ -382,45 +465,47 @@ class _Drawing:
 # ------------------------------------------------------------------ the graph
 
 
-def _caption(title: str, subtitle: str, drawings: Sequence[_Drawing], scale: scales.Scale,
-             findings: Sequence[tuple[str, Diagnostic]]) -> str:
-    """Title, legend (kinds present, gap, hole, problems), scale and findings, as one HTML table."""
+def _legend(drawings: Sequence[_Drawing]) -> str:
+    """Swatches for the kinds drawn, gaps, holes and (only when there are any) problems."""
     kinds = sorted(set().union(*(d.kinds for d in drawings))) if drawings else []
     swatches = [(kind_colour(k), LINE, "solid", html_text(k or "region")) for k in kinds]
     if any(d.has_gap for d in drawings):
         swatches.append((GAP_FILL, GAP_LINE, "dashed", "unused (gap)"))
     if any(d.has_hole for d in drawings):
-        swatches.append((HOLE_FILL, LINE, "solid", "hole (no region may use it)"))
+        swatches.append((HOLE_FILL, LINE, "solid", "hole: no region may use it"))
     if any(d.found.any_error for d in drawings):
-        swatches.append((PROBLEM_FILL, PROBLEM_LINE, "solid", "problem (see findings)"))
-    per_row = 6
-    legend_rows = []
-    for index in range(0, len(swatches), per_row):
-        cells = []
-        for fill, line, style, name in swatches[index:index + per_row]:
-            cells.append(f'<TD BORDER="1" STYLE="{style}" COLOR="{line}" BGCOLOR="{fill}" WIDTH="14" HEIGHT="12"></TD>'
-                         f'<TD ALIGN="LEFT">{_font(name, 10)}</TD>')
-        legend_rows.append(f'<TR>{"".join(cells)}</TR>')
-    columns = 2 * per_row
-    rows = [f'<TR><TD ALIGN="LEFT" COLSPAN="{columns}">{_font("<B>" + html_text(title) + "</B>", 16)}</TD></TR>']
-    if subtitle:
-        rows.append(f'<TR><TD ALIGN="LEFT" COLSPAN="{columns}">{_font(html_text(subtitle), 10, MUTED)}</TD></TR>')
-    rows += legend_rows
-    scale_line = scale.describe() if any(d.has_break for d in drawings) or scale.mode != "linear" else \
-        "linear scale: box heights proportional to size (tiny boxes raised to a legible height)"
-    rows.append(f'<TR><TD ALIGN="LEFT" COLSPAN="{columns}">{_font(html_text(scale_line), 9, MUTED)}</TD></TR>')
+        swatches.append((PROBLEM_FILL, PROBLEM_LINE, "solid", "problem (see the findings)"))
+    if any(d.band for d in drawings):
+        swatches += [(BAND_FILL["user"], BAND_FILL["user"], "solid", "user space (access = user)"),
+                     (BAND_FILL["kernel"], BAND_FILL["kernel"], "solid", "kernel space")]
+    rows = [f'<TR><TD COLSPAN="2" ALIGN="LEFT">{_font("<B>region kinds</B>", 11)}</TD></TR>']
+    for fill, line, style, name in swatches:
+        rows.append(f'<TR><TD BORDER="1" STYLE="{style}" COLOR="{line}" BGCOLOR="{fill}" WIDTH="16" HEIGHT="12"></TD>'
+                    f'<TD ALIGN="LEFT">{_font(name, 10)}</TD></TR>')
+    return '<TABLE BORDER="0" CELLBORDER="0" CELLSPACING="3" CELLPADDING="1">' + "".join(rows) + "</TABLE>"
+
+
+def _caption(title: str, subtitle: Sequence[str], scale_line: str, findings: Sequence[tuple[str, Diagnostic]]) -> str:
+    """Title, the configuration drawn, the scale and the findings, as one HTML table above the picture."""
+    def row(text: str) -> str:
+        return f'<TR><TD ALIGN="LEFT">{text}</TD></TR>'
+
+    rows = [row(_font("<B>" + html_text(title) + "</B>", 16))]
+    rows += [row(_font(html_text(line), 10, MUTED)) for line in subtitle]
+    rows.append(row(_font(html_text(scale_line), 10, MUTED)))
     if findings:
-        rows.append(f'<TR><TD ALIGN="LEFT" COLSPAN="{columns}">{_font(f"<B>{len(findings)} finding(s)</B>", 11, PROBLEM_TEXT if any(d.severity is Severity.ERROR for _, d in findings) else None)}</TD></TR>')
+        errors = any(d.severity in (Severity.ERROR, None) for _, d in findings)
+        rows.append(row(_font(f"<B>{len(findings)} finding{'s' if len(findings) != 1 else ''}</B>", 11,
+                              PROBLEM_TEXT if errors else None)))
         for prefix, diagnostic in findings[:MAX_FINDINGS]:
             severity = str(diagnostic.severity or Severity.ERROR)
             where = diagnostic.span.where() if diagnostic.span is not None else ""
             text = f"{prefix}{where + ': ' if where else ''}{severity}[{diagnostic.code}]: {diagnostic.message}"
             ink = PROBLEM_TEXT if diagnostic.severity in (Severity.ERROR, None) else None
-            rows.append(f'<TR><TD ALIGN="LEFT" COLSPAN="{columns}">{_font(html_text(text), 10, ink)}</TD></TR>')
+            rows.append(row(_font(html_text(text), 10, ink)))
         if len(findings) > MAX_FINDINGS:
-            more = f"... and {len(findings) - MAX_FINDINGS} more (run `layoutc check`)"
-            rows.append(f'<TR><TD ALIGN="LEFT" COLSPAN="{columns}">{_font(more, 10)}</TD></TR>')
-    return '<TABLE BORDER="0" CELLBORDER="0" CELLSPACING="3" CELLPADDING="1">' + "".join(rows) + "</TABLE>"
+            rows.append(row(_font(f"... and {len(findings) - MAX_FINDINGS} more: run `layoutc check`", 10)))
+    return '<TABLE BORDER="0" CELLBORDER="0" CELLSPACING="2" CELLPADDING="1">' + "".join(rows) + "</TABLE>"
 
 
 def _spaces(layout: Layout, options: DrawOptions) -> list[Space]:
@@ -431,9 +516,30 @@ def _spaces(layout: Layout, options: DrawOptions) -> list[Space]:
     return [layout.spaces[options.space]]
 
 
-def _subtitle(layout: Layout) -> str:
-    overrides = " ".join(f"-D {name}={value}" for name, value in layout.overrides)
-    return f"layout {layout.name}" + (f", {overrides}" if overrides else "")
+def _subtitle(layout: Layout, varying: str = "") -> list[str]:
+    """Which configuration the picture shows: the layout and every param's value, a few lines."""
+    values = [f"{param.name}={_param_text(param.type, param.value)}" for param in layout.params.values()
+              if param.name != varying]
+    if varying:
+        values.append(f"{varying}: one picture each")
+    if not values:
+        return [f"layout {layout.name}"]
+    lines, line = [], f"layout {layout.name}:"
+    for value in values:
+        if len(line) + len(value) > 110:
+            lines.append(line)
+            line = "   "
+        line += " " + value
+    lines.append(line)
+    return lines
+
+
+def _param_text(kind: str, value: object) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int):
+        return format_size(value) if kind == "size" else hex(value) if kind == "addr" else str(value)
+    return str(value)
 
 
 def _new_graph(caption: str):
@@ -448,17 +554,21 @@ def _new_graph(caption: str):
     )
 
 
-def _add_layout(graph, layout: Layout, columns: Sequence[list[Box]], found: Problems, scale: scales.Scale,
+def _add_layout(graph, top, layout: Layout, columns: Sequence[list[Box]], found: Problems, scale: scales.Scale,
                 options: DrawOptions, prefix: str, previous: str | None) -> tuple[_Drawing, str | None]:
-    """The layout's space nodes and mapping arrows; returns the last node, for left-to-right chaining."""
-    drawing = _Drawing(layout, scale, found)
+    """The layout's space nodes (in ``graph``) and mapping arrows; returns the last node.
+
+    The invisible edges that put the spaces side by side go to ``top``, the
+    root graph: an edge written inside a cluster would pull its nodes into it.
+    """
+    drawing = _Drawing(layout, scale, found, prefix)
     spaces = _spaces(layout, options)
     for space, column in zip(spaces, columns):
         node = f"{prefix}{space.name}"
         graph.node(node, label=f"<{drawing.space_label(space, column)}>")
         if previous is not None:
             # spaces side by side, left to right in declaration order, whatever the arrows say
-            graph.edge(previous, node, style="invis")
+            top.edge(previous, node, style="invis")
         previous = node
     for space in spaces:
         for region in space.regions:
@@ -490,8 +600,11 @@ def _mapping_label(layout: Layout, region: Region, target: Region) -> str:
     offset = region.start - target.start
     bits = layout.spaces[region.space].bits
     sign = "+" if offset >= 0 else "−"
-    title = "linear map" if region.kind == "linear" else "maps"
-    return (f"<B>{title}</B><BR/>{_font(f'va = pa {sign} {format_address(abs(offset), bits)}', 10, None, MONO)}")
+    title = "linear map" if region.kind == "linear" else f"{html_text(region.name)} maps"
+    pair = (f"pa {format_address(target.start, layout.spaces[target.space].bits)} → "
+            f"va {format_address(region.start, bits)}")
+    return (f"<B>{title}</B><BR/>{_font(f'va = pa {sign} {format_address(abs(offset), bits)}', 10, None, MONO)}"
+            f"<BR/>{_font(pair, 8, None, MONO)}")
 
 
 def diagram(layout: Layout, diagnostics: Sequence[Diagnostic] = (), options: DrawOptions = DrawOptions()) -> str:
@@ -502,18 +615,25 @@ def diagram(layout: Layout, diagnostics: Sequence[Diagnostic] = (), options: Dra
     columns = [stacks(layout, space) for space in _spaces(layout, options)]
     scale = _fit(options.scale, columns)
     found = problems(layout, diagnostics)
-    # build the nodes first: the caption's legend lists what they used
+    # the nodes first: the legend and caption say what they used
     body = _new_graph("")
-    drawing, _ = _add_layout(body, layout, columns, found, scale, options, "", None)
+    drawing, last = _add_layout(body, body, layout, columns, found, scale, options, "", None)
+    body.node("legend", label=f"<{_legend([drawing])}>")
+    if last is not None:
+        # the legend goes under the last (rightmost) space
+        body.body.append(f"\t{{rank=same; {last} -> legend [style=invis]}}\n")
     findings = [("", d) for d in found.findings]
-    caption = _caption(layout.title or layout.name, _subtitle(layout), [drawing], scale, findings)
+    caption = _caption(layout.title or layout.name, _subtitle(layout), scale.describe(drawing.has_break), findings)
     graph = _new_graph(caption)
     graph.body.extend(body.body)
     return graph.source
 
 
-def gallery(panels: Sequence[Panel], options: DrawOptions = DrawOptions(), title: str = "") -> str:
-    """DOT text for several variants side by side, one cluster each, on one shared scale."""
+def gallery(panels: Sequence[Panel], options: DrawOptions = DrawOptions(), varying: str = "") -> str:
+    """DOT text for several variants side by side, one cluster each, on one shared scale.
+
+    ``varying`` names the param the panels differ in: the caption lists the others.
+    """
     columns = {index: [stacks(panel.layout, space) for space in _spaces(panel.layout, options)]
                for index, panel in enumerate(panels) if panel.layout is not None}
     scale = _fit(options.scale, [column for group in columns.values() for column in group])
@@ -527,19 +647,24 @@ def gallery(panels: Sequence[Panel], options: DrawOptions = DrawOptions(), title
             cluster.attr(label=f"<{_font('<B>' + html_text(panel.caption) + '</B>', 14)}>", labelloc="t",
                          labeljust="c", color="#b0b0b0", style="rounded")
             if panel.layout is None:
-                cluster.node(f"{prefix}none", label=f"<{_font(html_text('not drawn: the layout has errors'), 11, PROBLEM_TEXT)}>")
+                node = f"{prefix}none"
+                cluster.node(node, label=f"<{_font('not drawn: the layout did not evaluate', 11, PROBLEM_TEXT)}>")
                 if previous is not None:
-                    body.edge(previous, f"{prefix}none", style="invis")
-                previous = f"{prefix}none"
+                    body.edge(previous, node, style="invis")
+                previous = node
             else:
                 found = problems(panel.layout, panel.diagnostics)
-                drawing, previous = _add_layout(cluster, panel.layout, columns[index], found, scale, options,
+                drawing, previous = _add_layout(cluster, body, panel.layout, columns[index], found, scale, options,
                                                 prefix, previous)
                 drawings.append(drawing)
         findings += [(f"{panel.caption}: ", d) for d in panel.diagnostics]
+    body.node("legend", label=f"<{_legend(drawings)}>")
+    if previous is not None:
+        body.edge(previous, "legend", style="invis")
     first = next((p.layout for p in panels if p.layout is not None), None)
-    heading = title or (first.title or first.name if first is not None else "layout")
-    caption = _caption(heading, _subtitle(first) if first is not None else "", drawings, scale, findings)
+    heading = (first.title or first.name) if first is not None else "layout"
+    subtitle = _subtitle(first, varying) if first is not None else []
+    caption = _caption(heading, subtitle, scale.describe(any(d.has_break for d in drawings)), findings)
     graph = _new_graph(caption)
     graph.body.extend(body.body)
     return graph.source

@@ -59,14 +59,15 @@ class Scale:
             return Extent(MAX_HEIGHT, broken=True)
         return Extent(round(max(MIN_HEIGHT, points), 1))
 
-    def describe(self) -> str:
+    def describe(self, broken: bool = False) -> str:
         """One line for the diagram's legend."""
         if self.mode == "uniform":
-            return "not to scale: every box has the same height"
+            return "Not to scale: every box has the same height; read the sizes printed in the boxes."
         if self.mode == "log":
-            return (f"log scale: each doubling of size adds {self.unit:g} pt of height "
-                    f"(sizes differ more than they look)")
-        return "linear scale; ≈ marks a box cut short (axis break), tiny boxes are raised to a legible height"
+            return (f"Not to scale: box height grows with log2(size), {self.unit:g} pt per doubling; "
+                    "read the sizes printed in the boxes.")
+        text = "Linear scale: box height proportional to size; tiny boxes are raised to a legible height"
+        return text + ("; ≈ marks a box cut short (axis break)." if broken else ".")
 
 
 def fit(mode: str, stacks: Sequence[Sequence[int]], nested: Iterable[int] = ()) -> Scale:

@@ -7,8 +7,8 @@ whatever it contains:
 * ``c_comment``  -- inside ``/* ... */`` in C, C++, assembly run through cpp and
   linker scripts (which also use ``/* */``): no ``*/`` or ``/*`` (``-Wcomment``),
   no newlines, no ``??`` (trigraphs: ``??/`` is a backslash in ISO C modes), ASCII
-  only (no bidirectional-override characters, ``-Wbidi-chars``), no trailing
-  backslash (it would splice the next line);
+  only (no bidirectional-override characters, ``-Wbidi-chars``), no backslash
+  (at the end of a line it would splice the next one);
 * ``c_string``   -- inside a C/C++ string literal: every byte that is not plain
   printable ASCII is an octal escape, ``"`` ``\\`` and ``?`` are escaped;
 * ``ld_string``  -- inside a GNU ld string (ld has no escapes at all, and the
@@ -40,15 +40,12 @@ def _break(text: str, pair: str, replacement: str) -> str:
 
 
 def c_comment(text: str) -> str:
-    """Text for the inside of a ``/* */`` comment line."""
-    text = _ascii(one_line(text))
+    """Text for the inside of a ``/* */`` comment (one line; a backslash becomes ``/``)."""
+    text = _ascii(one_line(text)).replace("\\", "/")
     text = _break(text, "*/", "* /")
     text = _break(text, "/*", "/ *")
     text = _break(text, "??", "? ?")
-    text = text.rstrip()
-    if text.endswith("\\"):
-        text += " "
-    return text.rstrip(" ") if not text.endswith("\\ ") else text
+    return text.strip()
 
 
 def c_string(text: str) -> str:

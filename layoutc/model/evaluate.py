@@ -232,6 +232,14 @@ class Evaluator:
         if region is not None:
             key, rest, path_span = region
             return self._region_attr(key, rest, node)
+        chain = _flatten(node)
+        if chain is not None and chain[0].name in self.scope.spaces and chain[0].name not in self.scope.names:
+            space, first = chain[0].name, chain[1][0]  # `space.REGION...` naming no region of that space
+            elsewhere = [s for s in self.scope.region_index.get(first.name, ()) if s != space]
+            inside = [r for r, spaces in self.scope.region_index.items() if space in spaces]
+            raise self._fail("N101", f"no region `{first.name}` in space `{space}`", first.name_span,
+                             help=f"`{first.name}` is in space `{elsewhere[0]}`" if elsewhere
+                             else did_you_mean(first.name, inside))
         obj = self._eval(node.obj)
         return self._value_attr(obj, node)
 

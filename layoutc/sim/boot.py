@@ -151,6 +151,13 @@ def boot(layout: Layout, options: BootOptions = BootOptions()) -> Machine:
     m.min_free_kbytes = setup_watermarks(populated, shift, options.min_free_kbytes)
     for zone in populated:
         setup_pcp(zone, page)
+    if m.pagetable is not None:
+        from .mmu import Mmu
+        from .pagetable import runtime_allocator
+        from .tlb import Tlb
+
+        m.pagetable.alloc = runtime_allocator(m)
+        m.mmu = Mmu(m.pagetable, Tlb(m.sim.tlb), m.sim.pan, m.sim.pan_name, pan_by_domain=m.mmu_format == "arm_short")
     m.totalram_pages = sum(z.managed_pages for z in zones)
     m.totalhigh_pages = sum(z.managed_pages for z in zones if z.index == ZONE_HIGHMEM)
 

@@ -154,3 +154,92 @@ def zones_json(m) -> list[dict]:
              "extfrag_index": [z.extfrag_index(o) for o in range(z.max_order + 1)],
              "unusable_index": [z.unusable_index(o) for o in range(z.max_order + 1)]}
             for z in m.buddy.populated]
+
+
+# ------------------------------------------------------------------ ptdump (SIM-REFERENCE §6)
+
+
+def _size(size: int, units: str) -> str:
+    unit = 0
+    while size and size % 1024 == 0 and unit < len(units) - 1:
+        size //= 1024
+        unit += 1
+    return f"{size:9d}{units[unit]}"
+
+
+def _merged(entries):
+    run = None
+    for e in entries:
+        if run and run[1] == e.va and run[2] == e.level and run[3] == e.attrs and run[4] == e.mapped:
+            run[1] = e.va + e.size
+            continue
+        if run:
+            yield tuple(run)
+        run = [e.va, e.va + e.size, e.level, e.attrs, e.mapped]
+    if run:
+        yield tuple(run)
+
+
+def ptdump(m) -> str:
+    """The kernel page tables as /sys/kernel/debug/kernel_page_tables prints them, with layout markers."""
+    table = m.pagetable
+    if table is None:
+        return ""
+    bits = m.layout.bits
+    width = 8 if bits == 32 else 16
+    if bits == 32:
+        start, end = min(s for s, _, _ in m.markers), 1 << 32
+    else:
+        start, end = (1 << 64) - (1 << (m.va_bits if m.arch == "arm64" else m.va_bits - 1)), 1 << 64
+    x86 = m.arch.startswith("x86")
+    markers = sorted((s, name) for s, _, name in m.markers if start <= s < end)
+    lines = []
+    mi = 0
+    cuts = [s for s, _ in markers]
+    runs = []
+    for va, stop, level, attrs, mapped in _merged(table.dump(start, end)):
+        inner = [c for c in cuts if va < c < stop]
+        for a, b in zip([va] + inner, inner + [stop]):
+            runs.append((a, b, level, attrs, mapped))
+    mask = (1 << bits) - 1
+    for va, stop, level, attrs, mapped in runs:
+        while mi < len(markers) and markers[mi][0] < stop:
+            lines.append(f"---[ {markers[mi][1]} ]---")
+            mi += 1
+        head = f"0x{va:0{width}x}-0x{stop & mask:0{width}x}   "
+        if x86:
+            if not mapped:
+                lines.append(head + _size(stop - va, "BKMGTPE") + " " + " " * 30 + level)
+                continue
+            usr, rw, pwt, pcd, pse, pat, glb, nx = attrs
+            flags = f"{usr} " + f"{rw} " + f"{pwt} {pcd} {pse} {pat} {glb} " + (f"{nx} " if nx == "NX" else "x  ")
+            lines.append(head + _size(stop - va, "BKMGTPE") + " " + flags + level)
+        else:
+            if not mapped:
+                if m.arch == "arm64":
+                    lines.append(head + _size((stop - va) >> 10, "KMGTPE") + f" {level}")
+                continue
+            lines.append(head + _size((stop - va) >> 10, "KMGTPE") + f" {level}" + "".join(f" {a}" for a in attrs))
+    return "\n".join(lines) + "\n"
+
+
+def wx_check(m) -> str:
+    """Checked W+X mappings (the kernel's self-check after mark_rodata_ro)."""
+    bad = 0
+    for e in m.pagetable.dump(*_kernel_range(m)):
+        if not e.mapped:
+            continue
+        writable = "RW" in e.attrs or "    RW" in e.attrs or "USR RW" in e.attrs
+        executable = "x " in e.attrs
+        if writable and executable:
+            bad += e.size >> m.page_shift
+    prefix = "x86/mm: " if m.arch.startswith("x86") else ""
+    if bad:
+        return f"{prefix}Checked W+X mappings: FAILED, {bad} W+X pages found"
+    return f"{prefix}Checked W+X mappings: passed, no W+X pages found"
+
+
+def _kernel_range(m) -> tuple[int, int]:
+    if m.layout.bits == 32:
+        return min(s for s, _, _ in m.markers), 1 << 32
+    return (1 << 64) - (1 << (m.va_bits if m.arch == "arm64" else m.va_bits - 1)), 1 << 64

@@ -22,6 +22,7 @@ _SUFFIX = {
     "KiB": 1 << 10, "MiB": 1 << 20, "GiB": 1 << 30, "TiB": 1 << 40, "PiB": 1 << 50, "EiB": 1 << 60,
 }
 _NUMBER = re.compile(r"(?:0x([0-9a-fA-F]+)|0b([01]+)|([0-9]+)(K|M|G|T|P|E|KiB|MiB|GiB|TiB|PiB|EiB)?)\Z")
+_MAX_VERSION_DIGITS = 9
 _ESCAPES = {"n": "\n", "t": "\t", "r": "\r", "0": "\0", "\\": "\\", '"': '"'}
 
 
@@ -120,7 +121,7 @@ class AstBuilder(Transformer):
 
     # ---- top level
     def start(self, items):
-        return [item for item in items if not isinstance(item, Token)]
+        return self._items(items)
 
     def override(self, items):
         return items[0]
@@ -274,7 +275,12 @@ class AstBuilder(Transformer):
 
     def version(self, c):
         tok = c[0]
-        return ast.Ver(tuple(int(part) for part in str(tok).split(".")), str(tok), self._tok(tok))
+        parts = str(tok).split(".")
+        if any(len(part.lstrip("0")) > _MAX_VERSION_DIGITS for part in parts):  # keeps int() below its digit limit
+            self.sink.emit("S002", f"version component too large (more than {_MAX_VERSION_DIGITS} digits)",
+                           self._tok(tok), help="versions are written like 6.12 or 2.6.35")
+            return ast.Ver((0,), str(tok), self._tok(tok))
+        return ast.Ver(tuple(int(part.lstrip("0") or "0") for part in parts), str(tok), self._tok(tok))
 
     def string(self, c):
         return ast.Str(self._string(c[0]), self._tok(c[0]))

@@ -157,6 +157,22 @@ class LpaeTable(LongDescriptorTable):
     has_dbm = False
     levels = ((30, 4, "PGD", False), (21, 512, "PMD", True), (12, 512, "PTE", False))
 
+    def encode_leaf(self, level: int, pa: int, prot: Prot, block: bool) -> int:
+        """Linux LPAE: L_PTE_XN (bit 54) for no-exec, L_PTE_USER, L_PTE_RDONLY; PXN only via tables."""
+        desc = pa | VALID | (0 if block else TYPE_TABLE) | AF | SH_INNER
+        if prot.user:
+            desc |= AP_USER | NG
+        if not prot.execute:
+            desc |= UXN
+        if not prot.write:
+            desc |= AP_RDONLY
+        return desc
+
+    def root_for(self, va: int) -> int | WalkFault:
+        if va >> 32:
+            return WalkFault("translation", 0, 0, "address wider than 32 bits")
+        return self.root
+
     def user_xn_only(self, desc: int, acc: int, user: bool, ro: bool) -> bool:
         # ARMv7: XN forbids every fetch; PXN (bit 53) and PXNTable only privileged ones
         return bool(desc & (UXN | PXN)) or bool(acc & 0b1)

@@ -1,0 +1,223 @@
+"""A boot log's banner -> the shipped layout and the params that reproduce it (`layoutc import`).
+
+Reading the banner fixes most params directly (split from where lowmem starts,
+HIGHMEM from the pkmap line, Thumb-2 from the module area's size, the era from the
+fixmap and vmalloc lines, RAM from lowmem's size ...).  What the banner leaves open
+(an era boundary, the RAM hidden above the lowmem ceiling, vmalloc= versus a
+smaller RAM) is settled by rendering each candidate and keeping the one whose
+banner matches best; what had to be guessed is returned as notes.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .dmesg import Entry, Found
+
+LAYOUTS = Path(__file__).resolve().parents[2] / "layouts"
+M = 1 << 20
+
+
+@dataclass
+class Inference:
+    arch: str
+    layout: str  # base layout file name in layouts/
+    params: dict[str, str]
+    notes: list[str] = field(default_factory=list)
+    candidates: list[dict[str, str]] = field(default_factory=list)  # alternatives to try, best first
+
+
+def _memory_total_k(found: Found) -> int | None:
+    for line in found.memory:
+        match = re.search(r"Memory: \d+[kK]/(\d+)[kK] available", line)
+        if match:
+            return int(match.group(1))
+        match = re.search(r"= (\d+)MB total", line)
+        if match:
+            return int(match.group(1)) * 1024
+    return None
+
+
+def _highmem_k(found: Found) -> int | None:
+    for line in found.memory:
+        match = re.search(r"(\d+)[kK] highmem", line)
+        if match:
+            return int(match.group(1))
+    return None
+
+
+def _hexsize(value: int) -> str:
+    if value % M == 0:
+        return f"{value // M}M"
+    if value % 1024 == 0:
+        return f"{value // 1024}K"
+    return hex(value)
+
+
+def arch_of(found: Found) -> str | None:
+    keys = {e.key for e in found.entries}
+    wide = any(e.start is not None and e.start >= 1 << 32 for e in found.entries)
+    if "pci io" in keys or ("kernel" in keys and wide):
+        return "riscv64"
+    if wide or "PCI I/O" in keys or "memory" in keys:
+        return "arm64"
+    if "vector" in keys or "DTCM" in keys or "ITCM" in keys or "DMA" in keys or "modules" in keys:
+        return "arm"
+    if found.header.startswith("virtual") or "cpu_entry" in keys:
+        return "x86"
+    order = [e.key for e in found.entries]
+    if ".init" in order and ".text" in order and order.index(".init") < order.index(".text") and "pkmap" in keys:
+        return "x86"  # x86 prints .init, .data, .text
+    return "arm" if "lowmem" in keys else None
+
+
+def infer(found: Found) -> Inference | None:
+    arch = arch_of(found)
+    entries = {e.key: e for e in found.entries}
+    if arch == "arm":
+        return _arm(found, entries)
+    if arch == "x86":
+        return _x86(found, entries)
+    if arch == "riscv64":
+        return _riscv(found, entries)
+    return Inference(arch or "unknown", "", {}, [f"no importer for a banner of architecture `{arch}`"]) if arch else None
+
+
+# ---------------------------------------------------------------- ARM
+
+
+_ARM_SPLITS = {0xC0000000: "3G", 0xB0000000: "3G_OPT", 0x80000000: "2G", 0x40000000: "1G"}
+
+
+def _arm(found: Found, e: dict[str, Entry]) -> Inference:
+    params: dict[str, str] = {}
+    notes: list[str] = []
+    low = e.get("lowmem")
+    page_offset = low.start if low and low.start is not None else 0xC0000000
+    params["vmsplit"] = _ARM_SPLITS.get(page_offset, "3G")
+    params["highmem"] = "true" if "pkmap" in e else "false"
+    modules = e.get("modules")
+    params["modules"] = "true" if modules else "false"
+    if modules and modules.start is not None:
+        params["thumb2"] = "true" if page_offset - modules.start == 8 * M else "false"
+    fixmap = e.get("fixmap")
+    vmalloc = e.get("vmalloc")
+    vend = vmalloc.end if vmalloc else None
+    ptrval = any(x.start is None for x in found.entries)
+    if "DMA" in e:
+        kernel = "3.0" if ".bss" in e else "2.6.35"
+        dma = e["DMA"]
+        params["dma_size"] = _hexsize(dma.end - dma.start)
+    elif fixmap and fixmap.start == 0xFFF00000:
+        kernel = "3.4"
+    elif fixmap and fixmap.end == 0xFFE00000:
+        kernel = "3.16"
+    elif ptrval:
+        kernel = "4.19"
+    elif vend == 0xFF800000:
+        kernel = "4.4"
+    else:
+        kernel = "3.19"
+    if not modules and kernel in ("3.0", "2.6.35"):
+        params["modules"] = "true"
+    params["kernel"] = kernel
+    notes.append(f"kernel = {kernel}: the earliest release whose banner rules match (the exact release is not in the banner)")
+    default_end = 0xFF800000 if kernel in ("4.4", "4.19") else 0xFF000000
+    if vend is not None and (vend != default_end or kernel in ("3.0", "2.6.35")):
+        params["vmalloc_end"] = hex(vend)
+    for tcm in ("DTCM", "ITCM"):
+        if tcm in e:
+            params[f"{tcm.lower()}_size"] = _hexsize(e[tcm].end - e[tcm].start)
+    text = e.get(".text")
+    if text and text.start is not None and text.start - page_offset not in (0x8000,) and text.start > page_offset:
+        params["text_offset"] = hex(text.start - page_offset)
+    params["phys_offset"] = "0"
+    notes.append("phys_offset = 0: the banner shows virtual addresses only; set the board's PHYS_OFFSET")
+    lowmem = (low.end - low.start) if low and low.start is not None else 256 * M
+    total_k = _memory_total_k(found)
+    highmem_k = _highmem_k(found) or 0
+    base = dict(params, ram=f"0:{hex(lowmem)}")
+    bigger = max(lowmem + highmem_k * 1024, (total_k or 0) * 1024, lowmem + 256 * M)
+    params["ram"] = f"0:{hex(lowmem)}"
+    candidates = [base, dict(params, ram=f"0:{hex(bigger)}")]
+    if vend is not None and low is not None:  # vmalloc= moved the lowmem ceiling to lowmem's end
+        for size in (vend - low.end, vend - low.end - 8 * M):
+            candidates.append(dict(params, ram=f"0:{hex(bigger)}", vmalloc=_hexsize(size)))
+    if highmem_k or (total_k or 0) * 1024 > lowmem + 16 * M:
+        # the `Memory:` line shows RAM beyond lowmem: RAM is not what limits lowmem
+        candidates = candidates[1:] + candidates[:1]
+        notes.append(f"ram: the `Memory:` line reports {total_k}K in all, {highmem_k}K of it HighMem")
+    return Inference("arm", "arm32.kl", candidates[0], notes, candidates)
+
+
+# ---------------------------------------------------------------- x86
+
+
+_X86_SPLITS = {0xC0000000: "3G", 0xB0000000: "3G_OPT", 0x80000000: "2G", 0x78000000: "2G_OPT", 0x40000000: "1G"}
+
+
+def _x86(found: Found, e: dict[str, Entry]) -> Inference:
+    params: dict[str, str] = {}
+    notes: list[str] = []
+    low = e["lowmem"]
+    page_offset = low.start
+    params["vmsplit"] = _X86_SPLITS.get(page_offset, "3G")
+    pkmap = e.get("pkmap")
+    params["highmem"] = "true" if pkmap else "false"
+    params["pae"] = "true" if pkmap and pkmap.end - pkmap.start == 2 * M else "false"
+    fixmap = e.get("fixmap")
+    if fixmap:
+        params["fixmap_size"] = _hexsize(fixmap.end - fixmap.start)
+    cea = e.get("cpu_entry")
+    if cea:
+        params["cpu_entry_size"] = _hexsize(cea.end - cea.start)
+        eras = ["4.19", "4.15"]
+    else:
+        eras = ["2.6.35", "2.6.24"]
+    text = e.get(".text")
+    if text and text.start is not None and text.start - page_offset < 0x4000000:
+        params["physical_start"] = hex(text.start - page_offset)
+    lowmem = low.end - low.start
+    total_k = _memory_total_k(found) or 0
+    highmem_k = _highmem_k(found) or 0
+    candidates = []
+    for era in eras:
+        for ram in (lowmem, max(lowmem + highmem_k * 1024, total_k * 1024, lowmem + 64 * M)):
+            candidates.append(dict(params, kernel=era, ram=f"0:{hex(min(ram, 1 << 32))}"))
+    notes.append("kernel: the era is chosen by which rules reproduce the banner; set the exact release")
+    return Inference("x86", "x86.kl", candidates[0], notes, candidates)
+
+
+# ---------------------------------------------------------------- riscv64
+
+
+def _riscv(found: Found, e: dict[str, Entry]) -> Inference:
+    params: dict[str, str] = {}
+    notes: list[str] = []
+    low = e["lowmem"]
+    start = low.start
+    mode = "sv57" if start >> 56 == 0xFF and start < 0xFFFF000000000000 else ("sv48" if start >> 40 == 0xFFFFAF else "sv39")
+    params["mode"] = mode
+    fixmap = e.get("fixmap")
+    modules = e.get("modules")
+    vmalloc = e.get("vmalloc")
+    inclusive = vmalloc is not None and vmalloc.end is not None and vmalloc.end & 0xFFF == 0xFFF
+    if start == 0xFFFFFFD600000000:
+        kernel = "6.12"
+    elif fixmap and fixmap.end - fixmap.start == 6 * M:
+        kernel = "6.6"
+    elif modules:
+        kernel = "6.1"
+    elif inclusive:
+        kernel = "5.13" if "kernel" in e else "5.10"
+    else:
+        kernel = "5.18" if mode == "sv57" else "5.17"
+    params["kernel"] = kernel
+    notes.append(f"kernel = {kernel}: a release whose banner rules match (the exact release is not in the banner)")
+    params["ram"] = f"0x80200000:{_hexsize(low.end - low.start)}"
+    notes.append("ram base 0x80200000 (QEMU virt after OpenSBI): the banner shows only lowmem's size")
+    if modules and modules.start is not None:
+        params["image_size"] = hex(modules.start - ((1 << 64) - (4 << 30)))
+    return Inference("riscv64", "riscv64.kl", params, notes, [params])

@@ -1,0 +1,162 @@
+"""vmalloc: lowest-address first fit in the layout's vmalloc window, a guard page per area.
+
+    window [VMALLOC_START ................................................ VMALLOC_END)
+            [area A + guard][hole ][area B + guard][       hole            ]
+    busy:  {start: VmapArea}              holes: sorted [(start, end)], merged on free
+
+``vmalloc(size)`` rounds to pages, adds the guard page (unless VM_NO_GUARD), takes
+the lowest hole that fits (find_vmap_lowest_match), then backs each page with an
+order-0 page (GFP_KERNEL | __GFP_HIGHMEM) mapped through the kernel page tables.
+Freed areas are merged back at once (the lazy purge is not modelled: the sim
+behaves as if every failure purged first, which Linux does before giving up).
+"""
+
+from __future__ import annotations
+
+import bisect
+from dataclasses import dataclass, field
+
+from ..model.values import Version
+from .errors import SimError
+from .gfp import GFP_VMALLOC_PAGES
+from .pagetable import TableAllocFailed
+from .pagetable.format import PAGE_KERNEL
+
+
+@dataclass
+class VmapArea:
+    start: int
+    size: int  # guard page included (what vmallocinfo prints)
+    caller: str
+    pages: list[int] = field(default_factory=list)
+
+
+class VmallocSpace:
+    def __init__(self, m, start: int, end: int) -> None:
+        self.m = m
+        self.start = start
+        self.end = end
+        self.holes: list[tuple[int, int]] = [(start, end)]
+        self.busy: dict[int, VmapArea] = {}
+        self.nr_pages = 0
+        self.failures = 0
+        self._populating: set[int] = set()
+
+    def vmalloc(self, size: int, caller: str = "vmalloc_user+0x0/0x0", comm: str = "kworker/0:1") -> int | None:
+        m = self.m
+        page = m.page_size
+        if size <= 0:
+            raise SimError("vmalloc", f"size {size} must be positive")
+        size = -(-size // page) * page
+        need = size + page  # the guard page
+        for i, (start, end) in enumerate(self.holes):
+            if end - start >= need:
+                break
+        else:
+            self._fail(size, need, comm)
+            return None
+        area = VmapArea(start, need, caller)
+        if start + need == end:
+            del self.holes[i]
+        else:
+            self.holes[i] = (start + need, end)
+        self.busy[start] = area
+        self._populating.add(start)
+        try:
+            for offset in range(0, size, page):
+                pfn = m.alloc_pages(0, GFP_VMALLOC_PAGES, comm=comm)
+                if pfn is None:
+                    raise TableAllocFailed()
+                area.pages.append(pfn)
+                m.pagetable.map(start + offset, pfn << m.page_shift, page, PAGE_KERNEL)
+        except TableAllocFailed:
+            m.log.append(f"{comm}: vmalloc error: size {size}, failed to allocate pages, mode:0xcc2"
+                         "(GFP_KERNEL|__GFP_HIGHMEM), nodemask=(null),cpuset=/,mems_allowed=0")
+            self.vfree(start)
+            self._populating.discard(start)
+            self.failures += 1
+            return None
+        self._populating.discard(start)
+        self.nr_pages += len(area.pages)
+        return start
+
+    def _fail(self, size: int, need: int, comm: str) -> None:
+        m = self.m
+        self.failures += 1
+        kernel = m.layout.value("kernel") if m.layout.has("kernel") else None
+        new = isinstance(kernel, Version) and kernel >= Version((6, 11))
+        width = 8 if m.layout.bits == 32 else 16
+        if new:
+            m.log.append(f"vmalloc_node_range for size {need} failed: Address range restricted to "
+                         f"{self.start:#0{width + 2}x} - {self.end:#0{width + 2}x}")
+        else:
+            m.log.append(f"vmap allocation for size {need} failed: use vmalloc=<size> to increase size")
+        m.log.append(f"{comm}: vmalloc error: size {size}, vm_struct allocation failed, mode:0xcc0(GFP_KERNEL), "
+                     "nodemask=(null),cpuset=/,mems_allowed=0")
+
+    def vfree(self, va: int) -> None:
+        area = self.busy.pop(va, None)
+        if area is None:
+            raise SimError("vfree", f"trying to vfree() nonexistent vm area ({va:#x})")
+        m = self.m
+        page = m.page_size
+        for i, pfn in enumerate(area.pages):
+            m.pagetable.unmap(va + i * page, page)
+            m.free_pages(pfn, 0)
+        if area.pages:
+            m.mmu.flush_range(va, va + len(area.pages) * page)
+        if va not in self._populating:
+            self.nr_pages -= len(area.pages)
+        self._merge(va, va + area.size)
+
+    def _merge(self, start: int, end: int) -> None:
+        i = bisect.bisect_left(self.holes, (start, end))
+        if i < len(self.holes) and self.holes[i][0] == end:
+            end = self.holes[i][1]
+            del self.holes[i]
+        if i > 0 and self.holes[i - 1][1] == start:
+            start = self.holes[i - 1][0]
+            del self.holes[i - 1]
+            i -= 1
+        self.holes.insert(i, (start, end))
+
+    def largest_hole(self) -> int:
+        return max((e - s for s, e in self.holes), default=0)
+
+    def free_bytes(self) -> int:
+        return sum(e - s for s, e in self.holes)
+
+    def check_invariants(self) -> None:
+        spans = sorted([(a.start, a.start + a.size) for a in self.busy.values()] + self.holes)
+        cursor = self.start
+        for s, e in spans:
+            if s != cursor:
+                raise SimError("VmallocSpace.check_invariants", f"gap or overlap at {s:#x}")
+            cursor = e
+        if cursor != self.end:
+            raise SimError("VmallocSpace.check_invariants", "areas and holes do not cover the window")
+        for (_, e1), (s2, _) in zip(self.holes, self.holes[1:]):
+            if e1 == s2:
+                raise SimError("VmallocSpace.check_invariants", f"adjacent holes not merged at {s2:#x}")
+        if self.nr_pages != sum(len(a.pages) for a in self.busy.values()):
+            raise SimError("VmallocSpace.check_invariants", "nr_pages disagrees with the areas")
+
+
+def vmallocinfo(space: VmallocSpace) -> str:
+    """/proc/vmallocinfo: `0x%pK-0x%pK %7ld caller pages=N vmalloc`, by address."""
+    width = 8 if space.m.layout.bits == 32 else 16
+    lines = []
+    for start in sorted(space.busy):
+        a = space.busy[start]
+        lines.append(f"0x{a.start:0{width}x}-0x{a.start + a.size:0{width}x} {a.size:7d} {a.caller} "
+                     f"pages={len(a.pages)} vmalloc")
+    return "\n".join(lines) + ("\n" if lines else "")
+
+
+def hole_histogram(space: VmallocSpace) -> dict[str, int]:
+    buckets: dict[str, int] = {}
+    for s, e in space.holes:
+        size = e - s
+        label = f"<{1 << max(12, size.bit_length()) >> 10}K"
+        buckets[label] = buckets.get(label, 0) + 1
+    return dict(sorted(buckets.items(), key=lambda kv: int(kv[0][1:-1])))

@@ -1,0 +1,136 @@
+"""The wheel is what users get: build it, install it into a fresh venv (no system site-packages),
+and run the installed `layoutc` from a directory outside the repository.
+
+This catches what in-repo tests cannot: a grammar or schema left out of the wheel, a missing
+dependency in pyproject.toml, code that finds files through the repository layout.
+
+Dependencies (and the build backend) come from the package registry or the local pip cache.
+When the registry cannot be reached the test skips, unless LAYOUTC_REQUIRE_TOOLS=1 (CI), where it
+fails.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parent.parent
+
+pytestmark = pytest.mark.slow
+
+
+def _env() -> dict[str, str]:
+    """This environment minus anything that would let the venv see the repository or another venv."""
+    env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "PYTHONHOME", "VIRTUAL_ENV", "LAYOUTC_DEBUG")}
+    env["PIP_DISABLE_PIP_VERSION_CHECK"] = "1"
+    return env
+
+
+def _run(argv: list[str | Path], cwd: Path, timeout: int = 600) -> subprocess.CompletedProcess:
+    return subprocess.run([str(a) for a in argv], cwd=cwd, env=_env(), capture_output=True, text=True,
+                          timeout=timeout, stdin=subprocess.DEVNULL)
+
+
+def _registry_unreachable(python: Path, scratch: Path) -> bool:
+    probe = _run([python, "-m", "pip", "download", "--no-deps", "--dest", scratch / "probe", "lark"], scratch,
+                 timeout=180)
+    return probe.returncode != 0
+
+
+def _skip_or_fail(reason: str) -> None:
+    if os.environ.get("LAYOUTC_REQUIRE_TOOLS") == "1":
+        pytest.fail(f"{reason} (LAYOUTC_REQUIRE_TOOLS=1)", pytrace=False)
+    pytest.skip(reason)
+
+
+def _bin(venv: Path, name: str) -> Path:
+    folder = venv / ("Scripts" if os.name == "nt" else "bin")
+    return folder / (name + (".exe" if os.name == "nt" else ""))
+
+
+@pytest.fixture(scope="module")
+def installed(tmp_path_factory) -> tuple[Path, Path]:
+    """(wheel, venv) with the wheel installed."""
+    scratch = tmp_path_factory.mktemp("wheel")
+    dist = scratch / "dist"
+    build = _run([sys.executable, "-m", "build", "--wheel", "--outdir", dist, REPO], scratch)
+    if build.returncode != 0:
+        if "No module named build" in build.stderr:
+            _skip_or_fail("the `build` package is not installed (pip install build)")
+        if _registry_unreachable(Path(sys.executable), scratch):
+            _skip_or_fail("cannot build the wheel: the package registry is unreachable for the build backend")
+        pytest.fail(f"python -m build failed:\n{build.stdout[-3000:]}\n{build.stderr[-3000:]}", pytrace=False)
+    (wheel,) = dist.glob("layoutc-*.whl")
+
+    venv = scratch / "venv"
+    made = _run([sys.executable, "-m", "venv", venv], scratch)
+    assert made.returncode == 0, made.stderr
+    config = (venv / "pyvenv.cfg").read_text(encoding="utf-8")
+    assert "include-system-site-packages = false" in config
+    python = _bin(venv, "python")
+    install = _run([python, "-m", "pip", "install", wheel], scratch)
+    if install.returncode != 0:
+        if _registry_unreachable(python, scratch):
+            _skip_or_fail("cannot install the wheel's dependencies: the package registry is unreachable")
+        pytest.fail(f"pip install failed:\n{install.stdout[-3000:]}\n{install.stderr[-3000:]}", pytrace=False)
+    return wheel, venv
+
+
+def test_wheel_ships_the_grammar_and_schemas(installed):
+    wheel, _ = installed
+    names = set(zipfile.ZipFile(wheel).namelist())
+    assert "layoutc/grammars/kl.lark" in names
+    assert "layoutc/schemas/diagnostics.schema.json" in names
+    assert "layoutc/cli.py" in names
+    assert not any("__pycache__" in name or name.startswith("tests/") for name in names)
+    entry_points = next(n for n in names if n.endswith(".dist-info/entry_points.txt"))
+    assert "layoutc = layoutc.cli:main" in zipfile.ZipFile(wheel).read(entry_points).decode()
+
+
+def test_installed_layoutc_checks_a_shipped_layout(installed, tmp_path):
+    _, venv = installed
+    work = tmp_path / "elsewhere"
+    shutil.copytree(REPO / "layouts", work / "layouts")
+    run = _run([_bin(venv, "layoutc"), "check", "layouts/arm32.kl"], work, timeout=300)
+    assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-3000:]
+    last = run.stdout.rstrip("\n").splitlines()[-1]
+    assert last.startswith("checked 1 file, ") and " 0 errors" in last
+    assert "region" in last and "rule" in last
+
+
+def test_installed_layoutc_runs_from_the_venv_not_the_repo(installed, tmp_path):
+    _, venv = installed
+    run = _run([_bin(venv, "python"), "-c",
+                "import layoutc, lark, jsonschema, graphviz; print(layoutc.__file__)"], tmp_path)
+    assert run.returncode == 0, run.stderr
+    location = Path(run.stdout.strip()).resolve()
+    assert venv.resolve() in location.parents
+    assert REPO not in location.parents
+
+
+def test_installed_json_output_matches_the_installed_schema(installed, tmp_path):
+    _, venv = installed
+    (tmp_path / "overlap.kl").write_text(
+        "space virtual bits 32 {\n    region a [0x1000, +8K)\n    region b [0x2000, +4K)\n}\n", encoding="utf-8")
+    run = _run([_bin(venv, "layoutc"), "check", "overlap.kl", "--format", "json"], tmp_path)
+    assert run.returncode == 1, run.stderr
+    (tmp_path / "out.json").write_text(run.stdout, encoding="utf-8")
+    script = (
+        "import json, sys, jsonschema\n"
+        "from importlib import resources\n"
+        "schema = json.loads(resources.files('layoutc').joinpath('schemas/diagnostics.schema.json').read_text())\n"
+        "data = json.load(open('out.json'))\n"
+        "jsonschema.Draft202012Validator(schema).validate(data)\n"
+        "print(data['diagnostics'][0]['code'])\n"
+    )
+    validate = _run([_bin(venv, "python"), "-c", script], tmp_path)
+    assert validate.returncode == 0, validate.stderr
+    assert validate.stdout.strip() == "O401"
+    assert json.loads(run.stdout)["summary"]["regions"] == 2
