@@ -51,6 +51,24 @@ class Context:
         name = region.span.file.name
         return (files.index(name) if name in files else len(files), region.span.start)
 
+    def provenance(self, *names: str) -> tuple[str, ...]:
+        """Notes saying where well-known values came from: the constant, then the params it reads."""
+        from .asserts import provenance
+
+        notes: list[str] = []
+        seen: set[str] = set()
+        for name in names:
+            if not self.layout.has(name) or name in seen:
+                continue
+            seen.add(name)
+            notes.append(provenance(self.layout, name))
+            const = self.layout.consts.get(name)
+            for dep in const.inputs if const is not None else ():
+                if dep in self.layout.params and dep not in seen:
+                    seen.add(dep)
+                    notes.append(provenance(self.layout, dep))
+        return tuple(notes)
+
     @staticmethod
     def diag(code: str, message: str, span, **extra) -> Diagnostic:
         return Diagnostic(code, message, span, **extra)

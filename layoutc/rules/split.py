@@ -50,7 +50,7 @@ def page_offset_alignment(ctx: Context) -> Iterator[Diagnostic]:
     down = page_offset - page_offset % align
     yield ctx.diag("K601", f"PAGE_OFFSET is not aligned to {ctx.size(align)} as {ctx.arch.title} requires",
                    _const_span(ctx, "PAGE_OFFSET"),
-                   notes=(f"PAGE_OFFSET = {ctx.addr(page_offset)}",),
+                   notes=ctx.provenance("PAGE_OFFSET"),
                    help=f"nearest aligned values: {ctx.addr(down)} or {ctx.addr(down + align)}")
 
 
@@ -157,7 +157,8 @@ def linear_map_start(ctx: Context) -> Iterator[Diagnostic]:
         if region.start != page_offset:
             yield ctx.diag("K604", f"linear map `{region.name}` does not start at PAGE_OFFSET", region.start_span,
                            regions=(region.name,),
-                           notes=(f"it starts at {ctx.addr(region.start)}; PAGE_OFFSET = {ctx.addr(page_offset)}",),
+                           notes=(f"it starts at {ctx.addr(region.start)}; PAGE_OFFSET = {ctx.addr(page_offset)}",
+                                  *ctx.provenance("PAGE_OFFSET")),
                            help="start it at PAGE_OFFSET")
 
 
@@ -201,7 +202,7 @@ def linear_map_ram_start(ctx: Context) -> Iterator[Diagnostic]:
             yield ctx.diag("K605", f"linear map `{region.name}` maps `{target.name}`, which does not start at PHYS_OFFSET",
                            region.name_span, regions=(region.name, target.name),
                            labels=(Label(target.start_span, f"`{target.name}` starts at {ctx.addr(target.start)}"),),
-                           notes=(f"PHYS_OFFSET = {ctx.addr(phys_offset)}",),
+                           notes=ctx.provenance("PHYS_OFFSET"),
                            help="PHYS_OFFSET is the physical address of the first byte of RAM the linear map covers")
 
 
@@ -276,7 +277,7 @@ def phys_virt_offset_alignment(ctx: Context) -> Iterator[Diagnostic]:
                    _const_span(ctx, "PHYS_OFFSET"),
                    notes=(f"PHYS_OFFSET = {ctx.addr(phys_offset)}, PAGE_OFFSET = {ctx.addr(page_offset)}, "
                           f"PAGE_OFFSET - PHYS_OFFSET = {ctx.addr(delta)} is {ctx.size(delta % align)} past a "
-                          f"multiple of {ctx.size(align)}",),
+                          f"multiple of {ctx.size(align)}", *ctx.provenance("PHYS_OFFSET", "PAGE_OFFSET")),
                    help=f"load the kernel at {ctx.addr(down)} or {ctx.addr(down + align)}")
 
 
