@@ -74,7 +74,7 @@ def build_parser() -> argparse.ArgumentParser:
 # Modules that add subcommands (build/emit, render, sim).  Each defines
 # ``add_parsers(subparsers, common)`` and sets ``handler=`` on its parsers; it
 # must stay cheap to import (heavy imports go inside the handlers).
-EXTENSIONS: tuple[str, ...] = ("layoutc.banner.commands", "layoutc.draw.commands")
+EXTENSIONS: tuple[str, ...] = ("layoutc.banner.commands", "layoutc.draw.commands", "layoutc.sim.commands")
 
 
 # ------------------------------------------------------------------ helpers
@@ -183,6 +183,7 @@ def cmd_check(args) -> int:
     reported, waived, blocks, usage = [], [], [], False
     regions = definitions = rules_run = 0
     read: set[str] = set()
+    notices: list[str] = []
     variants_total = 0
     variant_info = {}
     if args.vary and not args.matrix:
@@ -201,7 +202,11 @@ def cmd_check(args) -> int:
                 raise UsageError(f"layoutc: --matrix on {path} would check {matrix.too_many} combinations "
                                  f"(more than {limit}); fix some params with -D, or raise --max-variants")
             variants_total += len(matrix.variants)
-            variant_info[path] = {"axes": matrix.axes, "count": len(matrix.variants)}
+            variant_info[path] = {"axes": matrix.axes, "count": len(matrix.variants),
+                                  "excluded": len(matrix.excluded)}
+            if matrix.excluded:
+                notices.append(f"{path}: {len(matrix.excluded)} of {len(matrix.excluded) + len(matrix.variants)} "
+                               "combinations skipped: a `requires` rules them out")
             for finding in matrix.findings:
                 condition = matrix.condition(finding)
                 extra = () if len(matrix.variants) == 1 else (
@@ -239,6 +244,8 @@ def cmd_check(args) -> int:
             _out(block + "\n")
         for d in waived:
             _out(human.waived(d))
+        for notice in notices:
+            _out(notice)
         _out(coverage_line(summary))
     return _exit_code(errors, warnings, usage, werror)
 

@@ -289,6 +289,7 @@ class MatrixResult:
     waived: list[Diagnostic]
     results: list[Result]
     too_many: int = 0  # number of combinations when over the bound (nothing was run)
+    excluded: list[dict[str, str]] = field(default_factory=list)  # combinations a `requires` rules out
 
     def condition(self, finding: MatrixFinding) -> str:
         return describe_variants(self.axes, self.variants, set(finding.variants))
@@ -347,10 +348,18 @@ def check_matrix(path: str, vary: Mapping[str, list[str]] = {}, overrides: Seque
     groups: dict[tuple, MatrixFinding] = {}
     waived: dict[tuple, Diagnostic] = {}
     results = []
-    for index, variant in enumerate(variants):
+    checked: list[dict[str, str]] = []
+    excluded: list[dict[str, str]] = []
+    for variant in variants:
         variant_overrides, found = parse_overrides([f"{k}={v}" for k, v in variant.items()])
         result = evaluate(parsed, list(fixed_overrides) + variant_overrides, policy, found)
         result.variant = variant
+        if result.layout is not None and any(a.keyword == "requires" and a.passed is False
+                                             for a in result.layout.assertions):
+            excluded.append(variant)  # no such configuration: like Kconfig's `depends on`
+            continue
+        index = len(checked)
+        checked.append(variant)
         results.append(result)
         for diagnostic in result.diagnostics:
             key = _group_key(diagnostic)
@@ -360,8 +369,13 @@ def check_matrix(path: str, vary: Mapping[str, list[str]] = {}, overrides: Seque
                 groups[key] = MatrixFinding(diagnostic, [index])
         for diagnostic in result.waived:
             waived.setdefault(_group_key(diagnostic), diagnostic)
+    if not checked:  # every combination ruled out: report why, from the first one
+        result = evaluate(parsed, list(fixed_overrides) + parse_overrides(
+            [f"{k}={v}" for k, v in variants[0].items()])[0], policy)
+        return MatrixResult(path, axes, [variants[0]], [MatrixFinding(d, [0]) for d in result.diagnostics],
+                            result.waived, [result], excluded=excluded)
     findings = sorted(groups.values(), key=lambda f: f.diagnostic.sort_key())
-    return MatrixResult(path, axes, variants, findings, list(waived.values()), results)
+    return MatrixResult(path, axes, checked, findings, list(waived.values()), results, excluded=excluded)
 
 
 def _group_key(diagnostic: Diagnostic) -> tuple:

@@ -379,3 +379,25 @@ def test_overlap_acceptance_human(cli, write_kl) -> None:
 def test_adjacent_regions_are_clean(cli, write_kl) -> None:
     status, _, _ = cli("check", write_kl(OVERLAP.replace("0xEF80_0000, 0xFF80", "0xF000_0000, 0xFF80")))
     assert status == 0
+
+
+def test_matrix_skips_combinations_a_requires_rules_out(tmp_path):
+    """`requires` marks impossible configurations: the matrix skips them, `assert` still reports."""
+    from layoutc.session import check_matrix
+
+    path = tmp_path / "req.kl"
+    path.write_text(
+        "param pae: bool = false\n"
+        "param vmsplit: choice(3G, 3G_OPT) = 3G\n"
+        "param bad: bool = false\n"
+        'requires !pae || vmsplit != 3G_OPT : "3G_OPT needs !PAE"\n'
+        'assert !bad : "bad layout"\n',
+        encoding="utf-8",
+    )
+    matrix = check_matrix(str(path))
+    assert len(matrix.excluded) == 2  # pae=true, vmsplit=3G_OPT, bad either way
+    assert all(v["pae"] == "true" and v["vmsplit"] == "3G_OPT" for v in matrix.excluded)
+    assert len(matrix.variants) == 6
+    codes = [f.diagnostic.code for f in matrix.findings]
+    assert codes == ["U901"]
+    assert matrix.condition(matrix.findings[0]) == "bad=true"

@@ -484,7 +484,7 @@ class _Elaborator:
         return None
 
     def _assertion(self, stmt: ast.AssertStmt) -> Assertion:
-        result = self.ev.eval_bool(stmt.cond, "an `assert` condition")
+        result = self.ev.eval_bool(stmt.cond, f"a `{stmt.keyword}` condition")
         operands: list[Operand] = []
         cond = stmt.cond
         if result is False:
@@ -495,7 +495,7 @@ class _Elaborator:
                     operands.append(Operand(side.span.text, silent.eval(side)))
         inputs = tuple(sorted({key for kind, key, _ in references(cond, self.scope) if kind == "name"}))
         return Assertion(stmt.message, result if isinstance(result, bool) else None, stmt.span, cond.span,
-                         tuple(operands), inputs)
+                         tuple(operands), inputs, stmt.keyword)
 
     def _header(self) -> dict[str, object]:
         header: dict[str, object] = {}

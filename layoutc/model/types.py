@@ -137,6 +137,7 @@ class Assertion:
     cond_span: Span
     operands: tuple[Operand, ...]
     inputs: tuple[str, ...]
+    keyword: str = "assert"  # or "requires": a constraint on which configurations exist
 
 
 @dataclass(frozen=True, eq=False)

@@ -27,14 +27,43 @@ def assert_failed(ctx: Context) -> Iterator[Diagnostic]:
         const PAGE_OFFSET = 0xC000_0000
         assert PAGE_OFFSET % 16M == 0 : "PAGE_OFFSET must be 16 MiB aligned"
     """
+    yield from _failed(ctx, "assert", "U901")
+
+
+@rule("U902", "unsupported-configuration", Severity.ERROR)
+def unsupported_configuration(ctx: Context) -> Iterator[Diagnostic]:
+    """A `requires COND : "message"` whose condition is false: this combination of params does not exist.
+
+    What it does:
+        Reports the message with the evaluated operands and where each param's
+        value came from, like `assert`.  `layoutc check --matrix` skips such
+        variants instead (and counts them), the way Kconfig's `depends on` hides
+        impossible configurations.
+    Why it matters:
+        `requires` separates "this configuration cannot be built" (VMSPLIT_3G_OPT
+        before 4.4, PAE with a split that is not 1 GiB aligned) from "this layout
+        is wrong" (`assert`), so a matrix run reports only real defects.
+    Example:
+        param kernel: version = 4.1
+        param vmsplit: choice(3G, 3G_OPT) = 3G_OPT
+        requires vmsplit != 3G_OPT || kernel >= 4.4 : "VMSPLIT_3G_OPT exists from Linux 4.4"
+    Fix:
+        param kernel: version = 4.4
+        param vmsplit: choice(3G, 3G_OPT) = 3G_OPT
+        requires vmsplit != 3G_OPT || kernel >= 4.4 : "VMSPLIT_3G_OPT exists from Linux 4.4"
+    """
+    yield from _failed(ctx, "requires", "U902")
+
+
+def _failed(ctx: Context, keyword: str, code: str) -> Iterator[Diagnostic]:
     layout = ctx.layout
     for assertion in layout.assertions:
-        if assertion.passed is not False:
+        if assertion.passed is not False or assertion.keyword != keyword:
             continue
         notes = [f"`{op.text}` = {show(op.value, layout.bits)}" for op in assertion.operands]
         for name in assertion.inputs:
             notes.append(provenance(layout, name))
-        yield ctx.diag("U901", assertion.message, assertion.cond_span, notes=tuple(notes))
+        yield ctx.diag(code, assertion.message, assertion.cond_span, notes=tuple(notes))
 
 
 def provenance(layout, name: str) -> str:

@@ -269,7 +269,7 @@ class PageAllocator:
         self.zonelists = [tuple(z for z in reversed(populated) if z.index <= high) for high in range(4)]
         self._zonelist_of: dict[int, tuple[int, tuple[Zone, ...]]] = {}
         self.reclaim: Callable[[int, int], int] | None = None  # installed by the Machine
-        self.stats = {"alloc": 0, "free": 0, "fail": 0, "slowpath": 0}
+        self.stats = {"fail": 0, "slowpath": 0}
 
     @property
     def populated(self) -> list[Zone]:
@@ -295,15 +295,24 @@ class PageAllocator:
         if order > self.max_order or order < 0:
             self.stats["fail"] += 1
             return None  # WARN_ON_ONCE and NULL, no reclaim (SIM-REFERENCE §1.1)
-        highest, zonelist = self._route(gfp)
-        for zone in zonelist:  # fast path: low watermark
-            free = zone.free_pages - (1 << order) + 1
-            if free > zone.watermark[1] + zone.lowmem_reserve[highest] and (order == 0 or zone.nonempty >> order):
-                pfn = zone.pcp_take(order) if order <= PCP_MAX_ORDER else zone.rmqueue_smallest(order)
+        route = self._zonelist_of.get(gfp) or self._route(gfp)
+        highest = route[0]
+        for zone in route[1]:  # fast path: low watermark
+            if zone.free_pages - (1 << order) + 1 > zone.watermark[1] + zone.lowmem_reserve[highest] and (
+                    order == 0 or zone.nonempty >> order):
+                if order <= PCP_MAX_ORDER:
+                    pcp = zone.pcp[order]
+                    if pcp:  # the hot per-CPU list, inline
+                        zone.pcp_count -= 1 << order
+                        pfn = pcp.pop()
+                    else:
+                        pfn = zone.pcp_take(order)
+                else:
+                    pfn = zone.rmqueue_smallest(order)
                 if pfn >= 0:
                     self.allocated[pfn] = order | zone.index << 8
-                    self.stats["alloc"] += 1
                     return pfn
+        zonelist = route[1]
         return self._slowpath(order, gfp, highest, zonelist)
 
     def _take(self, order: int, gfp: int, highest: int, zonelist, mark: int, check: bool = True) -> int | None:
@@ -313,7 +322,6 @@ class PageAllocator:
             pfn = zone.pcp_take(order) if order <= PCP_MAX_ORDER else zone.rmqueue_smallest(order)
             if pfn >= 0:
                 self.allocated[pfn] = order | zone.index << 8
-                self.stats["alloc"] += 1
                 return pfn
         return None
 
@@ -345,9 +353,11 @@ class PageAllocator:
                 raise SimError("free_pages", f"pfn {pfn:#x} was allocated with order {entry & 0xFF}, freed with order {order}")
             raise SimError("free_pages", f"pfn {pfn:#x} order {order} is not an allocated block (double free?)")
         zone = self.zones[entry >> 8]
-        self.stats["free"] += 1
         if order <= PCP_MAX_ORDER:
-            zone.pcp_give(pfn, order)
+            zone.pcp[order].append(pfn)  # free_unref_page, inline
+            zone.pcp_count += 1 << order
+            if zone.pcp_count > zone.pcp_high:
+                zone.drain_pcp(zone.pcp_batch)
         else:
             zone.free_one(pfn, order)
 

@@ -243,9 +243,13 @@ class SpaceDecl:
 
 @dataclass(frozen=True, slots=True)
 class AssertStmt:
+    """`assert COND : "msg"` (the layout must satisfy it) or `requires COND : "msg"`
+    (configurations that violate it do not exist, like Kconfig's `depends on`)."""
+
     cond: Expr
     message: str
     span: Span
+    keyword: str = "assert"
 
 
 @dataclass(frozen=True, slots=True)

@@ -179,7 +179,7 @@ class AstBuilder(Transformer):
         return ast.SetStmt(str(c[1]), c[2], self._span(c[0], c[2]), self._tok(c[1]))
 
     def assert_stmt(self, c):
-        return ast.AssertStmt(c[1], self._string(c[2]), self._span(c[0], c[2]))
+        return ast.AssertStmt(c[1], self._string(c[2]), self._span(c[0], c[2]), str(c[0]))
 
     def allow_stmt(self, c):
         return ast.Allow(str(c[1]), self._string(c[2]), self._span(c[0], c[2]))

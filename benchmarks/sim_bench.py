@@ -1,0 +1,154 @@
+"""Simulator speed: buddy alloc/free and MMU translation vs naive baselines, 4 GiB boot cost.
+
+Run: python3 benchmarks/sim_bench.py.  Figures are printed, not asserted (targets in issue 5):
+buddy >= 1.5x the naive set-per-order buddy (net ops/s), >= 2,000,000 warm-TLB
+translations/s and >= 2x a dict-of-dicts walk, 4 GiB boot < 2 s and < 200 MiB.
+The workload driver (the same loop calling a no-op) is timed separately and subtracted.
+"""
+
+from __future__ import annotations
+
+import random
+import resource
+import sys
+import time
+import tracemalloc
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from layoutc.session import load_layout  # noqa: E402
+from layoutc.sim.boot import BootOptions, boot  # noqa: E402
+
+
+class NaiveBuddy:
+    """The baseline: one Python set of free pfns per order, linear order scan, no watermarks."""
+
+    def __init__(self, pages: int, max_order: int = 10) -> None:
+        self.max_order = max_order
+        self.free = [set() for _ in range(max_order + 1)]
+        for pfn in range(0, pages, 1 << max_order):
+            self.free[max_order].add(pfn)
+
+    def alloc(self, order: int):
+        for current in range(order, self.max_order + 1):
+            if self.free[current]:
+                pfn = self.free[current].pop()
+                while current > order:
+                    current -= 1
+                    self.free[current].add(pfn + (1 << current))
+                return pfn
+        return None
+
+    def release(self, pfn: int, order: int) -> None:
+        while order < self.max_order:
+            buddy = pfn ^ (1 << order)
+            if buddy not in self.free[order]:
+                break
+            self.free[order].remove(buddy)
+            pfn = min(pfn, buddy)
+            order += 1
+        self.free[order].add(pfn)
+
+
+def workload(seed: int, ops: int) -> list[tuple[int, int]]:
+    """(kind, order): 1 = alloc, 0 = free the oldest live block; mostly order 0, some 1-4."""
+    rng = random.Random(seed)
+    orders = [0] * 12 + [1, 1, 2, 3, 4]
+    return [(1 if rng.random() < 0.55 else 0, rng.choice(orders)) for _ in range(ops)]
+
+
+def drive(alloc, free, plan) -> float:
+    live = []
+    started = time.perf_counter()
+    for kind, order in plan:
+        if kind or not live:
+            pfn = alloc(order)
+            if pfn is not None:
+                live.append((pfn, order))
+        else:
+            pfn, o = live.pop(0 if len(live) < 64 else len(live) // 2)
+            free(pfn, o)
+    return time.perf_counter() - started
+
+
+def bench_buddy(ops: int = 300_000) -> None:
+    layout = load_layout(str(ROOT / "layouts" / "arm64.kl"), ["ram=1G"]).layout
+    plan = workload(1, ops)
+    m = boot(layout, BootOptions(late_init=False))
+    pages = m.totalram_pages
+    naive = NaiveBuddy(pages)
+    counter = iter(range(1 << 62))
+    noop_alloc = lambda order: next(counter)  # noqa: E731
+    noop_free = lambda pfn, order: None  # noqa: E731
+    driver = min(drive(noop_alloc, noop_free, plan) for _ in range(3))
+    ours = min(drive(m.buddy.alloc_pages, m.buddy.free_pages, plan) for _ in range(1))
+    m2 = boot(layout, BootOptions(late_init=False))
+    ours = min(ours, drive(m2.buddy.alloc_pages, m2.buddy.free_pages, plan))
+    base = min(drive(NaiveBuddy(pages).alloc, NaiveBuddy.release.__get__(naive), plan) for _ in range(1))
+    naive2 = NaiveBuddy(pages)
+    base = min(base, drive(naive2.alloc, naive2.release, plan))
+    net_ours, net_base = ours - driver, base - driver
+    print(f"buddy, 1 GiB, {ops} mixed ops (order 0 mostly, 1-4 some): driver {driver:.3f}s")
+    print(f"  layoutc.sim  {ops / net_ours:12,.0f} net ops/s ({ours:.3f}s total)")
+    print(f"  naive sets   {ops / net_base:12,.0f} net ops/s ({base:.3f}s total)")
+    print(f"  ratio        {net_base / net_ours:.2f}x (target >= 1.5x)")
+
+
+def bench_mmu(rounds: int = 20_000) -> None:
+    layout = load_layout(str(ROOT / "layouts" / "x86_64.kl"), ["ram=1G"]).layout
+    m = boot(layout, BootOptions(late_init=False))
+    base = m.linear.va_start
+    vas = [base + i * 4096 * 3 for i in range(32)]
+    translate = m.mmu.translate
+    for va in vas:
+        translate(va)
+    # naive: a dict-of-dicts 4-level walk over the same mapping, built at 4K granularity
+    naive: dict = {}
+    for va in vas:
+        pa = translate(va)
+        naive.setdefault(va >> 39 & 511, {}).setdefault(va >> 30 & 511, {}).setdefault(va >> 21 & 511, {})[va >> 12 & 511] = pa & ~0xFFF
+
+    def naive_translate(va: int, access: str = "r", user: bool = False):
+        return naive[va >> 39 & 511][va >> 30 & 511][va >> 21 & 511][va >> 12 & 511] | (va & 0xFFF)
+
+    def noop(va: int, access: str = "r", user: bool = False):
+        return va
+
+    def run(fn) -> float:
+        started = time.perf_counter()
+        for _ in range(rounds):
+            for va in vas:
+                fn(va)
+        return time.perf_counter() - started
+
+    n = rounds * len(vas)
+    driver = min(run(noop) for _ in range(3))
+    ours = min(run(translate) for _ in range(3))
+    walk = min(run(naive_translate) for _ in range(3))
+    print(f"MMU translate, warm TLB, {n} translations: driver (loop + call of a no-op) {driver:.3f}s")
+    print(f"  layoutc.sim     {n / (ours - driver):12,.0f} net/s ({n / ours:,.0f}/s gross)")
+    print(f"  dict-of-dicts   {n / (walk - driver):12,.0f} net/s ({n / walk:,.0f}/s gross)")
+    print(f"  ratio           {(walk - driver) / (ours - driver):.2f}x (targets >= 2,000,000/s, >= 2x)")
+    print(f"  stats {m.mmu.stats()}")
+
+
+def bench_boot() -> None:
+    for path, defines in (("arm64.kl", ["ram=4G"]), ("x86_64.kl", ["ram=4G"]), ("arm32.kl", ["ram=4G"])):
+        layout = load_layout(str(ROOT / "layouts" / path), defines).layout
+        tracemalloc.start()
+        started = time.perf_counter()
+        m = boot(layout)
+        elapsed = time.perf_counter() - started
+        _, peak = tracemalloc.get_traced_memory()
+        tracemalloc.stop()
+        print(f"boot {path} {' '.join(defines)}: {elapsed * 1000:.1f} ms, peak {peak / (1 << 20):.2f} MiB traced, "
+              f"{m.totalram_pages} pages managed")
+    print(f"process max RSS {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.1f} MiB")
+
+
+if __name__ == "__main__":
+    bench_boot()
+    bench_buddy()
+    bench_mmu()

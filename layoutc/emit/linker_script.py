@@ -1,0 +1,179 @@
+"""Emitter: a GNU ld script fragment -- MEMORY, PROVIDE()d symbols, ASSERT()s, image placement.
+
+Shape of the output (prefix ``P``)::
+
+    /* provenance */
+    MEMORY { P_PHYSICAL_RAM (rwx) : ORIGIN = 0x..., LENGTH = 0x... }   physical regions; attributes from `perm`
+    PROVIDE(P_VIRTUAL_USER_START = 0x...);                            every value the header defines
+    ASSERT(P_VIRTUAL_USER_END <= P_VIRTUAL_MODULES_AREA_START, "O401: ...");
+    SECTIONS {                                                        unless -O placement=no
+        . = P_PAGE_OFFSET + P_PARAM_TEXT_OFFSET;                      where the image is linked
+        .text P_VIRTUAL_KERNEL_TEXT_START : { *(.text .text.*) }      image regions labelled ".name"
+        ASSERT(SIZEOF(.text) <= P_VIRTUAL_KERNEL_TEXT_SIZE, "...")
+        .rodata . : { ... }  .data . : { ... }  .bss . : { ... }      the rest of the image follows
+        ASSERT(. <= P_VIRTUAL_LOWMEM_END, "...")                      inside the image's parent region
+    }
+
+`PROVIDE` defines a symbol only when something refers to it and nothing else defines
+it, so including the fragment adds no symbols a link does not use.  The identifiers
+are the header's (``symbols``), so C, assembly and the linker agree.  MEMORY regions
+without `perm` get no attributes: a region with attributes attracts every output
+section that has no explicit address and matches them (ld's default region choice).
+"""
+
+from __future__ import annotations
+
+import re
+
+from ..model.types import Layout, Region
+from ..model.values import format_address
+from . import escape, provenance
+from .base import EmitOptions
+from .checks import checks, render_ld, top
+from .names import identifier
+from .symbols import Symbol, SymbolTable, symbol_table
+
+_SECTION = re.compile(r"\.[A-Za-z_][A-Za-z0-9_.]*\Z")
+
+
+def literal(symbol: Symbol, bits: int) -> str:
+    value = symbol.value
+    if symbol.sum_of is not None:
+        return f"{symbol.sum_of[0]} + {symbol.sum_of[1]}"
+    if symbol.style in ("flag", "int"):
+        return str(value)
+    if symbol.style == "version":
+        return f"0x{value:06x}"
+    if value < 0:
+        return f"-{-value:#x}"
+    return format_address(value, bits)
+
+
+def physical_spaces(layout: Layout) -> list[str]:
+    """Spaces of physical addresses: the one named `physical`, and every space a linear map `maps` into."""
+    names = {name for name in layout.spaces if name in ("physical", "phys")}
+    names |= {region.maps[0] for region in layout.regions() if region.maps and region.maps[0] in layout.spaces}
+    return [name for name in layout.spaces if name in names]
+
+
+def attributes(perm: str | None) -> str:
+    """ld MEMORY attributes from a region's `perm`: "rx" -> "(rx)", none -> "(!rwx)"; no perm -> none."""
+    if perm is None:
+        return ""
+    letters = "".join(ch for ch in "rwx" if ch in perm)
+    return f" ({letters})" if letters else " (!rwx)"
+
+
+def _memory(layout: Layout, table: SymbolTable, bits: int) -> list[str]:
+    entries: list[tuple[str, Region]] = []
+    for space_name in physical_spaces(layout):
+        for region in layout.spaces[space_name].regions:
+            if region.known and 0 < region.size and region.end <= 1 << 64:
+                entries.append((identifier(table.prefix, region.space, region.name), region))
+    if not entries:
+        return []
+    width = max(len(name) + len(attributes(region.perm)) for name, region in entries)
+    out = ["", "/* ---- physical memory (MEMORY regions may overlap: nested regions are listed too) */",
+           "MEMORY", "{"]
+    for name, region in entries:
+        head = f"{name}{attributes(region.perm)}"
+        out.append(f"    {head.ljust(width)} : ORIGIN = {format_address(region.start, bits)}, "
+                   f"LENGTH = {format_address(region.size, bits)}"
+                   + (f"  /* {escape.c_comment(region.label)} */" if region.label else ""))
+    out.append("}")
+    return out
+
+
+_IMAGE_SECTIONS = ((".text", "*(.text .text.*)"), (".rodata", "*(.rodata .rodata.*)"),
+                   (".data", "*(.data .data.*)"), (".bss", "*(.bss .bss.* COMMON)"))
+
+
+def _placement(layout: Layout, table: SymbolTable) -> list[str]:
+    """The image at its virtual address: regions labelled like a section (".text") hold that section;
+    the rest of the image follows.  Every output section has an explicit address, so none needs a
+    MEMORY region."""
+    virtual = layout.spaces.get("virtual")
+    if virtual is None:
+        return []
+    images = sorted((r for r in virtual.regions if r.known and r.kind == "image"), key=lambda r: (r.start, r.end))
+    images = [r for r in images if table.get("region", r.space, r.name, "start") is not None
+              and table.get("region", r.space, r.name, "size") is not None]
+    if not images:
+        return []
+    first = images[0]
+    start = table.get("region", first.space, first.name, "start")
+    anchor = start.name
+    page_offset = table.get("const", "PAGE_OFFSET")
+    text_offset = table.get("const", "TEXT_OFFSET") or table.get("param", "text_offset")
+    if (page_offset is not None and text_offset is not None and isinstance(page_offset.value, int)
+            and isinstance(text_offset.value, int) and page_offset.value + text_offset.value == first.start):
+        anchor = f"{page_offset.name} + {text_offset.name}"
+    out = ["", "/* ---- where the kernel image is linked (leave this out with -O placement=no) */",
+           "SECTIONS", "{", f"    . = {anchor};"]
+    placed: set[str] = set()
+    whole: list[Region] = []
+    for region in images:
+        start = table.get("region", region.space, region.name, "start")
+        size = table.get("region", region.space, region.name, "size")
+        if _SECTION.match(region.label):
+            section = region.label
+            placed.add(section)
+            out.append(f"    {section} {start.name} : {{ *({section} {section}.*) }}")
+            message = escape.ld_string(f"{region.qualified}: {section} is larger than its region")
+            out.append(f"    ASSERT(SIZEOF({section}) <= {size.name}, {message})")
+        else:
+            whole.append(region)
+            out.append(f"    /* {escape.c_comment(f'{region.qualified}: {region.label or region.name}')} */")
+            out.append(f"    . = {start.name};")
+    out.append("    /* the rest of the image follows */")
+    for section, inputs in _IMAGE_SECTIONS:
+        if section not in placed:
+            out.append(f"    {section} . : {{ {inputs} }}")
+    for region in whole:
+        start = table.get("region", region.space, region.name, "start")
+        size = table.get("region", region.space, region.name, "size")
+        message = escape.ld_string(f"the image is larger than {region.qualified}")
+        out.append(f"    ASSERT(. - {start.name} <= {size.name}, {message})")
+    parent = next((r for r in virtual.regions if r.name == first.parent and r.known), None)
+    end = table.get("region", parent.space, parent.name, "end") if parent is not None else None
+    if end is not None and end.sum_of is None:
+        message = escape.ld_string(f"the image runs past the end of {parent.qualified}")
+        out.append(f"    ASSERT(. <= {end.name}, {message})")
+    out.append("}")
+    return out
+
+
+def emit(layout: Layout, options: EmitOptions) -> str:
+    table = symbol_table(layout, options.prefix)
+    if table.diagnostics:
+        raise ValueError(f"generated names clash ({len(table.diagnostics)} G001 diagnostics); check them first")
+    placement = (options.option("placement", "yes") or "yes").lower()
+    if placement not in ("yes", "no"):
+        raise ValueError(f"-O placement={placement}: expected yes or no")
+    bits = layout.bits
+    out = ["/*"]
+    out += [f" * {escape.c_comment(line)}" for line in provenance.lines("ld", layout, options)]
+    out += [
+        " *",
+        " * GNU ld fragment: INCLUDE it from a linker script, or pass it with -T.  Every symbol is",
+        " * PROVIDE()d (defined only if referenced); the ASSERT()s restate the layout's checks.",
+        " */",
+    ]
+    out += _memory(layout, table, bits)
+    sections = [("layout", f"layout {layout.name}"), ("param", "params"), ("const", "constants")]
+    sections += [(f"space:{name}", f"space {name}: regions [START, END)") for name in layout.spaces]
+    for section, title in sections:
+        symbols = [s for s in table.section(section) if s.numeric]
+        if symbols:
+            out += ["", f"/* ---- {escape.c_comment(title)} */"]
+            out += [f"PROVIDE({s.name} = {literal(s, bits)});" for s in symbols]
+    kept, skipped = checks(layout, table, "ld")
+    out += ["", "/* ---- invariants: each restates a layoutc check (`layoutc explain CODE`) */"]
+    out += [f"ASSERT({top(render_ld(c.expr))}, {escape.ld_string(f'{c.rule}: {c.message}')});" for c in kept]
+    if skipped:
+        out += ["", "/* Not restated:"]
+        out += [f" *   {escape.c_comment(f'{s.rule}: {s.message} -- {s.reason}')}" for s in skipped]
+        out += [" */"]
+    if placement == "yes":
+        out += _placement(layout, table)
+    return "\n".join(out) + "\n"

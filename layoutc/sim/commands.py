@@ -1,0 +1,176 @@
+"""`layoutc sim`: boot the simulated kernel on a layout, print its reports, run scenarios.
+
+Cheap to import: everything heavy is imported inside the handler.
+"""
+
+from __future__ import annotations
+
+import sys
+
+
+def add_parsers(sub, common) -> None:
+    parser = sub.add_parser("sim", help="boot a simulated kernel on the layout; reports and scenarios")
+    parser.add_argument("file", nargs="?", metavar="FILE", help="layout file")
+    common(parser)
+    parser.add_argument("--boot", action="store_true", help="boot and print the boot reports (the default)")
+    parser.add_argument("--scenario", metavar="NAME|FILE", help="run a built-in scenario or a scenario file")
+    parser.add_argument("--list", action="store_true", help="list the built-in scenarios")
+    parser.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
+    parser.add_argument("--steps", type=int, default=None, metavar="N", help="stop after N scenario steps")
+    parser.add_argument("--trace", metavar="F", help="write one JSON object per step to F (JSON Lines)")
+    parser.add_argument("--ptdump", action="store_true", help="with --boot: also print the kernel page tables")
+    parser.set_defaults(handler=cmd_sim)
+
+
+def _write_atomic(path: str, text: str) -> None:
+    import os
+    import tempfile
+
+    directory = os.path.dirname(os.path.abspath(path))
+    fd, tmp = tempfile.mkstemp(dir=directory, prefix=".layoutc-", suffix=".tmp")
+    with os.fdopen(fd, "w", encoding="utf-8") as handle:
+        handle.write(text)
+    os.replace(tmp, path)
+
+
+class _Progress:
+    """A progress line on stderr, only on a TTY and only after the first second."""
+
+    def __init__(self) -> None:
+        import time
+
+        self.clock = time.monotonic
+        self.start = self.clock()
+        self.last = 0.0
+        self.tty = sys.stderr.isatty()
+        self.shown = False
+
+    def __call__(self, steps: int) -> None:
+        if not self.tty or steps % 64:
+            return
+        now = self.clock()
+        if now - self.start > 1.0 and now - self.last > 0.2:
+            self.last = now
+            self.shown = True
+            sys.stderr.write(f"\rlayoutc sim: {steps} steps, {now - self.start:.1f}s")
+            sys.stderr.flush()
+
+    def done(self) -> None:
+        if self.shown:
+            sys.stderr.write("\r\033[K")
+
+
+def _truncate(text: str, limit: int = 40) -> str:
+    lines = text.splitlines()
+    if len(lines) <= limit:
+        return text
+    return "\n".join(lines[:limit // 2] + [f"... {len(lines) - limit} more lines ..."] + lines[-limit // 2:]) + "\n"
+
+
+def cmd_sim(args) -> int:
+    import json
+
+    from ..cli import EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, UsageError, _colour
+    from ..render import Human
+    from . import report
+    from .scenario import BUILTIN, ScenarioError, load, run_scenario, verdict
+
+    if args.list:
+        for name in BUILTIN:
+            sys.stdout.write(f"{name:<18} {load(name).get('description', '')}\n")
+        return EXIT_OK
+    if not args.file:
+        raise UsageError("layoutc sim: a layout FILE is required (or --list)")
+    scenario = None
+    if args.scenario:
+        try:
+            scenario = load(args.scenario)
+        except ScenarioError as error:
+            sys.stderr.write(f"{error}\n")
+            return EXIT_USAGE
+    from ..session import load_layout
+    from .boot import BootError, boot
+    from .errors import SimError
+
+    result = load_layout(args.file, args.defines)
+    human = Human(_colour(args.color, sys.stderr))
+    for d in result.errors:
+        sys.stderr.write(human.diagnostic(d) + "\n")
+    if result.layout is None or result.errors:
+        if result.layout is not None:
+            sys.stderr.write("layoutc sim: the layout has errors; fix them before simulating\n")
+        return EXIT_USAGE if result.usage_error else EXIT_FINDINGS
+    try:
+        m = boot(result.layout)
+    except (BootError, SimError) as error:
+        sys.stderr.write(f"layoutc sim: cannot boot {args.file}: {error}\n")
+        return EXIT_FINDINGS
+    fmt = args.format or "human"
+    if scenario is None:
+        if fmt == "json":
+            data = {"layout": result.layout.name, "log": m.log, "meminfo": report.meminfo_values(m),
+                    "zones": report.zones_json(m), "min_free_kbytes": m.min_free_kbytes,
+                    "page_tables": {"format": m.pagetable.name, "pages": m.pagetable.table_pages},
+                    "high_memory": hex(m.high_memory),
+                    "windows": {k: {"start": hex(w.start), "end": hex(w.end)} for k, w in m.windows.items()}}
+            if args.ptdump:
+                data["ptdump"] = report.ptdump(m).splitlines()
+            sys.stdout.write(json.dumps(data, indent=2) + "\n")
+            return EXIT_OK
+        out = ["\n".join(m.log), "", "# /proc/meminfo", report.meminfo(m), "# /proc/buddyinfo", report.buddyinfo(m),
+               "# /proc/zoneinfo", report.zoneinfo(m), "# extfrag_index", report.extfrag_index(m)]
+        if args.ptdump:
+            out += ["# kernel_page_tables", report.ptdump(m), report.wx_check(m)]
+        sys.stdout.write("\n".join(out))
+        return EXIT_OK
+    trace: list | None = [] if args.trace else None
+    progress = _Progress()
+    try:
+        run = run_scenario(m, scenario, seed=args.seed, max_steps=args.steps, trace=trace, progress=progress)
+    except SimError as error:
+        progress.done()
+        sys.stderr.write(f"layoutc sim: scenario {scenario['name']}: {error}\n")
+        return EXIT_FINDINGS
+    progress.done()
+    text, numbers = verdict(run, scenario)
+    if args.trace:
+        _write_atomic(args.trace, "".join(json.dumps(entry, sort_keys=True) + "\n" for entry in trace))
+    reports = {}
+    for name in scenario.get("reports", []):
+        if name == "buddyinfo":
+            reports[name] = report.buddyinfo(m)
+        elif name == "meminfo":
+            reports[name] = report.meminfo(m)
+        elif name == "zoneinfo":
+            reports[name] = report.zoneinfo(m)
+        elif name == "extfrag":
+            reports[name] = report.extfrag_index(m)
+        elif name == "slabinfo" and m.slab is not None:
+            from .slab import slabinfo
+
+            reports[name] = slabinfo(m.slab, top=10)
+        elif name == "vmallocinfo" and m.vmalloc is not None:
+            from .vmalloc import hole_histogram, vmallocinfo
+
+            reports[name] = _truncate(vmallocinfo(m.vmalloc))
+            reports["vmalloc holes"] = "".join(f"{k:>8} {v}\n" for k, v in hole_histogram(m.vmalloc).items())
+        elif name == "ptdump":
+            reports[name] = report.ptdump(m)
+        elif name == "log":
+            reports[name] = _truncate("\n".join(m.log) + "\n", 60)
+    if fmt == "json":
+        sys.stdout.write(json.dumps({"scenario": scenario["name"], "layout": result.layout.name, "seed": args.seed,
+                                     "verdict": text, "numbers": numbers, "stopped": run.stopped,
+                                     "reports": {k: v.splitlines() for k, v in reports.items()}}, indent=2) + "\n")
+        return EXIT_OK
+    out = [f"scenario {scenario['name']} on {result.layout.name} (seed {args.seed}): {scenario.get('description', '')}", ""]
+    for name, body in reports.items():
+        out += [f"# {name}", body]
+    if scenario.get("verdict") == "isolation":
+        out += [f"  {name:<48} {addr:>20}  {outcome}" for name, addr, outcome in run.isolation] + [""]
+    out.append(f"Verdict: {text}")
+    if run.stopped and run.stopped != "panic":
+        out.append(f"(stopped: {run.stopped})")
+    out.append("Numbers: " + ", ".join(f"{k}={v}" for k, v in numbers.items() if not isinstance(v, list)))
+    sys.stdout.write("\n".join(out) + "\n")
+    return EXIT_OK

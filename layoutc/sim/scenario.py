@@ -1,0 +1,414 @@
+"""Scenarios: a small JSON workload language run against a booted Machine, ending in a verdict.
+
+A scenario is ``{"name", "description", "verdict", "reports", "steps": [...]}``, validated
+against layoutc/schemas/scenario.schema.json on load.  Steps name what they allocate
+with ``tag`` so later steps can free, map or touch it.  ``repeat`` runs its steps
+``times`` times or ``until`` a condition (oom, panic, alloc_fail, vmalloc_fail,
+kmap_blocked, lowmem_low).  Every step is counted against ``--steps``; randomness
+comes from one ``random.Random(seed)``.  Docs: docs/sim.md.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+
+from . import gfp as G
+from .errors import SimError
+from .pagetable.format import PAGE_USER_RW, Prot
+
+BUILTIN = ("dentry-leak", "vmalloc-frag", "highmem-pressure", "hugepages-tlb", "isolation")
+
+
+class ScenarioError(Exception):
+    """A bad scenario file: message with file:line:col."""
+
+
+def _schema() -> dict:
+    text = resources.files("layoutc").joinpath("schemas/scenario.schema.json").read_text(encoding="utf-8")
+    return json.loads(text)
+
+
+def _line_of(text: str, path: list) -> tuple[int, int]:
+    """Best-effort position of a JSON path: the n-th step object's opening brace."""
+    pos = 0
+    for key in path:
+        if isinstance(key, str):
+            found = text.find(f'"{key}"', pos)
+            if found < 0:
+                break
+            pos = found
+        else:
+            depth, seen, i = 0, -1, text.find("[", pos)
+            while 0 <= i < len(text):
+                ch = text[i]
+                if ch in "[{":
+                    depth += 1
+                    if depth == 2 and ch == "{":
+                        seen += 1
+                        if seen == key:
+                            pos = i
+                            break
+                elif ch in "]}":
+                    depth -= 1
+                    if depth == 0:
+                        break
+                i += 1
+    line = text.count("\n", 0, pos) + 1
+    return line, pos - (text.rfind("\n", 0, pos) + 1) + 1
+
+
+def load(path_or_name: str) -> dict:
+    """A built-in scenario by name or a file; raises ScenarioError with file:line:col."""
+    if path_or_name in BUILTIN:
+        name = path_or_name
+        text = resources.files("layoutc.sim").joinpath(f"scenarios/{name}.json").read_text(encoding="utf-8")
+        where = f"<builtin {name}>"
+    else:
+        where = path_or_name
+        try:
+            text = Path(path_or_name).read_text(encoding="utf-8")
+        except OSError as error:
+            raise ScenarioError(f"{where}: cannot read scenario: {error.strerror}") from None
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as error:
+        raise ScenarioError(f"{where}:{error.lineno}:{error.colno}: error: invalid JSON: {error.msg}") from None
+    import jsonschema
+
+    validator = jsonschema.Draft202012Validator(_schema())
+    errors = sorted(validator.iter_errors(data), key=lambda e: list(e.absolute_path))
+    if errors:
+        lines = []
+        for e in errors[:5]:
+            line, col = _line_of(text, list(e.absolute_path))
+            at = "/".join(str(p) for p in e.absolute_path) or "(top level)"
+            lines.append(f"{where}:{line}:{col}: error: {at}: {e.message}")
+        raise ScenarioError("\n".join(lines))
+    return data
+
+
+@dataclass
+class Run:
+    m: object
+    rng: random.Random
+    max_steps: int | None
+    trace: list | None
+    steps: int = 0
+    tags: dict[str, list] = field(default_factory=dict)
+    phases: list[dict] = field(default_factory=list)
+    expects: list[tuple[str, bool]] = field(default_factory=list)
+    events: dict[str, int] = field(default_factory=lambda: {"alloc_fail": 0, "vmalloc_fail": 0, "kmap_blocked": 0,
+                                                             "faults": 0})
+    isolation: list[tuple[str, str, str]] = field(default_factory=list)
+    progress: object = None
+    stopped: str = ""
+
+
+def _count(step) -> int:
+    return step.get("count", 1)
+
+
+def _take(run: Run, step, n: int) -> list:
+    items = run.tags.get(step["tag"], [])
+    if step.get("random"):
+        picked = []
+        for _ in range(min(n, len(items))):
+            picked.append(items.pop(run.rng.randrange(len(items))))
+        return picked
+    taken = items[:n]
+    del items[:n]
+    return taken
+
+
+def _size(run: Run, step) -> int:
+    return run.rng.choice(step["sizes"]) if "sizes" in step else step.get("size", 4096)
+
+
+def execute(run: Run, steps: list) -> None:
+    m = run.m
+    for step in steps:
+        if run.stopped:
+            return
+        if run.max_steps is not None and run.steps >= run.max_steps:
+            run.stopped = "--steps limit"
+            return
+        run.steps += 1
+        if run.progress is not None:
+            run.progress(run.steps)
+        op = step["op"]
+        before = len(m.log)
+        _OPS[op](run, step)
+        if run.trace is not None:
+            run.trace.append({"step": run.steps, "op": op, "free_pages": m.buddy.nr_free_pages(),
+                              "log": m.log[before:]})
+        if m.panicked:
+            run.stopped = "panic"
+            return
+
+
+def _op_task(run, step):
+    run.m.task(step["comm"])
+
+
+def _op_alloc_pages(run, step):
+    m = run.m
+    task = m.task(step["task"]) if "task" in step else None
+    gfp = G.NAMES[step.get("gfp", "GFP_KERNEL")]
+    for _ in range(_count(step)):
+        pfn = m.alloc_pages(step.get("order", 0), gfp, comm=task.comm if task else "kworker/0:1", task=task)
+        if pfn is None:
+            run.events["alloc_fail"] += 1
+            return
+        run.tags.setdefault(step.get("tag", "pages"), []).append((pfn, step.get("order", 0), task))
+
+
+def _op_free_pages(run, step):
+    for pfn, order, task in _take(run, step, _count(step)):
+        if task is None or task.pid in run.m.tasks:
+            run.m.free_pages(pfn, order, task)
+
+
+def _op_kmalloc(run, step):
+    for _ in range(_count(step)):
+        va = run.m.slab.kmalloc(_size(run, step))
+        if va is None:
+            run.events["alloc_fail"] += 1
+            return
+        run.tags.setdefault(step.get("tag", "kmalloc"), []).append(va)
+
+
+def _op_kfree(run, step):
+    for va in _take(run, step, _count(step)):
+        run.m.slab.kfree(va)
+
+
+def _op_cache_alloc(run, step):
+    cache = run.m.slab.cache(step["cache"])
+    for _ in range(_count(step)):
+        va = cache.alloc()
+        if va is None:
+            run.events["alloc_fail"] += 1
+            return
+        if step.get("release"):
+            cache.release(va)
+        run.tags.setdefault(step.get("tag", step["cache"]), []).append((cache, va))
+
+
+def _op_cache_free(run, step):
+    for cache, va in _take(run, step, _count(step)):
+        if va in cache.live:
+            cache.free(va)
+
+
+def _op_vmalloc(run, step):
+    space = run.m.vmalloc
+    if space is None:
+        raise SimError("vmalloc", "the layout has no region of kind `vmalloc`")
+    for _ in range(_count(step)):
+        va = space.vmalloc(_size(run, step), step.get("caller", "scenario+0x0/0x0"))
+        if va is None:
+            run.events["vmalloc_fail"] += 1
+            return
+        run.tags.setdefault(step.get("tag", "vmalloc"), []).append(va)
+
+
+def _op_vfree(run, step):
+    for va in _take(run, step, _count(step)):
+        run.m.vmalloc.vfree(va)
+
+
+def _op_kmap(run, step):
+    m = run.m
+    pages = run.tags.get(step["tag"], [])
+    mapped = run.tags.setdefault(step["tag"] + ":kmapped", [])
+    for pfn, _order, _task in pages[len(mapped):len(mapped) + _count(step)]:
+        if m.highmem is None:
+            mapped.append(pfn)
+            continue
+        va = m.highmem.kmap(pfn)
+        if va is None:
+            run.events["kmap_blocked"] += 1
+            return
+        mapped.append(pfn)
+
+
+def _op_kunmap(run, step):
+    mapped = run.tags.get(step["tag"] + ":kmapped", [])
+    for pfn in mapped[-_count(step):]:
+        if run.m.highmem is not None:
+            run.m.highmem.kunmap(pfn)
+    del mapped[-_count(step):]
+
+
+def _op_hugemap(run, step):
+    """Map `size` bytes of contiguous memory in the vmalloc window with small or large pages."""
+    m = run.m
+    large_shift = 21 if m.mmu_format in ("x86_64", "x86_64_5level", "arm64_4k", "arm64", "arm_lpae") else 20
+    if m.mmu_format.startswith("arm64_") and m.page_size != 4096:
+        large_shift = {16384: 25, 65536: 29}[m.page_size]
+    order = large_shift - m.page_shift
+    size = step.get("size", 64 << 20)
+    window = m.windows["vmalloc"]
+    cursor = getattr(run, "_huge_cursor", None) or ((window.start + (1 << large_shift) * 4) & ~((1 << large_shift) - 1))
+    va = cursor
+    for offset in range(0, size, 1 << large_shift):
+        pfn = m.alloc_pages(order, G.GFP_KERNEL)
+        if pfn is None:
+            run.events["alloc_fail"] += 1
+            break
+        m.pagetable.map(va + offset, pfn << m.page_shift, 1 << large_shift, Prot(write=True),
+                        blocks=step.get("page", "large") == "large")
+    run._huge_cursor = va + size + (1 << large_shift)
+    run.tags.setdefault(step.get("tag", "huge"), []).append((va, size))
+
+
+def _op_touch(run, step):
+    m = run.m
+    for va, size in run.tags.get(step["tag"], []):
+        stride = step.get("stride", 4096)
+        for _ in range(step.get("passes", 1)):
+            for addr in range(va, va + size, stride):
+                result = m.mmu.translate(addr, step.get("access", "r"), step.get("user", False))
+                if not isinstance(result, int):
+                    run.events["faults"] += 1
+
+
+def _op_phase(run, step):
+    stats = run.m.mmu.stats()
+    run.phases.append({"name": step["name"], **stats})
+    run.m.mmu.tlb.flush_all()
+
+
+def _op_isolation_sweep(run, step):
+    """User access to the start of every mapped kernel region; kernel access to a user page."""
+    m = run.m
+    for start, end, name in m.markers:
+        leaf = m.pagetable.walk(start)
+        if not hasattr(leaf, "pa_base"):
+            continue
+        result = m.mmu.translate(start, "r", user=True)
+        by_design = any(r.known and r.start == start and r.kind == "vectors" for r in m.layout.regions())
+        outcome = f"{result.kind} fault" if not isinstance(result, int) else (
+            "allowed (vectors page: kuser helpers, by design)" if by_design else "ALLOWED")
+        run.isolation.append((name, f"{start:#x}", "user r: " + outcome))
+    task = m.task("isolation")
+    pfn = m.alloc_user_page(task)
+    user_va = 0x40_0000
+    m.pagetable.map(user_va, pfn << m.page_shift, m.page_size, PAGE_USER_RW)
+    for who in (True, False):
+        result = m.mmu.translate(user_va, "r", user=who)
+        label = "user page, " + ("user r" if who else "kernel r")
+        outcome = "allowed" if isinstance(result, int) else f"{result.kind} fault" + (f" ({result.detail})" if result.detail else "")
+        run.isolation.append((label, f"{user_va:#x}", outcome))
+
+
+def _until(run: Run, cond: str) -> bool:
+    m = run.m
+    if cond == "oom":
+        return m.oom_kills > 0 or bool(m.panicked)
+    if cond == "panic":
+        return bool(m.panicked)
+    if cond == "lowmem_low":
+        low = [z for z in m.buddy.populated if z.index != G.ZONE_HIGHMEM]
+        return all(z.free_pages <= z.watermark[1] for z in low)
+    return run.events.get(cond, 0) > 0
+
+
+def _op_repeat(run, step):
+    cond = step.get("until")
+    for _ in range(step.get("times", 1 << 62)):
+        execute(run, step["steps"])
+        if run.stopped or (cond and _until(run, cond)):
+            return
+
+
+def _metric(run: Run, name: str) -> float:
+    m = run.m
+    values = {"oom_kills": m.oom_kills, "free_pages": m.buddy.nr_free_pages(), **run.events,
+              "vmalloc_largest_hole": m.vmalloc.largest_hole() if m.vmalloc else 0,
+              "kmap_in_use": m.highmem.in_use() if m.highmem else 0}
+    if name not in values:
+        raise SimError("expect", f"unknown metric `{name}` (have: {', '.join(sorted(values))})")
+    return values[name]
+
+
+def _op_expect(run, step):
+    value = _metric(run, step["metric"])
+    ok = {"<": value < step["value"], "<=": value <= step["value"], "==": value == step["value"],
+          ">=": value >= step["value"], ">": value > step["value"]}[step.get("cmp", ">=")]
+    run.expects.append((f"{step['metric']} {step.get('cmp', '>=')} {step['value']} (is {value})", ok))
+
+
+_OPS = {"task": _op_task, "alloc_pages": _op_alloc_pages, "free_pages": _op_free_pages, "kmalloc": _op_kmalloc,
+        "kfree": _op_kfree, "cache_alloc": _op_cache_alloc, "cache_free": _op_cache_free, "vmalloc": _op_vmalloc,
+        "vfree": _op_vfree, "kmap": _op_kmap, "kunmap": _op_kunmap, "touch": _op_touch, "hugemap": _op_hugemap,
+        "phase": _op_phase, "isolation_sweep": _op_isolation_sweep, "repeat": _op_repeat, "expect": _op_expect}
+
+
+def run_scenario(m, scenario: dict, seed: int = 0, max_steps: int | None = None, trace: list | None = None,
+                 progress=None) -> Run:
+    run = Run(m, random.Random(seed), max_steps, trace, progress=progress)
+    execute(run, scenario["steps"])
+    return run
+
+
+def verdict(run: Run, scenario: dict) -> tuple[str, dict]:
+    """One line and the numbers behind it."""
+    m = run.m
+    kind = scenario.get("verdict", "none")
+    slab_r, slab_u = m.slab.pages_by_reclaim() if m.slab else (0, 0)
+    kb = lambda pages: pages << (m.page_shift - 10)  # noqa: E731
+    low_free = sum(z.free_pages for z in m.buddy.populated if z.index != G.ZONE_HIGHMEM)
+    high_free = sum(z.free_pages for z in m.buddy.populated if z.index == G.ZONE_HIGHMEM)
+    numbers = {"steps": run.steps, "oom_kills": m.oom_kills, "panic": m.panicked or "", **run.events,
+               "slab_reclaimable_kB": kb(slab_r), "slab_unreclaimable_kB": kb(slab_u),
+               "lowmem_free_kB": kb(low_free), "highmem_free_kB": kb(high_free)}
+    if kind == "oom":
+        dentry = m.slab.caches.get("dentry")
+        numbers["dentry_objects"] = len(dentry.live) if dentry else 0
+        if m.oom_kills or m.panicked:
+            text = (f"OOM: {m.oom_kills} process(es) killed{' then panic' if m.panicked else ''}; "
+                    f"{numbers['dentry_objects']} pinned dentries hold {kb(slab_r)} kB of 'reclaimable' slab that reclaim cannot free")
+        else:
+            text = f"survived {run.steps} steps without OOM"
+    elif kind == "vmalloc-fail":
+        space = m.vmalloc
+        numbers.update(vmalloc_free_bytes=space.free_bytes(), vmalloc_largest_hole=space.largest_hole(),
+                       vmalloc_holes=len(space.holes), vmalloc_window=space.end - space.start)
+        if run.events["vmalloc_fail"]:
+            text = (f"vmalloc failed after {run.steps} steps with {space.free_bytes() >> 10} kB of vmalloc space free "
+                    f"in {len(space.holes)} holes (largest {space.largest_hole() >> 10} kB): fragmentation")
+        else:
+            text = f"survived {run.steps} steps; largest vmalloc hole {space.largest_hole() >> 10} kB"
+    elif kind == "lowmem-exhausted":
+        if m.highmem is not None:
+            numbers["kmap_in_use"] = m.highmem.in_use()
+        text = (f"lowmem free {kb(low_free)} kB while HighMem has {kb(high_free)} kB free; "
+                f"kmap blocked {run.events['kmap_blocked']} time(s), allocation failures {run.events['alloc_fail']}, "
+                f"OOM kills {m.oom_kills}")
+    elif kind == "tlb-compare":
+        rows = []
+        for phase in run.phases:
+            rows.append(f"{phase['name']}: {phase['tlb_misses']} TLB misses, {phase['walk_steps']} walk steps")
+        prev = {"tlb_misses": 0, "walk_steps": 0, "tlb_hits": 0}
+        deltas = []
+        for phase in run.phases:
+            deltas.append({k: phase[k] - prev[k] for k in ("tlb_misses", "walk_steps", "tlb_hits")} | {"name": phase["name"]})
+            prev = phase
+        numbers["phases"] = deltas
+        text = "; ".join(f"{d['name']}: {d['tlb_misses']} TLB misses, {d['walk_steps']} page-walk steps" for d in deltas)
+    elif kind == "isolation":
+        leaks = [r for r in run.isolation if "ALLOWED" in r[2]]
+        numbers["checks"] = [list(r) for r in run.isolation]
+        text = (f"{len(run.isolation)} checks; user access to kernel regions: "
+                f"{'all fault' if not leaks else f'{len(leaks)} ALLOWED'}; PAN/SMAP: {m.sim.pan_name}")
+    else:
+        failed = [e for e, ok in run.expects if not ok]
+        text = "all expectations held" if not failed else f"{len(failed)} expectation(s) failed"
+    if run.expects:
+        numbers["expects"] = [{"check": e, "ok": ok} for e, ok in run.expects]
+    return text, numbers

@@ -1,0 +1,129 @@
+"""`layoutc sim` end to end on the shipped layouts: boot reports, scenarios, verdicts, bad files."""
+
+from __future__ import annotations
+
+import json
+import re
+import time
+import tracemalloc
+from pathlib import Path
+
+import pytest
+
+from layoutc.cli import main
+from layoutc.session import load_layout
+from layoutc.sim.boot import boot
+from layoutc.sim.scenario import run_scenario, load, verdict
+from layoutc.sim import report
+
+ROOT = Path(__file__).resolve().parents[2]
+ARM32 = str(ROOT / "layouts" / "arm32.kl")
+X86_64 = str(ROOT / "layouts" / "x86_64.kl")
+ARM64 = str(ROOT / "layouts" / "arm64.kl")
+
+
+def machine(path, *defines):
+    result = load_layout(path, list(defines))
+    assert result.layout is not None and not result.errors, [d.message for d in result.errors]
+    return boot(result.layout)
+
+
+def test_boot_reports_have_linux_shapes(capsys):
+    assert main(["sim", ARM32, "-D", "ram=2G", "--boot"]) == 0
+    out = capsys.readouterr().out
+    assert re.search(r"^Memory: \d+K/2097152K available \(.*, 1310720K highmem\)$", out, re.M)
+    for line in out.split("# /proc/buddyinfo\n")[1].split("\n# ")[0].strip("\n").splitlines():
+        assert re.fullmatch(r"Node 0, zone [ A-Za-z]{8} ( {0,5}\d+ ){11}", line), line
+    meminfo = out.split("# /proc/meminfo\n")[1].split("\n# ")[0].strip("\n").splitlines()
+    assert all(re.fullmatch(r"[A-Za-z()_]+: *\d+ kB", l) and len(l) == 16 + 8 + 3 for l in meminfo if "Vmalloc" not in l)
+    assert "VmallocTotal:     245760 kB" in meminfo  # 0xff800000 - 0xf0800000
+
+
+def test_layout_drives_zones_and_high_memory():
+    small = machine(ARM32, "ram=512M")
+    big = machine(ARM32, "ram=2G")
+    assert [z.name for z in small.buddy.populated] == ["Normal"]
+    assert [z.name for z in big.buddy.populated] == ["Normal", "HighMem"]
+    assert big.high_memory == 0xF000_0000 and big.windows["vmalloc"].start == 0xF080_0000
+    x86 = machine(X86_64, "ram=4G")
+    assert [z.name for z in x86.buddy.populated] == ["DMA", "DMA32"]
+    assert "VmallocTotal:   34359738367 kB" in report.meminfo(x86)
+
+
+def test_four_gib_boot_is_fast_and_small():
+    result = load_layout(ARM64, ["ram=4G"])
+    tracemalloc.start()
+    started = time.perf_counter()
+    m = boot(result.layout)
+    elapsed = time.perf_counter() - started
+    _, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    assert m.totalram_pages > 1_000_000
+    assert elapsed < 2.0 and peak < 200 << 20
+
+
+def test_ptdump_shows_sections_and_markers():
+    text = report.ptdump(machine(ARM32, "ram=2G"))
+    assert "---[ vmalloc ]---" in text
+    assert re.search(r"^0xc0800000-0xf0000000 +760M PGD KERNEL +RW NX SHD$", text, re.M)
+
+
+def test_vmalloc_frag_survives_longer_with_a_bigger_window():
+    scenario = load("vmalloc-frag")
+    steps = {}
+    for size in ("0", "480M"):
+        m = machine(ARM32, "ram=2G", f"vmalloc={size}")
+        run = run_scenario(m, scenario, seed=1)
+        text, numbers = verdict(run, scenario)
+        assert numbers["vmalloc_fail"] == 1 and "fragmentation" in text
+        assert numbers["vmalloc_free_bytes"] > 128 * 1024 > numbers["vmalloc_largest_hole"] - 4096
+        m.check_invariants()
+        steps[size] = run.steps
+    assert steps["480M"] > steps["0"] * 1.5
+
+
+def test_highmem_pressure_verdict(capsys):
+    assert main(["sim", ARM32, "-D", "ram=2G", "--scenario", "highmem-pressure", "--format", "json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    n = data["numbers"]
+    assert n["kmap_blocked"] >= 1 and n["kmap_in_use"] == 512
+    assert n["highmem_free_kB"] > 1_000_000 and n["lowmem_free_kB"] < 8192
+
+
+def test_isolation_every_kernel_region_faults_for_user():
+    for path, defines in ((X86_64, ()), (ARM64, ()), (ARM32, ("ram=1G",))):
+        m = machine(path, *defines)
+        scenario = load("isolation")
+        run = run_scenario(m, scenario)
+        assert not [r for r in run.isolation if "ALLOWED" in r[2]]
+        kernel_on_user = [r for r in run.isolation if r[0] == "user page, kernel r"][0][2]
+        assert "fault" in kernel_on_user
+
+
+def test_hugepages_cut_tlb_misses():
+    m = machine(X86_64, "ram=1G")
+    scenario = load("hugepages-tlb")
+    run = run_scenario(m, scenario)
+    _, numbers = verdict(run, scenario)
+    base, large = numbers["phases"][1], numbers["phases"][2]
+    assert large["tlb_misses"] * 100 < base["tlb_misses"]
+    assert large["walk_steps"] < base["walk_steps"]
+
+
+def test_bad_scenario_file_gets_line_numbers(tmp_path, capsys):
+    bad = tmp_path / "bad.json"
+    bad.write_text('{\n  "name": "x",\n  "steps": [\n    {"op": "kmalloc"},\n    {"op": "frobnicate"}\n  ]\n}\n')
+    assert main(["sim", ARM32, "--scenario", str(bad)]) == 2
+    err = capsys.readouterr().err
+    assert f"{bad}:5:" in err and "Traceback" not in err
+    broken = tmp_path / "broken.json"
+    broken.write_text('{"name": "x",\n "steps": [}\n')
+    assert main(["sim", ARM32, "--scenario", str(broken)]) == 2
+    assert f"{broken}:2:" in capsys.readouterr().err
+
+
+def test_trace_and_steps(tmp_path):
+    trace = tmp_path / "t.jsonl"
+    assert main(["sim", ARM32, "--scenario", "vmalloc-frag", "--steps", "50", "--trace", str(trace), "--seed", "3"]) == 0
+    lines = trace.read_text().splitlines()
+    assert len(lines) == 50 and json.loads(lines[-1])["step"] == 50
