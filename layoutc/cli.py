@@ -53,6 +53,8 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("--matrix", action="store_true", help="check every combination of bool and choice params")
     check.add_argument("--vary", action="append", default=[], metavar="NAME=V1,V2",
                        help="with --matrix: also vary this param over these values")
+    check.add_argument("--against", metavar="BOOTLOG",
+                       help="compare with a real boot log's \"Virtual kernel memory layout\" banner, line by line")
     check.add_argument("--max-variants", type=int, default=None, metavar="N",
                        help="refuse a matrix of more than N combinations (default 4096)")
 
@@ -219,6 +221,8 @@ def cmd_check(args) -> int:
             results = matrix.results
         else:
             first = load_layout(path, args.defines, policy)
+            if args.against and first.layout is not None:
+                _against(first, args.against, policy)
             results = [first]
             variants_total += 1
             reported.extend(first.diagnostics)
@@ -248,6 +252,20 @@ def cmd_check(args) -> int:
             _out(notice)
         _out(coverage_line(summary))
     return _exit_code(errors, warnings, usage, werror)
+
+
+def _against(result, log_path: str, policy) -> None:
+    """Add one diagnostic per banner line the layout does not reproduce (issue: board bring-up CI gate)."""
+    from .banner import compare
+    from .session import finish
+
+    try:
+        text = Path(log_path).read_text(encoding="utf-8", errors="replace")
+    except OSError as error:
+        raise UsageError(f"layoutc: cannot read boot log `{log_path}`: {error.strerror or error}")
+    reported, waived = finish(compare(result.layout, text, log_path), result.layout, policy)
+    result.diagnostics.extend(reported)
+    result.waived.extend(waived)
 
 
 def cmd_show(args) -> int:
