@@ -12,13 +12,8 @@ The package reads only the evaluated model; it never prints.
 from __future__ import annotations
 
 from .common import MissingValue
+from .compare import compare  # binds the function over the submodule of the same name
 from .render import Banner, banner, render_banner
-
-
-def compare(layout, banner_text: str, name: str = "<banner>", images: bool = False):
-    from .compare import compare as _compare
-
-    return _compare(layout, banner_text, name, images)
 
 
 __all__ = ["Banner", "MissingValue", "banner", "compare", "render_banner"]

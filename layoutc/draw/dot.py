@@ -478,7 +478,7 @@ def _legend(drawings: Sequence[_Drawing]) -> str:
     if any(d.band for d in drawings):
         swatches += [(BAND_FILL["user"], BAND_FILL["user"], "solid", "user space (access = user)"),
                      (BAND_FILL["kernel"], BAND_FILL["kernel"], "solid", "kernel space")]
-    rows = [f'<TR><TD COLSPAN="2" ALIGN="LEFT">{_font("<B>region kinds</B>", 11)}</TD></TR>']
+    rows = [f'<TR><TD COLSPAN="2" ALIGN="LEFT">{_font("<B>legend</B>", 11)}</TD></TR>']
     for fill, line, style, name in swatches:
         rows.append(f'<TR><TD BORDER="1" STYLE="{style}" COLOR="{line}" BGCOLOR="{fill}" WIDTH="16" HEIGHT="12"></TD>'
                     f'<TD ALIGN="LEFT">{_font(name, 10)}</TD></TR>')
@@ -542,13 +542,18 @@ def _param_text(kind: str, value: object) -> str:
     return str(value)
 
 
+def _html(label: str) -> str:
+    """An HTML-like label for the graphviz package, one table row a line (reviewable golden diffs)."""
+    return "<" + label.replace("</TR>", "</TR>\n") + ">"
+
+
 def _new_graph(caption: str):
     import graphviz
 
     return graphviz.Digraph(
         "layoutc",
         graph_attr={"rankdir": "LR", "ranksep": "1.3", "nodesep": "0.4", "fontname": FONT, "bgcolor": "white",
-                    "pad": "0.3", "labelloc": "t", "labeljust": "l", "label": f"<{caption}>"},
+                    "pad": "0.3", "labelloc": "t", "labeljust": "l", "label": _html(caption)},
         node_attr={"shape": "plain", "fontname": FONT},
         edge_attr={"fontname": FONT, "fontsize": "10", "color": MAP_EDGE, "fontcolor": MAP_EDGE, "penwidth": "1.6"},
     )
@@ -565,7 +570,7 @@ def _add_layout(graph, top, layout: Layout, columns: Sequence[list[Box]], found:
     spaces = _spaces(layout, options)
     for space, column in zip(spaces, columns):
         node = f"{prefix}{space.name}"
-        graph.node(node, label=f"<{drawing.space_label(space, column)}>")
+        graph.node(node, label=_html(drawing.space_label(space, column)))
         if previous is not None:
             # spaces side by side, left to right in declaration order, whatever the arrows say
             top.edge(previous, node, style="invis")
@@ -618,7 +623,7 @@ def diagram(layout: Layout, diagnostics: Sequence[Diagnostic] = (), options: Dra
     # the nodes first: the legend and caption say what they used
     body = _new_graph("")
     drawing, last = _add_layout(body, body, layout, columns, found, scale, options, "", None)
-    body.node("legend", label=f"<{_legend([drawing])}>")
+    body.node("legend", label=_html(_legend([drawing])))
     if last is not None:
         # the legend goes under the last (rightmost) space
         body.body.append(f"\t{{rank=same; {last} -> legend [style=invis]}}\n")
@@ -658,7 +663,7 @@ def gallery(panels: Sequence[Panel], options: DrawOptions = DrawOptions(), varyi
                                                 prefix, previous)
                 drawings.append(drawing)
         findings += [(f"{panel.caption}: ", d) for d in panel.diagnostics]
-    body.node("legend", label=f"<{_legend(drawings)}>")
+    body.node("legend", label=_html(_legend(drawings)))
     if previous is not None:
         body.edge(previous, "legend", style="invis")
     first = next((p.layout for p in panels if p.layout is not None), None)

@@ -75,7 +75,7 @@ def test_vmalloc_frag_survives_longer_with_a_bigger_window():
         m = machine(ARM32, "ram=2G", f"vmalloc={size}")
         run = run_scenario(m, scenario, seed=1)
         text, numbers = verdict(run, scenario)
-        assert numbers["vmalloc_fail"] == 1 and "fragmentation" in text
+        assert numbers["vmalloc_fail"] >= 1 and "fragmentation" in text
         assert numbers["vmalloc_free_bytes"] > 128 * 1024 > numbers["vmalloc_largest_hole"] - 4096
         m.check_invariants()
         steps[size] = run.steps
