@@ -28,8 +28,8 @@ from __future__ import annotations
 
 import html
 import zlib
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Sequence
 
 from ..diagnostics import Diagnostic, Severity
 from ..emit.base import EmitOptions, Emitter, register
@@ -415,8 +415,8 @@ class _Drawing:
 
     def tooltip(self, space: Space, box: Box) -> str:
         region = box.region
-        lines = [f"{space.name}.{box.name}: [{format_address(box.start, space.bits)}, "
-                 f"{format_address(box.end, space.bits)}) {size_text(box.size)}"]
+        where = f"[{format_address(box.start, space.bits)}, {format_address(box.end, space.bits)})"
+        lines = [f"{space.name}.{box.name}: {where} {size_text(box.size)}"]
         if region is not None:
             facts = [f"kind {region.kind}", f"access {region.access}"]
             if region.perm is not None:
@@ -438,8 +438,8 @@ class _Drawing:
         # an empty column as wide as the addresses keeps the text centred in the box
         spacer = f'<TD WIDTH="{_address_width(space)}"></TD>'
         if not broken:
-            rows = [f'<TR><TD ALIGN="LEFT" VALIGN="TOP">{top}</TD><TD ROWSPAN="2">{text}</TD>'
-                    f'<TD ROWSPAN="2" WIDTH="{_address_width(space)}"></TD></TR>',
+            rows = [(f'<TR><TD ALIGN="LEFT" VALIGN="TOP">{top}</TD><TD ROWSPAN="2">{text}</TD>'
+                     f'<TD ROWSPAN="2" WIDTH="{_address_width(space)}"></TD></TR>'),
                     f'<TR><TD ALIGN="LEFT" VALIGN="BOTTOM">{bottom}</TD></TR>']
         else:
             self.has_break = True
@@ -447,8 +447,8 @@ class _Drawing:
             # the halves take the box's height, so that Graphviz leaves the band thin
             half = f' HEIGHT="{max(1.0, (points - 20) / 2):g}"'
             rows = [f'<TR><TD ALIGN="LEFT" VALIGN="TOP"{half}>{top}</TD><TD>{text}</TD>{spacer}</TR>',
-                    f'<TR><TD COLSPAN="3" BORDER="1" SIDES="TB" STYLE="dashed" COLOR="{LINE}" BGCOLOR="{GAP_FILL}"'
-                    f' CELLPADDING="3">{mark}</TD></TR>',
+                    (f'<TR><TD COLSPAN="3" BORDER="1" SIDES="TB" STYLE="dashed" COLOR="{LINE}" BGCOLOR="{GAP_FILL}"'
+                     f' CELLPADDING="3">{mark}</TD></TR>'),
                     f'<TR><TD ALIGN="LEFT" VALIGN="BOTTOM"{half}>{bottom}</TD><TD></TD>{spacer}</TR>']
         return '<TABLE BORDER="0" CELLBORDER="0" CELLSPACING="0" CELLPADDING="2">' + "".join(rows) + "</TABLE>"
 

@@ -21,8 +21,8 @@ need more room.
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Iterable, Sequence
 
 SCALES = ("auto", "linear", "log", "uniform")
 DEFAULT_SCALE = "auto"

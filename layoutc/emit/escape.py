@@ -72,20 +72,25 @@ def ld_string(text: str) -> str:
     return f'"{text}"'
 
 
-_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~&])")
+_MD_SPECIAL = re.compile(r"([\\`*_\[\]<>&|~#])")
 
 
 def markdown(text: str) -> str:
-    """Inline Markdown (a table cell): markup characters escaped, ``|`` cannot end the cell."""
+    """Inline Markdown (a heading or a table cell): emphasis, code, links, HTML and `|` cannot start."""
     return _MD_SPECIAL.sub(r"\\\1", one_line(text)).strip()
 
 
-_RST_SPECIAL = re.compile(r"([\\`*_|\[\]<>:=\-+#.])")
+_RST_SPECIAL = re.compile(r"([\\`*_|\[\]])")
+_RST_BLOCK_START = "-+#.:=>|0123456789"
 
 
 def rst(text: str) -> str:
-    """Inline reStructuredText: every markup character escaped with a backslash."""
-    return _RST_SPECIAL.sub(r"\\\1", one_line(text)).strip()
+    """Inline reStructuredText (a title, a table cell): markup characters escaped, and the first
+    character too when it could open a block (a list, a comment, a section rule)."""
+    text = _RST_SPECIAL.sub(r"\\\1", one_line(text)).strip()
+    if text and text[0] in _RST_BLOCK_START:
+        text = "\\" + text
+    return text
 
 
 def make_path(path: str) -> str:

@@ -1,0 +1,91 @@
+"""Emitters: the memory map as Markdown and reStructuredText tables, like the kernel's memory docs.
+
+Both format ``table.rows`` (the one place that orders regions, gaps and holes), one
+table per address space, in the shape of ``Documentation/arch/x86/x86_64/mm.rst``
+and ``Documentation/arch/arm/memory.rst``: start, inclusive end, approximate size,
+region, and what it is for.  Layout text is escaped for each markup (``escape``).
+"""
+
+from __future__ import annotations
+
+from ..model.types import Layout, Space
+from ..model.values import format_address, human_size
+from . import escape, provenance
+from .base import EmitOptions
+from .table import Row, rows
+
+HEADINGS = ("Start", "End (incl.)", "Size", "Region", "Use")
+
+
+def _paths(space: Space) -> dict[str, str]:
+    """Region name -> `parent/child` path, so nesting reads in a flat table."""
+    parents = {r.name: r.parent for r in space.regions}
+    out = {}
+    for name in parents:
+        chain, current = [], name
+        while current is not None:
+            chain.append(current)
+            current = parents.get(current)
+        out[name] = "/".join(reversed(chain))
+    return out
+
+
+def _cells(row: Row, space: Space, paths: dict[str, str]) -> tuple[str, str, str, str | None, str]:
+    """(start, last, size, region name or None, description) -- the raw cell texts."""
+    name = paths.get(row.name, row.name) if row.kind == "region" else (row.name if row.kind == "hole" else None)
+    return (format_address(row.start, space.bits), format_address(row.last, space.bits), human_size(row.size),
+            name, row.description)
+
+
+def _title(layout: Layout) -> str:
+    return f"{layout.name}: {layout.title}" if layout.title else layout.name
+
+
+def emit_markdown(layout: Layout, options: EmitOptions) -> str:
+    out = [f"# {escape.markdown(_title(layout))}", ""]
+    out.append("  \n".join(escape.markdown(line) for line in provenance.lines("markdown", layout, options)))
+    for space in layout.spaces.values():
+        paths = _paths(space)
+        out += ["", f"## Space `{space.name}` ({space.bits}-bit)", ""]
+        out.append("| " + " | ".join(HEADINGS) + " |")
+        out.append("|---:|---:|---:|:---|:---|")
+        for row in rows(layout, space):
+            start, last, size, name, text = _cells(row, space, paths)
+            if row.kind == "region":
+                region = f"`{name}`"
+            elif row.kind == "hole":
+                region = f"*hole* `{name}`" if name and name != "hole" else "*hole*"
+            else:
+                region = "*unused*"
+            out.append(f"| `{start}` | `{last}` | {size} | {region} | {escape.markdown(text)} |")
+    return "\n".join(out) + "\n"
+
+
+def _rst_heading(text: str, mark: str) -> list[str]:
+    return [text, mark * max(len(text), 1)]
+
+
+def emit_rst(layout: Layout, options: EmitOptions) -> str:
+    title = escape.rst(_title(layout))
+    out = ["=" * len(title), title, "=" * len(title), ""]
+    out += ["| " + escape.rst(line) for line in provenance.lines("rst", layout, options)]
+    for space in layout.spaces.values():
+        paths = _paths(space)
+        out += [""] + _rst_heading(f"Space ``{space.name}`` ({space.bits}-bit)", "=") + [""]
+        table = []
+        for row in rows(layout, space):
+            start, last, size, name, text = _cells(row, space, paths)
+            if row.kind == "region":
+                region = f"``{name}``"
+            elif row.kind == "hole":
+                region = f"hole ``{name}``" if name and name != "hole" else "hole"
+            else:
+                region = "(unused)"
+            table.append((start, last, size, region, escape.rst(text)))
+        widths = [max([len(HEADINGS[i])] + [len(r[i]) for r in table]) for i in range(4)]
+        rule = " ".join("=" * w for w in widths) + " " + "=" * max([len(HEADINGS[4])] + [len(r[4]) for r in table])
+        out += [rule, " ".join(h.ljust(w) for h, w in zip(HEADINGS, widths)) + " " + HEADINGS[4], rule]
+        for cells in table:
+            out.append((" ".join(c.ljust(w) for c, w in zip(cells, widths)) + " " + cells[4]).rstrip())
+        out.append(rule)
+    return "\n".join(out) + "\n"
