@@ -76,7 +76,8 @@ def build_parser() -> argparse.ArgumentParser:
 # Modules that add subcommands (build/emit, render, sim).  Each defines
 # ``add_parsers(subparsers, common)`` and sets ``handler=`` on its parsers; it
 # must stay cheap to import (heavy imports go inside the handlers).
-EXTENSIONS: tuple[str, ...] = ("layoutc.banner.commands", "layoutc.draw.commands", "layoutc.sim.commands")
+EXTENSIONS: tuple[str, ...] = ("layoutc.banner.commands", "layoutc.draw.commands", "layoutc.sim.commands",
+                               "layoutc.emit.commands")
 
 
 # ------------------------------------------------------------------ helpers

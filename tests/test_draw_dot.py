@@ -153,3 +153,11 @@ def test_gallery_has_one_cluster_per_panel_on_one_scale():
     sizes = [p.layout.region("virtual", "user").size for p in panels]
     assert height(0, "vectors") == height(1, "vectors")
     assert height(0, "user") - height(1, "user") == pytest.approx(step * math.log2(sizes[0] / sizes[1]), abs=0.2)
+
+
+def test_a_warning_is_amber_not_red(load_kl):
+    result = load_kl("space virtual bits 32 {\n    region text [0xC000_8000, +8M) { perm = rwx }\n}\n")
+    assert result.warnings and not result.errors  # P801: writable and executable kernel region
+    text = draw.diagram(result.layout, result.diagnostics)
+    assert draw.WARN_LINE in text
+    assert draw.PROBLEM_LINE not in text and draw.PROBLEM_FILL not in text

@@ -362,3 +362,12 @@ def test_readme_diagram_is_current():
         assert fresh == old, "docs/img/arm32.svg is stale: run layoutc render layouts/arm32.kl -o docs/img/arm32.svg"
     else:
         assert _fingerprint(fresh) == _fingerprint(old), "docs/img/arm32.svg is stale"
+
+
+def test_a_layout_that_does_not_parse_is_reported_and_not_drawn(tmp_path, cli):
+    source = tmp_path / "bad.kl"
+    source.write_text("space virtual bits 32 {\n    region [0, 4K)\n}\n", encoding="utf-8")
+    out = tmp_path / "bad.svg"
+    code, _, err = cli("render", source, "-o", out)
+    assert code == 1 and "bad.kl:2:" in err
+    assert not out.exists()

@@ -14,7 +14,6 @@ This module is imported for every `layoutc` run: heavy imports stay inside the h
 
 from __future__ import annotations
 
-import os
 import re
 import sys
 from pathlib import Path
@@ -60,23 +59,6 @@ def picture_format(output: str | None, explicit: str | None) -> str:
         raise UsageError(f"layoutc: cannot tell the picture format of `{output}`: name it .svg, .png, .pdf "
                          f"or .dot, or give --format")
     return _SUFFIXES[suffix]
-
-
-def write_atomic(path: Path, data: bytes) -> bool:
-    """Write through a temporary file and a rename; leave an unchanged file alone.  True when written."""
-    try:
-        if path.read_bytes() == data:
-            return False
-    except OSError:
-        pass
-    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    try:
-        temporary.write_bytes(data)
-        os.replace(temporary, path)
-    finally:
-        if temporary.exists():
-            temporary.unlink()
-    return True
 
 
 def cmd_render(args) -> int:
@@ -138,7 +120,9 @@ def _emit(source: str, fmt: str, output: str | None) -> None:
         from ..cli import UsageError
 
         raise UsageError(f"layoutc: -o {output} is a directory; name the picture file (or use --matrix)")
-    write_atomic(path, data)
+    from ..emit.writer import write_if_changed
+
+    write_if_changed(path, data)
 
 
 # ------------------------------------------------------------------ galleries
@@ -173,6 +157,8 @@ def _render_matrix(args, policy, human) -> int:
         if result.layout is not None and args.space and args.space not in result.layout.spaces:
             raise UsageError(f"layoutc: no space `{args.space}` in {args.file}")
         panels.append((value, result))
+    from ..emit.writer import write_if_changed
+
     options = dot.DrawOptions(args.space, args.scale)
     directory = Path(args.output)
     directory.mkdir(parents=True, exist_ok=True)
@@ -181,10 +167,10 @@ def _render_matrix(args, policy, human) -> int:
         if result.layout is None:
             continue
         source = dot.diagram(result.layout, result.diagnostics, options)
-        write_atomic(directory / f"{stem}-{_file_part(name)}-{_file_part(value)}.{fmt}", _picture(source, fmt))
+        write_if_changed(directory / f"{stem}-{_file_part(name)}-{_file_part(value)}.{fmt}", _picture(source, fmt))
     gallery = dot.gallery([dot.Panel(f"{name}={value}", r.layout, tuple(r.diagnostics)) for value, r in panels],
                           options, varying=name)
-    write_atomic(directory / f"{stem}-{_file_part(name)}.{fmt}", _picture(gallery, fmt))
+    write_if_changed(directory / f"{stem}-{_file_part(name)}.{fmt}", _picture(gallery, fmt))
     return EXIT_FINDINGS if failed else EXIT_OK
 
 

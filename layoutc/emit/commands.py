@@ -1,0 +1,245 @@
+"""CLI subcommands `build` and `emit`: load a layout, refuse it if it has errors, write what the emitters return.
+
+    layoutc build FILE -o DIR [--check] [--depfile F] [-D NAME=VALUE ...] [--prefix P] [-O NAME=VALUE ...]
+    layoutc emit KIND FILE [-o OUT] [-D ...] [--prefix P] [-O ...]
+
+`build` writes ``DIR/<stem><suffix>`` for every emitter with ``in_build`` (header .h,
+ld .ld, json .json, markdown .md, rst .rst; plug-ins too).  Files are written
+atomically and only when their bytes change (``writer``), so a second run touches
+nothing.  ``--check`` writes nothing and exits 1 with a unified diff when a file in
+DIR is stale or missing (CI for committed generated files).  ``--depfile`` writes a
+make/ninja rule: every output depends on every `.kl` file read.
+
+Diagnostics go to stderr; a layout with errors (or a G001 name clash) is not
+compiled: exit 1.  This module is imported by every `layoutc` run to add its
+parsers, so everything heavy is imported inside the handlers.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+
+
+def add_parsers(sub, common) -> None:
+    build = sub.add_parser("build", help="write every artefact of a layout (header, ld, json, markdown, rst)")
+    build.add_argument("file", metavar="FILE")
+    build.add_argument("-o", "--output", metavar="DIR", required=True, help="directory for the generated files")
+    build.add_argument("--check", action="store_true",
+                       help="write nothing; exit 1 with a diff if a file in DIR is stale or missing")
+    build.add_argument("--depfile", metavar="FILE", help="also write a make/ninja depfile listing every .kl read")
+    _emit_options(build)
+    common(build)
+    build.set_defaults(handler=cmd_build)
+
+    emit = sub.add_parser("emit", help="write one artefact (header, ld, json, markdown, rst; plug-ins) to stdout or -o")
+    emit.add_argument("kind", metavar="KIND", help="emitter name (`layoutc emit --list` shows them)", nargs="?")
+    emit.add_argument("file", metavar="FILE", nargs="?")
+    emit.add_argument("-o", "--output", metavar="OUT", help="output file (default: stdout)")
+    emit.add_argument("--list", action="store_true", help="list the emitters and exit")
+    _emit_options(emit)
+    common(emit)
+    emit.set_defaults(handler=cmd_emit)
+
+
+def _emit_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--prefix", metavar="P", default=None,
+                        help="identifier prefix in the header and linker script (default: the layout's name)")
+    parser.add_argument("-O", dest="emit_options", action="append", default=[], metavar="NAME=VALUE",
+                        help="emitter option, e.g. -O placement=no (ld); repeatable")
+
+
+# ------------------------------------------------------------------ shared steps
+
+
+def _usage(message: str):
+    from ..cli import UsageError
+
+    return UsageError(f"layoutc: {message}")
+
+
+def _display_source(path: str) -> str:
+    """The layout file as generated text names it: as given, never absolute."""
+    if not os.path.isabs(path):
+        return path
+    relative = os.path.relpath(path)
+    return os.path.basename(path) if relative.startswith("..") else relative
+
+
+def _pairs(values, what: str) -> tuple[tuple[str, str], ...]:
+    out = []
+    for item in values:
+        name, sep, value = item.partition("=")
+        if not sep or not name.strip():
+            raise _usage(f"{what} takes NAME=VALUE: `{item}`")
+        out.append((name.strip(), value.strip()))
+    return tuple(out)
+
+
+def _report(diagnostics, args) -> None:
+    """Diagnostics to stderr, in the requested format."""
+    if not diagnostics:
+        return
+    from ..cli import _colour
+    from ..render import Human, Summary, count, to_github, to_json
+
+    fmt = args.format or "human"
+    if fmt == "json":
+        errors, warnings, notes = count(diagnostics)
+        sys.stderr.write(to_json(list(diagnostics), [], Summary(errors, warnings, notes, 1, 0, 0), None) + "\n")
+    elif fmt == "github":
+        sys.stderr.write(to_github(list(diagnostics)) + "\n")
+    else:
+        human = Human(_colour(args.color, sys.stderr))
+        for diagnostic in diagnostics:
+            sys.stderr.write(human.diagnostic(diagnostic) + "\n")
+
+
+def _with_registry(diagnostics):
+    from ..rules import lookup
+
+    out = []
+    for d in diagnostics:
+        entry = lookup(d.code)
+        out.append(d.with_(name=entry.name if entry else d.code.lower(),
+                           severity=d.severity or (entry.severity if entry else None)))
+    return out
+
+
+def _prepare(args):
+    """(layout, options) ready to emit, or an exit code after printing why not."""
+    from pathlib import Path
+
+    from ..cli import EXIT_FINDINGS, EXIT_USAGE, _policy
+    from ..session import load_layout, read_config
+    from .base import EmitOptions
+    from .names import identifier, is_identifier
+    from .symbols import check_names
+
+    if args.prefix is not None and args.prefix != "" and not is_identifier(args.prefix):
+        raise _usage(f"--prefix `{args.prefix}` is not a C identifier")
+    extra = tuple(sorted(_pairs(args.emit_options, "-O")))
+    config = read_config(Path(args.file))
+    result = load_layout(args.file, args.defines, _policy(args, config))
+    werror = args.werror if args.werror is not None else bool(config.get("werror", False))
+    _report(result.diagnostics, args)
+    if result.usage_error:
+        return None, EXIT_USAGE
+    if result.layout is None or result.errors or (werror and result.warnings):
+        sys.stderr.write(f"layoutc: {args.file} has errors; nothing was generated\n")
+        return None, EXIT_FINDINGS
+    layout = result.layout
+    prefix = args.prefix if args.prefix is not None else identifier(layout.name)
+    options = EmitOptions(prefix=prefix, source=_display_source(args.file),
+                          overrides=_pairs(args.defines, "-D"), extra=extra)
+    clashes = _with_registry(check_names(layout, prefix))
+    if clashes:
+        _report(clashes, args)
+        sys.stderr.write(f"layoutc: {args.file}: generated names clash; nothing was generated\n")
+        return None, EXIT_FINDINGS
+    return (layout, options), 0
+
+
+def _render(emitter, layout, options) -> bytes:
+    try:
+        text = emitter.emit(layout, options)
+    except ValueError as error:  # a bad -O value: the user's mistake, not a bug
+        raise _usage(f"{emitter.name}: {error}") from None
+    return text if isinstance(text, bytes) else text.encode("utf-8")
+
+
+# ------------------------------------------------------------------ build
+
+
+def depfile_text(targets: list[str], sources: list[str]) -> str:
+    """A make rule `targets: sources`, plus an empty rule per source (a deleted .kl is not an error)."""
+    from .escape import make_path
+
+    out = [" ".join(make_path(t) for t in targets) + ": " + " ".join(make_path(s) for s in sources)]
+    out += [f"{make_path(s)}:" for s in sources]
+    return "\n".join(out) + "\n"
+
+
+def _diff(path: str, old: bytes | None, new: bytes) -> str:
+    import difflib
+
+    old_lines = [] if old is None else old.decode("utf-8", errors="replace").splitlines(keepends=True)
+    new_lines = new.decode("utf-8", errors="replace").splitlines(keepends=True)
+    label = path if old is not None else "/dev/null"
+    text = "".join(difflib.unified_diff(old_lines, new_lines, f"{label} (committed)", f"{path} (generated)"))
+    return text if text.endswith("\n") or not text else text + "\n"
+
+
+def cmd_build(args) -> int:
+    from ..cli import EXIT_FINDINGS, EXIT_OK
+    from .base import emitters
+    from .writer import read_bytes, write_if_changed
+
+    prepared, code = _prepare(args)
+    if prepared is None:
+        return code
+    layout, options = prepared
+    stem = os.path.splitext(os.path.basename(args.file))[0]
+    outputs: list[tuple[str, bytes]] = []
+    for emitter in emitters().values():
+        if emitter.in_build:
+            outputs.append((os.path.join(args.output, stem + emitter.suffix), _render(emitter, layout, options)))
+    if args.check:
+        stale = 0
+        for path, data in outputs:
+            old = read_bytes(path)
+            if old != data:
+                stale += 1
+                sys.stdout.write(_diff(path, old, data))
+        if stale:
+            sys.stderr.write(f"layoutc: {stale} of {len(outputs)} generated files in {args.output} are stale; "
+                             f"run `layoutc build {args.file} -o {args.output}` and commit the result\n")
+            return EXIT_FINDINGS
+        return EXIT_OK
+    if os.path.exists(args.output) and not os.path.isdir(args.output):
+        raise _usage(f"-o {args.output}: not a directory")
+    os.makedirs(args.output, exist_ok=True)
+    written = sum(write_if_changed(path, data) for path, data in outputs)
+    if args.depfile:
+        sources = [source.name for source in reversed(layout.files)]
+        depdir = os.path.dirname(args.depfile)
+        if depdir:
+            os.makedirs(depdir, exist_ok=True)
+        write_if_changed(args.depfile, depfile_text([p for p, _ in outputs], sources).encode("utf-8"))
+    sys.stderr.write(f"layoutc: {args.output}: {written} written, {len(outputs) - written} unchanged\n")
+    return EXIT_OK
+
+
+# ------------------------------------------------------------------ emit
+
+
+def cmd_emit(args) -> int:
+    from ..cli import EXIT_OK
+    from .base import emitters
+    from .writer import write_if_changed
+
+    registry = emitters()
+    if args.list:
+        for name, emitter in registry.items():
+            sys.stdout.write(f"{name:<10} {emitter.suffix:<6} {emitter.description}\n")
+        return EXIT_OK
+    if not args.kind or not args.file:
+        raise _usage("emit needs KIND and FILE (kinds: " + ", ".join(registry) + ")")
+    emitter = registry.get(args.kind)
+    if emitter is None:
+        from ..suggest import did_you_mean
+
+        hint = did_you_mean(args.kind, list(registry))
+        raise _usage(f"no emitter `{args.kind}`" + (f"; {hint}" if hint else "") + " (kinds: " + ", ".join(registry) + ")")
+    prepared, code = _prepare(args)
+    if prepared is None:
+        return code
+    data = _render(emitter, *prepared)
+    if args.output and args.output != "-":
+        write_if_changed(args.output, data)
+    else:
+        sys.stdout.flush()
+        sys.stdout.buffer.write(data)
+        sys.stdout.buffer.flush()
+    return EXIT_OK
