@@ -1,8 +1,8 @@
 """Cold start: `layoutc check layouts/arm32.kl` as a new process, versus `python3 -c pass`.
 
-Each figure is the median wall time of ``--runs`` fresh processes (after one
-unmeasured warm-up, which also fills Lark's grammar cache as any second run
-would find it).  Target: layoutc at most 6x bare Python.  Then
+Each figure is the median wall time of ``--runs`` fresh processes, the two
+commands taking turns (after one unmeasured warm-up each, which also fills
+Lark's grammar cache as any second run would find it).  Target: layoutc at most 6x bare Python.  Then
 ``python3 -X importtime`` over the same command lists the modules that cost
 the most to import, and flags heavy ones (jsonschema, graphviz, ...) that
 should not be on the `check` path at all.
@@ -68,17 +68,20 @@ def pick_layout(requested: str | None, scratch: Path) -> tuple[Path, str]:
     return path, f"{path} (FALLBACK: layouts/arm32.kl does not exist; a generated 25-region layout)"
 
 
-def wall_times(argv: list[str], runs: int) -> tuple[list[float], int]:
+def wall_times(commands: list[list[str]], runs: int) -> tuple[list[list[float]], list[int]]:
+    """Wall times of ``runs`` fresh processes of each command, interleaved so load from other jobs hits all alike."""
     env = _env()
-    subprocess.run(argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env, cwd=ROOT)  # warm-up
-    times = []
-    code = 0
+    for argv in commands:  # warm-up: .pyc files, Lark's grammar cache
+        subprocess.run(argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env, cwd=ROOT)
+    times: list[list[float]] = [[] for _ in commands]
+    codes = [0] * len(commands)
     for _ in range(runs):
-        start = time.perf_counter()
-        proc = subprocess.run(argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env, cwd=ROOT)
-        times.append(time.perf_counter() - start)
-        code = proc.returncode
-    return times, code
+        for i, argv in enumerate(commands):
+            start = time.perf_counter()
+            proc = subprocess.run(argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env, cwd=ROOT)
+            times[i].append(time.perf_counter() - start)
+            codes[i] = proc.returncode
+    return times, codes
 
 
 def import_profile(argv: list[str]) -> list[tuple[int, int, int, str]]:
@@ -122,8 +125,7 @@ def run(runs: int = 15, layout: str | None = None, top: int = 15) -> dict:
         path, described = pick_layout(layout, Path(tmp))
         command, how = layoutc_command()
         check = [*command, "check", str(path)]
-        python, _ = wall_times([sys.executable, "-c", "pass"], runs)
-        layoutc, code = wall_times(check, runs)
+        (python, layoutc), (_, code) = wall_times([[sys.executable, "-c", "pass"], check], runs)
         imports = import_profile(check)
         baseline = {name for _, _, _, name in import_profile([sys.executable, "-c", "pass"])}
     return {"layout": described, "command": how, "runs": runs, "python": python, "layoutc": layoutc,
@@ -133,7 +135,7 @@ def run(runs: int = 15, layout: str | None = None, top: int = 15) -> dict:
 def report(results: dict) -> None:
     py, lc = median(results["python"]), median(results["layoutc"])
     ratio = lc / py
-    print(f"cold start ({results['runs']} runs each, median; warm-up run not counted)")
+    print(f"cold start ({results['runs']} runs each, interleaved, median; warm-up run not counted)")
     print(f"  layout:  {results['layout']}")
     print(f"  command: {results['command']}")
     print(table([

@@ -199,7 +199,9 @@ def cmd_check(args) -> int:
                 if not sep or not values:
                     raise UsageError(f"layoutc: --vary takes NAME=V1,V2,...: `{item}`")
                 vary[name.strip()] = [v.strip() for v in values.split(",") if v.strip()]
-            limit = args.max_variants or int(config.get("max_variants", MAX_VARIANTS_DEFAULT))
+            limit = args.max_variants if args.max_variants is not None else int(config.get("max_variants", MAX_VARIANTS_DEFAULT))
+            if limit < 1:
+                raise UsageError(f"layoutc: --max-variants must be at least 1, not {limit}")
             matrix = check_matrix(path, vary, args.defines, policy, limit)
             if matrix.too_many:
                 raise UsageError(f"layoutc: --matrix on {path} would check {matrix.too_many} combinations "

@@ -9,6 +9,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 from pathlib import Path
 
@@ -171,8 +172,6 @@ def test_provenance_example_is_what_layoutc_prints(examples_dir, capsys):
     console = section[section.index("```console"):]
     command, printed = console.splitlines()[1:3]
     argv = command.removeprefix("$ layoutc ").split()
-    import os
-
     here = os.getcwd()
     try:
         os.chdir(examples_dir)
@@ -183,3 +182,16 @@ def test_provenance_example_is_what_layoutc_prints(examples_dir, capsys):
         os.chdir(here)
     assert code == 0
     assert out.splitlines()[0] == printed
+
+
+def _slug(heading: str) -> str:
+    """GitHub's anchor for a heading: lower case, punctuation dropped, spaces to hyphens."""
+    text = re.sub(r"[^\w\- ]", "", heading.strip().lower())
+    return text.replace(" ", "-")
+
+
+def test_internal_links_point_at_headings():
+    anchors = {_slug(h) for h in re.findall(r"^#+ (.+)$", TEXT, re.M)}
+    links = set(re.findall(r"\]\(#([^)]+)\)", TEXT))
+    assert links, "the contents list links to the sections"
+    assert links <= anchors, sorted(links - anchors)

@@ -222,6 +222,7 @@ def test_deeply_nested_unclosed_blocks(tmp_path):
     assert "error[S001]" in out and "end of file" in out
 
 
+@pytest.mark.slow
 def test_ten_megabyte_file(tmp_path):
     """~180,000 regions in 10 MB, the last one overlapping its neighbour: one O401, in bounded time."""
     lines = ["layout big { page_size = 4K }", "space virtual bits 64 {"]

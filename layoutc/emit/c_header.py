@@ -5,7 +5,8 @@ Shape of the output (prefix ``P``)::
     /* provenance: source, files, overrides, the command that remakes it */
     #ifndef P_LAYOUT_H
     #define P_AC(X, Y) ...            X##Y in C/C++, bare X under __ASSEMBLER__/__ASSEMBLY__ (the kernel's _AC)
-    #define P_PAGE_SIZE  P_AC(0x00001000, UL)
+    #ifndef P_PAGE_SIZE                      every value #ifndef-guarded: a compiler -D wins,
+    #define P_PAGE_SIZE P_AC(0x00001000, UL)   and the static assertions re-check it
     #define P_PARAM_...  params;  #define P_<CONST> constants
     #define P_<SPACE>_<REGION>_START / _END / _SIZE   per present region, address order
     #if !assembly
@@ -51,13 +52,15 @@ def literal(symbol: Symbol, table: SymbolTable, bits: int) -> str:
 
 
 def _defines(symbols: list[Symbol], table: SymbolTable, bits: int) -> list[str]:
-    """`#define`s in one aligned column, each after its comment."""
+    """Each value after its comment, `#ifndef`-guarded: a `-D` on the compiler command line wins, and the
+    static assertions below then check it against the rest of the layout."""
     width = max((len(s.name) for s in symbols), default=0)
     out = []
     for symbol in symbols:
         if symbol.comment:
             out.append(f"/* {escape.c_comment(symbol.comment)} */")
-        out.append(f"#define {symbol.name.ljust(width)} {literal(symbol, table, bits)}")
+        out += [f"#ifndef {symbol.name}", f"#define {symbol.name.ljust(width)} {literal(symbol, table, bits)}",
+                "#endif"]
     return out
 
 
@@ -74,8 +77,9 @@ def emit(layout: Layout, options: EmitOptions) -> str:
         " * Memory-layout constants for C, C++, assembly (.S) and linker scripts run through cpp.",
         " * Numbers carry their C suffix (UL/ULL) only outside assembly (__ASSEMBLER__ or",
         " * __ASSEMBLY__), like the kernel's _AC().  Regions are [START, END): END is exclusive,",
-        " * SIZE = END - START.  The static assertions at the end restate the layout's checks,",
-        " * so a hand-edited value that breaks one fails the build.",
+        " * SIZE = END - START.  Each value may be overridden with -D on the compiler command",
+        " * line; the static assertions at the end restate the layout's checks, so a -D or a",
+        " * hand edit that breaks one stops the build.",
         " */",
         f"#ifndef {h['guard']}",
         f"#define {h['guard']}",

@@ -14,6 +14,11 @@ Shape of the output (prefix ``P``)::
         ASSERT(. <= P_VIRTUAL_LOWMEM_END, "...")                      inside the image's parent region
     }
 
+Options: ``-O placement=no`` leaves the SECTIONS block out (for a script with its own);
+``-O memory=no`` leaves MEMORY out -- once a script has a MEMORY command, ld wants a
+region for every output section without an explicit address, which a kernel-style
+script (``. = ...; .text : { ... }``) does not give.
+
 `PROVIDE` defines a symbol only when something refers to it and nothing else defines
 it, so including the fragment adds no symbols a link does not use.  The identifiers
 are the header's (``symbols``), so C, assembly and the linker agree.  MEMORY regions
@@ -143,13 +148,18 @@ def _placement(layout: Layout, table: SymbolTable) -> list[str]:
     return out
 
 
+def _yes_no(options: EmitOptions, name: str) -> bool:
+    value = (options.option(name, "yes") or "").lower()
+    if value not in ("yes", "no"):
+        raise ValueError(f"-O {name}={value}: expected yes or no")
+    return value == "yes"
+
+
 def emit(layout: Layout, options: EmitOptions) -> str:
     table = symbol_table(layout, options.prefix)
     if table.diagnostics:
         raise ValueError(f"generated names clash ({len(table.diagnostics)} G001 diagnostics); check them first")
-    placement = (options.option("placement", "yes") or "yes").lower()
-    if placement not in ("yes", "no"):
-        raise ValueError(f"-O placement={placement}: expected yes or no")
+    placement, memory = _yes_no(options, "placement"), _yes_no(options, "memory")
     bits = layout.bits
     out = ["/*"]
     out += [f" * {escape.c_comment(line)}" for line in provenance.lines("ld", layout, options)]
@@ -159,7 +169,8 @@ def emit(layout: Layout, options: EmitOptions) -> str:
         " * PROVIDE()d (defined only if referenced); the ASSERT()s restate the layout's checks.",
         " */",
     ]
-    out += _memory(layout, table, bits)
+    if memory:
+        out += _memory(layout, table, bits)
     sections = [("layout", f"layout {layout.name}"), ("param", "params"), ("const", "constants")]
     sections += [(f"space:{name}", f"space {name}: regions [START, END)") for name in layout.spaces]
     for section, title in sections:
@@ -174,6 +185,6 @@ def emit(layout: Layout, options: EmitOptions) -> str:
         out += ["", "/* Not restated:"]
         out += [f" *   {escape.c_comment(f'{s.rule}: {s.message} -- {s.reason}')}" for s in skipped]
         out += [" */"]
-    if placement == "yes":
+    if placement:
         out += _placement(layout, table)
     return "\n".join(out) + "\n"

@@ -36,7 +36,7 @@ class Row:
 
 def rows(layout: Layout, space: Space) -> list[Row]:
     """Regions in address order (children under their parent), with gaps and holes between them."""
-    present = [r for r in space.regions if r.known]
+    present = [r for r in space.regions if r.known and r.start <= r.end]  # inverted ones are B302 findings
     by_parent: dict[str | None, list[Region]] = {}
     for region in present:
         by_parent.setdefault(region.parent, []).append(region)

@@ -408,6 +408,14 @@ class Evaluator:
 
     def _eval_Match(self, node: ast.Match):
         subject = self._eval(node.subject)
+        if isinstance(subject, Choice) and subject.members:  # a misspelt arm is wrong in every variant
+            for arm in node.arms:
+                for pattern in arm.patterns:
+                    text = _literal_text(pattern)
+                    if not isinstance(pattern, ast.Wildcard) and text not in subject.members:
+                        raise self._fail("E201", f"`{text}` is not a member of this choice", pattern.span,
+                                         help=did_you_mean(text or "", subject.members)
+                                         or "members: " + ", ".join(subject.members))
         for arm in node.arms:
             for pattern in arm.patterns:
                 if self._matches(subject, pattern):

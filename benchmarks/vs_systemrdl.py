@@ -14,7 +14,7 @@ Lark parser is built by a warm-up call), so the figures compare the work per
 file.  Skips with a message when systemrdl-compiler is not installed
 (``pip install systemrdl-compiler``; it is in the `bench` extra).
 
-    python3 benchmarks/systemrdl.py [--sizes 1000,10000] [--repeat 3]
+    python3 benchmarks/vs_systemrdl.py [--sizes 1000,10000] [--repeat 3]
 """
 
 from __future__ import annotations
