@@ -11,11 +11,12 @@ import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
+from tools import require_tool
+
 from layoutc.emit.base import EmitOptions
 from layoutc.model.types import Layout
 from layoutc.model.values import Bank, Banks, Choice, Version
 from layoutc.session import load_layout
-from tools import require_tool
 
 ROOT = Path(__file__).resolve().parent.parent
 GOLDEN = ROOT / "tests" / "golden" / "emit"
@@ -73,7 +74,8 @@ def _numbers(base: str, value: object, members: tuple[str, ...] = ()) -> list[Ex
     if isinstance(value, Choice):
         return [Expected(f"{base}_{m.upper()}", int(m == value.text)) for m in (members or value.members)]
     if isinstance(value, Banks):
-        out = [Expected(f"{base}_START", min(b.base for b in value)), Expected(f"{base}_END", max(b.end for b in value)),
+        out = [Expected(f"{base}_START", min(b.base for b in value)),
+               Expected(f"{base}_END", max(b.end for b in value)),
                Expected(f"{base}_SIZE", sum(b.size for b in value)), Expected(f"{base}_COUNT", len(value))]
         for index, bank in enumerate(value):
             out += [Expected(f"{base}_BANK{index}_START", bank.base), Expected(f"{base}_BANK{index}_SIZE", bank.size),
@@ -120,10 +122,11 @@ COMPILERS = (HOST_C, HOST_CXX, ARM_C, ARM64_C)
 
 
 def run(argv: list[str], cwd: Path) -> subprocess.CompletedProcess:
-    return subprocess.run(argv, cwd=cwd, capture_output=True, text=True, timeout=120)
+    return subprocess.run(argv, cwd=cwd, capture_output=True, text=True, timeout=120, check=False)
 
 
-def compile_source(compiler: Compiler, source: Path, *flags: str, output: str | None = None) -> subprocess.CompletedProcess:
+def compile_source(compiler: Compiler, source: Path, *flags: str,
+                   output: str | None = None) -> subprocess.CompletedProcess:
     """Compile (and with ``output``, link) ``source`` with -Wall -Werror."""
     tool = require_tool(compiler.command)
     argv = [tool, f"-std={compiler.std}", "-Wall", "-Werror", "-x", compiler.language, *flags, str(source)]

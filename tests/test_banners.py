@@ -59,3 +59,43 @@ def test_documented_differences_are_real(path):
     evidence = read_evidence(path.read_text(encoding="utf-8"))
     keys = {d.message.split("`")[1] for d in compare(_load(evidence), evidence.log, path.name)}
     assert set(evidence.differs) <= keys
+
+
+# ---------------------------------------------------------------- arm64 banner eras
+#
+# The order of the lines as arch/arm64/mm/init.c mem_init() prints them (LINUX-LAYOUTS.md §2.5, §8):
+# v3.18 (PCI_IOBASE line before the fixmap), v4.1 (fixed before PCI I/O, KASAN line from v4.4),
+# v4.6 (image out of the linear map: modules first, vmemmap before fixed), v4.9 (.bss, vmemmap last but
+# memory).  Written down from the kernel sources, not from the renderer.
+_ARM64_ORDER = {
+    "3.18": ["vmalloc", "vmemmap", "vmemmap actual", "PCI I/O", "fixed", "modules", "memory", ".init", ".text",
+             ".data"],
+    "4.4": ["kasan", "vmalloc", "vmemmap", "vmemmap actual", "fixed", "PCI I/O", "modules", "memory", ".init",
+            ".text", ".data"],
+    "4.6": ["kasan", "modules", "vmalloc", ".init", ".text", ".rodata", ".data", "vmemmap", "vmemmap actual",
+            "fixed", "PCI I/O", "memory"],
+    "4.9": ["kasan", "modules", "vmalloc", ".text", ".rodata", ".init", ".data", ".bss", "fixed", "PCI I/O",
+            "vmemmap", "vmemmap actual", "memory"],
+}
+
+
+@pytest.mark.parametrize("kernel", sorted(_ARM64_ORDER))
+def test_arm64_line_order_follows_mem_init(kernel):
+    overrides = [f"kernel={kernel}", "va_bits=39"] + (["kasan=true"] if kernel != "3.18" else [])
+    result = load_layout(str(ROOT / "layouts" / "arm64.kl"), overrides)
+    assert not result.errors, [d.message for d in result.errors]
+    from layoutc.banner import banner
+
+    assert [line.key for line in banner(result.layout).lines] == _ARM64_ORDER[kernel]
+
+
+def test_arm64_ptrval_from_4_15_and_no_banner_from_4_16():
+    from layoutc.banner import MissingValue, banner
+
+    def text(kernel):
+        return render_banner(load_layout(str(ROOT / "layouts" / "arm64.kl"), [f"kernel={kernel}"]).layout)
+
+    assert "      .text : 0x(____ptrval____) - 0x(____ptrval____)" in text("4.15")
+    assert "ptrval" not in text("4.14") and "      .text : 0xffff000008080000 - " in text("4.14")
+    with pytest.raises(MissingValue, match="v4.16"):
+        banner(load_layout(str(ROOT / "layouts" / "arm64.kl"), ["kernel=4.16"]).layout)

@@ -12,10 +12,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-
 from emit_support import DEMO, GOLDEN, ROOT, SHIPPED, U64, expected_values, load, options, prefix_of, rel, run
-from layoutc.emit.linker_script import emit
 from tools import require_tool
+
+from layoutc.emit.linker_script import emit
 
 ALL = SHIPPED + [rel(DEMO)]
 

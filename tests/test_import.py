@@ -92,3 +92,27 @@ def test_prefix_styles_parse_alike():
     assert len(texts) == 1 and len(next(iter(texts))) == 2
     continuation = "[    0.000000] Virtual kernel memory layout:\n" + "\n".join(" " * 15 + l for l in body[1:])
     assert tuple(e.text for e in parse(continuation).entries) == next(iter(texts))
+
+
+def test_mail_wrapped_lines_are_joined():
+    # a mail client wraps arm64's long lines before "(SIZE UNIT)"; the joined line equals the unwrapped one
+    line = "    fixed   : 0xffff7dfffe7f9000 - 0xffff7dfffec00000   (  4124 KB)"
+    head, tail = line.split("   (")
+    plain = parse("[    0.000000] Virtual kernel memory layout:\n[    0.000000] " + line + "\n")
+    wrapped = parse("[    0.000000] Virtual kernel memory layout:\n[    0.000000] " + head + "\n(" + tail + "\n")
+    assert [e.text for e in wrapped.entries] == [e.text for e in plain.entries] == [line.strip()]
+
+
+@pytest.mark.parametrize("stem, ram, extra", [
+    # before v4.6 the vmemmap "actual" line is indexed by the absolute PFN: it gives away where RAM starts
+    ("arm64-msm8996-3.18-struct-page-176", "0x80000000:", {"struct_page_size": "176", "kernel": "3.18"}),
+    ("arm64-qemu-4.1rc-39bit-128m", "0x40000000:128M", {"kernel": "4.1"}),
+    # from v4.6 a linear map more than 1 GiB above PAGE_OFFSET is KASLR's memstart_addr randomisation
+    ("arm64-rpi3-4.14-kaslr-linear", "0x0:948M", {"linear_offset": "0x540000000", "kernel": "4.9"}),
+    ("arm64-hisilicon-d05-4.9-64k-numa", "0x0:", {"page_size": "64K", "va_bits": "48"}),
+])
+def test_arm64_import_reads_ram_and_config(stem, ram, extra):
+    path = ROOT / "tests" / "data" / "banners" / f"{stem}.txt"
+    params = import_banner(path.read_text(), str(path)).inference.params
+    assert params["ram"].startswith(ram), params
+    assert {k: params.get(k) for k in extra} == extra

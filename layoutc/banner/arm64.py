@@ -48,7 +48,8 @@ HEADER = "Virtual kernel memory layout:"
 
 def supported(layout: Layout) -> None:
     if at_least(layout, 4, 16):
-        raise MissingValue("arm64 stopped printing the banner in v4.16 (commit 071929dbdd86); set -D kernel=4.15 or older")
+        raise MissingValue("arm64 stopped printing the banner in v4.16 (commit 071929dbdd86); "
+                           "set -D kernel=4.15 or older")
     if not at_least(layout, 3, 18):
         raise MissingValue("the arm64 banner is modelled from v3.18; set -D kernel=3.18 or newer")
 
@@ -90,7 +91,7 @@ def _linear(layout: Layout) -> tuple[int, int]:
     span = region(layout, "linear")
     if span is None:
         raise MissingValue("region `virtual.linear`")
-    first, last = _ram_span(layout)
+    _, last = _ram_span(layout)
     page_offset = integer(layout, "PAGE_OFFSET")
     memstart = integer(layout, "PHYS_OFFSET")
     end = min(page_offset + (last - memstart), span[1])
@@ -111,7 +112,8 @@ def lines(layout: Layout) -> tuple[Line, ...]:
     add("modules", region(layout, "modules_area"), "MB", "region modules_area")
     add("vmalloc", region(layout, "vmalloc_area"), "GB", "region vmalloc_area")
     add("vmemmap", region(layout, "vmemmap"), "GB", "region vmemmap (VMEMMAP_START..+VMEMMAP_SIZE)", "maximum")
-    add("vmemmap actual", actual(layout), "MB", "struct pages of RAM: param ram, PHYS_OFFSET, STRUCT_PAGE_SIZE", "actual")
+    add("vmemmap actual", actual(layout), "MB", "struct pages of RAM: param ram, PHYS_OFFSET, STRUCT_PAGE_SIZE",
+        "actual")
     add("fixed", region(layout, "fixmap"), "KB", "region fixmap (FIXADDR_START..FIXADDR_TOP)")
     add("PCI I/O", region(layout, "pci_io"), "MB", "region pci_io")
     add("memory", _linear(layout), "MB", "region linear: RAM start .. high_memory")
@@ -151,7 +153,6 @@ def image_lines(layout: Layout) -> list[Line]:
     def line(key: str, begin: int, size: int) -> Line:
         return Line(key, key.rjust(11), begin, begin + size, "KB", False, roundup=True, source=source)
 
-    out: list[Line] = []
     if not at_least(layout, 4, 6):
         text = line(".text", start, image.text + image.rodata)  # _text.._etext includes rodata
         init = line(".init", align_up(text.end, align), image.init)

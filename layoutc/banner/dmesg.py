@@ -5,7 +5,9 @@ timestamps, syslog prefixes (``Jun 13 21:03:14 host kernel:``), ``<N>`` levels,
 quoting (``> ``), tabs, serial-console time stamps (``[11:43:26]``), and dmesg's
 continuation lines that carry no timestamp at all (a multi-line ``pr_notice``).
 The banner lines are matched by their shape
-``LABEL : 0xSTART - 0xEND   (SIZE UNIT)``, so vendor-added lines are kept too.
+``LABEL : 0xSTART - 0xEND   (SIZE UNIT)``, so vendor-added lines are kept too.  A line
+that a mail client wrapped before its ``(SIZE UNIT)`` (arm64's 16-digit addresses make
+the lines 80+ characters long) is joined again with the kernel's three spaces.
 """
 
 from __future__ import annotations
@@ -26,6 +28,8 @@ _LINE = re.compile(
         (?P<start>{_ADDR})[ \t]*-[ \t]*(?P<end>{_ADDR})[ \t]*
         \([ \t]*(?P<size>\d+)[ \t]*(?P<unit>[kKMGT]B)(?:[ \t]+(?P<note>maximum|actual))?[ \t]*\)[ \t]*$""", re.X)
 _HEADER = re.compile(r"[Vv]irtual kernel memory layout:")
+_WRAPPED_HEAD = re.compile(rf"^(?:[A-Za-z._][\w./ ]*?)?[ \t]*:?[ \t]*{_ADDR}[ \t]*-[ \t]*{_ADDR}$")
+_WRAPPED_TAIL = re.compile(r"^\([ \t]*\d+[ \t]*[kKMGT]B(?:[ \t]+(?:maximum|actual))?[ \t]*\)$")
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,8 +89,15 @@ def parse(text: str) -> Found | None:
         entries: list[Entry] = []
         inline = content[header.end():].strip() if header else ""  # first line glued to the header
         candidates = ([(index, inline)] if inline else []) + [(i, contents[i]) for i in range(index + 1, len(contents))]
-        for number, candidate in candidates:
+        wrapped = False
+        for position, (number, candidate) in enumerate(candidates):
+            if wrapped:  # the tail of a wrapped line, already joined to the line before
+                wrapped = False
+                continue
             body = candidate.strip()
+            following = candidates[position + 1][1].strip() if position + 1 < len(candidates) else ""
+            if _WRAPPED_HEAD.match(body) and _WRAPPED_TAIL.match(following):
+                body, wrapped = body + "   " + following, True
             match = _LINE.match(body)
             if not match:
                 if not body:  # blank lines (some syslog viewers double-space) do not end the banner

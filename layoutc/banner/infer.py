@@ -82,6 +82,8 @@ def infer(found: Found) -> Inference | None:
         return _x86(found, entries)
     if arch == "riscv64":
         return _riscv(found, entries)
+    if arch == "arm64":
+        return _arm64(found, entries)
     return Inference(arch or "unknown", "", {}, [f"no importer for a banner of architecture `{arch}`"]) if arch else None
 
 
@@ -109,7 +111,12 @@ def _arm(found: Found, e: dict[str, Entry]) -> Inference:
     if "DMA" in e:
         kernel = "3.0" if ".bss" in e else "2.6.35"
         dma = e["DMA"]
-        params["dma_size"] = _hexsize(dma.end - dma.start)
+        size = dma.end - dma.start
+        if size > 14 * M:  # mainline caps CONSISTENT_DMA_SIZE at 14 MiB; vendor BSPs (Freescale i.MX) go far beyond
+            notes.append(f"dma_size = 14M: the log's {size >> 20} MB consistent-DMA window is a vendor change beyond "
+                         "mainline's 14 MiB maximum, so its DMA line cannot be reproduced")
+            size = 14 * M
+        params["dma_size"] = _hexsize(size)
     elif fixmap and fixmap.start == 0xFFF00000:
         kernel = "3.4"
     elif fixmap and fixmap.end == 0xFFE00000:
@@ -221,3 +228,119 @@ def _riscv(found: Found, e: dict[str, Entry]) -> Inference:
     if modules and modules.start is not None:
         params["image_size"] = hex(modules.start - ((1 << 64) - (4 << 30)))
     return Inference("riscv64", "riscv64.kl", params, notes, [params])
+
+
+# ---------------------------------------------------------------- arm64
+
+_TOP = 1 << 64
+_G = 1 << 30
+_ARM64_SHIFTS = {"4K": 12, "16K": 14, "64K": 16}
+_ARM64_VA_BITS = {"4K": (39, 48), "16K": (36, 47, 48), "64K": (42, 48)}
+
+
+def _arm64_shape(found: Found) -> str:
+    """The banner's era from the order of its lines: 3.18, 4.1, 4.6, 4.9 or 4.15 (arm64.py's table)."""
+    order = [e.key for e in found.entries]
+
+    def before(a: str, b: str) -> bool | None:
+        return order.index(a) < order.index(b) if a in order and b in order else None
+
+    if any(e.start is None for e in found.entries):
+        return "4.15"
+    if before("PCI I/O", "fixed"):
+        return "3.18"
+    if before("vmalloc", "modules"):
+        return "4.1"
+    if before("vmemmap", "fixed") or ".bss" not in order and ".rodata" in order:
+        return "4.6"
+    return "4.9"
+
+
+def _version(text: str) -> tuple[int, ...]:
+    return tuple(int(x) for x in text.split(".")[:2])
+
+
+def _arm64_era_of(version: str) -> str:
+    parts = _version(version)
+    for bound, era in (((4, 1), "3.18"), ((4, 6), "4.1"), ((4, 9), "4.6"), ((4, 15), "4.9")):
+        if parts < bound:
+            return era
+    return "4.15"
+
+
+def _arm64(found: Found, e: dict[str, Entry]) -> Inference:
+    notes: list[str] = []
+    params: dict[str, str] = {}
+    shape = _arm64_shape(found)
+    kernel = shape
+    if found.version and _arm64_era_of(found.version) == shape and _version(found.version) < (4, 16):
+        kernel = ".".join(found.version.split(".")[:2])
+    elif found.version:
+        notes.append(f"kernel = {shape}: the log says Linux {found.version}, but its banner has the v{shape} "
+                     f"layout (a vendor backport), so the layout's v{shape} rules are used")
+    else:
+        notes.append(f"kernel = {kernel}: the earliest release whose banner shape matches (the exact release is "
+                     "not in the banner)")
+    if "kasan" in e and _version(kernel) < (4, 4):  # arm64 KASAN exists from v4.4
+        kernel = "4.4"
+    params["kernel"] = kernel
+    starts = [x.start for x in found.entries if x.start is not None and x.start >= 1 << 63]
+    va_start = min(starts) if starts else _TOP - (1 << 39)
+    va_bits = (_TOP - va_start).bit_length() - 1
+    params["va_bits"] = str(va_bits)
+    if "kasan" in e:
+        params["kasan"] = "true"
+    fixed = e.get("fixed")
+    if fixed and fixed.start is not None:
+        params["fixmap_size"] = _hexsize(fixed.end - fixed.start)
+    page_offset = _TOP - (1 << (va_bits - 1))
+    memory, actual, vmemmap = e.get("memory"), e.get("vmemmap actual"), e.get("vmemmap")
+    candidates: list[dict[str, str]] = []
+    for granule in ("4K", "64K", "16K"):
+        if va_bits not in _ARM64_VA_BITS[granule] or (granule == "16K" and _version(kernel) < (4, 4)):
+            continue
+        shift = _ARM64_SHIFTS[granule]
+        candidate = dict(params, page_size=granule)
+        candidate.update(_arm64_ram(shape, shift, page_offset, memory, actual, vmemmap, notes if not candidates else []))
+        candidates.append(candidate)
+    total_k = _memory_total_k(found)
+    if memory is not None and memory.start is not None and total_k and total_k * 1024 < memory.end - memory.start - 64 * M:
+        notes.append(f"ram: the `Memory:` line counts {total_k}K, less than the {(memory.end - memory.start) >> 20} MB "
+                     "the memory line spans -- RAM has holes; one bank from the first to the last byte reproduces the "
+                     "banner, list the real banks (BASE:SIZE,...) for the rest of the layout")
+    if not candidates:
+        candidates = [dict(params, page_size="4K")]
+    return Inference("arm64", "arm64.kl", candidates[0], notes, candidates)
+
+
+def _arm64_ram(shape: str, shift: int, page_offset: int, memory: Entry | None, actual: Entry | None,
+               vmemmap: Entry | None, notes: list[str]) -> dict[str, str]:
+    """ram, struct_page_size and linear_offset from the memory and vmemmap "actual" lines."""
+    out: dict[str, str] = {}
+    if memory is None or memory.start is None:
+        notes.append("ram: the banner has no memory line; the layout's default RAM is kept")
+        return out
+    size = memory.end - memory.start
+    struct_page = 64
+    if actual is not None and actual.start is not None and size >> shift:
+        span, pages = actual.end - actual.start, size >> shift
+        if span % pages == 0 and 32 <= span // pages <= 256:
+            struct_page = span // pages
+    if struct_page != 64:
+        out["struct_page_size"] = str(struct_page)
+    if shape in ("3.18", "4.1"):  # the linear map starts at PHYS_OFFSET, the array is indexed by absolute PFN
+        base = 0
+        if actual is not None and vmemmap is not None and actual.start is not None and vmemmap.start is not None:
+            base = (actual.start - vmemmap.start) // struct_page << shift
+        out["ram"] = f"{hex(base)}:{_hexsize(size)}"
+        return out
+    offset = memory.start - page_offset  # first byte of RAM - memstart_addr
+    linear_offset, base = offset // _G * _G, offset % _G
+    out["ram"] = f"{hex(base)}:{_hexsize(size)}"
+    if linear_offset:
+        out["linear_offset"] = hex(linear_offset)
+        notes.append(f"linear_offset = {hex(linear_offset)}: the linear map starts {hex(offset)} above PAGE_OFFSET, "
+                     "more than ARM64_MEMSTART_ALIGN allows without KASLR (CONFIG_RANDOMIZE_BASE)")
+    notes.append(f"ram base {hex(base)}: from v4.6 the banner shows the physical start of RAM only modulo 1 GiB "
+                 "(memstart_addr is rounded down to ARM64_MEMSTART_ALIGN); set the board's real base")
+    return out

@@ -683,14 +683,21 @@ def _options(options: EmitOptions) -> DrawOptions:
 
 
 def emit_dot(layout: Layout, options: EmitOptions) -> str:
-    return diagram(layout, (), _options(options))
+    """The diagram as `layoutc build` writes it: provenance comments, then the graph."""
+    import re
+
+    from ..emit import provenance
+
+    header = "".join("// " + re.sub(r"[\x00-\x1f\x7f]", "?", line) + "\n"
+                     for line in provenance.lines("dot", layout, options))
+    return header + diagram(layout, (), _options(options))
 
 
 def emit_svg(layout: Layout, options: EmitOptions) -> str:
     """SVG through the `dot` binary; raises ``draw.DotMissing`` without it."""
     from . import run_dot
 
-    return run_dot(emit_dot(layout, options), "svg").decode("utf-8")
+    return run_dot(diagram(layout, (), _options(options)), "svg").decode("utf-8")
 
 
 DOT_EMITTER = register(Emitter("dot", ".dot", "Graphviz diagram of every address space and the mapping (DOT)", emit_dot))

@@ -43,7 +43,10 @@ def _rst(layout, options: EmitOptions) -> str:
 HEADER = register(Emitter("header", ".h", "C header for C, C++, assembly and cpp-run linker scripts, "
                                           "with static assertions restating the layout's checks", _header))
 LD = register(Emitter("ld", ".ld", "GNU ld fragment: MEMORY, PROVIDE()d symbols, ASSERT()s, kernel image placement "
-                                   "(-O placement=no leaves the SECTIONS part out)", _ld))
+                                   "(-O placement=no / memory=no leave SECTIONS / MEMORY out)", _ld))
 JSON = register(Emitter("json", ".json", "the evaluated model as JSON (layoutc/schemas/layout.schema.json)", _json))
 MARKDOWN = register(Emitter("markdown", ".md", "memory-map tables in Markdown, kernel-documentation style", _markdown))
 RST = register(Emitter("rst", ".rst", "memory-map tables in reStructuredText, kernel-documentation style", _rst))
+
+# The diagram emitters live with the drawing code; importing it registers `dot` (written by `build`) and `svg`.
+from ..draw import dot as _diagrams  # noqa: E402,F401

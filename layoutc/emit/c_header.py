@@ -45,7 +45,7 @@ def literal(symbol: Symbol, table: SymbolTable, bits: int) -> str:
     if symbol.style == "int":
         return str(value) if value >= 0 else f"({value})"
     if value < 0:
-        suffix = "L" if bits > 32 or -value <= 1 << 31 else "LL"
+        suffix = "L" if bits > 32 or -value < 1 << 31 else "LL"
         return f"{ac}(-{-value:#x}, {suffix})"
     suffix = "UL" if bits > 32 or value < 1 << 32 else "ULL"
     return f"{ac}({format_address(value, bits)}, {suffix})"

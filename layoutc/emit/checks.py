@@ -28,7 +28,7 @@ the syntax layer's public ``parse``; it reads the AST, never a lark tree.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Union
+from itertools import pairwise
 
 from ..arch.spec import arch_of
 from ..model.types import Layout, Region
@@ -53,7 +53,7 @@ class Op:
     args: tuple[Expr, ...]
 
 
-Expr = Union[Lit, Ref, Op]
+Expr = Lit | Ref | Op
 
 COMPARE = ("==", "!=", "<", "<=", ">", ">=")
 BINARY = ("+", "-", "*", "/", "%", "<<", ">>", "&", "|", "^", "&&", "||") + COMPARE
@@ -275,8 +275,9 @@ class _Checks:
             groups.setdefault(region.parent, []).append(region)
         for siblings in groups.values():
             ordered = sorted(siblings, key=lambda r: (r.start, r.end))
-            for a, b in zip(ordered, ordered[1:]):
-                related = any(rel.other == b.name for rel in a.relations) or any(rel.other == a.name for rel in b.relations)
+            for a, b in pairwise(ordered):
+                related = (any(rel.other == b.name for rel in a.relations)
+                           or any(rel.other == a.name for rel in b.relations))
                 if related or self.wrapped(a):
                     continue
                 self.add("O401", f"{a.qualified} ends before {b.qualified} starts",
@@ -359,7 +360,7 @@ class _Checks:
                 continue
             where = assertion.span.where()
             self.add("U901", assertion.message,
-                     lambda a=assertion: _AssertTranslator(self.layout, self.table).translate(a.span.text, where))
+                     lambda a=assertion, w=where: _AssertTranslator(self.layout, self.table).translate(a.span.text, w))
 
     def build(self) -> tuple[list[Check], list[Skipped]]:
         self.page()
@@ -380,7 +381,8 @@ def checks(layout: Layout, table: SymbolTable, dialect: str) -> tuple[list[Check
                       else "undefined in 64-bit C arithmetic (a shift by 64 or more, a division by zero)")
             skipped.append(Skipped(check.rule, check.message, reason))
         elif value == 0:
-            skipped.append(Skipped(check.rule, check.message, "does not hold in this layout (a waived or non-error finding)"))
+            reason = "does not hold in this layout (a waived or non-error finding)"
+            skipped.append(Skipped(check.rule, check.message, reason))
         else:
             kept.append(check)
     return kept, skipped
@@ -443,6 +445,8 @@ class _AssertTranslator:
             return None, ("choice", kind, name, value)
         if isinstance(value, Banks):
             return None, ("banks", kind, name)
+        if isinstance(value, str):
+            raise Inexpressible(f"`{name}` is a string: C constant expressions and ld cannot compare strings")
         if symbol is None or not symbol.numeric:
             raise Inexpressible(f"`{name}` has no numeric symbol")
         kind_of = {"flag": "bool", "version": "version"}.get(symbol.style, "int")
@@ -468,7 +472,8 @@ class _AssertTranslator:
         return parts[::-1]
 
     def _Attr(self, node):
-        """`ram.base` (a param or constant first, as the evaluator resolves names), `lowmem.end`, `virtual.user.start`."""
+        """`ram.base` (a param or constant first, as the evaluator resolves names), `lowmem.end`,
+        `virtual.user.start`."""
         chain = self._chain(node)
         if chain is None:
             raise Inexpressible(f"`{node.span.text}` has no C equivalent")
@@ -515,12 +520,10 @@ class _AssertTranslator:
     def _member(self, choice_kind, other) -> Expr:
         """`vmsplit == 3G` -> the member flag of `vmsplit`."""
         ast = self.ast
-        _, kind, name, value = choice_kind
-        if isinstance(other, ast.Num):
+        _, kind, name, _ = choice_kind
+        if isinstance(other, (ast.Num, ast.Word)):
             text = other.text
-        elif isinstance(other, ast.Word):
-            text = other.text
-        elif isinstance(other, ast.Name) and other.name not in self.layout.consts and other.name not in self.layout.params:
+        elif isinstance(other, ast.Name) and not self.layout.has(other.name):
             text = other.name
         else:
             raise Inexpressible("a choice compared with something other than one of its members")

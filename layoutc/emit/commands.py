@@ -114,7 +114,7 @@ def _prepare(args):
     from ..cli import EXIT_FINDINGS, EXIT_USAGE, _policy
     from ..session import load_layout, read_config
     from .base import EmitOptions
-    from .names import identifier, is_identifier
+    from .names import is_identifier
     from .symbols import check_names
 
     if args.prefix is not None and args.prefix != "" and not is_identifier(args.prefix):
@@ -130,7 +130,7 @@ def _prepare(args):
         sys.stderr.write(f"layoutc: {args.file} has errors; nothing was generated\n")
         return None, EXIT_FINDINGS
     layout = result.layout
-    prefix = args.prefix if args.prefix is not None else identifier(layout.name)
+    prefix = args.prefix if args.prefix is not None else default_prefix(layout.name)
     options = EmitOptions(prefix=prefix, source=_display_source(args.file),
                           overrides=_pairs(args.defines, "-D"), extra=extra)
     clashes = _with_registry(check_names(layout, prefix))
@@ -139,6 +139,15 @@ def _prepare(args):
         sys.stderr.write(f"layoutc: {args.file}: generated names clash; nothing was generated\n")
         return None, EXIT_FINDINGS
     return (layout, options), 0
+
+
+def default_prefix(name: str) -> str:
+    """The layout's name as an identifier; a layout without `layout NAME {...}` is named after its file."""
+    from .names import identifier
+
+    if name.endswith(".kl"):
+        name = os.path.splitext(os.path.basename(name))[0]
+    return identifier(name)
 
 
 def _render(emitter, layout, options) -> bytes:
@@ -231,7 +240,8 @@ def cmd_emit(args) -> int:
         from ..suggest import did_you_mean
 
         hint = did_you_mean(args.kind, list(registry))
-        raise _usage(f"no emitter `{args.kind}`" + (f"; {hint}" if hint else "") + " (kinds: " + ", ".join(registry) + ")")
+        kinds = ", ".join(registry)
+        raise _usage(f"no emitter `{args.kind}`" + (f"; {hint}" if hint else "") + f" (kinds: {kinds})")
     prepared, code = _prepare(args)
     if prepared is None:
         return code

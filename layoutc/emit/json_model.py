@@ -17,8 +17,7 @@ from __future__ import annotations
 
 import json
 
-from ..model.types import (Assertion, Const, Hole, Layout, Operand, Origin, Param, Region, Relation, Space,
-                           Waiver)
+from ..model.types import Assertion, Const, Hole, Layout, Operand, Origin, Param, Region, Relation, Space, Waiver
 from ..model.values import UNKNOWN, Bank, Banks, Choice, Unknown, Version, format_address, type_name
 from ..source import SourceFile, Span
 from . import provenance
@@ -119,7 +118,7 @@ class _Writer:
                            "reason": h.reason, "declared": self.where(h.span)} for h in s.holes]}
 
     def assertion(self, a: Assertion) -> dict:
-        return {"message": a.message, "passed": a.passed, "condition": a.cond_span.text,
+        return {"keyword": a.keyword, "message": a.message, "passed": a.passed, "condition": a.cond_span.text,
                 "operands": [{"text": o.text, **self.value(o.value)} for o in a.operands],
                 "inputs": list(a.inputs), "declared": self.where(a.span)}
 
@@ -238,7 +237,7 @@ class _Reader:
             cond = SourceFile(span.file.name, a["condition"])
             assertions.append(Assertion(a["message"], a["passed"], span, Span(cond, 0, len(a["condition"])),
                                         tuple(Operand(o["text"], self.value(o)) for o in a["operands"]),
-                                        tuple(a["inputs"])))
+                                        tuple(a["inputs"]), a["keyword"]))
         return Layout(
             name=head["name"], title=head["title"], arch=head["arch"], bits=head["bits"],
             page_size=_int(head["page_size"]), mmu=head["mmu"], va_bits=head["va_bits"],

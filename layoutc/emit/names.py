@@ -27,23 +27,27 @@ from ..source import Span
 
 CODE = "G001"
 
-C_KEYWORDS = frozenset("""
+def _words(text: str) -> frozenset[str]:
+    return frozenset(text.split())
+
+
+C_KEYWORDS = _words("""
 auto break case char const continue default do double else enum extern float for goto if inline int long
 register restrict return short signed sizeof static struct switch typedef union unsigned void volatile while
 _Alignas _Alignof _Atomic _Bool _Complex _Decimal128 _Decimal32 _Decimal64 _Generic _Imaginary _Noreturn
 _Static_assert _Thread_local _BitInt alignas alignof bool constexpr false nullptr static_assert thread_local
 true typeof typeof_unqual
-""".split())
+""")
 
-CXX_KEYWORDS = frozenset("""
+CXX_KEYWORDS = _words("""
 and and_eq asm bitand bitor catch char8_t char16_t char32_t class co_await co_return co_yield compl concept
 consteval constinit const_cast decltype delete dynamic_cast explicit export friend mutable namespace new
 noexcept not not_eq operator or or_eq private protected public reinterpret_cast requires static_cast template
 this throw try typeid typename using virtual wchar_t xor xor_eq
-""".split()) | C_KEYWORDS
+""") | C_KEYWORDS
 
 # GNU ld script keywords (ld/ldlex.l); an identifier equal to one cannot be a symbol or MEMORY name.
-LD_KEYWORDS = frozenset("""
+LD_KEYWORDS = _words("""
 ABSOLUTE ADDR AFTER ALIAS ALIGN ALIGNOF ALIGN_WITH_INPUT AS_NEEDED ASCIZ ASSERT AT BEFORE BIND BLOCK BYTE
 COMMON CONSTANT CONSTRUCTORS COPY CREATE_OBJECT_SYMBOLS DATA_SEGMENT_ALIGN DATA_SEGMENT_END
 DATA_SEGMENT_RELRO_END DEFINED DSECT ENTRY EXCLUDE_FILE EXTERN FILL FLOAT FORCE_COMMON_ALLOCATION
@@ -53,7 +57,7 @@ NOCROSSREFS_TO NOFLOAT NOLOAD ONLY_IF_RO ONLY_IF_RW ORIGIN OUTPUT OUTPUT_ARCH OU
 PROVIDE PROVIDE_HIDDEN QUAD REGION_ALIAS REVERSE SEARCH_DIR SECTIONS SEGMENT_START SHORT SIZEOF
 SIZEOF_HEADERS SORT SORT_BY_ALIGNMENT SORT_BY_INIT_PRIORITY SORT_BY_NAME SORT_NONE SPECIAL SQUAD STARTUP
 SUBALIGN SYSLIB TARGET TRUNCATE VERSION
-""".split())
+""")
 
 KEYWORDS = CXX_KEYWORDS | LD_KEYWORDS
 

@@ -20,20 +20,21 @@ arithmetic does).
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import Iterator
 
 from ..diagnostics import Diagnostic
 from ..model.types import Layout, Region
 from ..model.values import Bank, Banks, Choice, Version
-from ..syntax.build import parse_number
+from ..syntax.build import LiteralTooLarge, parse_number
 from .names import NameTable, Owner, identifier
 from .table import rows
 
 U64 = 1 << 64
 _BANK_WORD = {"base": "START", "end": "END", "size": "SIZE"}
-_BANK_NOTE = {"base": " (lowest bank base)", "end": " (highest bank end)", "size": " (total of the banks, holes excluded)"}
+_BANK_NOTE = {"base": " (lowest bank base)", "end": " (highest bank end)",
+              "size": " (total of the banks, holes excluded)"}
 SMALL = 4096  # integers below this print in decimal (as diagnostics show them), others in hex
 
 
@@ -65,7 +66,8 @@ class SymbolTable:
     omitted: tuple[tuple[str, str], ...]  # (what, why): values C cannot hold
     absent: tuple[str, ...]  # regions whose `if` is false in this configuration
     diagnostics: tuple[Diagnostic, ...]
-    helpers: dict[str, str] = field(default_factory=dict)  # "ac", "ac_", "u64", "assert", "assert_", "assert_at", "guard"
+    # the header's own macros: "ac", "ac_", "u64", "assert", "assert_", "assert_at", "guard"
+    helpers: dict[str, str] = field(default_factory=dict)
 
     def get(self, *key) -> Symbol | None:
         return self.keys.get(tuple(key))
@@ -88,7 +90,7 @@ def numeric_members(members: tuple[str, ...]) -> dict[str, int] | None:
     for member in members:
         try:
             number = parse_number(member)
-        except Exception:  # a literal too large is not a number we print
+        except LiteralTooLarge:  # not a number any header could print
             number = None
         if number is None:
             return None

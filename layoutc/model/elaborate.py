@@ -134,6 +134,7 @@ def _literal_text(node) -> str | None:
 class _Elaborator:
     def __init__(self, files: list[ast.File], overrides: list[Override]) -> None:
         self.files = files
+        self.overrides = overrides
         self.sink = Sink()
         self.g = _gather(files, overrides, self.sink)
         region_index: dict[str, list[str]] = {}
@@ -593,7 +594,7 @@ class _Elaborator:
             assertions=tuple(assertions),
             waivers=tuple(self.g.waivers),
             files=tuple(f.source for f in self.files),
-            overrides=(),
+            overrides=tuple((o.name, o.value.span.text) for o in self.overrides),
             used_names=frozenset(self.used),
         )
 

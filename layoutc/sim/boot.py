@@ -151,6 +151,7 @@ def boot(layout: Layout, options: BootOptions = BootOptions()) -> Machine:
     m.min_free_kbytes = setup_watermarks(populated, shift, options.min_free_kbytes)
     for zone in populated:
         setup_pcp(zone, page)
+    m.buddy.retune()  # the fast path's limits follow the watermarks just set
     if m.pagetable is not None:
         from .mmu import Mmu
         from .pagetable import runtime_allocator

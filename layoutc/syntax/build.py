@@ -9,6 +9,7 @@ bad escape) are collected as diagnostics, not raised.
 
 from __future__ import annotations
 
+import dataclasses
 import re
 
 from lark import Token, Transformer
@@ -306,6 +307,11 @@ class AstBuilder(Transformer):
         name, *args, rpar = c
         args = tuple(a for a in args if a is not None)
         return ast.Call(str(name), args, self._span(name, rpar), self._tok(name))
+
+    def paren(self, c):
+        """A parenthesised expression keeps its node; its span grows to cover the parentheses."""
+        lpar, expr, rpar = c
+        return dataclasses.replace(expr, span=self._span(lpar, rpar))
 
     def unop(self, c):
         op, operand = c

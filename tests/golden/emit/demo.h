@@ -289,7 +289,7 @@ DEMO_STATIC_ASSERT((DEMO_PAGE_OFFSET % 0x1000000) == 0, "U901: PAGE_OFFSET must 
 DEMO_STATIC_ASSERT((!DEMO_PARAM_SPLIT_2G) || (!DEMO_PARAM_HIGHMEM), "U901: the 2G split is modelled without HIGHMEM");
 
 /* Not restated:
- *   U901: name the board -- `board` has no numeric symbol
+ *   U901: name the board -- `board` is a string: C constant expressions and ld cannot compare strings
  */
 
 #ifdef __cplusplus

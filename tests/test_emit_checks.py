@@ -1,0 +1,176 @@
+"""The invariants the header and the linker fragment restate (layoutc/emit/checks.py).
+
+The arithmetic model (64-bit unsigned, as C with the header's casts and GNU ld compute)
+is tested directly; the translation of `assert` conditions is tested by compiling: each
+restated assert must hold for the layout and fail when a `-D` makes its KL condition false.
+"""
+
+from __future__ import annotations
+
+import pytest
+from emit_support import HOST_C, ROOT, SHIPPED, compile_source, load, options
+
+from layoutc.emit.c_header import emit
+from layoutc.emit.checks import Lit, Op, Ref, checks, evaluate, render_c, render_ld, top
+from layoutc.emit.symbols import Symbol, symbol_table
+
+U64 = 1 << 64
+
+
+def _sym(name: str, value: int) -> Ref:
+    return Ref(Symbol(name, value, "hex", "const", ""))
+
+
+@pytest.mark.parametrize("expr, value", [
+    (Op("-", (Lit(1), Lit(2))), U64 - 1),
+    (Op("+", (Lit(U64 - 1), Lit(1))), 0),
+    (Op("*", (Lit(1 << 40), Lit(1 << 40))), 0),
+    (Op("<<", (Lit(1), Lit(63))), 1 << 63),
+    (Op("neg", (Lit(1),)), U64 - 1),
+    (Op("~", (Lit(0),)), U64 - 1),
+    (Op("!", (Lit(5),)), 0),
+    (Op("<", (Lit(1 << 63), Lit(1))), 0),  # unsigned comparison
+    (Op("?:", (Lit(0), Lit(1), Lit(2))), 2),
+    (Op("%", (Lit(10), Lit(4))), 2),
+    (Op("&&", (Lit(3), Lit(0))), 0),
+    (Op("==", (_sym("NEG", -16), Lit(U64 - 16))), 1),
+], ids=lambda x: "" if isinstance(x, int) else None)
+def test_evaluate_is_64_bit_unsigned(expr, value):
+    assert evaluate(expr) == value
+
+
+@pytest.mark.parametrize("expr", [
+    Op("/", (Lit(1), Lit(0))), Op("%", (Lit(1), Lit(0))), Op("<<", (Lit(1), Lit(64))), Op(">>", (Lit(1), Lit(70))),
+])
+def test_undefined_c_is_none(expr):
+    assert evaluate(expr) is None
+
+
+def test_ld_divides_as_signed_so_high_operands_are_refused():
+    expr = Op("%", (Lit(0xFFFF_8000_0000_0000), Lit(0x1000)))
+    assert evaluate(expr, "c") == 0
+    assert evaluate(expr, "ld") is None
+    assert evaluate(Op("%", (Lit(0x8000_0000), Lit(0x1000))), "ld") == 0
+
+
+def test_render_c_widens_only_width_dependent_arithmetic():
+    a, b = _sym("A", 0xC000_0000), _sym("B", 0x1000)
+    assert top(render_c(Op("<=", (a, b)), "U64")) == "A <= B"
+    assert top(render_c(Op("-", (a, b)), "U64")) == "U64(A) - U64(B)"
+    assert top(render_c(Op("+", (Op("/", (a, b)), Lit(1))), "U64")) == "U64((A / B)) + 1ULL"
+    assert top(render_c(Op("==", (_sym("N", -1), Lit(0))), "U64")) == "U64(N) == 0"  # negatives always widened
+    assert top(render_ld(Op("-", (a, b)))) == "A - B"
+
+
+@pytest.mark.parametrize("path", SHIPPED)
+def test_every_check_of_the_shipped_layouts_is_restated(path):
+    """Nothing of the shipped layouts is left out of the header or the fragment."""
+    layout = load(ROOT / path)
+    table = symbol_table(layout, "P")
+    for dialect in ("c", "ld"):
+        kept, skipped = checks(layout, table, dialect)
+        assert kept and not skipped, [(s.message, s.reason) for s in skipped]
+        assert all(evaluate(check.expr, dialect) for check in kept)
+
+
+# ------------------------------------------------------------------ assert translation, proven by compiling
+
+ASSERTS = """\
+layout t { bits = 32; page_size = 4K }
+param v:   version = 5.10
+param c:   choice(A, B) = A
+param n:   int = 6
+param ram: banks = 0x8000_0000:256M
+const X = 0x1000
+space s bits 32 { region r [X, +4K) }
+assert v >= 5.4 : "m-version"
+assert c == A : "m-choice-eq"
+assert c != B : "m-choice-ne"
+assert min(n, 10) == 6 && max(n, 3) == 6 : "m-min-max"
+assert align_up(X + 1, 4K) == 2 * X : "m-align-up"
+assert align_down(X + 1, 4K) == X : "m-align-down"
+assert is_pow2(X) : "m-pow2"
+assert clamp(n, 1, 4) == 4 : "m-clamp"
+assert (if n > 5 then 1 else 2) == 1 : "m-if"
+assert ram.size == 256M && ram.end == 0x9000_0000 : "m-banks"
+assert s.r.end - r.start == 4K : "m-region"
+assert log2(X) == 12 : "m-log2"
+assert match c { A => true, B => false } : "m-match"
+"""
+
+# (a -D that makes the KL condition false, the assert that must then stop the build)
+FALSIFY = [
+    ("T_PARAM_V=0x050300", "m-version"),
+    ("T_PARAM_C_A=0", "m-choice-eq"),
+    ("T_PARAM_C_B=1", "m-choice-ne"),
+    ("T_PARAM_N=7", "m-min-max"),
+    ("T_X=0x2000UL", "m-align-up"),
+    ("T_X=0x1800UL", "m-align-down"),
+    ("T_X=0x1800UL", "m-pow2"),
+    ("T_PARAM_N=3", "m-clamp"),
+    ("T_PARAM_N=5", "m-if"),
+    ("T_PARAM_RAM_SIZE=0x20000000UL", "m-banks"),
+    ("T_S_R_END=0x3000UL", "m-region"),
+]
+
+
+@pytest.fixture
+def header(load_kl, tmp_path):
+    result = load_kl(ASSERTS)
+    assert not result.errors, [d.message for d in result.errors]
+    text = emit(result.layout, options(result.layout, "t.kl", prefix="T"))
+    (tmp_path / "layout.h").write_text(text, encoding="utf-8")
+    (tmp_path / "main.c").write_text('#include "layout.h"\nint main(void) { return 0; }\n')
+    return tmp_path, text
+
+
+def test_expressible_asserts_are_restated_and_the_rest_listed(header):
+    _, text = header
+    assertions, _, rest = text.partition("/* Not restated:")
+    for message in {m for _, m in FALSIFY}:
+        assert f'"U901: {message}"' in assertions
+    assert "U901: m-log2 -- `log2()` has no C equivalent here" in rest
+    assert "U901: m-match" in rest
+
+
+def test_restated_asserts_hold(header):
+    tmp_path, _ = header
+    result = compile_source(HOST_C, tmp_path / "main.c")
+    assert result.returncode == 0, result.stderr
+
+
+@pytest.mark.parametrize("define, message", FALSIFY, ids=[f"{m}:{d}" for d, m in FALSIFY])
+def test_restated_asserts_mean_what_the_layout_says(header, define, message):
+    tmp_path, _ = header
+    result = compile_source(HOST_C, tmp_path / "main.c", f"-D{define}")
+    assert result.returncode != 0
+    assert f"U901: {message}" in result.stderr
+
+
+# ------------------------------------------------------------------ every configuration, not just the defaults
+
+
+@pytest.mark.parametrize("path", SHIPPED)
+def test_every_variant_emits_and_its_header_compiles(tmp_path, path):
+    """`check --matrix` variants (every bool/choice combination) that check clean: no name clash,
+    every check restated, and all their headers (one prefix each) compile in one translation unit."""
+    from layoutc.emit.base import emitters
+    from layoutc.emit.symbols import check_names
+    from layoutc.session import check_matrix
+
+    clean = [r.layout for r in check_matrix(str(ROOT / path)).results if r.layout is not None and not r.errors]
+    assert clean
+    includes = []
+    for index, layout in enumerate(clean):
+        prefix = f"V{index}"
+        assert check_names(layout, prefix) == []
+        for dialect in ("c", "ld"):
+            assert not checks(layout, symbol_table(layout, prefix), dialect)[1]
+        for emitter in emitters().values():
+            emitter.emit(layout, options(layout, path, prefix=prefix))
+        (tmp_path / f"v{index}.h").write_text(emit(layout, options(layout, path, prefix=prefix)), encoding="utf-8")
+        includes.append(f'#include "v{index}.h"')
+    source = tmp_path / "all.c"
+    source.write_text("\n".join(includes) + "\nint main(void) { return 0; }\n", encoding="utf-8")
+    result = compile_source(HOST_C, source)
+    assert result.returncode == 0, result.stderr[:2000]
