@@ -47,9 +47,9 @@ def layoutc_command() -> tuple[list[str], str]:
     """The command to time, and how it was chosen."""
     script = shutil.which("layoutc")
     if script:
-        probe = subprocess.run([script, "--version"], capture_output=True, text=True, env=_env(), cwd=ROOT)
+        probe = subprocess.run([script, "--version"], check=False, capture_output=True, text=True, env=_env(), cwd=ROOT)
         where = subprocess.run([sys.executable, "-c", "import layoutc; print(layoutc.__file__)"],
-                               capture_output=True, text=True, env=_env(), cwd=ROOT).stdout.strip()
+                               check=False, capture_output=True, text=True, env=_env(), cwd=ROOT).stdout.strip()
         if probe.returncode == 0 and where.startswith(str(ROOT)):
             return [script], f"console script {script}"
     return [sys.executable, "-c", ENTRY], "python3 -c '<console-script entry>' (no `layoutc` script on PATH)"
@@ -72,13 +72,13 @@ def wall_times(commands: list[list[str]], runs: int) -> tuple[list[list[float]],
     """Wall times of ``runs`` fresh processes of each command, interleaved so load from other jobs hits all alike."""
     env = _env()
     for argv in commands:  # warm-up: .pyc files, Lark's grammar cache
-        subprocess.run(argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env, cwd=ROOT)
+        subprocess.run(argv, check=False, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env, cwd=ROOT)
     times: list[list[float]] = [[] for _ in commands]
     codes = [0] * len(commands)
     for _ in range(runs):
         for i, argv in enumerate(commands):
             start = time.perf_counter()
-            proc = subprocess.run(argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env, cwd=ROOT)
+            proc = subprocess.run(argv, check=False, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env, cwd=ROOT)
             times[i].append(time.perf_counter() - start)
             codes[i] = proc.returncode
     return times, codes
@@ -92,7 +92,7 @@ def import_profile(argv: list[str]) -> list[tuple[int, int, int, str]]:
     """
     if argv[0] != sys.executable:  # the console script: run its entry under the same interpreter
         argv = [sys.executable, "-c", ENTRY, *argv[1:]]
-    proc = subprocess.run([sys.executable, "-X", "importtime", *argv[1:]], capture_output=True, text=True,
+    proc = subprocess.run([sys.executable, "-X", "importtime", *argv[1:]], check=False, capture_output=True, text=True,
                           env=_env(), cwd=ROOT)
     rows = []
     for line in proc.stderr.splitlines():

@@ -130,7 +130,7 @@ def generate(n: int, seed: int = 1) -> Generated:
     out.extend(lines)
     emit("")
     emit("space virtual bits 64 {")
-    emit(f'    hole [0x0000_8000_0000_0000, 0xFFFF_8000_0000_0000) "non-canonical addresses"')
+    emit('    hole [0x0000_8000_0000_0000, 0xFFFF_8000_0000_0000) "non-canonical addresses"')
 
     count = 0
     prev: str | None = None

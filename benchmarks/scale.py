@@ -25,12 +25,16 @@ from __future__ import annotations
 import argparse
 import gc
 import math
-import time
 import tempfile
+import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from common import best_of, secs, table, verdict  # also puts the repository on sys.path
 from generate import generate
+
+if TYPE_CHECKING:
+    from typing_extensions import Self
 
 OVERHEAD_TARGET = 0.50
 GROWTH_FROM, GROWTH_TO = 10_000, 100_000
@@ -83,7 +87,7 @@ class StageTimer:
         self.calls: dict[str, int] = {}
         self._saved: list[tuple[object, str, object]] = []
 
-    def __enter__(self) -> "StageTimer":
+    def __enter__(self) -> Self:
         import importlib
 
         for module_name, attr, stage in self.TARGETS:

@@ -8,18 +8,21 @@ the Machine installs (mm/page_alloc.c, SIM-REFERENCE §1.7-1.8).
 
 Hot-path tables (per gfp mask, built on first use; no per-page objects)::
 
-    _fast[gfp][order]   the PcpList to pop from, or ():  the per-CPU list of the first zone
-                        in the zonelist whose low-mark test passes; () when none passes
-                        or the order has no per-CPU list (orders > 3)
+    _fast[gfp][order]   what to pop from, or ():  the first zone in the zonelist whose
+                        low-mark test passes -- its PcpList (orders 0-3) or DirectHome
+                        (higher orders: pops from its buddy lists); () when none passes
     _lanes[gfp][order]  ((zone, limit, home), ...) the zonelist, top down, for the walk;
                         limit = low mark + lowmem_reserve[highest] + 2^order - 1, so that
                         __zone_watermark_ok is ``free_pages > limit`` (plus a free block
                         of the order for order > 0)
-    _owned[order]       {head pfn: home}  the blocks handed out, home = the PcpList or
-                        DirectHome they go back to (and free_pages' double-free check)
+    _tags[pfn]          the home of each block handed out (at its head pfn), else None:
+                        the PcpList or DirectHome it goes back to; free_pages' check for
+                        double frees and wrong orders.  One list slot per page frame up to
+                        the highest RAM pfn (8 bytes a page, like a struct page field);
+                        above TAGS_DENSE_MAX pfns a dict instead
 
 A zone's answers to those tests change only when its free_pages crosses one of the
-limits or it runs out of blocks of order >= 3; the zone then calls ``_refresh``
+limits or its highest non-empty order changes; the zone then calls ``_refresh``
 (Zone.regate), which rebuilds ``_fast``.  So a request served from a per-CPU list
 costs one table lookup, a pop and a record -- and is still exactly Linux's order of
 tests.  The limits are a snapshot of the watermarks: call ``retune()`` after changing
@@ -45,6 +48,20 @@ WATERMARK_SCALE_FACTOR = 10  # vm.watermark_scale_factor default (0.1 %)
 WMARK_MIN, WMARK_LOW, WMARK_HIGH = 0, 1, 2
 
 Home = PcpList | DirectHome
+TAGS_DENSE_MAX = 1 << 23  # pfns (RAM below 32 GiB with 4 KiB pages: at most a 64 MiB list)
+
+
+class _SparseTags(dict):
+    """The tags of a node span too large for a list: absent pfns read as None."""
+
+    def __missing__(self, key: int) -> None:
+        return None
+
+    def __setitem__(self, key: int, value) -> None:
+        if value is None:
+            self.pop(key, None)
+        else:
+            super().__setitem__(key, value)
 
 
 class PageAllocator:
@@ -56,12 +73,11 @@ class PageAllocator:
         populated = self.populated
         # zonelists[highest] = populated zones at or below `highest`, top down
         self.zonelists = [tuple(z for z in reversed(populated) if z.index <= high) for high in range(4)]
-        self._owned: dict[int, dict[int, Home]] = {order: {} for order in range(max_order + 1)}
+        end = max((z.end_pfn for z in populated), default=0)
+        self._tags: list[Home | None] | _SparseTags = [None] * end if end <= TAGS_DENSE_MAX else _SparseTags()
         self._direct = {(z.index, order): DirectHome(z, order)
                         for z in populated for order in range(PCP_MAX_ORDER + 1, max_order + 1)}
         for zone in populated:
-            for pcp in zone.pcp:
-                pcp.owned = self._owned[pcp.order]
             zone.on_gate = self._refresh
         self._fast: dict[int, dict[int, PcpList | tuple]] = {}
         self._lanes: dict[int, dict[int, tuple]] = {}
@@ -76,7 +92,9 @@ class PageAllocator:
     @property
     def allocated(self) -> dict[int, tuple[int, Zone]]:
         """Every block handed out: head pfn -> (order, zone)."""
-        return {pfn: (order, home.zone) for order, owned in self._owned.items() for pfn, home in owned.items()}
+        tags = self._tags
+        items = tags.items() if isinstance(tags, dict) else enumerate(tags)
+        return {pfn: (home.order, home.zone) for pfn, home in items if home is not None}
 
     def zone_of(self, pfn: int) -> Zone | None:
         for zone in self.zones:
@@ -114,8 +132,8 @@ class PageAllocator:
     def _gate_limits(self) -> None:
         """Each zone's sorted limits of the per-CPU orders, then a fresh gate span."""
         for zone in self.populated:
-            zone.gate_limits = sorted({limit for _, lanes in self._by_high.values() for order in range(PCP_MAX_ORDER + 1)
-                                       for z, limit, _ in lanes[order] if z is zone})
+            zone.gate_limits = sorted({limit for _, lanes in self._by_high.values() for lane in lanes.values()
+                                       for z, limit, _ in lane if z is zone})
         for zone in self.populated:
             zone.regate()
 
@@ -129,7 +147,7 @@ class PageAllocator:
         """Re-run the fast path's watermark tests (a zone crossed a limit): the lists to pop from."""
         for fast, lanes in self._by_high.values():
             for order in range(self.max_order + 1):
-                fast[order] = self._fast_entry(lanes[order], order) if order <= PCP_MAX_ORDER else ()
+                fast[order] = self._fast_entry(lanes[order], order)
 
     def retune(self) -> None:
         """Forget the watermark snapshot (after the zones' watermarks or reserves changed)."""
@@ -137,6 +155,8 @@ class PageAllocator:
         self._lanes.clear()
         self._by_high.clear()
         self._gate_limits()
+        for zone in self.populated:
+            zone.arm_pcp()
 
     # -------------------------------------------------------------- alloc / free
 
@@ -146,14 +166,23 @@ class PageAllocator:
             pcp = self._fast[gfp][order]
         except KeyError:
             pcp = ()
-        if pcp:  # the first zone passing the low mark has a hot block: rmqueue_pcplist
+        if pcp:  # the first zone passing the low mark: its hot list (rmqueue_pcplist) or its buddy
             pfn = pcp.pop()
-            pcp.owned[pfn] = pcp
+            self._tags[pfn] = pcp
             return pfn
-        return self._alloc(order, gfp)
+        return self._alloc(order, gfp, pcp)
 
-    def _alloc(self, order: int, gfp: int) -> int | None:
-        """get_page_from_freelist (the zonelist walk, refilling a per-CPU list), then the slow path."""
+    def _alloc(self, order: int, gfp: int, empty: PcpList | tuple = ()) -> int | None:
+        """get_page_from_freelist (the zonelist walk, refilling a per-CPU list), then the slow path.
+
+        ``empty`` is the fast path's empty per-CPU list of the first zone passing the low
+        mark, if that was why it gave up: refilled without walking the zonelist again.
+        """
+        if empty.__class__ is PcpList:
+            pfn = empty.zone.pcp_take(order)
+            if pfn >= 0:
+                self._tags[pfn] = empty
+                return pfn
         try:
             lanes = self._lanes[gfp][order]
         except KeyError:
@@ -167,7 +196,7 @@ class PageAllocator:
             if zone.free_pages > limit and zone.nonempty >> order:
                 pfn = zone.pcp_take(order) if order <= PCP_MAX_ORDER else zone.rmqueue_smallest(order)
                 if pfn >= 0:
-                    self._owned[order][pfn] = home
+                    self._tags[pfn] = home
                     return pfn
         return self._slowpath(order, gfp)
 
@@ -177,7 +206,7 @@ class PageAllocator:
                 continue
             pfn = zone.pcp_take(order) if order <= PCP_MAX_ORDER else zone.rmqueue_smallest(order)
             if pfn >= 0:
-                self._owned[order][pfn] = self._home(zone, order)
+                self._tags[pfn] = self._home(zone, order)
                 return pfn
         return None
 
@@ -203,23 +232,24 @@ class PageAllocator:
 
     def free_pages(self, pfn: int, order: int) -> None:
         """__free_pages: the block must be exactly one that alloc_pages returned."""
+        tags = self._tags
         try:
-            home = self._owned[order].pop(pfn)
-        except KeyError:
-            raise self._bad_free(pfn, order) from None
+            home = tags[pfn]
+        except IndexError:
+            home = None
+        if home is None or home.order != order or pfn < 0:  # (a negative index would wrap)
+            raise self._bad_free(pfn, order, home if pfn >= 0 else None)
+        tags[pfn] = None
         if order > PCP_MAX_ORDER:
             home.zone.free_one(pfn, order)
             return
         home.append(pfn)  # free_unref_page: onto the per-CPU list
-        zone = home.zone
-        zone.pcp_bound += home.pages
-        if zone.pcp_bound > zone.pcp_high:
-            zone.pcp_overflow()
+        if len(home) > home.trigger:
+            home.zone.pcp_overflow()
 
-    def _bad_free(self, pfn: int, order: int) -> SimError:
-        for other, owned in self._owned.items():
-            if pfn in owned:
-                return SimError("free_pages", f"pfn {pfn:#x} was allocated with order {other}, freed with order {order}")
+    def _bad_free(self, pfn: int, order: int, home: Home | None) -> SimError:
+        if home is not None:
+            return SimError("free_pages", f"pfn {pfn:#x} was allocated with order {home.order}, freed with order {order}")
         return SimError("free_pages", f"pfn {pfn:#x} order {order} is not an allocated block (double free?)")
 
     def drain_all(self) -> None:
@@ -242,16 +272,13 @@ class PageAllocator:
                 if [(z, limit) for z, limit, _ in lane] != [(z, limit) for z, limit, _ in fresh] or any(
                         a[2] is not b[2] for a, b in zip(lane, fresh)):
                     raise SimError(where, f"stale limits for {ZONE_NAMES[highest]} order {order} (call retune())")
-                want = self._fast_entry(lane, order) if order <= PCP_MAX_ORDER else ()
-                if fast[order] is not want:
+                if fast[order] is not self._fast_entry(lane, order):
                     raise SimError(where, f"fast path for {ZONE_NAMES[highest]} order {order} out of date")
         spans: dict[int, list[tuple[int, int]]] = {z.index: z.free_spans() + z.pcp_spans() for z in self.populated}
-        for order, owned in self._owned.items():
-            for pfn, home in owned.items():
-                zone = home.zone
-                if home.order != order or not zone.start_pfn <= pfn < zone.end_pfn or pfn & ((1 << order) - 1):
-                    raise SimError(where, f"allocated block {pfn:#x} order {order} misplaced")
-                spans[zone.index].append((pfn, pfn + (1 << order)))
+        for pfn, (order, zone) in self.allocated.items():
+            if not zone.start_pfn <= pfn < zone.end_pfn or pfn & ((1 << order) - 1):
+                raise SimError(where, f"allocated block {pfn:#x} order {order} misplaced")
+            spans[zone.index].append((pfn, pfn + (1 << order)))
         for index, zone_spans in spans.items():
             _disjoint(f"{where}({ZONE_NAMES[index]})", zone_spans)
 
@@ -304,3 +331,4 @@ def setup_pcp(zone: Zone, page_size: int) -> None:
     batch = (1 << ((batch + batch // 2).bit_length() - 1)) - 1
     zone.pcp_batch = max(1, batch)
     zone.pcp_high = 6 * zone.pcp_batch
+    zone.arm_pcp()

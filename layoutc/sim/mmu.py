@@ -1,11 +1,18 @@
 """The MMU: translate(va, access) through the TLB and the page tables, with the architecture's checks.
 
     translate(va, "r"|"w"|"x", user)
-      -> TLB level 0 (inline fast path) -> lower TLB levels -> page-table walk (counted)
-      -> translation fault (no entry) | access-flag fault (AF = 0) | domain fault (ARM, SW PAN)
-         | permission fault (AP/XN/PXN/UXN/NX/RW/US, PAN/SMAP)           -> physical address
+      -> the hit path: front[user, access][va >> granule] -> level-0 TLB entry
+         (present only for an entry in level 0 that allows this access)     -> pa = va - delta
+      -> otherwise: level 0 by page size -> lower TLB levels -> page-table walk (counted)
+         -> translation fault (no entry) | access-flag fault (AF = 0) | domain fault (ARM, SW PAN)
+            | permission fault (AP/XN/PXN/UXN/NX/RW/US, PAN/SMAP)           -> physical address
 
-Faults are values (``Fault``), never exceptions; they are not cached in the TLB.
+The front dictionaries memoise, per kind of access, which level-0 entry serves a
+granule-sized piece of address space and that it allows the access: a warm hit is one
+dict lookup (the permission check was done when the piece was memoised) plus stamping
+the entry for LRU.  Whatever leaves level 0 empties them (Tlb.on_drop), so they never
+answer for an entry the TLB no longer holds.  Faults are values (``Fault``), never
+exceptions; they are not cached.
 """
 
 from __future__ import annotations
@@ -13,9 +20,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from .pagetable.format import KR, KW, KX, USER_BITS, Leaf, WalkFault
-from .tlb import Tlb
+from .tlb import E_DOMAIN_USER, E_PERM, E_RAW, E_STAMP, Tlb
 
 ACCESS = {"r": KR, "w": KW, "x": KX, "read": KR, "write": KW, "exec": KX}
+FRONT_MAX = 1 << 16  # memoised pieces per kind of access before the front is emptied
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,58 +51,97 @@ class Mmu:
         self.walks = 0
         self.walk_steps = 0
         self.faults = 0
-        self._l0 = tlb.levels[0]
-        self.shifts: list[int] = []  # page sizes seen, most recently hit first
-        self._probe: list[tuple[int, object]] = []
-        self.l0_hits = 0
+        self.fills = 0  # level-0 fills (uses that were not hits)
+        self.granule = min(tlb.levels[0]) if tlb.levels and tlb.levels[0] else 12
+        # front[user][access name] -> {va >> granule: level-0 entry}; "r" and "read" share one dict
+        self._front: tuple[dict[str, dict[int, list]], dict[str, dict[int, list]]] = ({}, {})
+        for side in self._front:
+            by_bit: dict[int, dict[int, list]] = {}
+            for name, bit in ACCESS.items():
+                side[name] = by_bit.setdefault(bit, {})
+        self._fronts = [d for side in self._front for d in {id(v): v for v in side.values()}.values()]
+        tlb.on_drop = self._forget
+        self.translate = self._make_translate()
+        self._uses = lambda: 0  # replaced by _make_translate
 
-    def translate(self, va: int, access: str = "r", user: bool = False) -> int | Fault:
-        need = ACCESS[access] << 3 if user else ACCESS[access]
-        for shift, entries in self._probe:  # level-0 TLB, inline: the hot path
-            key = (va >> shift) << 6 | shift
-            entry = entries.get(key)
-            if entry is not None:
-                entries.move_to_end(key)
-                self.l0_hits += 1
-                if entry[1] & need != need:
-                    return self._denied(va, access, user, entry)
-                return entry[0] | (va & entry[5])
-        return self._miss(va, access, user, need)
+    def _make_translate(self):
+        """Build the hit path as a closure: its state (the use counter) lives in cells, not attributes."""
+        kernel, user_side = self._front
+        shift = self.granule
+        slow = self._translate_slow
+        uses = 0
 
-    def _miss(self, va: int, access: str, user: bool, need: int) -> int | Fault:
-        entry = self.tlb.lookup_lower(va, self.shifts)
-        if entry is None:
-            self.tlb.misses += 1
-            result = self.table.walk(va)
-            self.walks += 1
-            self.walk_steps += result.steps
-            if isinstance(result, WalkFault):
-                self.faults += 1
-                return Fault(result.kind, va, access, user, result.level, result.detail)
-            if not result.af:
-                self.faults += 1
-                return Fault("access flag", va, access, user, result.level)
-            entry = (result.pa_base, self._effective(result), result.domain_user, result.perm, result.shift,
-                     (1 << result.shift) - 1)
-            self.tlb.fill(va, result.shift, entry)
-            self._note_shift(result.shift)
+        def translate(va: int, access: str = "r", user: bool = False) -> int | Fault:
+            nonlocal uses
+            try:
+                entry = (user_side if user else kernel)[access][va >> shift]
+            except KeyError:
+                uses += 1
+                return slow(va, access, user, uses)
+            uses += 1
+            entry[1] = uses  # E_STAMP: the most recent use
+            return va - entry[0]  # E_DELTA
+
+        def count(add: int = 0) -> int:
+            nonlocal uses
+            uses += add
+            return uses
+
+        self._uses = count
+        return translate
+
+    @property
+    def l0_hits(self) -> int:
+        return self._uses() - self.fills - self._misses_counted
+
+    _misses_counted = 0  # slow-path calls that did not hit level 0
+
+    def _translate_slow(self, va: int, access: str, user: bool, stamp: int) -> int | Fault:
+        bit = ACCESS.get(access)
+        if bit is None:
+            raise KeyError(access)
+        need = bit << 3 if user else bit
+        entry = self.tlb.lookup_l0(va)
+        if entry is not None:
+            entry[E_STAMP] = stamp  # a level-0 hit; this access kind was not memoised yet
         else:
-            self._note_shift(entry[4])
-        if entry[1] & need != need:
-            return self._denied(va, access, user, entry)
-        return entry[0] | (va & entry[5])
+            self._misses_counted += 1
+            entry = self.tlb.lookup_lower(va, stamp)
+            if entry is None:
+                self.tlb.misses += 1
+                result = self.table.walk(va)
+                self.walks += 1
+                self.walk_steps += result.steps
+                if isinstance(result, WalkFault):
+                    self.faults += 1
+                    return Fault(result.kind, va, access, user, result.level, result.detail)
+                if not result.af:
+                    self.faults += 1
+                    return Fault("access flag", va, access, user, result.level)
+                self.fills += 1
+                self._misses_counted -= 1  # counted as a fill instead
+                entry = self.tlb.fill(va, result.shift, (result.pa_base, self._effective(result), result.domain_user,
+                                                         result.perm, result.shift, (1 << result.shift) - 1),
+                                      self._uses(1))
+                if entry is None:  # level 0 cannot hold it: answer from the walk
+                    return self._check(va, access, user, need, (result.pa_base, self._effective(result),
+                                                                 result.domain_user, result.perm))
+        if entry[E_PERM] & need != need:
+            return self._denied(va, access, user, entry[E_DOMAIN_USER], entry[E_RAW])
+        front = self._front[1 if user else 0][access]
+        if len(front) >= FRONT_MAX:
+            front.clear()
+        front[va >> self.granule] = entry
+        return va - entry[0]
 
-    def _note_shift(self, shift: int) -> None:
-        """Probe the level-0 pools of the page size used last first."""
-        if self._probe and self._probe[0][0] == shift:
-            return
-        pool = self._l0.get(shift)
-        if pool is None:
-            return
-        if shift in self.shifts:
-            self.shifts.remove(shift)
-        self.shifts.insert(0, shift)
-        self._probe = [(s, self._l0[s].entries) for s in self.shifts if s in self._l0]
+    def _check(self, va: int, access: str, user: bool, need: int, entry: tuple) -> int | Fault:
+        if entry[1] & need != need:
+            return self._denied(va, access, user, entry[2], entry[3])
+        return entry[0] | (va & ((1 << self.granule) - 1))
+
+    def _forget(self) -> None:
+        for front in self._fronts:
+            front.clear()
 
     def _effective(self, leaf: Leaf) -> int:
         """The mask the TLB caches: PAN/SMAP and the ARM user domain remove kernel access to user pages."""
@@ -105,10 +152,9 @@ class Mmu:
             perm &= USER_BITS
         return perm
 
-    def _denied(self, va: int, access: str, user: bool, entry) -> Fault:
+    def _denied(self, va: int, access: str, user: bool, domain_user: bool, raw: int) -> Fault:
         self.faults += 1
-        raw = entry[3]
-        if not user and self.pan and entry[2]:
+        if not user and self.pan and domain_user:
             return Fault("domain", va, access, user, 0, f"{self.pan_name}: DOMAIN_USER is no-access in the kernel")
         if not user and self.pan and not self.pan_by_domain and raw & USER_BITS and raw & ACCESS[access]:
             return Fault("permission", va, access, user, 0, f"{self.pan_name} blocks kernel access to a user page")
@@ -121,5 +167,16 @@ class Mmu:
     def flush_range(self, start: int, end: int) -> None:
         self.tlb.flush_range(start, end)
 
+    def flush_all(self) -> None:
+        self.tlb.flush_all()
+
     def check_invariants(self) -> None:
+        from .errors import SimError
+
         self.tlb.check_invariants()
+        held = {id(e) for pool in self.tlb.levels[0].values() for e in pool.entries.values()}
+        for front in self._fronts:
+            for piece, entry in front.items():
+                if id(entry) not in held:
+                    raise SimError("Mmu.check_invariants", f"memoised piece {piece << self.granule:#x} "
+                                                           "names an entry level 0 no longer holds")

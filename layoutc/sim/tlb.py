@@ -1,22 +1,41 @@
 """TLB model: levels of fully associative LRU pools, sized per core (SIM-REFERENCE §9).
 
-    level 0 (micro/L1)  pools: {4K: OrderedDict(64)}, {2M: OrderedDict(32)}, {1G: ...}
-    level 1 (main/STLB) pools: {4K+2M: OrderedDict(1536)}, {1G: OrderedDict(16)}
-    key = (va >> shift) << 6 | shift          value = (pa_base, perm mask, user domain, raw perm, shift, offset mask)
+    level 0 (micro/L1)  pools: {4K: L0Pool(64)}, {2M: L0Pool(32)}, {1G: ...}
+    level 1 (main/STLB) pools: {4K+2M: TlbPool(1536)}, {1G: TlbPool(16)}
+    key = (va >> shift) << 6 | shift
 
-A hit moves the entry to the MRU end; a fill evicts the LRU entry of a full pool.
-A hit in a lower level refills the levels above it (inclusive).  Set
-associativity is not modelled (every pool is fully associative).
+    level 0 entry  [delta, stamp, pa_base, perm mask, user domain, raw perm, shift, offset mask]
+                   (a list: the MMU's hit path writes the stamp; pa = va - delta)
+    lower entry    (pa_base, perm mask, user domain, raw perm, shift, offset mask)
+
+LRU at level 0 goes by use stamps: every use writes the MMU's use counter into the
+entry, and a full pool evicts the entry with the oldest stamp -- the least recently
+used, exactly, without reordering anything on a hit (the hit path stays a lookup).
+Lower levels keep LRU order in an OrderedDict (they are touched only on level-0
+misses).  A hit in a lower level refills the levels above it (inclusive).  Set
+associativity is not modelled (every pool is fully associative).  Whatever leaves
+level 0 (eviction, flush) is reported through ``on_drop`` so the MMU can forget
+translations it memoised from it.
 """
 
 from __future__ import annotations
 
 from collections import OrderedDict
+from typing import Callable
 
 from .archfacts import TlbLevel
+from .errors import SimError
+
+E_DELTA, E_STAMP, E_PA, E_PERM, E_DOMAIN_USER, E_RAW, E_SHIFT, E_MASK = range(8)
+
+
+def key_of(va: int, shift: int) -> int:
+    return (va >> shift) << 6 | shift
 
 
 class TlbPool:
+    """A lower-level pool: LRU order kept by an OrderedDict (the last key is the most recent)."""
+
     __slots__ = ("entries", "capacity", "shifts")
 
     def __init__(self, shifts: tuple[int, ...], capacity: int) -> None:
@@ -33,72 +52,127 @@ class TlbPool:
         entries[key] = value
 
 
+class L0Pool:
+    """A level-0 pool: entries carry the stamp of their last use; the oldest stamp is evicted."""
+
+    __slots__ = ("entries", "capacity", "shifts")
+
+    def __init__(self, shifts: tuple[int, ...], capacity: int) -> None:
+        self.entries: dict[int, list] = {}
+        self.capacity = capacity
+        self.shifts = shifts
+
+    def fill(self, key: int, value: list) -> list | None:
+        """Insert (or replace) ``key``; returns the entry evicted to make room, if any."""
+        entries = self.entries
+        victim = None
+        if key in entries:
+            victim = entries.pop(key)
+        elif len(entries) >= self.capacity:
+            oldest = min(entries, key=lambda k: entries[k][E_STAMP])
+            victim = entries.pop(oldest)
+        entries[key] = value
+        return victim
+
+
 class Tlb:
     def __init__(self, levels: tuple[TlbLevel, ...]) -> None:
         self.names = [level.name for level in levels]
-        self.levels: list[dict[int, TlbPool]] = []
-        for level in levels:
-            by_shift: dict[int, TlbPool] = {}
+        self.levels: list[dict[int, TlbPool | L0Pool]] = []
+        for depth, level in enumerate(levels):
+            by_shift: dict[int, TlbPool | L0Pool] = {}
             for shifts, capacity in level.pools:
-                pool = TlbPool(shifts, capacity)
+                pool = (L0Pool if depth == 0 else TlbPool)(shifts, capacity)
                 for shift in shifts:
                     by_shift[shift] = pool
             self.levels.append(by_shift)
-        self.hits = [0] * len(levels)
+        self.hits = [0] * len(levels)  # hits[0] stays 0: level-0 hits are counted by the MMU
         self.misses = 0
+        self.on_drop: Callable[[], None] | None = None  # level-0 entries left (installed by the MMU)
 
-    def lookup_lower(self, va: int, shifts: list[int]) -> tuple | None:
-        """Levels after the first (the MMU checks level 0 inline); refills the levels above."""
+    def lookup_l0(self, va: int) -> list | None:
+        for shift, pool in self.levels[0].items():
+            entry = pool.entries.get(key_of(va, shift))
+            if entry is not None:
+                return entry
+        return None
+
+    def lookup_lower(self, va: int, stamp: int) -> list | None:
+        """Levels after the first; a hit refills the levels above and returns the new level-0 entry."""
         for depth in range(1, len(self.levels)):
-            pools = self.levels[depth]
-            for shift in shifts:
-                pool = pools.get(shift)
-                if pool is None:
-                    continue
-                key = (va >> shift) << 6 | shift
+            for shift, pool in self.levels[depth].items():
+                key = key_of(va, shift)
                 entry = pool.entries.get(key)
                 if entry is not None:
                     pool.entries.move_to_end(key)
                     self.hits[depth] += 1
-                    for upper in range(depth):
+                    for upper in range(1, depth):
                         up = self.levels[upper].get(shift)
                         if up is not None:
                             up.fill(key, entry)
-                    return entry
+                    return self._fill_l0(va, shift, entry, stamp)
         return None
 
-    def fill(self, va: int, shift: int, entry: tuple) -> None:
-        key = (va >> shift) << 6 | shift
-        for pools in self.levels:
+    def fill(self, va: int, shift: int, entry: tuple, stamp: int) -> list | None:
+        """A walk's result into every level; returns the level-0 entry (None if level 0 cannot hold it)."""
+        for pools in self.levels[1:]:
             pool = pools.get(shift)
             if pool is not None:
-                pool.fill(key, entry)
-            else:  # a page size this level cannot hold natively: held as the largest it can
-                smaller = [s for s in pools if s < shift]
-                if smaller:
-                    s = max(smaller)
-                    base = entry[0] | (va & ((1 << shift) - 1) & ~((1 << s) - 1))
-                    pools[s].fill((va >> s) << 6 | s, (base,) + entry[1:4] + (s, (1 << s) - 1))
+                pool.fill(key_of(va, shift), entry)
+            else:
+                s, held = self._as_smaller(pools, va, shift, entry)
+                if s is not None:
+                    pools[s].fill(key_of(va, s), held)
+        return self._fill_l0(va, shift, entry, stamp)
+
+    def _as_smaller(self, pools: dict, va: int, shift: int, entry: tuple) -> tuple[int | None, tuple]:
+        """A page size this level cannot hold natively is held as the largest it can."""
+        smaller = [s for s in pools if s < shift]
+        if not smaller:
+            return None, entry
+        s = max(smaller)
+        base = entry[0] | (va & ((1 << shift) - 1) & ~((1 << s) - 1))
+        return s, (base,) + entry[1:4] + (s, (1 << s) - 1)
+
+    def _fill_l0(self, va: int, shift: int, entry: tuple, stamp: int) -> list | None:
+        pools = self.levels[0]
+        if shift not in pools:
+            shift, entry = self._as_smaller(pools, va, shift, entry)
+            if shift is None:
+                return None
+        key = key_of(va, shift)
+        value = [(key >> 6 << shift) - entry[0], stamp, *entry]
+        if pools[shift].fill(key, value) is not None and self.on_drop is not None:
+            self.on_drop()
+        return value
 
     def flush_range(self, start: int, end: int) -> None:
+        dropped = False
         for pools in self.levels:
             for pool in set(pools.values()):
                 doomed = [k for k in pool.entries if start >> (k & 63) <= k >> 6 < -(-end >> (k & 63))]
                 for key in doomed:
                     del pool.entries[key]
+                dropped = dropped or bool(doomed)
+        if dropped and self.on_drop is not None:
+            self.on_drop()
 
     def flush_all(self) -> None:
         for pools in self.levels:
             for pool in set(pools.values()):
                 pool.entries.clear()
+        if self.on_drop is not None:
+            self.on_drop()
 
     def occupancy(self) -> list[int]:
         return [sum(len(p.entries) for p in set(pools.values())) for pools in self.levels]
 
     def check_invariants(self) -> None:
-        from .errors import SimError
-
         for depth, pools in enumerate(self.levels):
             for pool in set(pools.values()):
                 if len(pool.entries) > pool.capacity:
                     raise SimError("Tlb.check_invariants", f"{self.names[depth]} pool over capacity")
+                for key in pool.entries:
+                    if key & 63 not in pool.shifts:
+                        raise SimError("Tlb.check_invariants", f"{self.names[depth]}: a {key & 63}-bit page "
+                                                               "in a pool that does not hold that size")

@@ -13,8 +13,9 @@ Data structure (no per-page Python objects -- a free *block* is one dict key)::
     Zone.pcp[order]        PcpList of pfns (orders 0..3), the hot end last; these pages are
                            neither free in free_area nor allocated (Linux does not count
                            them in MemFree either)
-    Zone.gate_lo/gate_hi   while gate_lo < free_pages <= gate_hi, no fast-path watermark
-                           test of this zone can change its answer (see PageAllocator)
+    Zone.gate_lo/gate_hi   while gate_lo < free_pages <= gate_hi and the highest non-empty
+    Zone.gate_top          order stays gate_top - 1, no fast-path watermark test of this
+                           zone can change its answer (see PageAllocator)
 
 Algorithms (mm/page_alloc.c, SIM-REFERENCE §1):
 * ``rmqueue_smallest`` takes the head of the smallest non-empty order >= the request
@@ -24,15 +25,18 @@ Algorithms (mm/page_alloc.c, SIM-REFERENCE §1):
   of the same order in this zone, the merged head being ``pfn & buddy``;
 * ``rmqueue_bulk`` refills a per-CPU list: the same blocks, in the same order, as
   ``count`` calls of rmqueue_smallest, with whole split blocks taken at once;
-* per-CPU lists drain ``batch`` pages (oldest first) once they hold more than ``high``.
-  ``pcp_bound`` is an upper bound of the pages on them (allocations from a list do
-  not lower it); only when it passes ``high`` is the real count taken, so the drain
-  happens exactly when the real count passes ``high``.
+* per-CPU lists drain ``batch`` pages (oldest first) once they hold more than ``high``
+  pages in all.  Rather than keep that sum on every free, each list has a ``trigger``
+  length; the triggers are armed so that sum(trigger << order) <= high, so while no
+  list is longer than its trigger the lists cannot hold more than ``high``.  A free
+  that passes a trigger counts the pages and drains or re-arms: the drain happens on
+  exactly the frees where the count passes ``high``.
 """
 
 from __future__ import annotations
 
 from bisect import bisect_left
+from functools import partial
 from typing import Callable
 
 from .errors import SimError
@@ -44,31 +48,32 @@ _NO_LIMIT = 1 << 62
 
 
 class PcpList(list):
-    """zone.pcp[order]: a per-CPU list of head pfns that knows its zone and order.
+    """zone.pcp[order]: a per-CPU list of head pfns that knows its zone and order."""
 
-    ``owned`` is the allocator's record of the blocks of this order it handed out
-    (head pfn -> the list or DirectHome to give them back to); set by PageAllocator.
-    """
-
-    __slots__ = ("zone", "order", "pages", "owned")
+    __slots__ = ("zone", "order", "pages", "trigger")
 
     def __init__(self, zone: Zone, order: int) -> None:
         super().__init__()
         self.zone = zone
         self.order = order
         self.pages = 1 << order
-        self.owned: dict | None = None
+        self.trigger = -1  # -1: every free counts (disarmed)
 
 
 class DirectHome:
-    """Where a block of an order above PCP_MAX_ORDER goes back to: its zone's buddy lists."""
+    """An order above PCP_MAX_ORDER of one zone: ``pop()`` takes a block from the buddy lists.
 
-    __slots__ = ("zone", "order", "pages")
+    It stands where a PcpList stands in the allocator's tables, so the fast path
+    pops from either without asking which.
+    """
+
+    __slots__ = ("zone", "order", "pages", "pop")
 
     def __init__(self, zone: Zone, order: int) -> None:
         self.zone = zone
         self.order = order
         self.pages = 1 << order
+        self.pop: Callable[[], int] = partial(zone.rmqueue_smallest, order)
 
 
 class Zone:
@@ -76,7 +81,8 @@ class Zone:
 
     __slots__ = ("index", "name", "start_pfn", "end_pfn", "present_pages", "managed_pages", "max_order",
                  "free_area", "nonempty", "free_pages", "watermark", "lowmem_reserve",
-                 "pcp", "pcp_bound", "pcp_batch", "pcp_high", "gate_lo", "gate_hi", "gate_limits", "on_gate")
+                 "pcp", "pcp_batch", "pcp_high", "gate_lo", "gate_hi", "gate_top", "gate_floor", "gate_limits",
+                 "on_gate")
 
     def __init__(self, index: int, start_pfn: int, end_pfn: int, max_order: int) -> None:
         self.index = index
@@ -92,12 +98,12 @@ class Zone:
         self.watermark = [0, 0, 0]
         self.lowmem_reserve = [0, 0, 0, 0]
         self.pcp = [PcpList(self, order) for order in range(PCP_MAX_ORDER + 1)]
-        self.pcp_bound = 0
         self.pcp_batch = 1
         self.pcp_high = 6
         self.gate_limits: list[int] = []  # the fast-path limits that test this zone, sorted
         self.on_gate: Callable[[], None] | None = None  # the allocator's refresh, once it has one
         self.gate_lo = self.gate_hi = -1  # closed: the first change computes the span
+        self.gate_top = self.gate_floor = 0
 
     # -------------------------------------------------------------- the buddy core
 
@@ -130,8 +136,8 @@ class Zone:
                 current -= 1
                 free_area[current][pfn + (1 << current)] = None
         free = self.free_pages = self.free_pages - (1 << order)
-        if not self.gate_lo < free <= self.gate_hi or not self.nonempty >> PCP_MAX_ORDER:
-            self.regate()
+        if not self.gate_lo < free <= self.gate_hi or not self.nonempty >> self.gate_floor:
+            self.regate()  # a limit crossed, or the highest order emptied
         return pfn
 
     def rmqueue_bulk(self, order: int, count: int) -> list[int]:
@@ -144,33 +150,42 @@ class Zone:
         """
         free_area = self.free_area
         size = 1 << order
+        nonempty = self.nonempty
         taken: list[int] = []
-        while len(taken) < count:
+        need = count
+        while need > 0:
             area = free_area[order]
             if area:
-                for _ in range(min(count - len(taken), len(area))):
-                    taken.append(area.popitem()[0])
-                if not area:
-                    self.nonempty &= ~(1 << order)
+                if need < len(area):
+                    for _ in range(need):
+                        taken.append(area.popitem()[0])
+                    break
+                need -= len(area)  # the whole list, head first
+                taken.extend(reversed(area))
+                area.clear()
+                nonempty &= ~size
                 continue
-            mask = self.nonempty >> order
+            mask = nonempty >> order
             if not mask:
                 break
             current = order + (mask & -mask).bit_length() - 1
             big = free_area[current]
             block, _ = big.popitem()
             if not big:
-                self.nonempty &= ~(1 << current)
-            n = min(count - len(taken), 1 << (current - order))
-            taken.extend(range(block, block + n * size, size))
-            offset, end = n * size, 1 << current
+                nonempty &= ~(1 << current)
+            end = 1 << current
+            n = need if need * size < end else end >> order
+            need -= n
+            offset = n * size
+            taken.extend(range(block, block + offset, size))
             while offset < end:  # the rest of B: at each offset the largest aligned block
                 piece = (offset & -offset).bit_length() - 1
                 free_area[piece][block + offset] = None
-                self.nonempty |= 1 << piece
+                nonempty |= 1 << piece
                 offset += 1 << piece
+        self.nonempty = nonempty
         free = self.free_pages = self.free_pages - len(taken) * size
-        if not self.gate_lo < free <= self.gate_hi or not self.nonempty >> PCP_MAX_ORDER:
+        if not self.gate_lo < free <= self.gate_hi or not self.nonempty >> self.gate_floor:
             self.regate()
         return taken
 
@@ -192,9 +207,8 @@ class Zone:
             order += 1
         free_area[order][pfn] = None
         self.nonempty = nonempty | (1 << order)
-        # freeing cannot take the last block >= PCP_MAX_ORDER away; only the span test applies
-        if not self.gate_lo < free <= self.gate_hi:
-            self.regate()
+        if not self.gate_lo < free <= self.gate_hi or self.nonempty >> self.gate_top:
+            self.regate()  # a limit crossed, or a block above the highest order appeared
 
     def seed(self, start_pfn: int, end_pfn: int) -> int:
         """Hand [start_pfn, end_pfn) to the buddy lists as the largest aligned blocks (memblock_free_all).
@@ -218,18 +232,18 @@ class Zone:
     # -------------------------------------------------------------- the fast-path gate
 
     def regate(self) -> None:
-        """free_pages left the span where the fast path's tests are known: find the new span, tell the allocator.
+        """The fast path's tests of this zone may have changed: find the new span, tell the allocator.
 
-        Without a free block of order >= PCP_MAX_ORDER the order 1..3 tests depend on the
-        free lists too; the span is then empty, so every change re-tests.
+        A test is ``free_pages > limit and a block of order >= o is free``; both parts stay
+        put while free_pages stays between the same two limits and the highest non-empty
+        order stays the same.
         """
         limits = self.gate_limits
-        if self.nonempty >> PCP_MAX_ORDER:
-            i = bisect_left(limits, self.free_pages)  # limits[:i] < free_pages <= limits[i:]
-            self.gate_lo = limits[i - 1] if i else -1
-            self.gate_hi = limits[i] if i < len(limits) else _NO_LIMIT
-        else:
-            self.gate_lo = self.gate_hi = -1
+        i = bisect_left(limits, self.free_pages)  # limits[:i] < free_pages <= limits[i:]
+        self.gate_lo = limits[i - 1] if i else -1
+        self.gate_hi = limits[i] if i < len(limits) else _NO_LIMIT
+        self.gate_top = self.nonempty.bit_length()
+        self.gate_floor = max(0, self.gate_top - 1)
         if self.on_gate is not None:
             self.on_gate()
 
@@ -249,16 +263,30 @@ class Zone:
                 return -1
             taken.reverse()  # the lowest-addressed block is used first
             pcp.extend(taken)
-            self.pcp_bound += len(taken) << order
+            pfn = pcp.pop()
+            if len(pcp) > pcp.trigger:  # the refill outgrew the list's share of the room
+                self.arm_pcp()
+            return pfn
         return pcp.pop()
 
     def pcp_overflow(self) -> None:
-        """free_unref_page_commit: the bound passed ``high``; drain a batch if the real count did too."""
-        count = self.pcp_count
-        if count > self.pcp_high:
+        """free_unref_page_commit, after a list passed its trigger: drain a batch if the lists hold > ``high``."""
+        if self.pcp_count > self.pcp_high:
             self.drain_pcp(self.pcp_batch)
         else:
-            self.pcp_bound = count
+            self.arm_pcp()
+
+    def arm_pcp(self) -> None:
+        """Share the room left below ``high`` among the lists: order 0 half of it, orders 1-3 a sixth each."""
+        pcps = self.pcp
+        room = self.pcp_high - sum([len(pcp) << pcp.order for pcp in pcps])
+        if room < 0:  # a drain left more than high: every free must count again
+            for pcp in pcps:
+                pcp.trigger = -1
+            return
+        half, rest = room // 2, room // (2 * PCP_MAX_ORDER)
+        for pcp in pcps:
+            pcp.trigger = len(pcp) + ((rest if pcp.order else half) >> pcp.order)
 
     def drain_pcp(self, pages: int | None = None) -> int:
         """free_pcppages_bulk / drain_all_pages: return up to ``pages`` (all if None) to the buddy."""
@@ -270,7 +298,7 @@ class Zone:
                     self.free_one(pfn, order)
                 del pcp[:take]
                 drained += take << order
-        self.pcp_bound = self.pcp_count
+        self.arm_pcp()
         return drained
 
     # -------------------------------------------------------------- watermarks
@@ -338,19 +366,20 @@ class Zone:
                 spans.append((pfn, pfn + (1 << order)))
         if pages != self.free_pages:
             raise SimError(where, f"free_pages {self.free_pages} != sum of free blocks {pages}")
-        if self.pcp_bound < self.pcp_count:
-            raise SimError(where, f"pcp_bound {self.pcp_bound} below the pages on the per-CPU lists {self.pcp_count}")
         for order, pcp in enumerate(self.pcp):
             if not isinstance(pcp, PcpList) or pcp.zone is not self or pcp.order != order:
                 raise SimError(where, f"pcp[{order}] is not this zone's order-{order} list")
-        if self.nonempty >> PCP_MAX_ORDER:
-            inside = self.gate_lo < self.free_pages <= self.gate_hi
-            between = not [limit for limit in self.gate_limits if self.gate_lo < limit < self.gate_hi]
-            if not inside or not between:
-                raise SimError(where, f"gate ({self.gate_lo}, {self.gate_hi}] does not hold free_pages "
-                                      f"{self.free_pages} between adjacent limits")
-        elif self.gate_lo != -1 or self.gate_hi != -1:
-            raise SimError(where, f"no block of order >= {PCP_MAX_ORDER} but the gate is not closed")
+        armed = [pcp.trigger for pcp in self.pcp]
+        if armed != [-1] * len(armed):
+            if any(len(pcp) > pcp.trigger for pcp in self.pcp):
+                raise SimError(where, "a per-CPU list is longer than its trigger")
+            if sum(pcp.trigger << pcp.order for pcp in self.pcp) > self.pcp_high:
+                raise SimError(where, f"per-CPU triggers allow more than high={self.pcp_high} pages (call arm_pcp())")
+        inside = self.gate_lo < self.free_pages <= self.gate_hi
+        between = not [limit for limit in self.gate_limits if self.gate_lo < limit < self.gate_hi]
+        if self.gate_top != self.nonempty.bit_length() or not inside or not between:
+            raise SimError(where, f"gate ({self.gate_lo}, {self.gate_hi}] top {self.gate_top} does not hold "
+                                  f"free_pages {self.free_pages} between adjacent limits and the highest order")
         _disjoint(where, spans + self.pcp_spans())
 
     def free_spans(self) -> list[tuple[int, int]]:

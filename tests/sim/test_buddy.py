@@ -207,3 +207,103 @@ ZONE_SETS = {
 @pytest.mark.parametrize("pcp", [False, True], ids=["no-pcp", "pcp"])
 def test_random_workload_matches_bitmap_reference(seed, zones, pcp):
     _random_workload(seed, 1500, ZONE_SETS[zones], pcp)
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_bulk_refill_takes_what_single_takes_would(seed):
+    """rmqueue_bulk must leave the same free lists, in the same list order, as repeated rmqueue_smallest."""
+    rng = random.Random(seed)
+    bulk, single = make_zone(end=8192), make_zone(end=8192)
+    held = []
+    for _ in range(300):  # the same fragmenting history on both
+        if held and rng.random() < 0.4:
+            pfn, order = held.pop(rng.randrange(len(held)))
+            bulk.free_one(pfn, order)
+            single.free_one(pfn, order)
+        else:
+            order = rng.choice((0, 0, 1, 2, 3, 5))
+            pfn = bulk.rmqueue_smallest(order)
+            assert single.rmqueue_smallest(order) == pfn
+            if pfn >= 0:
+                held.append((pfn, order))
+    for _ in range(20):
+        order, count = rng.choice((0, 1, 2, 3)), rng.choice((1, 2, 7, 15, 31, 63, 200))
+        taken = bulk.rmqueue_bulk(order, count)
+        expected = []
+        for _ in range(count):
+            pfn = single.rmqueue_smallest(order)
+            if pfn < 0:
+                break
+            expected.append(pfn)
+        assert taken == expected
+        assert [list(area) for area in bulk.free_area] == [list(area) for area in single.free_area]
+        assert bulk.nonempty == single.nonempty and bulk.free_pages == single.free_pages
+    bulk.check_invariants()
+
+
+class PlainAllocator(PageAllocator):
+    """The same zones driven the obvious way: every request walks the zonelist and tests the
+    watermark; every per-CPU free counts the pages on the lists.  No fast-path table, no triggers."""
+
+    def alloc_pages(self, order, gfp=GFP_KERNEL):
+        return self._alloc(order, gfp)
+
+    def free_pages(self, pfn, order):
+        home = self._tags[pfn] if 0 <= pfn < len(self._tags) else None
+        if home is None or home.order != order:
+            raise SimError("free_pages", "bad free")
+        self._tags[pfn] = None
+        if order > 3:
+            home.zone.free_one(pfn, order)
+            return
+        home.append(pfn)
+        zone = home.zone
+        if zone.pcp_count > zone.pcp_high:
+            zone.drain_pcp(zone.pcp_batch)
+
+
+def _small_machine():
+    dma = make_zone(ZONE_DMA, 0, 600, free=[(8, 600)])
+    normal = make_zone(ZONE_NORMAL, 600, 2600, free=[(600, 1500), (1530, 2600)])
+    high = make_zone(ZONE_HIGHMEM, 2600, 3400)
+    zones = [dma, normal, high]
+    setup_watermarks(zones, 12, min_kbytes=600)  # large marks for the size: the tests flip often
+    for zone in zones:
+        setup_pcp(zone, 4096)
+        zone.pcp_batch, zone.pcp_high = 15, 40
+        zone.arm_pcp()
+    return [dma, None, normal, high]
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_fast_path_decides_exactly_like_the_plain_walk(seed):
+    """Gates and triggers are shortcuts: the same requests must get the same pages, fail the same way."""
+    rng = random.Random(seed)
+    fast, plain = PageAllocator(_small_machine(), 10), PlainAllocator(_small_machine(), 10)
+    assert fast.zones[2].watermark[1] > 50  # the low mark matters in a 2000-page zone
+    refreshes = []
+    fast._refresh = lambda refresh=fast._refresh: refreshes.append(1) or refresh()
+    for zone in fast.populated:
+        zone.on_gate = fast._refresh
+    live: list[tuple[int, int]] = []
+    fails = 0
+    for step in range(2500):
+        if live and rng.random() < (0.25 if step % 800 < 600 else 0.75):
+            pfn, order = live.pop(rng.randrange(len(live)))
+            fast.free_pages(pfn, order)
+            plain.free_pages(pfn, order)
+        else:
+            order = rng.choice((0, 0, 0, 1, 2, 3, 4, 5))
+            gfp = rng.choice((GFP_KERNEL, GFP_HIGHUSER, GFP_DMA))
+            pfn = fast.alloc_pages(order, gfp)
+            assert pfn == plain.alloc_pages(order, gfp), f"step {step}"
+            if pfn is None:
+                fails += 1
+            else:
+                live.append((pfn, order))
+        fast.check_invariants()
+        if step % 50 == 0:
+            for a, b in zip(fast.populated, plain.populated):
+                assert [list(x) for x in a.free_area] == [list(x) for x in b.free_area]
+                assert [list(p) for p in a.pcp] == [list(p) for p in b.pcp]
+    assert fails > 0 and len(refreshes) > 20  # the workload did cross the watermarks, often
