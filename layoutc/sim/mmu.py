@@ -19,6 +19,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from .errors import SimError
 from .pagetable.format import KR, KW, KX, USER_BITS, Leaf, WalkFault
 from .tlb import E_DOMAIN_USER, E_PERM, E_RAW, E_STAMP, Tlb
 
@@ -51,7 +52,7 @@ class Mmu:
         self.walks = 0
         self.walk_steps = 0
         self.faults = 0
-        self.fills = 0  # level-0 fills (uses that were not hits)
+        self.not_l0 = 0  # translations that missed level 0 (hit lower, walked, or faulted)
         self.granule = min(tlb.levels[0]) if tlb.levels and tlb.levels[0] else 12
         # front[user][access name] -> {va >> granule: level-0 entry}; "r" and "read" share one dict
         self._front: tuple[dict[str, dict[int, list]], dict[str, dict[int, list]]] = ({}, {})
@@ -61,51 +62,44 @@ class Mmu:
                 side[name] = by_bit.setdefault(bit, {})
         self._fronts = [d for side in self._front for d in {id(v): v for v in side.values()}.values()]
         tlb.on_drop = self._forget
-        self.translate = self._make_translate()
-        self._uses = lambda: 0  # replaced by _make_translate
+        self.translate, self._translations = self._make_translate()
 
     def _make_translate(self):
-        """Build the hit path as a closure: its state (the use counter) lives in cells, not attributes."""
+        """Build the hit path as a closure: its use counter lives in a cell, not an attribute."""
         kernel, user_side = self._front
         shift = self.granule
         slow = self._translate_slow
-        uses = 0
+        uses = 0  # translations so far; also the LRU stamp of the latest use
 
         def translate(va: int, access: str = "r", user: bool = False) -> int | Fault:
             nonlocal uses
+            uses += 1
             try:
                 entry = (user_side if user else kernel)[access][va >> shift]
             except KeyError:
-                uses += 1
                 return slow(va, access, user, uses)
-            uses += 1
-            entry[1] = uses  # E_STAMP: the most recent use
+            entry[1] = uses  # E_STAMP
             return va - entry[0]  # E_DELTA
 
-        def count(add: int = 0) -> int:
-            nonlocal uses
-            uses += add
+        def translations() -> int:
             return uses
 
-        self._uses = count
-        return translate
+        return translate, translations
 
     @property
     def l0_hits(self) -> int:
-        return self._uses() - self.fills - self._misses_counted
-
-    _misses_counted = 0  # slow-path calls that did not hit level 0
+        return self._translations() - self.not_l0
 
     def _translate_slow(self, va: int, access: str, user: bool, stamp: int) -> int | Fault:
         bit = ACCESS.get(access)
         if bit is None:
-            raise KeyError(access)
+            raise SimError("translate", f"unknown access `{access}` (have: {', '.join(ACCESS)})")
         need = bit << 3 if user else bit
         entry = self.tlb.lookup_l0(va)
         if entry is not None:
-            entry[E_STAMP] = stamp  # a level-0 hit; this access kind was not memoised yet
+            entry[E_STAMP] = stamp  # a level-0 hit; only this kind of access was not memoised yet
         else:
-            self._misses_counted += 1
+            self.not_l0 += 1
             entry = self.tlb.lookup_lower(va, stamp)
             if entry is None:
                 self.tlb.misses += 1
@@ -118,14 +112,13 @@ class Mmu:
                 if not result.af:
                     self.faults += 1
                     return Fault("access flag", va, access, user, result.level)
-                self.fills += 1
-                self._misses_counted -= 1  # counted as a fill instead
-                entry = self.tlb.fill(va, result.shift, (result.pa_base, self._effective(result), result.domain_user,
-                                                         result.perm, result.shift, (1 << result.shift) - 1),
-                                      self._uses(1))
-                if entry is None:  # level 0 cannot hold it: answer from the walk
-                    return self._check(va, access, user, need, (result.pa_base, self._effective(result),
-                                                                 result.domain_user, result.perm))
+                held = (result.pa_base, self._effective(result), result.domain_user, result.perm, result.shift,
+                        (1 << result.shift) - 1)
+                entry = self.tlb.fill(va, result.shift, held, stamp)
+                if entry is None:  # level 0 cannot hold it: answer from the walk, memoise nothing
+                    if held[1] & need != need:
+                        return self._denied(va, access, user, held[2], held[3])
+                    return held[0] | (va & held[5])
         if entry[E_PERM] & need != need:
             return self._denied(va, access, user, entry[E_DOMAIN_USER], entry[E_RAW])
         front = self._front[1 if user else 0][access]
@@ -133,11 +126,6 @@ class Mmu:
             front.clear()
         front[va >> self.granule] = entry
         return va - entry[0]
-
-    def _check(self, va: int, access: str, user: bool, need: int, entry: tuple) -> int | Fault:
-        if entry[1] & need != need:
-            return self._denied(va, access, user, entry[2], entry[3])
-        return entry[0] | (va & ((1 << self.granule) - 1))
 
     def _forget(self) -> None:
         for front in self._fronts:
@@ -171,8 +159,6 @@ class Mmu:
         self.tlb.flush_all()
 
     def check_invariants(self) -> None:
-        from .errors import SimError
-
         self.tlb.check_invariants()
         held = {id(e) for pool in self.tlb.levels[0].values() for e in pool.entries.values()}
         for front in self._fronts:

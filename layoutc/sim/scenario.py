@@ -280,7 +280,7 @@ def _op_touch(run, step):
 def _op_phase(run, step):
     stats = run.m.mmu.stats()
     run.phases.append({"name": step["name"], **stats})
-    run.m.mmu.tlb.flush_all()
+    run.m.mmu.flush_all()
 
 
 def _op_isolation_sweep(run, step):

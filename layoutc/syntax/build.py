@@ -61,6 +61,14 @@ def parse_number(text: str) -> int | None:
     return value
 
 
+# C precedence, loosest first; every binary operator is left-associative.
+_PRECEDENCE = {
+    "OROR": 1, "ANDAND": 2, "BAR": 3, "CARET": 4, "AMP": 5, "EQ": 6, "NE": 6,
+    "LT": 7, "LE": 7, "GT": 7, "GE": 7, "SHL": 8, "SHR": 8,
+    "PLUS": 9, "MINUS": 9, "STAR": 10, "SLASH": 10, "PERCENT": 10,
+}
+
+
 def _first(item) -> int:
     return item.start_pos if isinstance(item, Token) else item.span.start
 
@@ -317,9 +325,27 @@ class AstBuilder(Transformer):
         op, operand = c
         return ast.Unary(str(op), operand, self._span(op, operand))
 
-    def binop(self, c):
-        left, op, right = c
-        return ast.Binary(str(op), left, right, self._span(left, right), self._tok(op))
+    def binary(self, c):
+        """`a op b op c ...` -> Binary nodes by C precedence (operator-precedence parsing, left-associative)."""
+        operands = [c[0]]
+        operators: list[Token] = []
+
+        def reduce() -> None:
+            op = operators.pop()
+            right = operands.pop()
+            left = operands.pop()
+            operands.append(ast.Binary(str(op), left, right, self._span(left, right), self._tok(op)))
+
+        for i in range(1, len(c), 2):
+            op = c[i]
+            precedence = _PRECEDENCE[op.type]
+            while operators and _PRECEDENCE[operators[-1].type] >= precedence:
+                reduce()
+            operators.append(op)
+            operands.append(c[i + 1])
+        while operators:
+            reduce()
+        return operands[0]
 
     def if_expr(self, c):
         keyword, cond, then, otherwise = c

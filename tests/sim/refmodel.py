@@ -49,3 +49,66 @@ class PageBitmap:
     def free_pages(self, zone: str) -> int:
         start, end = self.spans[zone]
         return self.state[start - self.base:end - self.base].count(1)
+
+
+class LruTlb:
+    """A TLB the obvious way: per pool a Python list of keys, least recent first.
+
+    Mirrors the model the simulator promises (SIM-REFERENCE §9 sizes, fully associative
+    LRU pools, inclusive levels, a lower-level hit refilling the levels above, faults
+    never cached) and counts what it promises to count.  ``levels`` is the
+    archfacts TlbLevel tuple.
+    """
+
+    def __init__(self, levels) -> None:
+        self.pools = []  # per level: {shift: pool}; pool = {"cap": n, "keys": [...], "values": {}}
+        for level in levels:
+            by_shift = {}
+            for shifts, capacity in level.pools:
+                pool = {"cap": capacity, "keys": [], "values": {}}
+                for shift in shifts:
+                    by_shift[shift] = pool
+            self.pools.append(by_shift)
+        self.hits = [0] * len(levels)
+        self.misses = 0
+
+    @staticmethod
+    def _touch(pool, key) -> None:
+        pool["keys"].remove(key)
+        pool["keys"].append(key)
+
+    @staticmethod
+    def _fill(pool, key, value) -> None:
+        if key in pool["values"]:
+            pool["keys"].remove(key)
+        elif len(pool["keys"]) >= pool["cap"]:
+            del pool["values"][pool["keys"].pop(0)]
+        pool["keys"].append(key)
+        pool["values"][key] = value
+
+    def lookup(self, va: int):
+        """(level, value) of the first level holding va, refilling the levels above; None: miss."""
+        for depth, by_shift in enumerate(self.pools):
+            for shift, pool in by_shift.items():
+                key = (va >> shift, shift)
+                if key in pool["values"]:
+                    self._touch(pool, key)
+                    self.hits[depth] += 1
+                    for upper in self.pools[:depth]:
+                        if shift in upper:
+                            self._fill(upper[shift], key, pool["values"][key])
+                    return depth, pool["values"][key]
+        self.misses += 1
+        return None
+
+    def fill(self, va: int, shift: int, value) -> None:
+        for by_shift in self.pools:
+            if shift in by_shift:
+                self._fill(by_shift[shift], (va >> shift, shift), value)
+
+    def flush(self, start: int, end: int) -> None:
+        for by_shift in self.pools:
+            for pool in {id(p): p for p in by_shift.values()}.values():
+                for key in [k for k in pool["keys"] if start >> k[1] <= k[0] < -(-end >> k[1])]:
+                    pool["keys"].remove(key)
+                    del pool["values"][key]
