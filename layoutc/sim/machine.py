@@ -114,6 +114,7 @@ class Machine:
         self.panicked: str | None = None
         self.alloc_failures = 0
         self.shrinkers: list[Callable[[int], int]] = []  # each frees up to N pages, returns freed
+        self.reclaimed_pages = 0
         self.next_pid = 100
 
     # -------------------------------------------------------------- helpers
@@ -146,6 +147,7 @@ class Machine:
         freed = 0
         for shrink in self.shrinkers:
             freed += shrink(max(32, 1 << order))
+        self.reclaimed_pages += freed
         return freed
 
     def alloc_pages(self, order: int, gfp: int = GFP_KERNEL, comm: str = "kworker/0:1", task: Task | None = None) -> int | None:

@@ -102,7 +102,7 @@ class Run:
     phases: list[dict] = field(default_factory=list)
     expects: list[tuple[str, bool]] = field(default_factory=list)
     events: dict[str, int] = field(default_factory=lambda: {"alloc_fail": 0, "vmalloc_fail": 0, "kmap_blocked": 0,
-                                                             "faults": 0})
+                                                             "faults": 0, "leaked": 0})
     isolation: list[tuple[str, str, str]] = field(default_factory=list)
     progress: object = None
     stopped: str = ""
@@ -187,20 +187,27 @@ def _op_kfree(run, step):
 
 
 def _op_cache_alloc(run, step):
+    """kmem_cache_alloc ``count`` objects: kept under ``tag``, released at once, or leaked."""
     cache = run.m.slab.cache(step["cache"])
-    for _ in range(_count(step)):
-        va = cache.alloc()
-        if va is None:
-            run.events["alloc_fail"] += 1
-            return
-        if step.get("release"):
-            cache.release(va)
-        run.tags.setdefault(step.get("tag", step["cache"]), []).append((cache, va))
+    count = _count(step)
+    if step.get("leak"):  # references taken and never dropped: nobody keeps the addresses
+        got = cache.alloc_bulk(count, collect=False)
+        run.events["leaked"] += got
+    else:
+        vas = cache.alloc_bulk(count)
+        got = len(vas)
+        if step.get("release"):  # dput at once: unused, reclaimable (a negative lookup)
+            for va in vas:
+                cache.release(va)
+        if "tag" in step:
+            run.tags.setdefault(step["tag"], []).extend((cache, va) for va in vas)
+    if got < count:
+        run.events["alloc_fail"] += 1
 
 
 def _op_cache_free(run, step):
     for cache, va in _take(run, step, _count(step)):
-        if va in cache.live:
+        if cache.is_live(va):
             cache.free(va)
 
 
@@ -369,7 +376,9 @@ def verdict(run: Run, scenario: dict) -> tuple[str, dict]:
                "lowmem_free_kB": kb(low_free), "highmem_free_kB": kb(high_free)}
     if kind == "oom":
         dentry = m.slab.caches.get("dentry")
-        numbers["dentry_objects"] = len(dentry.live) if dentry else 0
+        numbers["dentry_objects"] = dentry.active if dentry else 0
+        numbers["dentry_unused"] = len(dentry.unused) if dentry else 0
+        numbers["reclaimed_pages"] = m.reclaimed_pages
         if m.oom_kills or m.panicked:
             text = (f"OOM: {m.oom_kills} process(es) killed{' then panic' if m.panicked else ''}; "
                     f"{numbers['dentry_objects']} pinned dentries hold {kb(slab_r)} kB of 'reclaimable' slab that reclaim cannot free")

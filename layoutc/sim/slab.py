@@ -1,14 +1,21 @@
 """Slab caches (SLUB-shaped): kmalloc-* and named caches over the page allocator.
 
-    KmemCache "dentry" (size 192, 21 objects per order-0 slab, reclaimable)
-      slabs:   {slab pfn: [free object indices]}      partial = some free, full = none free
-      live:    {object va: slab pfn}                   unused: {object va} (refcount 0, on the LRU)
+    KmemCache "dentry" (size 128, 32 objects per order-0 slab, reclaimable)
+      partial:  {slab pfn: [free object indices]}   slabs with a free object, newest last;
+                                                      a slab absent from it is full
+      nr_slabs, active                                 slab and object counts (slabinfo)
+      unused:   {object va: None}                      allocated but unreferenced (an unused
+                                                      dentry on the LRU), oldest first
+    SlabAllocator.owner[pfn] = the cache a slab page belongs to   (struct page's slab_cache)
 
-An object's address is page_address(slab) + index * size (slabs come from lowmem,
-GFP_KERNEL).  ``kmem_cache_free`` frees an object; ``release`` drops the last
-reference but leaves it cached (an unused dentry) for the shrinker to reclaim.
-Empty slabs go straight back to the buddy allocator (SLUB discards empty slabs
-above min_partial; we keep none).
+No per-object Python objects: an object's address is page_address(slab) + index * size
+(slabs come from lowmem, GFP_KERNEL), so freeing finds the slab from the address.  A
+full slab costs one ``owner`` slot per page and nothing else -- a leak of millions of
+pinned dentries stays cheap to model.  ``alloc_bulk`` (kmem_cache_alloc_bulk) fills
+whole slabs at once.  ``release`` drops the last reference but leaves the object
+cached (an unused dentry) for the shrinker; ``kmem_cache_free`` frees it.  Empty slabs
+go straight back to the buddy allocator (SLUB discards empty slabs above
+min_partial; we keep none).
 """
 
 from __future__ import annotations
@@ -21,6 +28,7 @@ NAMED_CACHES_64 = {"dentry": (192, True), "inode_cache": (600, True), "buffer_he
                    "vm_area_struct": (176, False), "task_struct": (4480, False), "skbuff_head_cache": (256, False)}
 NAMED_CACHES_32 = {"dentry": (128, True), "inode_cache": (352, True), "buffer_head": (64, True),
                    "vm_area_struct": (88, False), "task_struct": (1792, False), "skbuff_head_cache": (192, False)}
+OWNER_DENSE_MAX = 1 << 23  # pfns; above, SlabAllocator.owner is a dict
 
 
 def kmalloc_sizes(minimum: int, page_size: int) -> list[int]:
@@ -39,7 +47,7 @@ def cache_name(size: int) -> str:
 
 
 class KmemCache:
-    def __init__(self, allocator: "SlabAllocator", name: str, size: int, reclaimable: bool) -> None:
+    def __init__(self, allocator: SlabAllocator, name: str, size: int, reclaimable: bool) -> None:
         self.allocator = allocator
         self.name = name
         self.size = size
@@ -47,10 +55,10 @@ class KmemCache:
         page = allocator.m.page_size
         self.order = self._order(size, page)
         self.objs_per_slab = (page << self.order) // size
-        self.slabs: dict[int, list[int]] = {}
-        self.partial: dict[int, None] = {}  # slabs with a free object, newest last
-        self.live: dict[int, int] = {}  # object va -> slab pfn
-        self.unused: dict[int, None] = {}  # reclaimable objects without references
+        self.partial: dict[int, list[int]] = {}  # slab pfn -> free indices (the next one last)
+        self.nr_slabs = 0
+        self.active = 0
+        self.unused: dict[int, None] = {}  # reclaimable objects without references, oldest first
 
     @staticmethod
     def _order(size: int, page: int) -> int:
@@ -64,72 +72,151 @@ class KmemCache:
 
     @property
     def num_objs(self) -> int:
-        return len(self.slabs) * self.objs_per_slab
+        return self.nr_slabs * self.objs_per_slab
+
+    @property
+    def pages(self) -> int:
+        return self.nr_slabs << self.order
+
+    # -------------------------------------------------------------- slabs
+
+    def _new_slab(self) -> int | None:
+        """allocate_slab: 2^order lowmem pages from the buddy (reclaim and the OOM killer behind it)."""
+        allocator = self.allocator
+        m = allocator.m
+        gfp = GFP_KERNEL_RECLAIMABLE if self.reclaimable else GFP_KERNEL
+        pfn = m.alloc_pages(self.order, gfp, comm=allocator.comm)
+        if pfn is None:
+            return None
+        if not m.is_lowmem_pfn(pfn):
+            raise SimError("allocate_slab", f"slab page {pfn:#x} is not in lowmem")
+        owner = allocator.owner
+        for page in range(pfn, pfn + (1 << self.order)):
+            owner[page] = self
+        self.nr_slabs += 1
+        allocator.pages[self.reclaimable] += 1 << self.order
+        return pfn
+
+    def _discard_slab(self, pfn: int) -> None:
+        allocator = self.allocator
+        owner = allocator.owner
+        for page in range(pfn, pfn + (1 << self.order)):
+            owner[page] = None
+        self.nr_slabs -= 1
+        allocator.pages[self.reclaimable] -= 1 << self.order
+        allocator.m.free_pages(pfn, self.order)
+
+    def slab_of(self, va: int, function: str) -> tuple[int, int]:
+        """(slab pfn, object index) of an object address of this cache; raises if it is not one."""
+        m = self.allocator.m
+        lin = m.linear
+        if lin is None or not lin.va_start <= va < lin.va_end:
+            raise SimError(function, f"{va:#x} is not a lowmem address (no {self.name} object there)")
+        pfn = (va - lin.va_start + lin.pa_start) >> m.page_shift
+        if self.allocator.owner_of(pfn) is not self:
+            raise SimError(function, f"{va:#x} is not in a slab of {self.name}")
+        slab = pfn & ~((1 << self.order) - 1)
+        offset = va - m.page_address(slab)
+        index, rest = divmod(offset, self.size)
+        if rest or index >= self.objs_per_slab:
+            raise SimError(function, f"{va:#x} is not the start of a {self.name} object")
+        return slab, index
+
+    # -------------------------------------------------------------- objects
 
     def alloc(self) -> int | None:
-        m = self.allocator.m
-        if not self.partial:
-            gfp = GFP_KERNEL_RECLAIMABLE if self.reclaimable else GFP_KERNEL
-            pfn = m.alloc_pages(self.order, gfp, comm=self.allocator.comm)
-            if pfn is None:
-                return None
-            if not m.is_lowmem_pfn(pfn):
-                raise SimError("allocate_slab", f"slab page {pfn:#x} is not in lowmem")
-            self.slabs[pfn] = list(range(self.objs_per_slab - 1, -1, -1))
-            self.partial[pfn] = None
-            self.allocator.pages[self.reclaimable] += 1 << self.order
-        pfn = next(reversed(self.partial))
-        free = self.slabs[pfn]
-        index = free.pop()
-        if not free:
-            del self.partial[pfn]
-        va = m.page_address(pfn) + index * self.size
-        self.live[va] = pfn
-        return va
+        """kmem_cache_alloc: the address of one object, or None when no slab page can be had."""
+        vas = self.alloc_bulk(1, collect=True)
+        return vas[0] if vas else None
 
-    def free(self, va: int) -> None:
-        pfn = self.live.pop(va, None)
-        if pfn is None:
-            raise SimError("kmem_cache_free", f"{va:#x} is not a live object of {self.name} (double free?)")
-        self.unused.pop(va, None)
+    def alloc_bulk(self, count: int, collect: bool = True) -> list[int] | int:
+        """kmem_cache_alloc_bulk: up to ``count`` objects, partial slabs first (newest first).
+
+        Returns their addresses, or only how many were allocated when ``collect`` is
+        false (a leak nobody keeps the addresses of).  Stops short when no slab page can
+        be had.
+        """
         m = self.allocator.m
-        index = (va - m.page_address(pfn)) // self.size
-        free = self.slabs[pfn]
+        size = self.size
+        per_slab = self.objs_per_slab
+        partial = self.partial
+        vas: list[int] = []
+        done = 0
+        while done < count:
+            if partial:
+                slab = next(reversed(partial))
+                free = partial[slab]
+                take = min(count - done, len(free))
+                taken = free[len(free) - take:]
+                del free[len(free) - take:]
+                if not free:
+                    del partial[slab]
+            else:
+                slab = self._new_slab()
+                if slab is None:
+                    break
+                take = min(count - done, per_slab)
+                if take < per_slab:  # the rest stays free, lowest index next
+                    partial[slab] = list(range(per_slab - 1, take - 1, -1))
+                taken = range(take - 1, -1, -1) if collect else ()
+            if collect:
+                base = m.page_address(slab)
+                vas.extend(base + index * size for index in reversed(taken))
+            done += take
+        self.active += done
+        return vas if collect else done
+
+    def free(self, va: int, function: str = "kmem_cache_free") -> None:
+        """kmem_cache_free: the object goes back on its slab's free list; an empty slab to the buddy."""
+        slab, index = self.slab_of(va, function)
+        free = self.partial.get(slab)
+        if free is None:  # the slab was full
+            free = self.partial[slab] = []
+        elif index in free:
+            raise SimError(function, f"{va:#x} of {self.name} is already free (double free?)")
         free.append(index)
-        self.partial[pfn] = None
+        self.unused.pop(va, None)
+        self.active -= 1
         if len(free) == self.objs_per_slab:  # empty slab: discard_slab
-            del self.slabs[pfn]
-            del self.partial[pfn]
-            self.allocator.pages[self.reclaimable] -= 1 << self.order
-            m.free_pages(pfn, self.order)
+            del self.partial[slab]
+            self._discard_slab(slab)
+
+    def is_live(self, va: int) -> bool:
+        try:
+            slab, index = self.slab_of(va, "is_live")
+        except SimError:
+            return False
+        return index not in self.partial.get(slab, ())
 
     def release(self, va: int) -> None:
         """dput of the last reference: the object stays cached, reclaimable by the shrinker."""
-        if va not in self.live:
+        if not self.is_live(va):
             raise SimError("release", f"{va:#x} is not a live object of {self.name}")
         self.unused[va] = None
 
     def shrink(self, count: int) -> int:
         """prune: free up to ``count`` unused objects (oldest first); returns pages given back."""
-        before = self.allocator.pages[self.reclaimable]
+        before = self.pages
         for va in list(self.unused)[:count]:
             self.free(va)
-        return before - self.allocator.pages[self.reclaimable]
+        return before - self.pages
 
     def check_invariants(self) -> None:
         where = f"KmemCache.check_invariants({self.name})"
-        live_per_slab: dict[int, int] = {}
-        for va, pfn in self.live.items():
-            live_per_slab[pfn] = live_per_slab.get(pfn, 0) + 1
-        for pfn, free in self.slabs.items():
-            if len(set(free)) != len(free):
-                raise SimError(where, f"slab {pfn:#x} free list has duplicates")
-            if live_per_slab.get(pfn, 0) + len(free) != self.objs_per_slab:
-                raise SimError(where, f"slab {pfn:#x}: live + free != objects per slab")
-            if (pfn in self.partial) != bool(free):
-                raise SimError(where, f"slab {pfn:#x} partial-list membership wrong")
-        if not set(self.unused) <= set(self.live):
-            raise SimError(where, "an unused object is not live")
+        free_total = 0
+        for slab, free in self.partial.items():
+            if self.allocator.owner_of(slab) is not self:
+                raise SimError(where, f"partial slab {slab:#x} is not owned by the cache")
+            if not free or len(free) >= self.objs_per_slab:
+                raise SimError(where, f"slab {slab:#x} on the partial list is full or empty")
+            if len(set(free)) != len(free) or not all(0 <= i < self.objs_per_slab for i in free):
+                raise SimError(where, f"slab {slab:#x} free list is not a set of object indices")
+            free_total += len(free)
+        if self.active != self.num_objs - free_total:
+            raise SimError(where, f"active {self.active} != objects {self.num_objs} - free {free_total}")
+        for va in self.unused:
+            if not self.is_live(va):
+                raise SimError(where, f"unused object {va:#x} is not live")
 
 
 class SlabAllocator:
@@ -137,6 +224,9 @@ class SlabAllocator:
         self.m = m
         self.comm = "kworker/0:1"
         self.pages = {True: 0, False: 0}  # reclaimable -> slab pages
+        end = max((z.end_pfn for z in m.zones), default=0)
+        self.owner: list[KmemCache | None] | dict[int, KmemCache | None] = (
+            [None] * end if end <= OWNER_DENSE_MAX else {})
         bits64 = m.layout.bits == 64
         minimum = 8 if bits64 else 64  # ARM32 KMALLOC_MIN_SIZE = L1 line (SIM-REFERENCE §2.5)
         self.caches: dict[str, KmemCache] = {}
@@ -150,17 +240,30 @@ class SlabAllocator:
         self.large: dict[int, int] = {}  # kmalloc > 2 pages: va -> order (straight from the buddy)
         m.shrinkers.append(self.shrink)
 
+    def owner_of(self, pfn: int) -> KmemCache | None:
+        owner = self.owner
+        if isinstance(owner, dict):
+            return owner.get(pfn)
+        return owner[pfn] if 0 <= pfn < len(owner) else None
+
     def cache(self, name: str) -> KmemCache:
         if name not in self.caches:
             raise SimError("kmem_cache_alloc", f"no cache `{name}` (have: {', '.join(sorted(self.caches))})")
         return self.caches[name]
 
-    def kmalloc(self, size: int) -> int | None:
+    def kmalloc_cache(self, size: int) -> KmemCache | None:
+        """The kmalloc-N cache serving ``size`` bytes; None above 2 pages (the page allocator serves those)."""
         if size <= 0:
             raise SimError("kmalloc", f"size {size} must be positive")
         for cache in self.kmalloc_caches:
             if cache.size >= size:
-                return cache.alloc()
+                return cache
+        return None
+
+    def kmalloc(self, size: int) -> int | None:
+        cache = self.kmalloc_cache(size)
+        if cache is not None:
+            return cache.alloc()
         order = max(0, (size - 1).bit_length() - self.m.page_shift)
         pfn = self.m.alloc_pages(order, GFP_KERNEL, comm=self.comm)
         if pfn is None:
@@ -174,11 +277,13 @@ class SlabAllocator:
             order = self.large.pop(va)
             self.m.free_pages(self.m.linear.pa(va) >> self.m.page_shift, order)
             return
-        for cache in self.kmalloc_caches:
-            if va in cache.live:
-                cache.free(va)
-                return
-        raise SimError("kfree", f"{va:#x} was not returned by kmalloc (double free?)")
+        lin = self.m.linear
+        cache = None
+        if lin is not None and lin.va_start <= va < lin.va_end:
+            cache = self.owner_of((va - lin.va_start + lin.pa_start) >> self.m.page_shift)
+        if cache is None:
+            raise SimError("kfree", f"{va:#x} is not in a slab or a large kmalloc (double free?)")
+        cache.free(va, "kfree")  # like SLUB, any cache's object: the page knows its cache
 
     def shrink(self, pages: int) -> int:
         """The superblock shrinker: prune unused objects of reclaimable caches."""
@@ -193,9 +298,17 @@ class SlabAllocator:
 
     def check_invariants(self) -> None:
         total = {True: 0, False: 0}
+        slabs: dict[KmemCache, int] = {}
+        owner = self.owner
+        for pfn, cache in (owner.items() if isinstance(owner, dict) else enumerate(owner)):
+            if cache is not None:
+                slabs[cache] = slabs.get(cache, 0) + 1
         for cache in self.caches.values():
             cache.check_invariants()
-            total[cache.reclaimable] += len(cache.slabs) << cache.order
+            total[cache.reclaimable] += cache.pages
+            if slabs.get(cache, 0) != cache.pages:
+                raise SimError("SlabAllocator.check_invariants", f"{cache.name}: {slabs.get(cache, 0)} owned pages, "
+                                                                 f"{cache.pages} in its slabs")
         if total != self.pages:
             raise SimError("SlabAllocator.check_invariants", f"slab page counters {self.pages} != {total}")
 
@@ -207,8 +320,8 @@ def slabinfo(alloc: SlabAllocator, top: int | None = None) -> str:
              "<batchcount> <sharedfactor> : slabdata <active_slabs> <num_slabs> <sharedavail>"]
     caches = sorted(alloc.caches.values(), key=lambda c: c.name)
     if top is not None:
-        caches = sorted(caches, key=lambda c: (-(len(c.slabs) << c.order), c.name))[:top]
+        caches = sorted(caches, key=lambda c: (-c.pages, c.name))[:top]
     for c in caches:
-        lines.append(f"{c.name:<17} {len(c.live):6d} {c.num_objs:6d} {c.size:6d} {c.objs_per_slab:4d} {1 << c.order:4d}"
-                     f" : tunables {0:4d} {0:4d} {0:4d} : slabdata {len(c.slabs):6d} {len(c.slabs):6d} {0:6d}")
+        lines.append(f"{c.name:<17} {c.active:6d} {c.num_objs:6d} {c.size:6d} {c.objs_per_slab:4d} {1 << c.order:4d}"
+                     f" : tunables {0:4d} {0:4d} {0:4d} : slabdata {c.nr_slabs:6d} {c.nr_slabs:6d} {0:6d}")
     return "\n".join(lines) + "\n"

@@ -129,8 +129,17 @@ class AstBuilder(Transformer):
         return "" if token is None else self._string(token)
 
     # ---- top level
-    def start(self, items):
-        return self._items(items)
+    def items(self, c):
+        """A left-recursive list rule: the first item starts a list, each later one is appended."""
+        if len(c) == 1:
+            return [c[0]]
+        c[0].append(c[1])
+        return c[0]
+
+    header_items = space_items = region_items = items
+
+    def start(self, c):
+        return self._items(c[0] or [])
 
     def override(self, items):
         return items[0]
@@ -139,7 +148,7 @@ class AstBuilder(Transformer):
         return ast.Extends(self._string(c[1]), self._span(c[0], c[1]))
 
     def layout_block(self, c):
-        attrs = self._items(c[2:-1])
+        attrs = self._items(c[2] or [])
         return ast.LayoutHeader(str(c[1]), tuple(attrs), self._span(c[0], c[-1]), self._tok(c[1]))
 
     def attr(self, c):
@@ -194,14 +203,14 @@ class AstBuilder(Transformer):
         return ast.Allow(str(c[1]), self._string(c[2]), self._span(c[0], c[2]))
 
     def space_decl(self, c):
-        keyword, name, bits, *body = c
-        items = self._items(body[:-1])
+        keyword, name, bits, body, rbrace = c
+        items = self._items(body or [])
         return ast.SpaceDecl(
             str(name), bits,
             tuple(i for i in items if isinstance(i, ast.RegionDecl)),
             tuple(i for i in items if isinstance(i, ast.HoleDecl)),
             tuple(i for i in items if isinstance(i, ast.Allow)),
-            self._span(keyword, body[-1]), self._tok(name),
+            self._span(keyword, rbrace), self._tok(name),
         )
 
     def region(self, c):
@@ -221,7 +230,7 @@ class AstBuilder(Transformer):
         return c[1]
 
     def region_body(self, c):
-        items = self._items(c[:-1])
+        items = self._items(c[0] or [])
         items.append(c[-1])  # the closing brace, so the region's span ends there
         return _Body(items)
 

@@ -20,6 +20,7 @@ from ..diagnostics import Diagnostic
 from ..source import SourceFile, Span
 from . import ast
 from .build import AstBuilder
+from .lexer import KlLexer
 
 
 def grammar_path() -> Path:
@@ -38,7 +39,7 @@ def _parser() -> tuple[Lark, AstBuilder]:
         parser = Lark(
             grammar_path().read_text(encoding="utf-8"),
             parser="lalr",
-            lexer="contextual",
+            lexer=KlLexer,
             start=["start", "override"],
             maybe_placeholders=True,
             transformer=builder,
@@ -48,7 +49,7 @@ def _parser() -> tuple[Lark, AstBuilder]:
         parser = Lark(
             grammar_path().read_text(encoding="utf-8"),
             parser="lalr",
-            lexer="contextual",
+            lexer=KlLexer,
             start=["start", "override"],
             maybe_placeholders=True,
             transformer=builder,

@@ -1,0 +1,99 @@
+"""The KL lexer: one regular expression per token, keywords decided by the parser's state.
+
+Lark's contextual lexer tries the terminals each parser state accepts, one
+pattern at a time, and lexes whitespace as tokens of its own; on large layouts
+that was a third of the parse.  This lexer matches every token class with one
+compiled expression (whitespace and comments skipped by the same match) and
+uses the parser state only where KL is context-sensitive:
+
+* a word is a keyword (``region``, ``if``, ``true``...) only where the parser
+  accepts that keyword, so ``bits = 32`` in a layout header is an attribute;
+* after ``allow``, a rule name may contain hyphens (``region-overlap``).
+
+Terminal names come from the grammar (``grammars/kl.lark``); nothing here
+restates a keyword or an operator list.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Iterator
+
+from lark.exceptions import UnexpectedCharacters
+from lark.lexer import Lexer, LexerState, Token
+
+_SKIP = r"(?:\s+|//[^\n]*|/\*(?:[^*]|\*(?!/))*\*/)*"
+_CLASSES = [
+    ("VERSION", r"[0-9]+\.[0-9]+(?:\.[0-9]+)*"),
+    ("WORDNUM", r"[0-9][A-Za-z0-9_]*"),
+    ("WORD", r"[A-Za-z_][A-Za-z0-9_]*"),
+    ("STRING", r'"(?:\\.|[^"\\\n])*"'),
+]
+_RULEREF = re.compile(r"[A-Za-z][A-Za-z0-9]*(?:-[A-Za-z0-9]+)*")
+
+
+class KlLexer(Lexer):
+    """A Lark lexer class (``Lark(..., lexer=KlLexer)``)."""
+
+    __future_interface__ = 2  # lark passes (lexer_state, parser_state) to lex()
+
+    def __init__(self, lexer_conf) -> None:
+        keywords: dict[str, str] = {}
+        punctuation: dict[str, str] = {}
+        for terminal in lexer_conf.terminals:
+            pattern = terminal.pattern
+            if pattern.type != "str":
+                continue
+            if re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", pattern.value):
+                keywords[pattern.value] = terminal.name
+            else:
+                punctuation[pattern.value] = terminal.name
+        self.keywords = keywords
+        self.punctuation = punctuation
+        symbols = "|".join(re.escape(p) for p in sorted(punctuation, key=len, reverse=True))
+        alternatives = [f"(?P<{name}>{regex})" for name, regex in _CLASSES] + [f"(?P<PUNCT>{symbols})"]
+        # (?=(?P<skip>...))(?P=skip) takes the longest run of blanks and comments and never
+        # gives part of it back (an atomic group, which `re` lacks before Python 3.11): without
+        # it, a failed token match would backtrack into a comment and lex `/` or a word from it.
+        self.scanner = re.compile(f"(?=(?P<skip>{_SKIP}))(?P=skip)(?:" + "|".join(alternatives) + ")")
+        self.skip = re.compile(_SKIP)
+
+    def lex(self, lexer_state: LexerState, parser_state) -> Iterator[Token]:
+        text = lexer_state.text.text
+        end = len(text)
+        pos = 0
+        scan = self.scanner.match
+        keywords, punctuation = self.keywords, self.punctuation
+        states = parser_state.parse_conf.states
+        while True:
+            match = scan(text, pos)
+            if match is None:
+                pos = self.skip.match(text, pos).end()
+                if pos >= end:
+                    return
+                self._unexpected(text, pos, states[parser_state.position])
+            kind = match.lastgroup
+            start = match.start(kind)
+            value = match.group(kind)
+            pos = match.end()
+            if kind == "WORD":
+                accepted = states[parser_state.position]
+                if "RULEREF" in accepted:
+                    rule = _RULEREF.match(text, start)
+                    value = rule.group()
+                    pos = rule.end()
+                    kind = "RULEREF"
+                else:
+                    keyword = keywords.get(value)
+                    kind = keyword if keyword is not None and keyword in accepted else "NAME"
+            elif kind == "PUNCT":
+                kind = punctuation[value]
+            token = Token(kind, value, start, None, None, None, None, pos)
+            lexer_state.last_token = token
+            yield token
+
+    @staticmethod
+    def _unexpected(text: str, pos: int, accepted) -> None:
+        line = text.count("\n", 0, pos) + 1
+        column = pos - (text.rfind("\n", 0, pos) + 1) + 1
+        raise UnexpectedCharacters(text, pos, line, column, allowed=set(accepted))
