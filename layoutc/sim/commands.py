@@ -149,6 +149,10 @@ def cmd_sim(args) -> int:
             from .slab import slabinfo
 
             reports[name] = slabinfo(m.slab, top=10)
+        elif name == "dentry-state" and m.slab is not None:
+            from .slab import dentry_state
+
+            reports[name] = dentry_state(m.slab)
         elif name == "vmallocinfo" and m.vmalloc is not None:
             from .vmalloc import hole_histogram, vmallocinfo
 

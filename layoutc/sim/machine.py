@@ -111,6 +111,7 @@ class Machine:
         self.tasks: dict[int, Task] = {}
         self.log: list[str] = []
         self.oom_kills = 0
+        self.oom_victims: list[tuple[str, int, bool]] = []  # comm, pages freed, all of them HighMem
         self.panicked: str | None = None
         self.alloc_failures = 0
         self.shrinkers: list[Callable[[int], int]] = []  # each frees up to N pages, returns freed
@@ -205,6 +206,8 @@ class Machine:
         self.log.append(f"Out of memory: Killed process {victim.pid} ({victim.comm}) total-vm:{kb}kB, "
                         f"anon-rss:{kb}kB, file-rss:0kB, shmem-rss:0kB, UID:{victim.uid} pgtables:0kB "
                         f"oom_score_adj:{victim.oom_score_adj}")
+        highmem_only = not any(self.is_lowmem_pfn(pfn) for pfn in victim.pages)
+        self.oom_victims.append((victim.comm, victim.rss, highmem_only))
         for pfn, page_order in list(victim.pages.items()):
             self.buddy.free_pages(pfn, page_order)
         victim.pages.clear()

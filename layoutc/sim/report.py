@@ -116,8 +116,21 @@ def zoneinfo(m) -> str:
 
 
 def free_area_dump(m) -> list[str]:
-    """The per-zone part of show_free_areas() (OOM and allocation-failure reports)."""
-    lines = []
+    """show_free_areas() (OOM and allocation-failure reports): the node's counters, then per zone.
+
+    The counter block's layout is recalled from mm/show_mem.c of 6.x kernels (values
+    in pages); the per-zone lines follow SIM-REFERENCE §2.9.
+    """
+    c = _counters(m)
+    pcp = sum(z.pcp_count for z in m.buddy.populated)
+    lines = [f"active_anon:{c['anon']} inactive_anon:0 isolated_anon:0",
+             " active_file:0 inactive_file:0 isolated_file:0",
+             " unevictable:0 dirty:0 writeback:0",
+             f" slab_reclaimable:{c['slab_r']} slab_unreclaimable:{c['slab_u']}",
+             f" mapped:0 shmem:0 pagetables:{c['pagetables']}",
+             " sec_pagetables:0 bounce:0",
+             " kernel_misc_reclaimable:0",
+             f" free:{m.buddy.nr_free_pages()} free_pcp:{pcp} free_cma:0"]
     for zone in m.buddy.populated:
         wm = [_kb(m, w) for w in zone.watermark]
         lines.append(f"Node 0 {zone.name} free:{_kb(m, zone.free_pages)}kB boost:0kB min:{wm[0]}kB low:{wm[1]}kB "

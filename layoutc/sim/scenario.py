@@ -194,11 +194,9 @@ def _op_cache_alloc(run, step):
         got = cache.alloc_bulk(count, collect=False)
         run.events["leaked"] += got
     else:
-        vas = cache.alloc_bulk(count)
+        # release: dput at once -- unused, reclaimable (a failed, negative lookup)
+        vas = cache.alloc_bulk(count, release=step.get("release", False))
         got = len(vas)
-        if step.get("release"):  # dput at once: unused, reclaimable (a negative lookup)
-            for va in vas:
-                cache.release(va)
         if "tag" in step:
             run.tags.setdefault(step["tag"], []).extend((cache, va) for va in vas)
     if got < count:
@@ -379,9 +377,14 @@ def verdict(run: Run, scenario: dict) -> tuple[str, dict]:
         numbers["dentry_objects"] = dentry.active if dentry else 0
         numbers["dentry_unused"] = len(dentry.unused) if dentry else 0
         numbers["reclaimed_pages"] = m.reclaimed_pages
+        numbers["oom_victims"] = [{"comm": c, "pages": n, "highmem_only": h} for c, n, h in m.oom_victims]
         if m.oom_kills or m.panicked:
-            text = (f"OOM: {m.oom_kills} process(es) killed{' then panic' if m.panicked else ''}; "
-                    f"{numbers['dentry_objects']} pinned dentries hold {kb(slab_r)} kB of 'reclaimable' slab that reclaim cannot free")
+            killed = ", ".join(f"{c} ({kb(n) >> 10} MiB{', all HighMem: no help for lowmem' if h else ''})"
+                               for c, n, h in m.oom_victims) or "nobody"
+            text = (f"OOM: killed {killed}{'; then panic: no killable processes' if m.panicked else ''}. "
+                    f"{numbers['dentry_objects']} pinned dentries hold {kb(slab_r)} kB of 'reclaimable' slab; "
+                    f"reclaim freed {kb(m.reclaimed_pages)} kB of unused dentries and could do no more "
+                    f"(lowmem free {kb(low_free)} kB, HighMem free {kb(high_free)} kB)")
         else:
             text = f"survived {run.steps} steps without OOM"
     elif kind == "vmalloc-fail":

@@ -20,6 +20,8 @@ min_partial; we keep none).
 
 from __future__ import annotations
 
+from itertools import islice
+
 from .errors import SimError
 from .gfp import GFP_KERNEL, GFP_KERNEL_RECLAIMABLE
 
@@ -83,42 +85,35 @@ class KmemCache:
     def _new_slab(self) -> int | None:
         """allocate_slab: 2^order lowmem pages from the buddy (reclaim and the OOM killer behind it)."""
         allocator = self.allocator
-        m = allocator.m
         gfp = GFP_KERNEL_RECLAIMABLE if self.reclaimable else GFP_KERNEL
-        pfn = m.alloc_pages(self.order, gfp, comm=allocator.comm)
+        pfn = allocator.m.alloc_pages(self.order, gfp, comm=allocator.comm)
         if pfn is None:
             return None
-        if not m.is_lowmem_pfn(pfn):
+        if not allocator.low_pfn <= pfn < allocator.high_pfn:
             raise SimError("allocate_slab", f"slab page {pfn:#x} is not in lowmem")
-        owner = allocator.owner
-        for page in range(pfn, pfn + (1 << self.order)):
-            owner[page] = self
+        allocator.set_owner(pfn, 1 << self.order, self)
         self.nr_slabs += 1
         allocator.pages[self.reclaimable] += 1 << self.order
         return pfn
 
     def _discard_slab(self, pfn: int) -> None:
         allocator = self.allocator
-        owner = allocator.owner
-        for page in range(pfn, pfn + (1 << self.order)):
-            owner[page] = None
+        allocator.set_owner(pfn, 1 << self.order, None)
         self.nr_slabs -= 1
         allocator.pages[self.reclaimable] -= 1 << self.order
         allocator.m.free_pages(pfn, self.order)
 
     def slab_of(self, va: int, function: str) -> tuple[int, int]:
         """(slab pfn, object index) of an object address of this cache; raises if it is not one."""
-        m = self.allocator.m
-        lin = m.linear
-        if lin is None or not lin.va_start <= va < lin.va_end:
+        allocator = self.allocator
+        pfn = (va - allocator.va_delta) >> allocator.page_shift
+        if not allocator.low_pfn <= pfn < allocator.high_pfn:
             raise SimError(function, f"{va:#x} is not a lowmem address (no {self.name} object there)")
-        pfn = (va - lin.va_start + lin.pa_start) >> m.page_shift
-        if self.allocator.owner_of(pfn) is not self:
+        if allocator.owner_of(pfn) is not self:
             raise SimError(function, f"{va:#x} is not in a slab of {self.name}")
         slab = pfn & ~((1 << self.order) - 1)
-        offset = va - m.page_address(slab)
-        index, rest = divmod(offset, self.size)
-        if rest or index >= self.objs_per_slab:
+        index, rest = divmod(va - ((slab << allocator.page_shift) + allocator.va_delta), self.size)
+        if rest:
             raise SimError(function, f"{va:#x} is not the start of a {self.name} object")
         return slab, index
 
@@ -129,14 +124,15 @@ class KmemCache:
         vas = self.alloc_bulk(1, collect=True)
         return vas[0] if vas else None
 
-    def alloc_bulk(self, count: int, collect: bool = True) -> list[int] | int:
+    def alloc_bulk(self, count: int, collect: bool = True, release: bool = False) -> list[int] | int:
         """kmem_cache_alloc_bulk: up to ``count`` objects, partial slabs first (newest first).
 
         Returns their addresses, or only how many were allocated when ``collect`` is
-        false (a leak nobody keeps the addresses of).  Stops short when no slab page can
-        be had.
+        false (a leak nobody keeps the addresses of).  ``release`` drops each reference
+        at once (see ``release``).  Stops short when no slab page can be had.
         """
-        m = self.allocator.m
+        allocator = self.allocator
+        shift, delta = allocator.page_shift, allocator.va_delta
         size = self.size
         per_slab = self.objs_per_slab
         partial = self.partial
@@ -160,10 +156,12 @@ class KmemCache:
                     partial[slab] = list(range(per_slab - 1, take - 1, -1))
                 taken = range(take - 1, -1, -1) if collect else ()
             if collect:
-                base = m.page_address(slab)
+                base = (slab << shift) + delta
                 vas.extend(base + index * size for index in reversed(taken))
             done += take
         self.active += done
+        if release:
+            self.unused.update(dict.fromkeys(vas))
         return vas if collect else done
 
     def free(self, va: int, function: str = "kmem_cache_free") -> None:
@@ -197,7 +195,7 @@ class KmemCache:
     def shrink(self, count: int) -> int:
         """prune: free up to ``count`` unused objects (oldest first); returns pages given back."""
         before = self.pages
-        for va in list(self.unused)[:count]:
+        for va in list(islice(self.unused, count)):
             self.free(va)
         return before - self.pages
 
@@ -224,6 +222,11 @@ class SlabAllocator:
         self.m = m
         self.comm = "kworker/0:1"
         self.pages = {True: 0, False: 0}  # reclaimable -> slab pages
+        # the linear map, for va <-> pfn of slab pages (all lowmem)
+        self.page_shift = m.page_shift
+        self.va_delta = m.linear.va_start - m.linear.pa_start
+        self.low_pfn = -(-m.linear.pa_start >> m.page_shift)
+        self.high_pfn = min(m.linear.pa_end, m.lowmem_end) >> m.page_shift
         end = max((z.end_pfn for z in m.zones), default=0)
         self.owner: list[KmemCache | None] | dict[int, KmemCache | None] = (
             [None] * end if end <= OWNER_DENSE_MAX else {})
@@ -239,6 +242,16 @@ class SlabAllocator:
             self.caches[name] = KmemCache(self, name, size, reclaimable)
         self.large: dict[int, int] = {}  # kmalloc > 2 pages: va -> order (straight from the buddy)
         m.shrinkers.append(self.shrink)
+
+    def set_owner(self, pfn: int, pages: int, cache: KmemCache | None) -> None:
+        owner = self.owner
+        if isinstance(owner, dict):
+            for page in range(pfn, pfn + pages):
+                owner[page] = cache
+        elif pages == 1:
+            owner[pfn] = cache
+        else:
+            owner[pfn:pfn + pages] = [cache] * pages
 
     def owner_of(self, pfn: int) -> KmemCache | None:
         owner = self.owner
@@ -325,3 +338,15 @@ def slabinfo(alloc: SlabAllocator, top: int | None = None) -> str:
         lines.append(f"{c.name:<17} {c.active:6d} {c.num_objs:6d} {c.size:6d} {c.objs_per_slab:4d} {1 << c.order:4d}"
                      f" : tunables {0:4d} {0:4d} {0:4d} : slabdata {c.nr_slabs:6d} {c.nr_slabs:6d} {0:6d}")
     return "\n".join(lines) + "\n"
+
+
+def dentry_state(alloc: SlabAllocator) -> str:
+    """/proc/sys/fs/dentry-state: nr_dentry, nr_unused, age_limit (45), want_pages, nr_negative, dummy.
+
+    The simulator's unused dentries are the ones a lookup left behind with no
+    reference -- the failed (negative) lookups of the scenarios -- so nr_negative
+    counts them too (fs/dcache.c, SIM-REFERENCE §8).
+    """
+    dentry = alloc.caches.get("dentry")
+    total, unused = (dentry.active, len(dentry.unused)) if dentry else (0, 0)
+    return f"{total}\t{unused}\t45\t0\t{unused}\t0\n"
