@@ -259,7 +259,7 @@ def cmd_check(args) -> int:
 
 def _against(result, log_path: str, policy) -> None:
     """Add one diagnostic per banner line the layout does not reproduce (issue: board bring-up CI gate)."""
-    from .banner.compare import compare
+    from .banner.comparison import compare
     from .session import finish
 
     try:

@@ -11,9 +11,24 @@ The package reads only the evaluated model; it never prints.
 
 from __future__ import annotations
 
-from .common import MissingValue
-from .compare import compare  # binds the function over the submodule of the same name
-from .render import Banner, banner, render_banner
+_LAZY = {
+    "MissingValue": ".common",
+    "compare": ".comparison",
+    "Banner": ".render",
+    "banner": ".render",
+    "render_banner": ".render",
+}
+
+
+def __getattr__(name: str):
+    """Import on first use: the CLI imports this package to list its subcommands on every start."""
+    if name not in _LAZY:
+        raise AttributeError(name)
+    from importlib import import_module
+
+    value = getattr(import_module(_LAZY[name], __name__), name)
+    globals()[name] = value
+    return value
 
 
 __all__ = ["Banner", "MissingValue", "banner", "compare", "render_banner"]

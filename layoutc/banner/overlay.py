@@ -31,7 +31,7 @@ class Imported:
 
 def _score(base: str, params: dict[str, str], text: str, name: str):
     from ..session import load_layout
-    from .compare import compare
+    from .comparison import compare
 
     result = load_layout(base, [f"{k}={v}" for k, v in params.items()])
     if result.layout is None or result.errors:

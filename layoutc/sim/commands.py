@@ -19,6 +19,8 @@ def add_parsers(sub, common) -> None:
     parser.add_argument("--steps", type=int, default=None, metavar="N", help="stop after N scenario steps")
     parser.add_argument("--trace", metavar="F", help="write one JSON object per step to F (JSON Lines)")
     parser.add_argument("--ptdump", action="store_true", help="with --boot: also print the kernel page tables")
+    parser.add_argument("--banner", action="store_true",
+                        help="print the kernel's boot-time memory-layout banner for the layout's kernel version")
     parser.set_defaults(handler=cmd_sim)
 
 
@@ -67,6 +69,31 @@ def _truncate(text: str, limit: int = 40) -> str:
     return "\n".join(lines[:limit // 2] + [f"... {len(lines) - limit} more lines ..."] + lines[-limit // 2:]) + "\n"
 
 
+def _banner(args, layout, fmt: str) -> int:
+    """The "Virtual kernel memory layout" banner the booting kernel prints (layoutc.banner)."""
+    import json
+
+    from ..banner import MissingValue, render_banner
+    from ..cli import EXIT_FINDINGS, EXIT_OK, _colour
+    from ..diagnostics import Diagnostic
+    from ..render import Human
+    from ..session import Policy, finish
+
+    try:
+        text = render_banner(layout)
+    except MissingValue as missing:
+        reported, _ = finish([Diagnostic("F104", f"no banner: {missing}", None)], layout, Policy())
+        human = Human(_colour(args.color, sys.stderr))
+        for d in reported:
+            sys.stderr.write(human.diagnostic(d) + "\n")
+        return EXIT_FINDINGS
+    if fmt == "json":
+        sys.stdout.write(json.dumps({"layout": layout.name, "banner": text.splitlines()}, indent=2) + "\n")
+    else:
+        sys.stdout.write(text)
+    return EXIT_OK
+
+
 def cmd_sim(args) -> int:
     import json
 
@@ -100,6 +127,8 @@ def cmd_sim(args) -> int:
         if result.layout is not None:
             sys.stderr.write("layoutc sim: the layout has errors; fix them before simulating\n")
         return EXIT_USAGE if result.usage_error else EXIT_FINDINGS
+    if args.banner:  # printed by mem_init() from the layout alone: nothing to boot
+        return _banner(args, result.layout, args.format or "human")
     try:
         m = boot(result.layout)
     except (BootError, SimError) as error:
