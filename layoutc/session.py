@@ -8,6 +8,7 @@ layout that does not elaborate cleanly is still checked by the model rules
 
 from __future__ import annotations
 
+import gc
 import itertools
 import os
 from dataclasses import dataclass, field
@@ -253,11 +254,19 @@ def evaluate(parsed: Parsed, overrides: Sequence[Override] = (), policy: Policy 
     layout = None
     ran = 0
     if parsed.files and not any(d.code.startswith("S") or d.code in ("N104", "N105") for d in parsed.diagnostics):
-        layout, found = elaborate(parsed.files, overrides)
-        raw.extend(found)
-        enabled = [code for code, entry in RULES.items() if entry.stage == "model" and policy.enabled(code, entry.name)]
-        found, ran = run_rules(layout, enabled)
-        raw.extend(found)
+        # like a parse, elaboration makes many small acyclic objects: no cyclic-GC passes over them
+        collecting = gc.isenabled()
+        gc.disable()
+        try:
+            layout, found = elaborate(parsed.files, overrides)
+            raw.extend(found)
+            enabled = [code for code, entry in RULES.items()
+                       if entry.stage == "model" and policy.enabled(code, entry.name)]
+            found, ran = run_rules(layout, enabled)
+            raw.extend(found)
+        finally:
+            if collecting:
+                gc.enable()
     reported, waived = finish(raw, layout, policy)
     # a problem in a command-line argument (`<-D ...>`, `<--vary ...>`) is a usage error
     usage = parsed.unreadable or any(d.span is not None and d.span.file.name.startswith("<-") for d in reported)

@@ -31,6 +31,8 @@ tests.  The limits are a snapshot of the watermarks: call ``retune()`` after cha
 
 from __future__ import annotations
 
+from itertools import compress, repeat
+from operator import is_not
 from typing import Callable, Sequence
 
 from .errors import SimError
@@ -93,8 +95,10 @@ class PageAllocator:
     def allocated(self) -> dict[int, tuple[int, Zone]]:
         """Every block handed out: head pfn -> (order, zone)."""
         tags = self._tags
-        items = tags.items() if isinstance(tags, dict) else enumerate(tags)
-        return {pfn: (home.order, home.zone) for pfn, home in items if home is not None}
+        if isinstance(tags, dict):
+            return {pfn: (home.order, home.zone) for pfn, home in tags.items()}
+        heads = compress(range(len(tags)), map(is_not, tags, repeat(None)))  # C-speed scan of the list
+        return {pfn: (tags[pfn].order, tags[pfn].zone) for pfn in heads}
 
     def zone_of(self, pfn: int) -> Zone | None:
         for zone in self.zones:

@@ -48,18 +48,24 @@ class Pkmap:
         return self.addr(nr)
 
     def _map_new_virtual(self, pfn: int) -> int | None:
-        for _ in range(self.last_pkmap):
+        """map_new_virtual: the next slot after the last one used; a wrap flushes and restarts the count."""
+        count = self.last_pkmap
+        while True:
             self.last_nr = (self.last_nr + 1) & (self.last_pkmap - 1)
-            if self.last_nr == 0:
+            if self.last_nr == 0:  # no_more_pkmaps(): slots left with count 1 become free
                 self.flush_all_zero_pkmaps()
+                count = self.last_pkmap
             if self.count[self.last_nr] == 0:
-                nr = self.last_nr
-                self.m.pagetable.map(self.addr(nr), pfn << self.m.page_shift, self.m.page_size, PAGE_KERNEL)
-                self.count[nr] = 1
-                self.slot_of[pfn] = nr
-                self.pfn_at[nr] = pfn
-                return nr
-        return None
+                break
+            count -= 1
+            if not count:
+                return None  # every slot is in use: the caller would sleep
+        nr = self.last_nr
+        self.m.pagetable.map(self.addr(nr), pfn << self.m.page_shift, self.m.page_size, PAGE_KERNEL)
+        self.count[nr] = 1
+        self.slot_of[pfn] = nr
+        self.pfn_at[nr] = pfn
+        return nr
 
     def flush_all_zero_pkmaps(self) -> None:
         flushed = False

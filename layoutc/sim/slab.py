@@ -20,6 +20,7 @@ min_partial; we keep none).
 
 from __future__ import annotations
 
+from collections import Counter
 from itertools import islice
 
 from .errors import SimError
@@ -311,11 +312,8 @@ class SlabAllocator:
 
     def check_invariants(self) -> None:
         total = {True: 0, False: 0}
-        slabs: dict[KmemCache, int] = {}
         owner = self.owner
-        for pfn, cache in (owner.items() if isinstance(owner, dict) else enumerate(owner)):
-            if cache is not None:
-                slabs[cache] = slabs.get(cache, 0) + 1
+        slabs = Counter(owner.values() if isinstance(owner, dict) else owner)
         for cache in self.caches.values():
             cache.check_invariants()
             total[cache.reclaimable] += cache.pages

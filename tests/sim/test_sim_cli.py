@@ -127,3 +127,42 @@ def test_trace_and_steps(tmp_path):
     assert main(["sim", ARM32, "--scenario", "vmalloc-frag", "--steps", "50", "--trace", str(trace), "--seed", "3"]) == 0
     lines = trace.read_text().splitlines()
     assert len(lines) == 50 and json.loads(lines[-1])["step"] == 50
+
+
+def test_dentry_leak_ends_in_the_oom_killer(capsys):
+    started = time.perf_counter()
+    assert main(["sim", ARM32, "--scenario", "dentry-leak", "--format", "json"]) == 0
+    assert time.perf_counter() - started < 20  # seconds, not minutes (about 1 s here)
+    data = json.loads(capsys.readouterr().out)
+    n, reports = data["numbers"], data["reports"]
+    # the app's pages were HighMem: killing it could not give lowmem back, so the kernel panicked
+    assert n["oom_kills"] == 1 and n["oom_victims"] == [{"comm": "app", "pages": 16384, "highmem_only": True}]
+    assert n["panic"].startswith("Out of memory and no killable processes")
+    # reclaim took every unused (negative) dentry first, and could do nothing about the pinned ones
+    assert n["reclaimed_pages"] > 0 and n["dentry_unused"] == 0
+    assert n["dentry_objects"] >= 0.95 * n["leaked"] - 100_000  # leaked dentries + inodes, all still there
+    lowmem_kb = 768 * 1024
+    assert n["slab_reclaimable_kB"] > 0.95 * lowmem_kb and n["lowmem_free_kB"] < 0.01 * lowmem_kb
+    assert n["highmem_free_kB"] > 250 * 1024
+    assert reports["slabinfo"][2].split()[:2] == ["dentry", str(n["dentry_objects"])]  # the top cache
+    assert reports["dentry-state"][0].split("\t")[:2] == [str(n["dentry_objects"]), "0"]
+    log = "\n".join(reports["log"])
+    assert "invoked oom-killer: gfp_mask=0xcd0(GFP_KERNEL|__GFP_RECLAIMABLE), order=0" in log
+    assert re.search(r"^ slab_reclaimable:\d{6} slab_unreclaimable:0$", log, re.M)
+    assert "Out of memory: Killed process 100 (app)" in log and "Kernel panic - not syncing" in log
+    assert data["verdict"].startswith("OOM: killed app (64 MiB, all HighMem: no help for lowmem)")
+
+
+def test_dentry_leak_outcome_follows_the_layout():
+    scenario = load("dentry-leak")
+    outcome = {}
+    for ram in ("512M", "1G"):
+        m = machine(ARM32, f"ram={ram}")
+        run = run_scenario(m, scenario)
+        _, numbers = verdict(run, scenario)
+        outcome[ram] = numbers
+        m.check_invariants()
+    small, big = outcome["512M"], outcome["1G"]
+    assert small["dentry_objects"] < big["dentry_objects"]
+    # 512 MiB is all lowmem: the app's pages were lowmem, so killing it bought time before the panic
+    assert small["oom_victims"][0]["highmem_only"] is False and big["oom_victims"][0]["highmem_only"] is True
