@@ -103,7 +103,12 @@ def _arm(found: Found, e: dict[str, Entry]) -> Inference:
     modules = e.get("modules")
     params["modules"] = "true" if modules else "false"
     if modules and modules.start is not None:
-        params["thumb2"] = "true" if page_offset - modules.start == 8 * M else "false"
+        below = page_offset - modules.start
+        params["thumb2"] = "true" if below == 8 * M else "false"
+        if below not in (8 * M, 16 * M):  # a vendor tree's module area (Broadcom BCM63xx: 20 MiB)
+            params["modules_size"] = _hexsize(below)
+            notes.append(f"modules_size = {below >> 20}M: the module area starts {below >> 20} MiB below "
+                         "PAGE_OFFSET, a vendor change (mainline: 16 MiB, 8 MiB with Thumb-2)")
     fixmap = e.get("fixmap")
     vmalloc = e.get("vmalloc")
     vend = vmalloc.end if vmalloc else None
@@ -113,9 +118,8 @@ def _arm(found: Found, e: dict[str, Entry]) -> Inference:
         dma = e["DMA"]
         size = dma.end - dma.start
         if size > 14 * M:  # mainline caps CONSISTENT_DMA_SIZE at 14 MiB; vendor BSPs (Freescale i.MX) go far beyond
-            notes.append(f"dma_size = 14M: the log's {size >> 20} MB consistent-DMA window is a vendor change beyond "
-                         "mainline's 14 MiB maximum, so its DMA line cannot be reproduced")
-            size = 14 * M
+            notes.append(f"dma_size = {size >> 20}M: the log's consistent-DMA window is a vendor change beyond "
+                         "mainline's 14 MiB maximum")
         params["dma_size"] = _hexsize(size)
     elif fixmap and fixmap.start == 0xFFF00000:
         kernel = "3.4"

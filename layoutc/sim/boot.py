@@ -201,4 +201,4 @@ def boot_file(path: str, overrides=(), options: BootOptions = BootOptions()):
     return boot(result.layout, options), result
 
 
-__all__ = ["BootError", "BootOptions", "boot", "boot_file", "SimError"]
+__all__ = ["BootError", "BootOptions", "SimError", "boot", "boot_file"]

@@ -31,9 +31,9 @@ tests.  The limits are a snapshot of the watermarks: call ``retune()`` after cha
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from itertools import compress, repeat
 from operator import is_not
-from typing import Callable, Sequence
 
 from .errors import SimError
 from .gfp import GFP_KERNEL, ZONE_HIGHMEM, ZONE_NAMES, can_reclaim, gfp_zone

@@ -15,8 +15,8 @@ exception.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Callable
 
 from .buddy import PAGE_ALLOC_COSTLY_ORDER, PageAllocator, Zone
 from .errors import SimError

@@ -6,7 +6,7 @@ Formats from SIM-REFERENCE §2 (mm/vmstat.c, fs/proc/meminfo.c, mm/show_mem.c).
 
 from __future__ import annotations
 
-from .gfp import ZONE_HIGHMEM, ZONE_NAMES
+from .gfp import ZONE_HIGHMEM
 
 
 def _kb(m, pages: int) -> int:
@@ -95,14 +95,14 @@ def zoneinfo(m) -> str:
         lines += [
             f"Node 0, zone {zone.name:>8}",
             f"  pages free     {zone.free_pages}",
-            f"        boost    0",
+            "        boost    0",
             f"        min      {zone.watermark[0]}",
             f"        low      {zone.watermark[1]}",
             f"        high     {zone.watermark[2]}",
             f"        spanned  {zone.spanned_pages}",
             f"        present  {zone.present_pages}",
             f"        managed  {zone.managed_pages}",
-            f"        cma      0",
+            "        cma      0",
             f"        protection: ({protection})",
             "  pagesets",
             "    cpu: 0",

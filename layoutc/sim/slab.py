@@ -35,13 +35,17 @@ OWNER_DENSE_MAX = 1 << 23  # pfns; above, SlabAllocator.owner is a dict
 
 
 def kmalloc_sizes(minimum: int, page_size: int) -> list[int]:
-    """kmalloc-N caches: powers of two from KMALLOC_MIN_SIZE to 2 * PAGE_SIZE, plus 96 and 192."""
+    """kmalloc-N caches: powers of two from KMALLOC_MIN_SIZE to 2 * PAGE_SIZE, plus 96 and 192.
+
+    kmalloc-96 exists only when KMALLOC_MIN_SIZE <= 32 and kmalloc-192 when it is <= 64
+    (mm/slab_common.c), so an ARM32 kernel with 64-byte lines has kmalloc-192 but no -96.
+    """
     sizes = []
     size = minimum
     while size <= 2 * page_size:
         sizes.append(size)
         size *= 2
-    sizes += [s for s in (96, 192) if s > minimum]
+    sizes += [s for s, most in ((96, 32), (192, 64)) if minimum <= most]
     return sorted(sizes)
 
 

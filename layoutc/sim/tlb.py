@@ -21,7 +21,7 @@ translations it memoised from it.
 from __future__ import annotations
 
 from collections import OrderedDict
-from typing import Callable
+from collections.abc import Callable
 
 from .archfacts import TlbLevel
 from .errors import SimError
@@ -36,7 +36,7 @@ def key_of(va: int, shift: int) -> int:
 class TlbPool:
     """A lower-level pool: LRU order kept by an OrderedDict (the last key is the most recent)."""
 
-    __slots__ = ("entries", "capacity", "shifts")
+    __slots__ = ("capacity", "entries", "shifts")
 
     def __init__(self, shifts: tuple[int, ...], capacity: int) -> None:
         self.entries: OrderedDict[int, tuple] = OrderedDict()
@@ -55,7 +55,7 @@ class TlbPool:
 class L0Pool:
     """A level-0 pool: entries carry the stamp of their last use; the oldest stamp is evicted."""
 
-    __slots__ = ("entries", "capacity", "shifts")
+    __slots__ = ("capacity", "entries", "shifts")
 
     def __init__(self, shifts: tuple[int, ...], capacity: int) -> None:
         self.entries: dict[int, list] = {}

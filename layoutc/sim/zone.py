@@ -36,8 +36,8 @@ Algorithms (mm/page_alloc.c, SIM-REFERENCE §1):
 from __future__ import annotations
 
 from bisect import bisect_left
+from collections.abc import Callable
 from functools import partial
-from typing import Callable
 
 from .errors import SimError
 from .gfp import GFP_KERNEL, ZONE_NAMES, can_reclaim, is_highatomic
@@ -50,7 +50,7 @@ _NO_LIMIT = 1 << 62
 class PcpList(list):
     """zone.pcp[order]: a per-CPU list of head pfns that knows its zone and order."""
 
-    __slots__ = ("zone", "order", "pages", "trigger")
+    __slots__ = ("order", "pages", "trigger", "zone")
 
     def __init__(self, zone: Zone, order: int) -> None:
         super().__init__()
@@ -67,7 +67,7 @@ class DirectHome:
     pops from either without asking which.
     """
 
-    __slots__ = ("zone", "order", "pages", "pop")
+    __slots__ = ("order", "pages", "pop", "zone")
 
     def __init__(self, zone: Zone, order: int) -> None:
         self.zone = zone
@@ -79,10 +79,29 @@ class DirectHome:
 class Zone:
     """One zone of node 0: its span, its free lists and its watermarks."""
 
-    __slots__ = ("index", "name", "start_pfn", "end_pfn", "present_pages", "managed_pages", "max_order",
-                 "free_area", "nonempty", "free_pages", "watermark", "lowmem_reserve",
-                 "pcp", "pcp_batch", "pcp_high", "gate_lo", "gate_hi", "gate_top", "gate_floor", "gate_limits",
-                 "on_gate")
+    __slots__ = (
+        "end_pfn",
+        "free_area",
+        "free_pages",
+        "gate_floor",
+        "gate_hi",
+        "gate_limits",
+        "gate_lo",
+        "gate_top",
+        "index",
+        "lowmem_reserve",
+        "managed_pages",
+        "max_order",
+        "name",
+        "nonempty",
+        "on_gate",
+        "pcp",
+        "pcp_batch",
+        "pcp_high",
+        "present_pages",
+        "start_pfn",
+        "watermark",
+    )
 
     def __init__(self, index: int, start_pfn: int, end_pfn: int, max_order: int) -> None:
         self.index = index

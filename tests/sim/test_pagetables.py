@@ -7,7 +7,7 @@ import pytest
 from layoutc.sim.archfacts import SIM_ARCHES, TlbLevel
 from layoutc.sim.mmu import Fault, Mmu
 from layoutc.sim.pagetable import new_table
-from layoutc.sim.pagetable.format import KR, KW, KX, PAGE_KERNEL, PAGE_KERNEL_ROX, PAGE_USER_RW, UR, UW, Leaf, Prot
+from layoutc.sim.pagetable.format import KR, KW, PAGE_KERNEL, PAGE_KERNEL_ROX, PAGE_USER_RW, UR, UW, Leaf
 from layoutc.sim.tlb import Tlb
 
 MiB, GiB = 1 << 20, 1 << 30

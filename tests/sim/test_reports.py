@@ -67,7 +67,7 @@ def test_boot_report_json(capsys):
 
 def _banner_ranges(text: str) -> dict[str, tuple[int, int]]:
     return {m.group(1): (int(m.group(2), 16), int(m.group(3), 16))
-            for m in re.finditer(r"^ +(\w+) *: 0x([0-9a-f]+) - 0x([0-9a-f]+)", text, re.M)}
+            for m in re.finditer(r"^ +(\w+) *: 0x([0-9a-f]+) - 0x([0-9a-f]+)", text, re.MULTILINE)}
 
 
 @pytest.mark.parametrize("path, defines", [(ARM32, ["kernel=4.19"]), (BOARD, [])], ids=["arm32-4.19", "beaglebone"])
@@ -81,7 +81,7 @@ def test_banner_agrees_with_the_booted_machine(path, defines, capsys):
     assert ranges["lowmem"] == (m.linear.va_start, m.high_memory)  # the sim computes high_memory itself
     for name in ("vmalloc", "pkmap", "modules", "fixmap"):
         assert ranges[name] == (m.windows[name].start, m.windows[name].end), name
-    total = int(re.search(r"^Memory: \d+K/(\d+)K", text, re.M).group(1))
+    total = int(re.search(r"^Memory: \d+K/(\d+)K", text, re.MULTILINE).group(1))
     assert total == int(re.search(r"/(\d+)K", report.memory_line(m)).group(1))  # RAM the kernel saw
 
 

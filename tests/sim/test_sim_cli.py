@@ -8,13 +8,11 @@ import time
 import tracemalloc
 from pathlib import Path
 
-import pytest
-
 from layoutc.cli import main
 from layoutc.session import load_layout
-from layoutc.sim.boot import boot
-from layoutc.sim.scenario import run_scenario, load, verdict
 from layoutc.sim import report
+from layoutc.sim.boot import boot
+from layoutc.sim.scenario import load, run_scenario, verdict
 
 ROOT = Path(__file__).resolve().parents[2]
 ARM32 = str(ROOT / "layouts" / "arm32.kl")
@@ -31,7 +29,7 @@ def machine(path, *defines):
 def test_boot_reports_have_linux_shapes(capsys):
     assert main(["sim", ARM32, "-D", "ram=2G", "--boot"]) == 0
     out = capsys.readouterr().out
-    assert re.search(r"^Memory: \d+K/2097152K available \(.*, 1310720K highmem\)$", out, re.M)
+    assert re.search(r"^Memory: \d+K/2097152K available \(.*, 1310720K highmem\)$", out, re.MULTILINE)
     for line in out.split("# /proc/buddyinfo\n")[1].split("\n# ")[0].strip("\n").splitlines():
         assert re.fullmatch(r"Node 0, zone [ A-Za-z]{8} ( {0,5}\d+ ){11}", line), line
     meminfo = out.split("# /proc/meminfo\n")[1].split("\n# ")[0].strip("\n").splitlines()
@@ -65,7 +63,7 @@ def test_four_gib_boot_is_fast_and_small():
 def test_ptdump_shows_sections_and_markers():
     text = report.ptdump(machine(ARM32, "ram=2G"))
     assert "---[ vmalloc ]---" in text
-    assert re.search(r"^0xc0800000-0xf0000000 +760M PGD KERNEL +RW NX SHD$", text, re.M)
+    assert re.search(r"^0xc0800000-0xf0000000 +760M PGD KERNEL +RW NX SHD$", text, re.MULTILINE)
 
 
 def test_vmalloc_frag_survives_longer_with_a_bigger_window():
@@ -148,7 +146,7 @@ def test_dentry_leak_ends_in_the_oom_killer(capsys):
     assert reports["dentry-state"][0].split("\t")[:2] == [str(n["dentry_objects"]), "0"]
     log = "\n".join(reports["log"])
     assert "invoked oom-killer: gfp_mask=0xcd0(GFP_KERNEL|__GFP_RECLAIMABLE), order=0" in log
-    assert re.search(r"^ slab_reclaimable:\d{6} slab_unreclaimable:0$", log, re.M)
+    assert re.search(r"^ slab_reclaimable:\d{6} slab_unreclaimable:0$", log, re.MULTILINE)
     assert "Out of memory: Killed process 100 (app)" in log and "Kernel panic - not syncing" in log
     assert data["verdict"].startswith("OOM: killed app (64 MiB, all HighMem: no help for lowmem)")
 

@@ -93,7 +93,7 @@ def test_random_workload_matches_first_fit_reference(seed, layout, defines):
     starts = [int(line.split("-")[0], 16) for line in lines]
     assert starts == sorted(ref.busy) and all(f" {ref.busy[s] - s:7d} " in line for s, line in zip(starts, lines))
     assert space.nr_pages == sum((end - s) // PAGE - 1 for s, end in ref.busy.items())
-    for va in list(live):
+    for va in live:
         space.vfree(va)
     assert space.holes == [(space.start, space.end)]
     m.check_invariants()

@@ -20,7 +20,7 @@ AP0 always, APX if RDONLY or not DIRTY, AP1 if USER, XN if L_PTE_XN.
 from __future__ import annotations
 
 from array import array
-from typing import Iterator
+from collections.abc import Iterator
 
 from ..errors import SimError
 from .format import KR, KW, KX, UR, UW, UX, DumpEntry, Leaf, PageTable, Prot, WalkFault

@@ -15,8 +15,8 @@ Permissions are decoded into a 6-bit mask so the MMU's check is one AND:
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import Callable, Iterator
 
 KR, KW, KX, UR, UW, UX = 1, 2, 4, 8, 16, 32
 USER_BITS = UR | UW | UX
@@ -33,7 +33,7 @@ class Prot:
     device: bool = False
 
     @classmethod
-    def parse(cls, perm: str | None, user: bool = False) -> "Prot":
+    def parse(cls, perm: str | None, user: bool = False) -> Prot:
         perm = "rw" if perm is None else perm
         return cls(read="r" in perm, write="w" in perm, execute="x" in perm, user=user)
 
@@ -126,4 +126,3 @@ class PageTable:
 
     def check_invariants(self) -> None:
         """Every table descriptor points at a table we allocated."""
-        pass

@@ -11,7 +11,7 @@ largest aligned blocks, unmaps, walks and lists leaves for ptdump.
 
 from __future__ import annotations
 
-from typing import Iterator
+from collections.abc import Iterator
 
 from ..errors import SimError
 from .format import DumpEntry, Leaf, PageTable, Prot, WalkFault
