@@ -98,7 +98,7 @@ def bench_buddy(ops: int = 300_000, trials: int = 5) -> None:
     driver = ours = base = float("inf")
     for _ in range(trials):
         counter = iter(range(1 << 62))
-        driver = min(driver, drive(lambda order: next(counter), lambda pfn, order: None, plan))
+        driver = min(driver, drive(lambda order, counter=counter: next(counter), lambda pfn, order: None, plan))
         m = boot(layout, BootOptions(late_init=False))
         ours = min(ours, drive(m.buddy.alloc_pages, m.buddy.free_pages, plan))
         naive = NaiveBuddy(pages)

@@ -382,7 +382,7 @@ class Evaluator:
             if op not in ("==", "!="):
                 if left.number is not None and right.number is not None:
                     return _ORDER[op](left.number, right.number)
-                raise self._fail("E201", f"choices compare only with `==` and `!=`", node.op_span)
+                raise self._fail("E201", "choices compare only with `==` and `!=`", node.op_span)
             equal = left.text == right.text
             return equal if op == "==" else not equal
         if isinstance(left, Version) or isinstance(right, Version):

@@ -106,7 +106,7 @@ def boot(layout: Layout, options: BootOptions = BootOptions()) -> Machine:
     # ---- memblock reservations (arm_memblock_init / setup_arch)
     m.kernel_image = _image(layout, m.linear, ram_start)
     if m.kernel_image is not None:
-        va, pa, size = m.kernel_image
+        _va, pa, size = m.kernel_image
         memblock.reserve(pa, (size + page - 1) & ~(page - 1), "kernel image")
     if layout.arch == "x86_64":
         memblock.reserve(ram_start, min(MiB, ram_end - ram_start), "first 1 MiB (real mode, BIOS)")

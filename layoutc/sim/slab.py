@@ -331,8 +331,8 @@ class SlabAllocator:
 def slabinfo(alloc: SlabAllocator, top: int | None = None) -> str:
     """/proc/slabinfo version 2.1 (SLUB: tunables 0 0 0, active_slabs = num_slabs)."""
     lines = ["slabinfo - version: 2.1",
-             "# name            <active_objs> <num_objs> <objsize> <objperslab> <pagesperslab> : tunables <limit> "
-             "<batchcount> <sharedfactor> : slabdata <active_slabs> <num_slabs> <sharedavail>"]
+             ("# name            <active_objs> <num_objs> <objsize> <objperslab> <pagesperslab> : tunables <limit> "
+              "<batchcount> <sharedfactor> : slabdata <active_slabs> <num_slabs> <sharedavail>")]
     caches = sorted(alloc.caches.values(), key=lambda c: c.name)
     if top is not None:
         caches = sorted(caches, key=lambda c: (-c.pages, c.name))[:top]

@@ -35,6 +35,7 @@ Algorithms (mm/page_alloc.c, SIM-REFERENCE §1):
 
 from __future__ import annotations
 
+import itertools
 from bisect import bisect_left
 from collections.abc import Callable
 from functools import partial
@@ -410,6 +411,6 @@ class Zone:
 
 def _disjoint(where: str, spans: list[tuple[int, int]]) -> None:
     spans.sort()
-    for (_, end), (start, _) in zip(spans, spans[1:]):
+    for (_, end), (start, _) in itertools.pairwise(spans):
         if start < end:
             raise SimError(where, f"blocks overlap at pfn {start:#x}")

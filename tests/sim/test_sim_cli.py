@@ -94,7 +94,7 @@ def test_isolation_every_kernel_region_faults_for_user():
         scenario = load("isolation")
         run = run_scenario(m, scenario)
         assert not [r for r in run.isolation if "ALLOWED" in r[2]]
-        kernel_on_user = [r for r in run.isolation if r[0] == "user page, kernel r"][0][2]
+        kernel_on_user = next(r for r in run.isolation if r[0] == "user page, kernel r")[2]
         assert "fault" in kernel_on_user
 
 

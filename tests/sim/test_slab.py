@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import random
 from pathlib import Path
 
@@ -39,7 +40,7 @@ class LiveObjects:
 
     def check(self, m) -> None:
         spans = sorted((va, va + size) for va, (_, size) in self.live.items())
-        for (_, end), (start, _) in zip(spans, spans[1:]):
+        for (_, end), (start, _) in itertools.pairwise(spans):
             assert start >= end, f"objects overlap at {start:#x}"
         page = m.page_size
         for cache in m.slab.caches.values():
@@ -127,7 +128,7 @@ def test_bulk_leak_costs_no_per_object_state():
     assert dentry.alloc_bulk(100_001, collect=False) == 100_001
     assert dentry.nr_slabs == 3126 and len(dentry.partial) == 1  # 32 dentries a slab; one slab part used
     assert dentry_state(m.slab).split("\t")[:2] == ["100001", "0"]
-    line = [x for x in slabinfo(m.slab).splitlines() if x.startswith("dentry ")][0]
+    line = next(x for x in slabinfo(m.slab).splitlines() if x.startswith("dentry "))
     assert line.split()[1:6] == ["100001", "100032", "128", "32", "1"]
 
 
