@@ -6,7 +6,8 @@ prints: reports are returned as text, out-of-memory is a result, misuse raises
 ``SimError`` naming the function and the broken condition.
 
 Modules:
-  physmem   RAM banks, memblock, zone spans         buddy     page allocator (free_area, pcp, watermarks)
+  physmem   RAM banks, memblock, zone spans         buddy     page allocator (zonelists, watermarks, fast path)
+  zone      free_area, split/merge, per-CPU lists
   slab      kmem_cache / kmalloc-*                   vmalloc   vmap_area first fit, guard pages
   highmem   pkmap kmap/kunmap                        fixmap    kmap_local slots
   pagetable descriptor formats per architecture     mmu/tlb   translate(va, access), TLB model

@@ -134,7 +134,7 @@ class PageAllocator:
         self._refresh()
 
     def _gate_limits(self) -> None:
-        """Each zone's sorted limits of the per-CPU orders, then a fresh gate span."""
+        """Each zone's sorted fast-path limits (every order, every highest zone in use), then a fresh span."""
         for zone in self.populated:
             zone.gate_limits = sorted({limit for _, lanes in self._by_high.values() for lane in lanes.values()
                                        for z, limit, _ in lane if z is zone})

@@ -224,6 +224,6 @@ class Machine:
 
     def check_invariants(self) -> None:
         self.buddy.check_invariants()
-        for component in (self.slab, self.vmalloc, self.highmem, self.fixmap, self.pagetable):
+        for component in (self.slab, self.vmalloc, self.highmem, self.fixmap, self.pagetable, self.mmu):
             if component is not None:
                 component.check_invariants()

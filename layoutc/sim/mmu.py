@@ -93,6 +93,7 @@ class Mmu:
     def _translate_slow(self, va: int, access: str, user: bool, stamp: int) -> int | Fault:
         bit = ACCESS.get(access)
         if bit is None:
+            self.not_l0 += 1  # counted as a translation by the hit path; it reached no TLB
             raise SimError("translate", f"unknown access `{access}` (have: {', '.join(ACCESS)})")
         need = bit << 3 if user else bit
         entry = self.tlb.lookup_l0(va)
