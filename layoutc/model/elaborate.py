@@ -19,7 +19,7 @@ from ..source import Span
 from ..suggest import did_you_mean
 from ..syntax import ast
 from ..syntax.build import parse_number
-from .evaluate import EvalError, Evaluator, RegionValue, Scope, references
+from .evaluate import EvalError, Evaluator, RegionValue, Scope, literal_text, references
 from .types import Assertion, Const, Hole, Layout, Operand, Origin, Param, Region, Relation, Space, Waiver
 from .values import UNKNOWN, Bank, Banks, Choice, Unknown, Version, show, type_name
 
@@ -120,15 +120,6 @@ def _gather_space(g: _Gathered, space: ast.SpaceDecl, sink: Sink) -> None:
             g.waivers.append(Waiver(allow.rule, allow.reason, allow.span, f"region:{space.name}.{decl.name}"))
         stack.extend((child, decl.name, depth + 1) for child in reversed(decl.children))
 
-
-def _literal_text(node) -> str | None:
-    if isinstance(node, (ast.Num, ast.Word, ast.Ver)):
-        return node.text
-    if isinstance(node, ast.Name):
-        return node.name
-    if isinstance(node, ast.Str):
-        return node.value
-    return None
 
 
 class _Elaborator:
@@ -273,7 +264,7 @@ class _Elaborator:
             return UNKNOWN
         if kind == "choice":
             members = tuple(text for text, _ in decl.type.choices)
-            text = _literal_text(expr)
+            text = literal_text(expr)
             if text is None or (isinstance(expr, ast.Name) and expr.name in self.scope.names):
                 value = self.ev.eval(expr)
                 if isinstance(value, Choice):

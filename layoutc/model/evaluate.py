@@ -363,7 +363,7 @@ class Evaluator:
     def _operand_like(self, left, node, ordering: bool = False):
         """Right operand of a comparison: a bare word compares by spelling against a choice."""
         if isinstance(left, Choice):
-            text = _literal_text(node)
+            text = literal_text(node)
             if text is not None and not (isinstance(node, ast.Name) and node.name in self.scope.names):
                 number = node.value if isinstance(node, ast.Num) else None
                 if ordering and left.number is not None and number is not None:
@@ -411,7 +411,7 @@ class Evaluator:
         if isinstance(subject, Choice) and subject.members:  # a misspelt arm is wrong in every variant
             for arm in node.arms:
                 for pattern in arm.patterns:
-                    text = _literal_text(pattern)
+                    text = literal_text(pattern)
                     if not isinstance(pattern, ast.Wildcard) and text not in subject.members:
                         raise self._fail("E201", f"`{text}` is not a member of this choice", pattern.span,
                                          help=did_you_mean(text or "", subject.members)
@@ -427,7 +427,7 @@ class Evaluator:
         if isinstance(pattern, ast.Wildcard):
             return True
         if isinstance(subject, Choice):
-            text = _literal_text(pattern)
+            text = literal_text(pattern)
             if subject.members and text not in subject.members:
                 raise self._fail("E201", f"`{text}` is not a member of this choice", pattern.span,
                                  help=did_you_mean(text or "", subject.members) or "members: " + ", ".join(subject.members))
@@ -462,7 +462,8 @@ class Evaluator:
         return Banks(banks)
 
 
-def _literal_text(node) -> str | None:
+def literal_text(node) -> str | None:
+    """The spelling of a literal (or bare name) as a choice member compares it."""
     if isinstance(node, (ast.Num, ast.Word, ast.Ver)):
         return node.text
     if isinstance(node, ast.Name):

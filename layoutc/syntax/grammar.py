@@ -35,26 +35,13 @@ def grammar_path() -> Path:
 @lru_cache(maxsize=1)
 def _parser() -> tuple[Lark, AstBuilder]:
     builder = AstBuilder()
+    grammar = grammar_path().read_text(encoding="utf-8")
+    options = dict(parser="lalr", lexer=KlLexer, start=["start", "override"], maybe_placeholders=True,
+                   transformer=builder)
     try:
-        parser = Lark(
-            grammar_path().read_text(encoding="utf-8"),
-            parser="lalr",
-            lexer=KlLexer,
-            start=["start", "override"],
-            maybe_placeholders=True,
-            transformer=builder,
-            cache=True,
-        )
+        return Lark(grammar, cache=True, **options), builder
     except OSError:  # an unwritable cache directory must not stop a check
-        parser = Lark(
-            grammar_path().read_text(encoding="utf-8"),
-            parser="lalr",
-            lexer=KlLexer,
-            start=["start", "override"],
-            maybe_placeholders=True,
-            transformer=builder,
-        )
-    return parser, builder
+        return Lark(grammar, **options), builder
 
 
 # Terminals spelled as users would say them.
