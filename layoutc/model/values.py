@@ -108,7 +108,7 @@ def format_size(size: int) -> str:
 
 def human_size(size: int) -> str:
     """Approximate size for tables: 128 TB, 0.5 TB, 1520 MB, 4 kB (as the kernel docs print them)."""
-    for shift, unit in ((50, "PB"), (40, "TB"), (30, "GB"), (20, "MB"), (10, "kB")):
+    for shift, unit in ((60, "EB"), (50, "PB"), (40, "TB"), (30, "GB"), (20, "MB"), (10, "kB")):
         if size >= 1 << shift:
             value = size / (1 << shift)
             if value == int(value):
