@@ -183,6 +183,9 @@ def _late_init(m: Machine) -> None:
     vm = m.windows.get("vmalloc")
     if vm is not None:
         m.vmalloc = vmalloc.VmallocSpace(m, vm.start, vm.end)
+        if m.kernel_image is not None and vm.start <= m.kernel_image[0] < vm.end:  # arm64: map_kernel()
+            va, _, size = m.kernel_image
+            m.vmalloc.reserve(va, -(-size // m.page_size) * m.page_size, "map_kernel+0x0/0x0")
     pk = m.windows.get("pkmap")
     if pk is not None and m.totalhigh_pages:
         m.highmem = highmem.Pkmap(m, pk.start, min(pk.size >> m.page_shift, 1024))

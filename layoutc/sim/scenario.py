@@ -250,16 +250,19 @@ def _op_kunmap(run, step):
 
 
 def _op_hugemap(run, step):
-    """Map `size` bytes of contiguous memory in the vmalloc window with small or large pages."""
+    """Map `size` bytes of contiguous memory in the vmalloc space with small or large pages."""
     m = run.m
     large_shift = 21 if m.mmu_format in ("x86_64", "x86_64_5level", "arm64_4k", "arm64", "arm_lpae") else 20
     if m.mmu_format.startswith("arm64_") and m.page_size != 4096:
         large_shift = {16384: 25, 65536: 29}[m.page_size]
     order = large_shift - m.page_shift
     size = step.get("size", 64 << 20)
-    window = m.windows["vmalloc"]
-    cursor = getattr(run, "_huge_cursor", None) or ((window.start + (1 << large_shift) * 4) & ~((1 << large_shift) - 1))
-    va = cursor
+    if m.vmalloc is None:
+        raise SimError("hugemap", "the layout has no region of kind `vmalloc`")
+    va = m.vmalloc.get_vm_area(size, 1 << large_shift, "scenario_hugemap+0x0/0x0")
+    if va is None:
+        run.events["vmalloc_fail"] += 1
+        return
     for offset in range(0, size, 1 << large_shift):
         pfn = m.alloc_pages(order, G.GFP_KERNEL)
         if pfn is None:
@@ -267,7 +270,6 @@ def _op_hugemap(run, step):
             break
         m.pagetable.map(va + offset, pfn << m.page_shift, 1 << large_shift, Prot(write=True),
                         blocks=step.get("page", "large") == "large")
-    run._huge_cursor = va + size + (1 << large_shift)
     run.tags.setdefault(step.get("tag", "huge"), []).append((va, size))
 
 

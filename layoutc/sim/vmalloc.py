@@ -29,6 +29,7 @@ class VmapArea:
     size: int  # guard page included (what vmallocinfo prints)
     caller: str
     pages: list[int] = field(default_factory=list)
+    flags: str = "vmalloc"  # the vmallocinfo flag word: vmalloc (VM_ALLOC) or vmap (VM_MAP)
 
 
 class VmallocSpace:
@@ -41,6 +42,32 @@ class VmallocSpace:
         self.nr_pages = 0
         self.failures = 0
         self._populating: set[int] = set()
+
+    def _carve(self, i: int, start: int, end: int) -> None:
+        """Take [start, end) out of hole i, keeping what is left on either side."""
+        lo, hi = self.holes[i]
+        rest = [(a, b) for a, b in ((lo, start), (end, hi)) if b > a]
+        self.holes[i:i + 1] = rest
+
+    def reserve(self, start: int, size: int, caller: str) -> None:
+        """vm_area_add_early: an area fixed at boot (the arm64 kernel image lives in the vmalloc space)."""
+        for i, (lo, hi) in enumerate(self.holes):
+            if lo <= start and start + size <= hi:
+                self._carve(i, start, start + size)
+                self.busy[start] = VmapArea(start, size, caller, flags="vmap")
+                return
+        raise SimError("vm_area_add_early", f"[{start:#x}, {start + size:#x}) is not free vmalloc space")
+
+    def get_vm_area(self, size: int, align: int, caller: str) -> int | None:
+        """get_vm_area: the lowest ``align``-aligned free range for ``size`` bytes plus a guard page; nothing mapped."""
+        need = -(-size // self.m.page_size) * self.m.page_size + self.m.page_size
+        for i, (lo, hi) in enumerate(self.holes):
+            start = -(-lo // align) * align
+            if start + need <= hi:
+                self._carve(i, start, start + need)
+                self.busy[start] = VmapArea(start, need, caller, flags="vmap")
+                return start
+        return None
 
     def vmalloc(self, size: int, caller: str = "vmalloc_user+0x0/0x0", comm: str = "kworker/0:1") -> int | None:
         m = self.m
@@ -148,8 +175,8 @@ def vmallocinfo(space: VmallocSpace) -> str:
     lines = []
     for start in sorted(space.busy):
         a = space.busy[start]
-        lines.append(f"0x{a.start:0{width}x}-0x{a.start + a.size:0{width}x} {a.size:7d} {a.caller} "
-                     f"pages={len(a.pages)} vmalloc")
+        pages = f" pages={len(a.pages)}" if a.pages else ""  # s_show prints it only when non-zero
+        lines.append(f"0x{a.start:0{width}x}-0x{a.start + a.size:0{width}x} {a.size:7d} {a.caller}{pages} {a.flags}")
     return "\n".join(lines) + ("\n" if lines else "")
 
 

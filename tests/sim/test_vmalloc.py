@@ -97,3 +97,15 @@ def test_random_workload_matches_first_fit_reference(seed, layout, defines):
         space.vfree(va)
     assert space.holes == [(space.start, space.end)]
     m.check_invariants()
+
+
+def test_arm64_kernel_image_is_a_vmap_area_vmalloc_goes_around():
+    m = machine("arm64.kl")
+    va, _, size = m.kernel_image
+    assert m.windows["vmalloc"].start == va  # the image sits at the bottom of the vmalloc space
+    first = m.vmalloc.vmalloc(8192)
+    assert first == va + size  # lowest fit above the image, whose area has no guard page
+    lines = vmallocinfo(m.vmalloc).splitlines()
+    assert lines[0] == f"0x{va:016x}-0x{va + size:016x} {size:7d} map_kernel+0x0/0x0 vmap"
+    assert lines[1].endswith(" pages=2 vmalloc")
+    m.check_invariants()
