@@ -52,13 +52,17 @@ def test_region_lines_match(path):
     assert not problems, "\n".join(problems) + "\n--- rendered:\n" + render_banner(layout)
 
 
-@pytest.mark.parametrize("path", [p for p in BANNERS if "# differs:" in p.read_text()],
-                         ids=[p.stem for p in BANNERS if "# differs:" in p.read_text()])
-def test_documented_differences_are_real(path):
-    """A `# differs:` entry must name a line that really differs (no stale excuses)."""
-    evidence = read_evidence(path.read_text(encoding="utf-8"))
-    keys = {d.message.split("`")[1] for d in compare(_load(evidence), evidence.log, path.name)}
-    assert set(evidence.differs) <= keys
+def test_documented_differences_are_real():
+    """A `# differs:` entry must name a line that really differs (no stale excuses).
+
+    No collected log needs one today (vendor module areas and DMA windows are params);
+    the check stays for the next log that does.
+    """
+    for path in BANNERS:
+        evidence = read_evidence(path.read_text(encoding="utf-8"))
+        if evidence.differs:
+            keys = {d.message.split("`")[1] for d in compare(_load(evidence), evidence.log, path.name)}
+            assert set(evidence.differs) <= keys, path.name
 
 
 # ---------------------------------------------------------------- arm64 banner eras
