@@ -191,17 +191,19 @@ def cmd_check(args) -> int:
     variant_info = {}
     if args.vary and not args.matrix:
         raise UsageError("layoutc: --vary only applies with --matrix")
+    if args.against and args.matrix:
+        raise UsageError("layoutc: --against compares one configuration with a boot log; drop --matrix")
+    vary: dict[str, list[str]] = {}
+    for item in args.vary:
+        name, sep, values = item.partition("=")
+        if not sep or not values:
+            raise UsageError(f"layoutc: --vary takes NAME=V1,V2,...: `{item}`")
+        vary[name.strip()] = [v.strip() for v in values.split(",") if v.strip()]
+    limit = args.max_variants if args.max_variants is not None else int(config.get("max_variants", MAX_VARIANTS_DEFAULT))
+    if limit < 1:
+        raise UsageError(f"layoutc: --max-variants must be at least 1, not {limit}")
     for path in files:
         if args.matrix:
-            vary = {}
-            for item in args.vary:
-                name, sep, values = item.partition("=")
-                if not sep or not values:
-                    raise UsageError(f"layoutc: --vary takes NAME=V1,V2,...: `{item}`")
-                vary[name.strip()] = [v.strip() for v in values.split(",") if v.strip()]
-            limit = args.max_variants if args.max_variants is not None else int(config.get("max_variants", MAX_VARIANTS_DEFAULT))
-            if limit < 1:
-                raise UsageError(f"layoutc: --max-variants must be at least 1, not {limit}")
             matrix = check_matrix(path, vary, args.defines, policy, limit)
             if matrix.too_many:
                 raise UsageError(f"layoutc: --matrix on {path} would check {matrix.too_many} combinations "

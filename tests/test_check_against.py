@@ -27,3 +27,8 @@ def test_wrong_ram_size_is_caught_line_by_line(capsys):
 def test_unreadable_boot_log_is_a_usage_error(capsys, tmp_path):
     assert main(["check", BOARD, "--against", str(tmp_path / "missing.txt")]) == 2
     assert "cannot read boot log" in capsys.readouterr().err
+
+
+def test_against_with_matrix_is_a_usage_error(capsys):
+    assert main(["check", BOARD, "--matrix", "--against", LOG]) == 2
+    assert "drop --matrix" in capsys.readouterr().err
