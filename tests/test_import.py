@@ -110,9 +110,52 @@ def test_mail_wrapped_lines_are_joined():
     # from v4.6 a linear map more than 1 GiB above PAGE_OFFSET is KASLR's memstart_addr randomisation
     ("arm64-rpi3-4.14-kaslr-linear", "0x0:948M", {"linear_offset": "0x540000000", "kernel": "4.9"}),
     ("arm64-hisilicon-d05-4.9-64k-numa", "0x0:", {"page_size": "64K", "va_bits": "48"}),
+    # v3.7 .. v3.17: the one vmemmap line is the struct pages of RAM; the memory line fixes their size
+    ("arm64-3.1x-debian-3.16-qemu-4g-struct-page-56", "0x40000000:4096M",
+     {"struct_page_size": "56", "kernel": "3.16", "va_bits": "39"}),
+    # ... and without a memory line 64-byte pages are assumed (the header names the alternative)
+    ("arm64-3.1x-qcom-2014-mail-excerpt", "0x90000000:1152M", {"struct_page_size": None, "kernel": "3.7"}),
 ])
 def test_arm64_import_reads_ram_and_config(stem, ram, extra):
     path = ROOT / "tests" / "data" / "banners" / f"{stem}.txt"
     params = import_banner(path.read_text(), str(path)).inference.params
     assert params["ram"].startswith(ram), params
     assert {k: params.get(k) for k in extra} == extra
+
+
+def test_arm64_v3_1x_64k_import():
+    # a v3.7..v3.17 banner worked out by hand (64K pages, VA_BITS 42: Documentation/arm64/memory.txt's
+    # 64K table; 2 GiB at 0x80000000; 56-byte struct page): the importer must find the granule, the
+    # 42-bit VA (which needs v3.13 or later in arm64.kl), RAM and the struct page size
+    log = """[    0.000000] Virtual kernel memory layout:
+[    0.000000]     vmalloc : 0xfffffc0000000000 - 0xfffffdfbffff0000   (2080767 MB)
+[    0.000000]     vmemmap : 0xfffffdfc001c0000 - 0xfffffdfc00380000   (     1 MB)
+[    0.000000]     modules : 0xfffffdfffc000000 - 0xfffffe0000000000   (    64 MB)
+[    0.000000]     memory  : 0xfffffe0000000000 - 0xfffffe0080000000   (  2048 MB)
+"""
+    imported = import_banner(log, "synthetic-64k.log")
+    params = imported.inference.params
+    assert {k: params.get(k) for k in ("page_size", "va_bits", "kernel", "ram", "struct_page_size")} == \
+        {"page_size": "64K", "va_bits": "42", "kernel": "3.13", "ram": "0x80000000:2048M", "struct_page_size": "56"}
+    assert not [d for d in imported.diagnostics if d.code == "F101"]
+
+
+def test_arm_import_infers_lpae_from_ram_above_4g():
+    # 8 GiB of RAM cannot be addressed with 32-bit physical addresses: the board runs an LPAE kernel
+    # (the banner lines are the same with either page-table format; worked out by hand for the 3G split,
+    # v4.4+ VMALLOC_END 0xff800000 and its 768 MB lowmem ceiling)
+    log = """[    0.000000] Memory: 8264324K/8388608K available (12288K kernel code, 919K rwdata, 4304K rodata, 2048K init, 740K bss, 124284K reserved, 0K cma-reserved, 7602176K highmem)
+[    0.000000] Virtual kernel memory layout:
+[    0.000000]     vector  : 0xffff0000 - 0xffff1000   (   4 kB)
+[    0.000000]     fixmap  : 0xffc00000 - 0xfff00000   (3072 kB)
+[    0.000000]     vmalloc : 0xf0800000 - 0xff800000   ( 240 MB)
+[    0.000000]     lowmem  : 0xc0000000 - 0xf0000000   ( 768 MB)
+[    0.000000]     pkmap   : 0xbfe00000 - 0xc0000000   (   2 MB)
+[    0.000000]     modules : 0xbf000000 - 0xbfe00000   (  14 MB)
+"""
+    imported = import_banner(log, "synthetic-lpae.log")
+    params = imported.inference.params
+    assert params.get("lpae") == "true" and params["ram"] == "0:0x200000000", params
+    assert not [d for d in imported.diagnostics if d.code in ("F101", "F104")]
+    small = import_banner(log.replace("8264324K/8388608K", "900000K/1048576K").replace("7602176K", "262144K"), "x.log")
+    assert "lpae" not in small.inference.params

@@ -209,6 +209,59 @@ def test_arm32_value(file, overrides, name, expected):
     check_value(file, overrides, name, expected)
 
 
+# ARM LPAE (CONFIG_ARM_LPAE), LINUX-LAYOUTS §1.3, §1.7, §1.8: the Linux view keeps 2 MiB PMDs, so pkmap
+# (PKMAP_BASE = PAGE_OFFSET - PMD_SIZE, LAST_PKMAP = PTRS_PER_PTE = 512) and the module area are unchanged;
+# the initial page table grows from 0x4000 to 0x5000 below KERNEL_RAM_VADDR (head.S PG_DIR_SIZE); physical
+# addresses reach 40 bits (Keystone 2 runs from RAM at 0x8_0000_0000, LPAE only).
+_LPAE = {"kernel": "4.4", "lpae": "true"}
+_KEYSTONE = {**_LPAE, "phys_offset": "0x800000000", "ram": "0x800000000:2G"}
+ARM32_LPAE_ROWS = [
+    row("arm-head.S-swapper_pg_dir-16K", ARM32, {"kernel": "4.4"}, "swapper_pg_dir", 0xC000_4000, 0xC000_8000),
+    row("arm-head.S-lpae-swapper_pg_dir-20K", ARM32, _LPAE, "swapper_pg_dir", 0xC000_3000, 0xC000_8000),
+    row("arm-highmem.h-lpae-pkmap-2MB", ARM32, _LPAE, "pkmap", 0xBFE0_0000, 0xC000_0000),
+    row("arm-memory.h-lpae-modules-14MB", ARM32, _LPAE, "modules_area", 0xBF00_0000, 0xBFE0_0000),
+    row("arm-banner-lpae-v4.4-1G-lowmem-768MB", ARM32, _LPAE, "lowmem", 0xC000_0000, 0xF000_0000),
+    row("arm-banner-lpae-v4.4-1G-vmalloc-240MB", ARM32, _LPAE, "vmalloc_area", 0xF080_0000, 0xFF80_0000),
+    row("arm-lpae-2G-split-lowmem-1792MB", ARM32, {**_LPAE, "vmsplit": "2G", "ram": "2G"}, "lowmem", 0x8000_0000, 0xF000_0000),
+    # RAM above 4 GiB: lowmem from PHYS_OFFSET up to the ceiling, the rest HighMem
+    row("arm-lpae-keystone-lowmem", ARM32, _KEYSTONE, "lowmem", 0xC000_0000, 0xF000_0000),
+    row("arm-lpae-keystone-low_ram", ARM32, _KEYSTONE, "low_ram", 0x8_0000_0000, 0x8_3000_0000, space="physical"),
+    row("arm-lpae-keystone-high_ram", ARM32, _KEYSTONE, "high_ram", 0x8_3000_0000, 0x8_8000_0000, space="physical"),
+]
+
+
+@pytest.mark.parametrize(("file", "overrides", "space", "region", "start", "end"), ARM32_LPAE_ROWS)
+def test_arm32_lpae_row(file, overrides, space, region, start, end):
+    check_row(file, overrides, space, region, start, end)
+
+
+def test_arm32_lpae_page_table_format_and_physical_width():
+    short, lpae = layout_of(ARM32, {}), layout_of(ARM32, _LPAE)
+    assert (short.mmu, lpae.mmu) == ("arm_short", "arm_lpae")
+    assert (short.space("physical").bits, lpae.space("physical").bits) == (32, 40)
+
+
+def test_arm32_lpae_section_size_reaches_the_rules():
+    # lowmem ending on a 1 MiB boundary: fine for 1 MiB sections, not for LPAE's 2 MiB blocks (A502 reads
+    # the section size from the header's `mmu`, layoutc/arch/spec.py)
+    odd = {"kernel": "4.4", "ram": "0x60000000:0x10100000"}
+    codes = {False: [], True: []}
+    for lpae in codes:
+        result = load_layout(str(LAYOUTS / ARM32), {**odd, "lpae": str(lpae).lower()})
+        codes[lpae] = [d.code for d in result.errors + result.warnings]
+    assert codes == {False: [], True: ["A502"]}
+
+
+@pytest.mark.parametrize("overrides, code", [
+    ({"kernel": "4.4", "lpae": "true", "vmsplit": "3G_OPT"}, "U902"),  # VMSPLIT_3G_OPT depends on !ARM_LPAE
+    ({"kernel": "3.2", "lpae": "true"}, "U902"),  # LPAE from v3.3
+    ({"kernel": "4.4", "phys_offset": "0x800000000", "ram": "0x800000000:2G"}, "B303"),  # > 4 GiB needs LPAE
+])
+def test_arm32_lpae_impossible_configs_are_refused(overrides, code):
+    result = load_layout(str(LAYOUTS / ARM32), overrides)
+    assert code in [d.code for d in result.errors]
+
+
 # ====================================================================== arm64
 
 def _arm64_doc_rows(tag: str, base: dict[str, str], rows):
@@ -414,6 +467,81 @@ ARM64_BANNER_ROWS = [
 @pytest.mark.parametrize(("file", "overrides", "space", "region", "start", "end"), ARM64_BANNER_ROWS)
 def test_arm64_banner_row(file, overrides, space, region, start, end):
     check_row(file, overrides, space, region, start, end)
+
+
+# Era E0 (v3.7 .. v3.17): Documentation/arm64/memory.txt.  Two versions of the table were read: the
+# v3.10 one (4K pages: 64 KiB PCI I/O at MODULES_VADDR - 2 MiB under a 2 MiB "earlyprintk device"
+# mapping) and the v3.15 .. v3.17 one (4K and 64K tables: 16 MiB PCI I/O, "fixed mappings"), both in a
+# Samsung 3.10 tree that merged one into the other (Documentation/arm64/memory.txt of
+# Exynos5422/android_kernel_samsung_k3gxx) and in the context of Mark Salter's v3.15 "arm64: add
+# early_ioremap support" patch.  Inclusive ends written as exclusive ones.
+_E0_V310_4K = {"kernel": "3.10", "va_bits": "39"}
+_E0_V316_4K = {"kernel": "3.16", "va_bits": "39"}
+_E0_V316_64K = {"kernel": "3.16", "va_bits": "42", "page_size": "64K"}
+ARM64_E0_ROWS = [
+    row("arm64-memory.txt-v3.10-4K-user-512GB", ARM64, _E0_V310_4K, "user", 0, 0x80_0000_0000),
+    row("arm64-memory.txt-v3.10-4K-vmalloc-240GB", ARM64, _E0_V310_4K, "vmalloc_area", 0xFFFF_FF80_0000_0000, 0xFFFF_FFBB_FFFF_0000),
+    row("arm64-memory.txt-v3.10-4K-guard-page", ARM64, _E0_V310_4K, "vmemmap_guard", 0xFFFF_FFBB_FFFF_0000, 0xFFFF_FFBC_0000_0000),
+    row("arm64-memory.txt-v3.10-4K-vmemmap-8GB", ARM64, _E0_V310_4K, "vmemmap", 0xFFFF_FFBC_0000_0000, 0xFFFF_FFBE_0000_0000),
+    row("arm64-memory.txt-v3.10-4K-future-vmemmap", ARM64, _E0_V310_4K, "vmemmap_future", 0xFFFF_FFBE_0000_0000, 0xFFFF_FFBF_FBC0_0000),
+    row("arm64-memory.txt-v3.10-4K-earlyprintk-2MB", ARM64, _E0_V310_4K, "earlycon", 0xFFFF_FFBF_FBC0_0000, 0xFFFF_FFBF_FBE0_0000),
+    row("arm64-memory.txt-v3.10-4K-pci-io-64KB", ARM64, _E0_V310_4K, "pci_io", 0xFFFF_FFBF_FBE0_0000, 0xFFFF_FFBF_FBE1_0000),
+    row("arm64-memory.txt-v3.10-4K-modules-64MB", ARM64, _E0_V310_4K, "modules_area", 0xFFFF_FFBF_FC00_0000, 0xFFFF_FFC0_0000_0000),
+    row("arm64-memory.txt-v3.10-4K-memory-256GB", ARM64, _E0_V310_4K, "linear_window", 0xFFFF_FFC0_0000_0000, TOP),
+    row("arm64-memory.txt-v3.16-4K-vmalloc", ARM64, _E0_V316_4K, "vmalloc_area", 0xFFFF_FF80_0000_0000, 0xFFFF_FFBB_FFFF_0000),
+    row("arm64-memory.txt-v3.16-4K-vmemmap-8GB", ARM64, _E0_V316_4K, "vmemmap", 0xFFFF_FFBC_0000_0000, 0xFFFF_FFBE_0000_0000),
+    row("arm64-memory.txt-v3.16-4K-future-vmemmap", ARM64, _E0_V316_4K, "vmemmap_future", 0xFFFF_FFBE_0000_0000, None),
+    row("arm64-memory.txt-v3.16-4K-pci-io-16MB", ARM64, _E0_V316_4K, "pci_io", 0xFFFF_FFBF_FA00_0000, 0xFFFF_FFBF_FB00_0000),
+    row("arm64-memory.txt-v3.16-4K-modules-64MB", ARM64, _E0_V316_4K, "modules_area", 0xFFFF_FFBF_FC00_0000, 0xFFFF_FFC0_0000_0000),
+    row("arm64-memory.txt-v3.16-64K-user-4TB", ARM64, _E0_V316_64K, "user", 0, 0x400_0000_0000),
+    row("arm64-memory.txt-v3.16-64K-vmalloc-2TB", ARM64, _E0_V316_64K, "vmalloc_area", 0xFFFF_FC00_0000_0000, 0xFFFF_FDFB_FFFF_0000),
+    row("arm64-memory.txt-v3.16-64K-guard-page", ARM64, _E0_V316_64K, "vmemmap_guard", 0xFFFF_FDFB_FFFF_0000, 0xFFFF_FDFC_0000_0000),
+    row("arm64-memory.txt-v3.16-64K-vmemmap-8GB", ARM64, _E0_V316_64K, "vmemmap", 0xFFFF_FDFC_0000_0000, 0xFFFF_FDFE_0000_0000),
+    row("arm64-memory.txt-v3.16-64K-future-vmemmap", ARM64, _E0_V316_64K, "vmemmap_future", 0xFFFF_FDFE_0000_0000, None),
+    row("arm64-memory.txt-v3.16-64K-pci-io-16MB", ARM64, _E0_V316_64K, "pci_io", 0xFFFF_FDFF_FA00_0000, 0xFFFF_FDFF_FB00_0000),
+    row("arm64-memory.txt-v3.16-64K-modules-64MB", ARM64, _E0_V316_64K, "modules_area", 0xFFFF_FDFF_FC00_0000, 0xFFFF_FE00_0000_0000),
+    row("arm64-memory.txt-v3.16-64K-memory-2TB", ARM64, _E0_V316_64K, "linear_window", 0xFFFF_FE00_0000_0000, TOP),
+    # boot banner (tests/data/banners/arm64-3.1x-debian-3.16-qemu-4g-*): the image at PAGE_OFFSET + TEXT_OFFSET
+    row("arm64-banner-v3.16-4K-text", ARM64, {**_E0_V316_4K, "ram": "0x40000000:4G"}, "kimage_linear", 0xFFFF_FFC0_0008_0000, None),
+    row("arm64-banner-v3.16-4K-memory-4096MB", ARM64, {**_E0_V316_4K, "ram": "0x40000000:4G"}, "linear",
+        0xFFFF_FFC0_0000_0000, 0xFFFF_FFC1_0000_0000),
+]
+ARM64_E0_VALUES = [
+    # memory.h (v3.15 early_ioremap): FIXADDR_TOP = MODULES_VADDR - SZ_2M - PAGE_SIZE; fixmap.h: no fixmap before
+    value("arm64-memory.h-v3.16-4K-FIXADDR_TOP", ARM64, _E0_V316_4K, "FIXADDR_TOP", 0xFFFF_FFBF_FBDF_F000),
+    value("arm64-memory.h-v3.16-64K-FIXADDR_TOP", ARM64, _E0_V316_64K, "FIXADDR_TOP", 0xFFFF_FDFF_FBDF_0000),
+    value("arm64-memory.h-v3.10-4K-PAGE_OFFSET", ARM64, _E0_V310_4K, "PAGE_OFFSET", 0xFFFF_FFC0_0000_0000),
+    value("arm64-memory.h-v3.16-64K-PAGE_OFFSET", ARM64, _E0_V316_64K, "PAGE_OFFSET", 0xFFFF_FE00_0000_0000),
+    value("arm64-memory.h-v3.10-64K-39bit-PAGE_OFFSET", ARM64, {"kernel": "3.10", "va_bits": "39", "page_size": "64K"},
+          "PAGE_OFFSET", 0xFFFF_FFC0_0000_0000),
+]
+
+
+@pytest.mark.parametrize(("file", "overrides", "space", "region", "start", "end"), ARM64_E0_ROWS)
+def test_arm64_e0_row(file, overrides, space, region, start, end):
+    check_row(file, overrides, space, region, start, end)
+
+
+@pytest.mark.parametrize(("file", "overrides", "name", "expected"), ARM64_E0_VALUES)
+def test_arm64_e0_value(file, overrides, name, expected):
+    check_value(file, overrides, name, expected)
+
+
+def test_arm64_e0_has_no_fixmap_before_v3_15():
+    layout = layout_of(ARM64, _E0_V310_4K)
+    assert not layout.region("virtual", "fixmap").present
+    assert layout_of(ARM64, _E0_V316_4K).region("virtual", "fixmap").present
+
+
+@pytest.mark.parametrize("overrides, why", [
+    ({"kernel": "3.16"}, "VA_BITS"),  # 48-bit VA only from v3.18
+    ({"kernel": "3.16", "va_bits": "39", "page_size": "64K"}, "VA_BITS"),  # 64K pages are 42-bit by then
+    ({"kernel": "3.10", "va_bits": "42", "page_size": "64K"}, "VA_BITS"),  # ... and 39-bit before v3.11
+    ({"kernel": "3.6", "va_bits": "39"}, "v3.7"),
+])
+def test_arm64_e0_impossible_configs_are_refused(overrides, why):
+    result = load_layout(str(LAYOUTS / ARM64), overrides)
+    assert [d.code for d in result.errors] == ["U902"] and why in result.errors[0].message
 
 
 # ====================================================================== x86_64

@@ -1,8 +1,13 @@
-"""The arm64 banner: arch/arm64/mm/init.c mem_init(), v3.18 .. v4.15 (removed in v4.16, 071929dbdd86).
+"""The arm64 banner: arch/arm64/mm/init.c mem_init(), v3.7 .. v4.15 (removed in v4.16, 071929dbdd86).
 
 Every line is ``%-11s : 0x%16lx - 0x%16lx   (%6ld <unit>)``; the kernel-image lines print
 ``%p`` (``0x(____ptrval____)`` from v4.15, when %p is hashed before the RNG is ready).
-Layout -> line mapping (layouts/arm64.kl names):
+
+v3.7 .. v3.17 print seven lines, all sizes in MB but the image's in kB (lowercase):
+``vmalloc``, ``vmemmap`` (only the struct pages of RAM, virt_to_page(PAGE_OFFSET) ..
+virt_to_page(high_memory) -- the same span as the later "actual" line, without a
+"maximum" line), ``modules``, ``memory``, ``.init``, ``.text``, ``.data``.  From v3.18
+(layout -> line mapping, layouts/arm64.kl names):
 
 =======================  ==========================================  =====  ==================
 line                     source in the layout                        unit   printed when
@@ -22,6 +27,7 @@ memory                   region ``linear`` up to high_memory         MB     alwa
 Region sizes truncate (MLG/MLM/MLK); ^ image sizes round up (MLK_ROUNDUP).  The order
 of the lines changed three times:
 
+* v3.7 .. v3.17: vmalloc, vmemmap (actual span), modules, memory, .init, .text, .data;
 * v3.18 .. v4.0: vmalloc, vmemmap, PCI I/O, fixed, modules, memory, .init, .text, .data;
 * v4.1 .. v4.5: [kasan], vmalloc, vmemmap, fixed, PCI I/O, modules, memory, .init, .text, .data;
 * v4.6 .. v4.8 (the image left the linear map): [kasan], modules, vmalloc, .init, .text,
@@ -50,8 +56,8 @@ def supported(layout: Layout) -> None:
     if at_least(layout, 4, 16):
         raise MissingValue("arm64 stopped printing the banner in v4.16 (commit 071929dbdd86); "
                            "set -D kernel=4.15 or older")
-    if not at_least(layout, 3, 18):
-        raise MissingValue("the arm64 banner is modelled from v3.18; set -D kernel=3.18 or newer")
+    if not at_least(layout, 3, 7):
+        raise MissingValue("arm64 exists from v3.7; set -D kernel=3.7 or newer")
 
 
 def style(layout: Layout) -> Style:
@@ -83,7 +89,9 @@ def actual(layout: Layout) -> tuple[int, int]:
 
 def memory(layout: Layout) -> list[str]:
     ram = banks(layout)
-    return memory_line(ram, Image.of(layout), None, True, cma=at_least(layout, 4, 1), page_struct=64)
+    generic = at_least(layout, 3, 11)  # mm/page_alloc.c mem_init_print_info(); before it ARM's two lines
+    return memory_line(ram, Image.of(layout), None if generic else 0, generic, cma=at_least(layout, 4, 1),
+                       page_struct=64, arm_banks=not generic)
 
 
 def _linear(layout: Layout) -> tuple[int, int]:
@@ -107,6 +115,15 @@ def lines(layout: Layout) -> tuple[Line, ...]:
             label = "" if key == "vmemmap actual" else "    " + key
             regions[key] = Line(key, label, span[0], span[1], unit, True, note=note, source=source)
 
+    if not at_least(layout, 3, 18):  # v3.7 .. v3.17: seven lines, vmemmap = the struct pages of RAM
+        add("vmalloc", region(layout, "vmalloc_area"), "MB", "region vmalloc_area")
+        add("vmemmap", actual(layout), "MB", "struct pages of RAM: region vmemmap's start, param ram, PHYS_OFFSET, "
+            "STRUCT_PAGE_SIZE")
+        add("modules", region(layout, "modules_area"), "MB", "region modules_area")
+        add("memory", _linear(layout), "MB", "region linear: PAGE_OFFSET .. high_memory")
+        image = {line.key: line for line in image_lines(layout)}
+        return tuple([regions[k] for k in ("vmalloc", "vmemmap", "modules", "memory")]
+                     + [image[k] for k in (".init", ".text", ".data")])
     if flag(layout, "kasan"):
         add("kasan", region(layout, "kasan_area"), "GB", "region kasan_area (KASAN_SHADOW_START..END)")
     add("modules", region(layout, "modules_area"), "MB", "region modules_area")
@@ -149,9 +166,10 @@ def image_lines(layout: Layout) -> list[Line]:
     start = integer(layout, "KERNEL_START")
     source = "image: KERNEL_START and the section size params (text_size, rodata_size, ...)"
     align = 64 * 1024
+    unit = "KB" if at_least(layout, 3, 18) else "kB"
 
     def line(key: str, begin: int, size: int) -> Line:
-        return Line(key, key.rjust(11), begin, begin + size, "KB", False, roundup=True, source=source)
+        return Line(key, key.rjust(11), begin, begin + size, unit, False, roundup=True, source=source)
 
     if not at_least(layout, 4, 6):
         text = line(".text", start, image.text + image.rodata)  # _text.._etext includes rodata

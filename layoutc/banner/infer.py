@@ -149,8 +149,12 @@ def _arm(found: Found, e: dict[str, Entry]) -> Inference:
     lowmem = (low.end - low.start) if low and low.start is not None else 256 * M
     total_k = _memory_total_k(found)
     highmem_k = _highmem_k(found) or 0
-    base = dict(params, ram=f"0:{hex(lowmem)}")
     bigger = max(lowmem + highmem_k * 1024, (total_k or 0) * 1024, lowmem + 256 * M)
+    if bigger > 1 << 32:  # more than 4 GiB of RAM: physical addresses wider than 32 bits, i.e. LPAE
+        params["lpae"] = "true"
+        notes.append(f"lpae = true: the `Memory:` line counts {(total_k or 0) >> 10} MB, more than 32-bit physical "
+                     "addresses reach (CONFIG_ARM_LPAE); the banner itself looks the same with either page-table format")
+    base = dict(params, ram=f"0:{hex(lowmem)}")
     params["ram"] = f"0:{hex(lowmem)}"
     candidates = [base, dict(params, ram=f"0:{hex(bigger)}")]
     if vend is not None and low is not None:  # vmalloc= moved the lowmem ceiling to lowmem's end
@@ -243,8 +247,10 @@ _ARM64_VA_BITS = {"4K": (39, 48), "16K": (36, 47, 48), "64K": (42, 48)}
 
 
 def _arm64_shape(found: Found) -> str:
-    """The banner's era from the order of its lines: 3.18, 4.1, 4.6, 4.9 or 4.15 (arm64.py's table)."""
+    """The banner's era from its lines: 3.7, 3.18, 4.1, 4.6, 4.9 or 4.15 (arm64.py's table)."""
     order = [e.key for e in found.entries]
+    if "vmemmap" in order and not any(e.note for e in found.entries) and not {"PCI I/O", "fixed"} & set(order):
+        return "3.7"  # v3.7 .. v3.17: one vmemmap line (the struct pages of RAM), no I/O windows
 
     def before(a: str, b: str) -> bool | None:
         return order.index(a) < order.index(b) if a in order and b in order else None
@@ -266,7 +272,7 @@ def _version(text: str) -> tuple[int, ...]:
 
 def _arm64_era_of(version: str) -> str:
     parts = _version(version)
-    for bound, era in (((4, 1), "3.18"), ((4, 6), "4.1"), ((4, 9), "4.6"), ((4, 15), "4.9")):
+    for bound, era in (((3, 18), "3.7"), ((4, 1), "3.18"), ((4, 6), "4.1"), ((4, 9), "4.6"), ((4, 15), "4.9")):
         if parts < bound:
             return era
     return "4.15"
@@ -287,10 +293,12 @@ def _arm64(found: Found, e: dict[str, Entry]) -> Inference:
                      "not in the banner)")
     if "kasan" in e and _version(kernel) < (4, 4):  # arm64 KASAN exists from v4.4
         kernel = "4.4"
-    params["kernel"] = kernel
     starts = [x.start for x in found.entries if x.start is not None and x.start >= 1 << 63]
     va_start = min(starts) if starts else _TOP - (1 << 39)
     va_bits = (_TOP - va_start).bit_length() - 1
+    if shape == "3.7" and va_bits == 42 and _version(kernel) < (3, 13):  # 64K pages with 42 bits (arm64.kl E0_VA_OK)
+        kernel = "3.13"
+    params["kernel"] = kernel
     params["va_bits"] = str(va_bits)
     if "kasan" in e:
         params["kasan"] = "true"
@@ -305,7 +313,11 @@ def _arm64(found: Found, e: dict[str, Entry]) -> Inference:
             continue
         shift = _ARM64_SHIFTS[granule]
         candidate = dict(params, page_size=granule)
-        candidate.update(_arm64_ram(shape, shift, page_offset, memory, actual, vmemmap, notes if not candidates else []))
+        if shape == "3.7":
+            candidate.update(_arm64_e0_ram(shift, memory, vmemmap, e.get("vmalloc"), notes if not candidates else []))
+        else:
+            candidate.update(_arm64_ram(shape, shift, page_offset, memory, actual, vmemmap,
+                                        notes if not candidates else []))
         candidates.append(candidate)
     total_k = _memory_total_k(found)
     if memory is not None and memory.start is not None and total_k and total_k * 1024 < memory.end - memory.start - 64 * M:
@@ -315,6 +327,36 @@ def _arm64(found: Found, e: dict[str, Entry]) -> Inference:
     if not candidates:
         candidates = [dict(params, page_size="4K")]
     return Inference("arm64", "arm64.kl", candidates[0], notes, candidates)
+
+
+def _arm64_e0_ram(shift: int, memory: Entry | None, vmemmap: Entry | None, vmalloc: Entry | None,
+                  notes: list[str]) -> dict[str, str]:
+    """v3.7 .. v3.17: RAM from the one vmemmap line, the struct pages of [PHYS_OFFSET, high_memory).
+
+    The array starts 64 KiB above VMALLOC_END and is indexed by the absolute PFN, so the
+    line's start gives RAM's base and its length RAM's size, once sizeof(struct page) is
+    known: from the memory line when there is one, else the first of the usual sizes that
+    divides both.
+    """
+    out: dict[str, str] = {}
+    if vmemmap is None or vmalloc is None or vmemmap.start is None or vmalloc.end is None:
+        notes.append("ram: the banner has no vmalloc/vmemmap pair; the layout's default RAM is kept")
+        return out
+    offset, span = vmemmap.start - (vmalloc.end + 0x10000), vmemmap.end - vmemmap.start
+    sizes = [64, 56, 72, 80, 48, 88, 96]
+    if memory is not None and memory.start is not None and (memory.end - memory.start) >> shift:
+        pages = (memory.end - memory.start) >> shift
+        if span % pages == 0:
+            sizes = [span // pages]
+    struct_page = next((size for size in sizes if offset % size == 0 and span % size == 0), 64)
+    if struct_page != 64:
+        out["struct_page_size"] = str(struct_page)
+    base, size = offset // struct_page << shift, span // struct_page << shift
+    out["ram"] = f"{hex(base)}:{_hexsize(size)}"
+    if memory is None:
+        notes.append(f"ram = {out['ram']}: read from the vmemmap line assuming sizeof(struct page) = {struct_page} "
+                     "(the banner has no memory line to confirm it); another struct page size moves RAM")
+    return out
 
 
 def _arm64_ram(shape: str, shift: int, page_offset: int, memory: Entry | None, actual: Entry | None,
