@@ -147,13 +147,17 @@ def free_area_dump(m) -> list[str]:
 
 def memory_line(m) -> str:
     """mem_init_print_info(): `Memory: avail/total available (... kernel code, ..., reserved, ...)`."""
+    from ..banner.common import Image  # the one place kernel-image section sizes come from
+
     shift = m.page_shift
     physpages = sum(z.present_pages for z in m.zones) + (m.ignored_ram >> shift)
     free_kb = _kb(m, m.buddy.nr_free_pages())
-    code_kb = (m.kernel_image[2] >> 10) if m.kernel_image else 0
+    image = Image.of(m.layout)
+    code_kb = (m.kernel_image[2] >> 10) if m.kernel_image else image.text >> 10
     reserved_kb = _kb(m, physpages - m.totalram_pages)
-    text = (f"Memory: {free_kb}K/{_kb(m, physpages)}K available ({code_kb}K kernel code, 0K rwdata, "
-            f"0K rodata, 0K init, 0K bss, {reserved_kb}K reserved, 0K cma-reserved")
+    text = (f"Memory: {free_kb}K/{_kb(m, physpages)}K available ({code_kb}K kernel code, "
+            f"{image.data >> 10}K rwdata, {image.rodata >> 10}K rodata, {image.init >> 10}K init, "
+            f"{image.bss >> 10}K bss, {reserved_kb}K reserved, 0K cma-reserved")
     if m.layout.bits == 32:
         text += f", {_kb(m, m.totalhigh_pages)}K highmem"
     return text + ")"
