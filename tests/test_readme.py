@@ -43,3 +43,23 @@ def test_tour_checks_clean(tmp_path):
         path.write_text(block, encoding="utf-8")
         result = load_layout(str(path))
         assert [d.code for d in result.diagnostics] == [], [(d.code, d.message) for d in result.diagnostics]
+
+
+def test_every_usage_example_runs_clean(tmp_path, monkeypatch, capsys):
+    """Each `layoutc ...` line of the README's usage block runs, as written, and exits 0."""
+    import shlex
+    import shutil
+
+    from layoutc.cli import main
+
+    text = README.read_text(encoding="utf-8")
+    block = text.split("## Using it", 1)[1].split("```sh\n", 1)[1].split("```", 1)[0]
+    for name in ("layouts", "tests"):
+        shutil.copytree(README.parent / name, tmp_path / name, ignore=shutil.ignore_patterns("__pycache__", "*.py"))
+    monkeypatch.chdir(tmp_path)
+    commands = [line.split(" #")[0].strip() for line in block.splitlines() if line.startswith("layoutc ")]
+    assert len(commands) >= 10
+    for command in commands:
+        code = main(shlex.split(command)[1:])
+        out = capsys.readouterr()
+        assert code == 0, f"{command}\n{out.out[-2000:]}\n{out.err[-2000:]}"
