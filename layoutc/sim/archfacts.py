@@ -76,10 +76,27 @@ SIM_ARCHES: dict[str, SimArch] = {
              TlbLevel("STLB", (((12, 21), 1536), ((30,), 16)))),
         pan=True, pan_name="SMAP", vmalloc_end_inclusive=True,
     ),
+    # riscv64: ZONE_DMA32 below 4 GiB, Normal above (arch/riscv/Kconfig selects ZONE_DMA32)
+    "riscv64": SimArch(
+        name="riscv64", core="SiFive U74",
+        zone_limits=((ZONE_DMA32, 4 * GiB),),
+        # U74 (recalled from the core manual): 40-entry fully associative L1 DTLB, 512-entry L2 TLB,
+        # both holding every page size
+        tlb=(TlbLevel("L1 DTLB", (((12, 21, 30), 40),)), TlbLevel("L2 TLB", (((12, 21, 30), 512),))),
+        pan=True, pan_name="SUM clear (uaccess windows only)",
+    ),
 }
 
 
-def sim_arch(arch: str, mmu: str) -> SimArch:
+def sim_arch(arch: str, mmu: str, kernel: tuple[int, ...] | None = None) -> SimArch:
+    if arch == "x86":
+        # 32-bit x86: DMA below 16 MiB, Normal to the end of lowmem, HighMem (no DMA32).  The CPU is
+        # taken to have SMAP (Broadwell and later); the kernel uses it from 3.7 (CONFIG_X86_SMAP)
+        smap = kernel is None or tuple(kernel) >= (3, 7)
+        sizes = (12, 21, 22)  # 4K, PAE 2 MiB, PSE 4 MiB
+        return SimArch(name="x86", core="Skylake", zone_limits=((ZONE_DMA, 16 * MiB),),
+                       tlb=(TlbLevel("L1 DTLB", (((12,), 64), ((21, 22), 32))), TlbLevel("STLB", ((sizes, 1536),))),
+                       pan=smap, pan_name="SMAP" if smap else "no SMAP (kernel before 3.7)")
     if arch == "arm" and mmu == "arm_lpae":
         # Cortex-A15 (the usual LPAE core): 32-entry L1 D, 512-entry 4-way main TLB
         sizes = (12, 21, 30)

@@ -149,7 +149,10 @@ def cmd_sim(args) -> int:
         out = ["\n".join(m.log), "", "# /proc/meminfo", report.meminfo(m), "# /proc/buddyinfo", report.buddyinfo(m),
                "# /proc/zoneinfo", report.zoneinfo(m), "# extfrag_index", report.extfrag_index(m)]
         if args.ptdump:
-            out += ["# kernel_page_tables", report.ptdump(m), report.wx_check(m)]
+            out += ["# kernel_page_tables", report.ptdump(m)]
+            checked = report.wx_check(m)
+            if checked is not None:
+                out.append(checked)
         sys.stdout.write("\n".join(out))
         return EXIT_OK
     trace: list | None = [] if args.trace else None

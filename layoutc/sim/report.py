@@ -7,6 +7,7 @@ Formats from SIM-REFERENCE §2 (mm/vmstat.c, fs/proc/meminfo.c, mm/show_mem.c).
 from __future__ import annotations
 
 from .gfp import ZONE_HIGHMEM
+from .pagetable.format import KW, KX, Leaf
 
 
 def _kb(m, pages: int) -> int:
@@ -240,15 +241,22 @@ def ptdump(m) -> str:
     return "\n".join(lines) + "\n"
 
 
-def wx_check(m) -> str:
-    """Checked W+X mappings (the kernel's self-check after mark_rodata_ro)."""
+def wx_check(m) -> str | None:
+    """Checked W+X mappings (the kernel's self-check after mark_rodata_ro).
+
+    The kernel rights of each mapped leaf come from the page-table walk itself (the MMU's
+    own reading of the descriptor bits), not from the ptdump text.  Without an NX bit
+    (x86-32 without PAE) the kernel skips the check: every mapping is executable there
+    (arch/x86/mm/dump_pagetables.c); None then.
+    """
+    if not getattr(m.pagetable, "has_nx", True):
+        return None
     bad = 0
     for e in m.pagetable.dump(*_kernel_range(m)):
         if not e.mapped:
             continue
-        writable = "RW" in e.attrs or "    RW" in e.attrs or "USR RW" in e.attrs
-        executable = "x " in e.attrs
-        if writable and executable:
+        leaf = m.pagetable.walk(e.va)
+        if isinstance(leaf, Leaf) and leaf.perm & KW and leaf.perm & KX:
             bad += e.size >> m.page_shift
     prefix = "x86/mm: " if m.arch.startswith("x86") else ""
     if bad:

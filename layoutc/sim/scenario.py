@@ -252,7 +252,9 @@ def _op_kunmap(run, step):
 def _op_hugemap(run, step):
     """Map `size` bytes of contiguous memory in the vmalloc space with small or large pages."""
     m = run.m
-    large_shift = 21 if m.mmu_format in ("x86_64", "x86_64_5level", "arm64_4k", "arm64", "arm_lpae") else 20
+    large_shift = 21 if m.mmu_format in ("x86_64", "x86_64_5level", "arm64_4k", "arm64", "arm_lpae") or m.mmu_format.startswith("riscv_") else 20
+    if m.mmu_format in ("x86_2level", "x86_pae"):
+        large_shift = 22 if m.mmu_format == "x86_2level" else 21  # PSE 4 MiB / PAE 2 MiB
     if m.mmu_format.startswith("arm64_") and m.page_size != 4096:
         large_shift = {16384: 25, 65536: 29}[m.page_size]
     order = large_shift - m.page_shift

@@ -1,7 +1,8 @@
 """Kernel page tables: pick the layout's format and build the boot-time mappings (paging_init).
 
 Formats: ``arm_short`` (arm_short.py), ``arm_lpae`` and ``arm64_*`` (long_desc.py),
-``x86_64`` / ``x86_64_5level`` (x86_64.py); all behind ``format.PageTable``.
+``x86_64`` / ``x86_64_5level`` (x86_64.py), ``riscv_sv39/48/57`` (riscv.py),
+``x86_2level`` / ``x86_pae`` (x86_32.py); all behind ``format.PageTable``.
 """
 
 from __future__ import annotations
@@ -10,9 +11,13 @@ from ..errors import SimError
 from .arm_short import DOMAIN_VECTORS, ArmShortTable
 from .format import PAGE_KERNEL, PageTable, Prot
 from .long_desc import Arm64Table, LpaeTable
+from .riscv import MODES as RISCV_MODES
+from .riscv import RiscvTable
+from .x86_32 import X86_2LevelTable, X86PaeTable
 from .x86_64 import X86_64Table
 
-SUPPORTED = ("arm_short", "arm_lpae", "arm64", "arm64_4k", "arm64_16k", "arm64_64k", "x86_64", "x86_64_5level")
+SUPPORTED = ("arm_short", "arm_lpae", "arm64", "arm64_4k", "arm64_16k", "arm64_64k", "x86_64", "x86_64_5level", *RISCV_MODES,
+             "x86_2level", "x86_pae")
 
 
 class TableAllocFailed(Exception):
@@ -28,6 +33,12 @@ def new_table(mmu: str, alloc, page_shift: int, va_bits: int, pgd_pa: int | None
         return Arm64Table(alloc, page_shift, va_bits)
     if mmu in ("x86_64", "x86_64_5level"):
         return X86_64Table(alloc, five_level=mmu == "x86_64_5level" or va_bits == 57)
+    if mmu == "x86_2level":
+        return X86_2LevelTable(alloc)
+    if mmu == "x86_pae":
+        return X86PaeTable(alloc)
+    if mmu in RISCV_MODES:
+        return RiscvTable(alloc, RISCV_MODES[mmu])
     raise SimError("paging_init", f"no page-table model for mmu `{mmu}` (supported: {', '.join(SUPPORTED)})")
 
 
