@@ -30,6 +30,38 @@ class _Parser(argparse.ArgumentParser):
         raise UsageError(f"{self.prog}: {message}")
 
 
+class _CommandParser(_Parser):
+    """A subcommand's parser: options may come before, between and after its positional arguments.
+
+    `layoutc emit header -D vmsplit=2G layouts/arm32.kl` and `layoutc check a.kl -D x=1 b.kl` work as
+    `gcc -D X file.c` does.  Plain argparse fills positionals greedily and leaves the ones after an
+    option unrecognised; ``parse_known_intermixed_args`` reads every option first, then the
+    positionals.  It cannot itself hold subparsers, so it runs per subcommand, here, for all of them.
+    """
+
+    _passes: list[list[str]] | None = None  # the passes seen while parse_known_intermixed_args runs
+    _tail: list[str] = []  # `--` and what follows it
+
+    def parse_known_args(self, args=None, namespace=None):
+        args = list(sys.argv[1:] if args is None else args)
+        if self._passes is not None:
+            # Python < 3.12.8 parses in two passes through here and drops a `--` in the first, so
+            # `check -- -odd.kl` would read `-odd.kl` as an option: options from before `--` only,
+            # then every positional with the `--` kept.  (The rewritten 3.12.8+ never calls back.)
+            self._passes.append(args)
+            if len(self._passes) == 1 and "--" in args:
+                self._tail = args[args.index("--"):]
+                args = args[:args.index("--")]
+            elif len(self._passes) == 2:
+                args = args + self._tail
+            return super().parse_known_args(args, namespace)
+        self._passes, self._tail = [], []
+        try:
+            return self.parse_known_intermixed_args(args, namespace)
+        finally:
+            self._passes = None
+
+
 def _common(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("-D", dest="defines", action="append", default=[], metavar="NAME=VALUE",
                         help="override a param (same literal syntax as the file); repeatable")
@@ -45,7 +77,7 @@ def _common(parser: argparse.ArgumentParser) -> None:
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="layoutc", description="Declarative memory-layout compiler and linter.")
     parser.add_argument("--version", action="version", version=f"layoutc {__version__}")
-    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_CommandParser)
 
     check = sub.add_parser("check", help="check layouts; exit 1 on errors")
     check.add_argument("files", nargs="+", metavar="FILE", help="layout files or globs (layouts/**/*.kl)")
