@@ -40,7 +40,7 @@ class _CommandParser(_Parser):
     """
 
     _passes: list[list[str]] | None = None  # the passes seen while parse_known_intermixed_args runs
-    _tail: list[str] = []  # `--` and what follows it
+    _tail: tuple[str, ...] = ()  # `--` and what follows it
 
     def parse_known_args(self, args=None, namespace=None):
         args = list(sys.argv[1:] if args is None else args)
@@ -50,12 +50,12 @@ class _CommandParser(_Parser):
             # then every positional with the `--` kept.  (The rewritten 3.12.8+ never calls back.)
             self._passes.append(args)
             if len(self._passes) == 1 and "--" in args:
-                self._tail = args[args.index("--"):]
+                self._tail = tuple(args[args.index("--"):])
                 args = args[:args.index("--")]
             elif len(self._passes) == 2:
-                args = args + self._tail
+                args = args + list(self._tail)
             return super().parse_known_args(args, namespace)
-        self._passes, self._tail = [], []
+        self._passes, self._tail = [], ()
         try:
             return self.parse_known_intermixed_args(args, namespace)
         finally:
