@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Sequence
 
 from . import __version__
+from .files import WriteError
 
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 3
 
@@ -421,7 +422,7 @@ def _dispatch(argv: Sequence[str]) -> int:
             return EXIT_USAGE
         handler = getattr(args, "handler", None) or COMMANDS[args.command]
         return handler(args)
-    except UsageError as error:
+    except (UsageError, WriteError) as error:
         sys.stderr.write(f"{error}\n")
         return EXIT_USAGE
     except SystemExit as done:  # argparse's --help and --version end this way, on the worker thread

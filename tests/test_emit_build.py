@@ -11,7 +11,8 @@ from pathlib import Path
 import pytest
 from emit_support import DEMO, ROOT
 
-from layoutc.emit import base, writer
+from layoutc import files
+from layoutc.emit import base
 
 # every artefact `layoutc build` writes: the compiler outputs and the diagram (issue 4: build also draws)
 KINDS = {"header": ".h", "ld": ".ld", "json": ".json", "markdown": ".md", "rst": ".rst", "dot": ".dot"}
@@ -190,11 +191,11 @@ def test_emit_to_a_file_and_to_stdout(cli, repo):
 
 def test_writer_skips_identical_content(tmp_path):
     path = tmp_path / "f.h"
-    assert writer.write_if_changed(path, b"one\n") is True
+    assert files.write_file(path, b"one\n") is True
     os.utime(path, ns=(OLD * 10**9, OLD * 10**9))
-    assert writer.write_if_changed(path, b"one\n") is False
+    assert files.write_file(path, b"one\n") is False
     assert path.stat().st_mtime_ns == OLD * 10**9
-    assert writer.write_if_changed(path, b"two\n") is True
+    assert files.write_file(path, b"two\n") is True
     assert path.read_bytes() == b"two\n"
 
 
@@ -207,8 +208,8 @@ def test_a_write_interrupted_at_any_step_leaves_the_old_file(tmp_path, monkeypat
         raise OSError(28, "No space left on device (injected)")
 
     monkeypatch.setattr(failing, boom)
-    with pytest.raises(OSError, match="injected"):
-        writer.write_if_changed(path, b"new content\n" * 1000)
+    with pytest.raises(files.WriteError, match="injected"):
+        files.write_file(path, b"new content\n" * 1000)
     monkeypatch.undo()
     assert path.read_bytes() == b"old content\n"
     assert [p.name for p in tmp_path.iterdir()] == ["layout.h"]  # no temporary file left behind
@@ -241,10 +242,10 @@ def test_writer_keeps_permissions(tmp_path):
     path = tmp_path / "f.ld"
     path.write_bytes(b"a")
     path.chmod(0o640)
-    writer.write_if_changed(path, b"b")
+    files.write_file(path, b"b")
     assert path.stat().st_mode & 0o777 == 0o640
     fresh = tmp_path / "new.ld"
-    writer.write_if_changed(fresh, b"c")
+    files.write_file(fresh, b"c")
     umask = os.umask(0)
     os.umask(umask)
     assert fresh.stat().st_mode & 0o777 == 0o666 & ~umask

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import os
 import sys
-import tempfile
 from pathlib import Path
 
 
@@ -89,15 +88,9 @@ def cmd_import(args) -> int:
     if imported.overlay is None:
         return EXIT_FINDINGS
     if args.output:
-        fd, tmp = tempfile.mkstemp(dir=out_dir, prefix=".layoutc-import-", suffix=".kl")
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8") as handle:
-                handle.write(imported.overlay)
-            os.replace(tmp, args.output)
-        except BaseException:
-            if os.path.exists(tmp):
-                os.unlink(tmp)
-            raise
+        from ..files import write_file
+
+        write_file(args.output, imported.overlay)
         sys.stderr.write(f"wrote {args.output} (extends {imported.inference.layout})\n")
     else:
         _out(imported.overlay)

@@ -120,9 +120,9 @@ def _emit(source: str, fmt: str, output: str | None) -> None:
         from ..cli import UsageError
 
         raise UsageError(f"layoutc: -o {output} is a directory; name the picture file (or use --matrix)")
-    from ..emit.writer import write_if_changed
+    from ..files import write_file
 
-    write_if_changed(path, data)
+    write_file(path, data)
 
 
 # ------------------------------------------------------------------ galleries
@@ -157,20 +157,20 @@ def _render_matrix(args, policy, human) -> int:
         if result.layout is not None and args.space and args.space not in result.layout.spaces:
             raise UsageError(f"layoutc: no space `{args.space}` in {args.file}")
         panels.append((value, result))
-    from ..emit.writer import write_if_changed
+    from ..files import make_directory, write_file
 
     options = dot.DrawOptions(args.space, args.scale)
     directory = Path(args.output)
-    directory.mkdir(parents=True, exist_ok=True)
+    make_directory(directory)
     stem = Path(args.file).stem
     for value, result in panels:
         if result.layout is None:
             continue
         source = dot.diagram(result.layout, result.diagnostics, options)
-        write_if_changed(directory / f"{stem}-{_file_part(name)}-{_file_part(value)}.{fmt}", _picture(source, fmt))
+        write_file(directory / f"{stem}-{_file_part(name)}-{_file_part(value)}.{fmt}", _picture(source, fmt))
     gallery = dot.gallery([dot.Panel(f"{name}={value}", r.layout, tuple(r.diagnostics)) for value, r in panels],
                           options, varying=name)
-    write_if_changed(directory / f"{stem}-{_file_part(name)}.{fmt}", _picture(gallery, fmt))
+    write_file(directory / f"{stem}-{_file_part(name)}.{fmt}", _picture(gallery, fmt))
     return EXIT_FINDINGS if failed else EXIT_OK
 
 

@@ -182,8 +182,8 @@ def _diff(path: str, old: bytes | None, new: bytes) -> str:
 
 def cmd_build(args) -> int:
     from ..cli import EXIT_FINDINGS, EXIT_OK
+    from ..files import make_directory, read_bytes, write_file
     from .base import emitters
-    from .writer import read_bytes, write_if_changed
 
     prepared, code = _prepare(args)
     if prepared is None:
@@ -208,14 +208,14 @@ def cmd_build(args) -> int:
         return EXIT_OK
     if os.path.exists(args.output) and not os.path.isdir(args.output):
         raise _usage(f"-o {args.output}: not a directory")
-    os.makedirs(args.output, exist_ok=True)
-    written = sum(write_if_changed(path, data) for path, data in outputs)
+    make_directory(args.output)
+    written = sum(write_file(path, data) for path, data in outputs)
     if args.depfile:
         sources = [source.name for source in reversed(layout.files)]
         depdir = os.path.dirname(args.depfile)
         if depdir:
-            os.makedirs(depdir, exist_ok=True)
-        write_if_changed(args.depfile, depfile_text([p for p, _ in outputs], sources).encode("utf-8"))
+            make_directory(depdir)
+        write_file(args.depfile, depfile_text([p for p, _ in outputs], sources).encode("utf-8"))
     sys.stderr.write(f"layoutc: {args.output}: {written} written, {len(outputs) - written} unchanged\n")
     return EXIT_OK
 
@@ -225,8 +225,8 @@ def cmd_build(args) -> int:
 
 def cmd_emit(args) -> int:
     from ..cli import EXIT_OK
+    from ..files import write_file
     from .base import emitters
-    from .writer import write_if_changed
 
     registry = emitters()
     if args.list:
@@ -247,7 +247,7 @@ def cmd_emit(args) -> int:
         return code
     data = _render(emitter, *prepared)
     if args.output and args.output != "-":
-        write_if_changed(args.output, data)
+        write_file(args.output, data)
     else:
         sys.stdout.flush()
         sys.stdout.buffer.write(data)

@@ -24,17 +24,6 @@ def add_parsers(sub, common) -> None:
     parser.set_defaults(handler=cmd_sim)
 
 
-def _write_atomic(path: str, text: str) -> None:
-    import os
-    import tempfile
-
-    directory = os.path.dirname(os.path.abspath(path))
-    fd, tmp = tempfile.mkstemp(dir=directory, prefix=".layoutc-", suffix=".tmp")
-    with os.fdopen(fd, "w", encoding="utf-8") as handle:
-        handle.write(text)
-    os.replace(tmp, path)
-
-
 class _Progress:
     """A progress line on stderr, only on a TTY and only after the first second."""
 
@@ -166,7 +155,9 @@ def cmd_sim(args) -> int:
     progress.done()
     text, numbers = verdict(run, scenario)
     if args.trace:
-        _write_atomic(args.trace, "".join(json.dumps(entry, sort_keys=True) + "\n" for entry in trace))
+        from ..files import write_file
+
+        write_file(args.trace, "".join(json.dumps(entry, sort_keys=True) + "\n" for entry in trace))
     reports = {}
     for name in scenario.get("reports", []):
         if name == "buddyinfo":

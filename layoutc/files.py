@@ -1,0 +1,94 @@
+"""Writing files: the one writer every command that writes a file goes through.
+
+``write_file(path, data)`` (bytes, or str written as UTF-8):
+
+* same bytes already on disk -> nothing is written, the mtime stays (make/ninja see no change);
+* otherwise the bytes go to a temporary file in the same directory (same file system),
+  are flushed and fsync()ed, get the old file's permission bits (or, for a new file,
+  ``0o666 & ~umask``, as ``open()`` would give), and ``os.replace`` puts them in place in
+  one step.  A reader, or a crash at any point, sees the old file or the new one, never a
+  torn one; on failure the temporary file is removed and the old file is untouched.
+* a destination that cannot be written (missing directory, no permission, a directory in
+  the way, a full disk) raises ``WriteError`` naming the path and the reason; the CLI turns
+  it into a usage error (exit 2).  Library code never prints.
+
+Cheap to import: ``tempfile`` is imported when a file is actually written.
+"""
+
+from __future__ import annotations
+
+import os
+import stat
+from pathlib import Path
+
+
+class WriteError(Exception):
+    """A file could not be written; ``str()`` is the message for the user."""
+
+    def __init__(self, path: str | os.PathLike[str], reason: str) -> None:
+        super().__init__(f"layoutc: cannot write `{os.fspath(path)}`: {reason}")
+        self.path = os.fspath(path)
+        self.reason = reason
+
+
+def read_bytes(path: str | os.PathLike[str]) -> bytes | None:
+    """The file's bytes, or None when it does not exist (or is not a readable file)."""
+    try:
+        return Path(path).read_bytes()
+    except (FileNotFoundError, IsADirectoryError, NotADirectoryError):
+        return None
+
+
+def _new_file_mode() -> int:
+    umask = os.umask(0)
+    os.umask(umask)
+    return 0o666 & ~umask
+
+
+def write_file(path: str | os.PathLike[str], data: bytes | str) -> bool:
+    """Write ``data`` to ``path`` atomically unless it already holds exactly that; True if written."""
+    import tempfile
+
+    target = Path(path)
+    payload = data.encode("utf-8") if isinstance(data, str) else data
+    if target.is_dir():
+        raise WriteError(target, "it is a directory")
+    if read_bytes(target) == payload:
+        return False
+    try:
+        mode = stat.S_IMODE(target.stat().st_mode)
+    except FileNotFoundError:
+        mode = _new_file_mode()
+    except OSError as error:
+        raise WriteError(target, error.strerror or str(error)) from None
+    try:
+        descriptor, temporary = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp",
+                                                 dir=target.parent)
+    except OSError as error:
+        raise WriteError(target, error.strerror or str(error)) from None
+    try:
+        with os.fdopen(descriptor, "wb") as handle:
+            handle.write(payload)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.chmod(temporary, mode)
+        os.replace(temporary, target)
+    except BaseException as error:
+        try:
+            os.unlink(temporary)
+        except FileNotFoundError:
+            pass
+        if isinstance(error, OSError):
+            raise WriteError(target, error.strerror or str(error)) from error
+        raise
+    return True
+
+
+def make_directory(path: str | os.PathLike[str]) -> None:
+    """Create ``path`` (and its parents) for outputs, or raise ``WriteError`` saying why not."""
+    try:
+        os.makedirs(path, exist_ok=True)
+    except FileExistsError:
+        raise WriteError(path, "it exists and is not a directory") from None
+    except OSError as error:
+        raise WriteError(path, error.strerror or str(error)) from None

@@ -1,0 +1,164 @@
+"""Every file layoutc writes goes through one writer (layoutc/files.py): atomic, umask-respecting.
+
+Each command that writes a file is run for real (in-process, through ``layoutc.cli.main``) under
+umask 022 and 077; the file must get ``0o666 & ~umask``, as a file made by ``open()`` or by the
+shell's ``>`` would.  A destination that cannot be written is a usage error (exit 2) with a
+one-line message, never a traceback or a half-written file.
+"""
+
+from __future__ import annotations
+
+import os
+import stat
+from pathlib import Path
+
+import pytest
+
+from layoutc import files
+from layoutc.cli import main
+
+ROOT = Path(__file__).resolve().parent.parent
+ARM32 = str(ROOT / "layouts" / "arm32.kl")
+BANNER = str(ROOT / "tests" / "data" / "banners" / "arm-bbb-4.19-ptrval.txt")
+
+
+def _build(out: Path) -> tuple[list[str], Path]:
+    return ["build", ARM32, "-o", str(out / "gen")], out / "gen" / "arm32.h"
+
+
+def _emit(out: Path) -> tuple[list[str], Path]:
+    return ["emit", "header", ARM32, "-o", str(out / "arm32.h")], out / "arm32.h"
+
+
+def _render(out: Path) -> tuple[list[str], Path]:
+    return ["render", ARM32, "--format", "dot", "-o", str(out / "arm32.dot")], out / "arm32.dot"
+
+
+def _import(out: Path) -> tuple[list[str], Path]:
+    return ["import", BANNER, "-o", str(out / "board.kl")], out / "board.kl"
+
+
+def _trace(out: Path) -> tuple[list[str], Path]:
+    return (["sim", ARM32, "--scenario", "vmalloc-frag", "--steps", "20", "--trace", str(out / "t.jsonl")],
+            out / "t.jsonl")
+
+
+WRITERS = {"build": _build, "emit": _emit, "render": _render, "import": _import, "sim-trace": _trace}
+
+
+@pytest.fixture
+def umask():
+    """``umask(value)`` sets the process umask for the test and restores the old one after it."""
+    old = os.umask(0o022)
+    os.umask(old)
+    yield os.umask
+    os.umask(old)
+
+
+@pytest.mark.parametrize("mask", [0o022, 0o077], ids=["022", "077"])
+@pytest.mark.parametrize("command", WRITERS, ids=list(WRITERS))
+def test_every_written_file_gets_the_umask_mode(tmp_path, capsys, umask, command, mask):
+    argv, written = WRITERS[command](tmp_path)
+    umask(mask)
+    code = main(argv)
+    umask(0o022)
+    capsys.readouterr()
+    assert code in (0, 1), f"layoutc {' '.join(argv)} -> {code}"
+    assert written.is_file()
+    assert stat.S_IMODE(written.stat().st_mode) == 0o666 & ~mask
+    leftovers = [p.name for p in written.parent.iterdir() if p.name.endswith(".tmp")]
+    assert leftovers == []
+
+
+@pytest.mark.parametrize("command", WRITERS, ids=list(WRITERS))
+def test_rewriting_keeps_the_existing_files_mode(tmp_path, capsys, command):
+    argv, written = WRITERS[command](tmp_path)
+    written.parent.mkdir(parents=True, exist_ok=True)
+    written.write_bytes(b"stale\n")
+    written.chmod(0o640)
+    assert main(argv) in (0, 1)
+    capsys.readouterr()
+    assert written.read_bytes() != b"stale\n"
+    assert stat.S_IMODE(written.stat().st_mode) == 0o640
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root writes into read-only directories")
+@pytest.mark.parametrize("command", WRITERS, ids=list(WRITERS))
+def test_an_unwritable_destination_is_a_usage_error(tmp_path, capsys, command):
+    argv, written = WRITERS[command](tmp_path)
+    written.parent.mkdir(parents=True, exist_ok=True)
+    written.parent.chmod(0o500)
+    try:
+        code = main(argv)
+    finally:
+        written.parent.chmod(0o700)
+    err = capsys.readouterr().err
+    assert code == 2
+    assert f"cannot write `{written}`" in err
+    assert "Traceback" not in err and "internal error" not in err
+    assert not written.exists()
+
+
+@pytest.mark.parametrize("command", WRITERS, ids=list(WRITERS))
+def test_a_directory_in_the_way_is_a_usage_error(tmp_path, capsys, command):
+    argv, written = WRITERS[command](tmp_path)
+    written.mkdir(parents=True)
+    code = main(argv)
+    err = capsys.readouterr().err
+    assert code == 2, err
+    assert str(written) in err and "directory" in err
+    assert "Traceback" not in err and "internal error" not in err
+    assert written.is_dir() and not any(written.iterdir())
+
+
+@pytest.mark.parametrize("command", WRITERS, ids=list(WRITERS))
+def test_a_file_where_the_directory_should_be_is_a_usage_error(tmp_path, capsys, command):
+    """Unwritable even for root: the destination's directory is a regular file."""
+    argv, written = WRITERS[command](tmp_path / "blocker")
+    (tmp_path / "blocker").write_bytes(b"not a directory\n")
+    code = main(argv)
+    err = capsys.readouterr().err
+    assert code == 2, err
+    assert "cannot write" in err and "blocker" in err
+    assert "Traceback" not in err and "internal error" not in err
+    assert (tmp_path / "blocker").read_bytes() == b"not a directory\n"
+
+
+def test_a_failed_write_leaves_the_old_file_and_no_temporary(tmp_path, capsys, monkeypatch):
+    """A full disk in the middle of `emit -o`: exit 2, the old file intact, nothing left beside it."""
+    argv, written = _emit(tmp_path)
+    written.write_bytes(b"old header\n")
+    def full_disk(*args, **kwargs):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr("os.fsync", full_disk)
+    code = main(argv)
+    monkeypatch.undo()
+    err = capsys.readouterr().err
+    assert code == 2
+    assert f"cannot write `{written}`: No space left on device" in err
+    assert written.read_bytes() == b"old header\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["arm32.h"]
+
+
+def test_text_is_written_as_utf8_and_unchanged_content_is_not_rewritten(tmp_path):
+    path = tmp_path / "t.kl"
+    assert files.write_file(path, "title = \"Ünïcode\"\n") is True
+    assert path.read_bytes() == "title = \"Ünïcode\"\n".encode("utf-8")
+    os.utime(path, ns=(10**9, 10**9))
+    assert files.write_file(path, "title = \"Ünïcode\"\n".encode("utf-8")) is False
+    assert path.stat().st_mtime_ns == 10**9
+
+
+def test_no_command_writes_files_on_its_own():
+    """One writer: no other module of the package opens a file for writing or renames one into place."""
+    offenders = []
+    for module in (ROOT / "layoutc").rglob("*.py"):
+        if module.name == "files.py" and module.parent.name == "layoutc":
+            continue
+        text = module.read_text(encoding="utf-8")
+        for needle in ("os.replace(", "os.rename(", "mkstemp(", ".write_text(", ".write_bytes(", "\"w\")", "\"wb\")",
+                       "'w')", "\"w\",", "\"wb\",", "NamedTemporaryFile("):
+            if needle in text:
+                offenders.append(f"{module.relative_to(ROOT)}: {needle}")
+    assert offenders == []
