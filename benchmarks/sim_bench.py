@@ -21,9 +21,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from layoutc.session import load_layout
-from layoutc.sim.boot import BootOptions, boot
-from layoutc.sim.pagetable.format import Prot
+from layoutc.session import load_layout  # noqa: E402  (after the sys.path line: runs from a checkout)
+from layoutc.sim.boot import BootOptions, boot  # noqa: E402
+from layoutc.sim.pagetable.format import Prot  # noqa: E402
 
 
 class NaiveBuddy:

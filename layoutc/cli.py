@@ -8,8 +8,8 @@ no traceback unless LAYOUTC_DEBUG=1).
 from __future__ import annotations
 
 import argparse
-import importlib
 import glob
+import importlib
 import os
 import sys
 import threading

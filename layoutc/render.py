@@ -162,7 +162,8 @@ def to_sarif(diagnostics: Sequence[Diagnostic], waived: Sequence[Diagnostic], ve
         if d.span is not None:
             result["locations"] = [_sarif_location(d.span)]
         if d.labels:
-            result["relatedLocations"] = [dict(_sarif_location(l.span, l.message), id=i) for i, l in enumerate(d.labels)]
+            result["relatedLocations"] = [dict(_sarif_location(label.span, label.message), id=i)
+                                          for i, label in enumerate(d.labels)]
         if suppressed:
             result["suppressions"] = [{"kind": "inSource", "justification": d.waiver or ""}]
         results.append(result)

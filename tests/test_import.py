@@ -85,12 +85,14 @@ def test_cli_import_writes_atomically(tmp_path):
 def test_prefix_styles_parse_alike():
     body = ["Virtual kernel memory layout:", "    vector  : 0xffff0000 - 0xffff1000   (   4 kB)",
             "    lowmem  : 0xc0000000 - 0xd0000000   ( 256 MB)"]
-    styles = [lambda l: f"[    0.000000] {l}", lambda l: f"Jun 13 21:03:14 host kernel: [    0.000000] {l}",
-              lambda l: f"<5>{l}", lambda l: f"\t[    0.000000] {l}", lambda l: f"> [    0.000000] {l}", lambda l: l]
-    parsed = [parse("\n".join(style(l) for l in body)) for style in styles]
+    styles = [lambda text: f"[    0.000000] {text}",
+              lambda text: f"Jun 13 21:03:14 host kernel: [    0.000000] {text}",
+              lambda text: f"<5>{text}", lambda text: f"\t[    0.000000] {text}",
+              lambda text: f"> [    0.000000] {text}", lambda text: text]
+    parsed = [parse("\n".join(style(text) for text in body)) for style in styles]
     texts = {tuple(e.text for e in p.entries) for p in parsed}
     assert len(texts) == 1 and len(next(iter(texts))) == 2
-    continuation = "[    0.000000] Virtual kernel memory layout:\n" + "\n".join(" " * 15 + l for l in body[1:])
+    continuation = "[    0.000000] Virtual kernel memory layout:\n" + "\n".join(" " * 15 + text for text in body[1:])
     assert tuple(e.text for e in parse(continuation).entries) == next(iter(texts))
 
 

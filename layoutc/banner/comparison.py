@@ -37,8 +37,8 @@ def compare(layout: Layout, text: str, name: str = "<banner>", images: bool = Fa
         entry = actual.get(line.key)
         if entry is None:
             if not found.header:  # an excerpt without the header may start below this line
-                first = expected.lines.index(next(l for l in expected.lines if l.key == found.entries[0].key)) \
-                    if any(l.key == found.entries[0].key for l in expected.lines) else 0
+                first = expected.lines.index(next(e for e in expected.lines if e.key == found.entries[0].key)) \
+                    if any(e.key == found.entries[0].key for e in expected.lines) else 0
                 if expected.lines.index(line) < first:
                     continue
             at = Span(source, found.header_offset, found.header_offset + max(len(found.header), 1))

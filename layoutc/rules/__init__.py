@@ -4,6 +4,6 @@ The imports below are the whole registration: each module registers its
 family's rules with ``@rule``.  Nothing is discovered by name.
 """
 
-from . import frontend, bounds, overlap, alignment, split, canonical, permissions, asserts, usage, fidelity, emit_names  # noqa: F401
+from . import alignment, asserts, bounds, canonical, emit_names, fidelity, frontend, overlap, permissions, split, usage  # noqa: F401
 from .registry import RULES, Rule, all_rules, lookup  # noqa: F401
 from .runner import run_rules  # noqa: F401

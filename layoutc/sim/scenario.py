@@ -370,7 +370,10 @@ def verdict(run: Run, scenario: dict) -> tuple[str, dict]:
     m = run.m
     kind = scenario.get("verdict", "none")
     slab_r, slab_u = m.slab.pages_by_reclaim() if m.slab else (0, 0)
-    kb = lambda pages: pages << (m.page_shift - 10)
+
+    def kb(pages: int) -> int:
+        return pages << (m.page_shift - 10)
+
     low_free = sum(z.free_pages for z in m.buddy.populated if z.index != G.ZONE_HIGHMEM)
     high_free = sum(z.free_pages for z in m.buddy.populated if z.index == G.ZONE_HIGHMEM)
     numbers = {"steps": run.steps, "oom_kills": m.oom_kills, "panic": m.panicked or "", **run.events,

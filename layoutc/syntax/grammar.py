@@ -8,8 +8,8 @@ in words, refined by a small table of known mistakes (``COMMON_MISTAKES``).
 
 from __future__ import annotations
 
-import re
 import gc
+import re
 from functools import lru_cache
 from pathlib import Path
 

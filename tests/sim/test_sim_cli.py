@@ -33,7 +33,8 @@ def test_boot_reports_have_linux_shapes(capsys):
     for line in out.split("# /proc/buddyinfo\n")[1].split("\n# ")[0].strip("\n").splitlines():
         assert re.fullmatch(r"Node 0, zone [ A-Za-z]{8} ( {0,5}\d+ ){11}", line), line
     meminfo = out.split("# /proc/meminfo\n")[1].split("\n# ")[0].strip("\n").splitlines()
-    assert all(re.fullmatch(r"[A-Za-z()_]+: *\d+ kB", l) and len(l) == 16 + 8 + 3 for l in meminfo if "Vmalloc" not in l)
+    assert all(re.fullmatch(r"[A-Za-z()_]+: *\d+ kB", row) and len(row) == 16 + 8 + 3
+               for row in meminfo if "Vmalloc" not in row)
     assert "VmallocTotal:     245760 kB" in meminfo  # 0xff800000 - 0xf0800000
 
 

@@ -13,10 +13,9 @@ fetches (PAE only), SMEP/SMAP through the MMU's PAN switch.
 
 from __future__ import annotations
 
-from .format import WalkFault
-from .format import Prot
+from .format import Prot, WalkFault
 from .radix import BLOCK, INVALID, TABLE
-from .x86_64 import A, D, G, NX, P, PCD, PS, PWT, RW, US, X86_64Table
+from .x86_64 import NX, PCD, PS, PWT, RW, US, A, D, G, P, X86_64Table
 
 _PDPTE = 1 << 62  # walk accumulator: the next table descriptor read is a PDPTE
 
