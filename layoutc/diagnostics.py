@@ -45,6 +45,12 @@ class Diagnostic:
     name: str = ""
     waiver: str | None = None  # the reason of the `allow` that silenced it
 
+    def __repr__(self) -> str:
+        where = self.span.where() if self.span is not None else "-"
+        message = self.message if len(self.message) <= 80 else self.message[:77] + "..."
+        severity = f" {self.severity}" if self.severity is not None else ""
+        return f"Diagnostic({self.code}{severity} at {where}: {message})"
+
     def sort_key(self) -> tuple:
         if self.span is None:
             return ("", 0, self.code, self.message)

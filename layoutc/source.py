@@ -28,6 +28,9 @@ class SourceFile:
             pos = find("\n", pos + 1)
         object.__setattr__(self, "_line_starts", tuple(starts))
 
+    def __repr__(self) -> str:  # never the text: a layout file is tens of kilobytes
+        return f"SourceFile({self.name!r}, {self.line_count} lines)"
+
     def position(self, offset: int) -> tuple[int, int]:
         """1-based (line, column) of a character offset; columns count characters."""
         offset = max(0, min(offset, len(self.text)))
@@ -57,6 +60,11 @@ class Span:
     file: SourceFile
     start: int
     end: int
+
+    def __repr__(self) -> str:
+        line, column = self.start_position()
+        end_line, end_column = self.end_position()
+        return f"Span({self.file.name}:{line}:{column}-{end_line}:{end_column})"
 
     @property
     def text(self) -> str:

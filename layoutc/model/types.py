@@ -10,6 +10,20 @@ from dataclasses import dataclass, field
 from typing import Mapping
 
 from ..source import SourceFile, Span
+from .values import format_address, show
+
+
+def _cut(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def _short(value: object, limit: int = 60) -> str:
+    """A value as diagnostics show it, cut to ``limit`` characters (reprs stay one short line)."""
+    return _cut(show(value), limit)
+
+
+def _at(span: Span) -> str:
+    return span.where()
 
 
 @dataclass(frozen=True, slots=True)
@@ -23,6 +37,9 @@ class Origin:
     def describe(self) -> str:
         return f"{self.how} `{self.text}` at {self.span.where()}"
 
+    def __repr__(self) -> str:
+        return f"Origin({self.how} {_short(self.text)} at {_at(self.span)})"
+
 
 @dataclass(frozen=True, slots=True)
 class Param:
@@ -34,6 +51,10 @@ class Param:
     span: Span  # the declaration
     origins: tuple[Origin, ...]  # declaration default first, last override last
 
+    def __repr__(self) -> str:
+        last = self.origins[-1].span if self.origins else self.span  # where the value in force was given
+        return f"Param({self.name}: {self.type} = {_short(self.value)} at {_at(last)})"
+
 
 @dataclass(frozen=True, slots=True)
 class Const:
@@ -44,6 +65,9 @@ class Const:
     formula: str
     inputs: tuple[str, ...]  # names this constant's formula reads
 
+    def __repr__(self) -> str:
+        return f"Const({self.name} = {_short(self.value)} at {_at(self.span)})"
+
 
 @dataclass(frozen=True, slots=True)
 class Waiver:
@@ -52,12 +76,18 @@ class Waiver:
     span: Span
     scope: str  # "file" or "space:NAME" or "region:SPACE.NAME"
 
+    def __repr__(self) -> str:
+        return f"Waiver({self.rule} {_short(self.reason, 40)} at {_at(self.span)})"
+
 
 @dataclass(frozen=True, slots=True)
 class Relation:
     other: str  # region name the overlap with is intended
     reason: str
     span: Span
+
+    def __repr__(self) -> str:
+        return f"Relation(overlaps {self.other} at {_at(self.span)})"
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,6 +129,15 @@ class Region:
     def qualified(self) -> str:
         return f"{self.space}.{self.name}"
 
+    def __repr__(self) -> str:
+        if not self.present:
+            where = "absent"
+        elif self.start is None or self.end is None:
+            where = "unknown range"
+        else:
+            where = f"[{format_address(self.start)}, {format_address(self.end)})"
+        return f"Region({self.qualified} {where} kind={self.kind} at {_at(self.span)})"
+
 
 @dataclass(frozen=True, slots=True)
 class Hole:
@@ -108,6 +147,11 @@ class Hole:
     end: int | None
     reason: str
     span: Span
+
+    def __repr__(self) -> str:
+        where = ("unknown range" if self.start is None or self.end is None
+                 else f"[{format_address(self.start)}, {format_address(self.end)})")
+        return f"Hole({self.space}.{self.name or '-'} {where} at {_at(self.span)})"
 
 
 @dataclass(frozen=True, slots=True)
@@ -122,11 +166,18 @@ class Space:
     def limit(self) -> int:
         return 1 << self.bits
 
+    def __repr__(self) -> str:
+        return (f"Space({self.name} bits={self.bits}, {len(self.regions)} regions, {len(self.holes)} holes "
+                f"at {_at(self.span)})")
+
 
 @dataclass(frozen=True, slots=True)
 class Operand:
     text: str
     value: object
+
+    def __repr__(self) -> str:
+        return f"Operand({_short(self.text, 40)} = {_short(self.value, 40)})"
 
 
 @dataclass(frozen=True, slots=True)
@@ -138,6 +189,10 @@ class Assertion:
     operands: tuple[Operand, ...]
     inputs: tuple[str, ...]
     keyword: str = "assert"  # or "requires": a constraint on which configurations exist
+
+    def __repr__(self) -> str:
+        verdict = {True: "passed", False: "failed", None: "not evaluated"}[self.passed]
+        return f"Assertion({self.keyword} {_short(self.message, 50)} {verdict} at {_at(self.span)})"
 
 
 @dataclass(frozen=True, eq=False)
@@ -158,6 +213,13 @@ class Layout:
     files: tuple[SourceFile, ...]  # every file read, root first
     overrides: tuple[tuple[str, str], ...]  # -D NAME=VALUE as given
     used_names: frozenset[str] = field(default=frozenset())
+
+    def __repr__(self) -> str:
+        source = self.files[0].name if self.files else "?"
+        overrides = "".join(f" -D {name}={value}" for name, value in self.overrides)
+        return (f"Layout({self.name} from {source}{_cut(overrides, 80)}: "
+                f"{len(self.spaces)} spaces, {self.region_count} regions, "
+                f"{len(self.params)} params, {len(self.consts)} consts)")
 
     def value(self, name: str) -> object:
         if name in self.params:
