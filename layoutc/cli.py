@@ -207,16 +207,16 @@ def _exit_code(errors: int, warnings: int, usage: bool, werror: bool) -> int:
 
 def cmd_check(args) -> int:
     from .render import Human, Summary, count, coverage_line, to_github, to_json, to_sarif
-    from .session import MAX_VARIANTS_DEFAULT, check_matrix, load_layout
+    from .session import MAX_VARIANTS_DEFAULT, check_matrix, file_identity, load_layout, merge_findings, unique_paths
 
-    files = _expand(args.files)
+    files = unique_paths(_expand(args.files))
     config = _config(Path(files[0]) if files else Path.cwd())
     policy = _policy(args, config)
     werror = args.werror if args.werror is not None else bool(config.get("werror", False))
     fmt = args.format or config.get("format", "human")
     human = Human(_colour(args.color, sys.stdout))
 
-    reported, waived, blocks, usage = [], [], [], False
+    reported, waived, usage = [], [], False  # (checked file, diagnostic, run notes), merged below
     regions = definitions = rules_run = 0
     read: set[str] = set()
     notices: list[str] = []
@@ -251,9 +251,8 @@ def cmd_check(args) -> int:
                 condition = matrix.condition(finding)
                 extra = () if len(matrix.variants) == 1 else (
                     f"in {len(finding.variants)} of {len(matrix.variants)} variants: {condition}",)
-                reported.append(finding.diagnostic.with_(notes=finding.diagnostic.notes + extra))
-                blocks.append(human.diagnostic(finding.diagnostic, extra))
-            waived.extend(matrix.waived)
+                reported.append((path, finding.diagnostic, extra))
+            waived.extend((path, d, ()) for d in matrix.waived)
             usage = usage or any(r.usage_error for r in matrix.results)
             first = matrix.results[0]
             results = matrix.results
@@ -263,17 +262,17 @@ def cmd_check(args) -> int:
                 _against(first, args.against, policy)
             results = [first]
             variants_total += 1
-            reported.extend(first.diagnostics)
-            waived.extend(first.waived)
-            blocks.extend(human.diagnostic(d) for d in first.diagnostics)
+            reported.extend((path, d, ()) for d in first.diagnostics)
+            waived.extend((path, d, ()) for d in first.waived)
             usage = usage or first.usage_error
         if first.layout is not None:
             regions += first.layout.region_count
-            read.update(source.name for source in first.layout.files)
+            read.update(file_identity(source.name) for source in first.layout.files)
             definitions += len(first.layout.params) + len(first.layout.consts)
         rules_run = max(rules_run, max(r.rules_run for r in results))
+    reported, waived = merge_findings(reported), merge_findings(waived)  # a base's findings once, not per overlay
     errors, warnings, notes = count(reported)
-    file_count = len(read | set(files))  # board files count the base layouts they extend
+    file_count = len(read | {file_identity(f) for f in files})  # board files count the base layouts they extend
     summary = Summary(errors, warnings, notes, file_count, regions, rules_run, definitions, variants_total, len(waived))
     if fmt == "json":
         _out(to_json(reported, waived, summary, variant_info or None))
@@ -282,8 +281,8 @@ def cmd_check(args) -> int:
     elif fmt == "github":
         _out(to_github(reported))
     else:
-        for block in blocks:
-            _out(block + "\n")
+        for d in reported:
+            _out(human.diagnostic(d) + "\n")
         for d in waived:
             _out(human.waived(d))
         for notice in notices:

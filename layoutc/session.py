@@ -436,3 +436,68 @@ def describe_variants(axes: Mapping[str, list[str]], variants: list[dict[str, st
     shown = [", ".join(f"{k}={v}" for k, v in variants[i].items()) for i in sorted(failing)[:4]]
     more = f" and {len(failing) - 4} more" if len(failing) > 4 else ""
     return "; ".join(f"({s})" for s in shown) + more
+
+
+# ------------------------------------------------------------------ several files in one run
+
+
+def file_identity(name: str) -> str:
+    """One key per file however it was named (`a.kl`, `./a.kl`, a symlink); a `<-D ...>` text is its name."""
+    if name.startswith("<"):
+        return name
+    return os.path.realpath(name)
+
+
+def unique_paths(paths: Iterable[str]) -> list[str]:
+    """``paths`` without repeats of the same file (the first naming wins): a file given twice is checked once."""
+    seen: set[str] = set()
+    out = []
+    for path in paths:
+        key = file_identity(path)
+        if key not in seen:
+            seen.add(key)
+            out.append(path)
+    return out
+
+
+def _finding_key(diagnostic: Diagnostic) -> tuple:
+    """The same finding: same rule, same place (in the same file), same words, regions, labels and help."""
+    def place(span: Span | None) -> tuple:
+        return (file_identity(span.file.name), span.start, span.end) if span is not None else ("", 0, 0)
+
+    return (diagnostic.code, place(diagnostic.span), diagnostic.message, diagnostic.regions, diagnostic.notes,
+            diagnostic.help, diagnostic.severity,
+            tuple((place(label.span), label.message) for label in diagnostic.labels), diagnostic.waiver)
+
+
+def merge_findings(found: Iterable[tuple[str, Diagnostic, tuple[str, ...]]]) -> list[Diagnostic]:
+    """One diagnostic per distinct finding of a run over several files, in first-seen order.
+
+    ``found`` holds (checked file, diagnostic its configuration produced, notes about
+    that run such as the variants of a matrix).  A finding in a base layout is produced
+    again by every overlay that `extends` it; when it says the same thing there it is one
+    finding, reported once at the place where it is.  When an overlay's configuration
+    changes what it says (other evaluated values), each version is reported once.  A
+    finding reached from a file other than the one it is in gets a note naming the
+    configurations it occurs in.
+    """
+    merged: dict[tuple, tuple[Diagnostic, dict[str, tuple[str, tuple[str, ...]]]]] = {}
+    for entry, diagnostic, extra in found:
+        key = _finding_key(diagnostic)
+        if key not in merged:
+            merged[key] = (diagnostic, {})
+        merged[key][1].setdefault(file_identity(entry), (entry, extra))
+    out = []
+    for diagnostic, by_entry in merged.values():
+        runs = list(by_entry.values())
+        home = diagnostic.span.file.name if diagnostic.span is not None else "<"
+        notes = list(diagnostic.notes)
+        if not home.startswith("<") and list(by_entry) != [file_identity(home)]:
+            which = "configuration" if len(runs) == 1 else "configurations"
+            notes.append(f"in the {which} of {', '.join(entry for entry, _ in runs)}")
+        if len(runs) == 1:
+            notes += runs[0][1]
+        else:
+            notes += [f"{entry}: {note}" for entry, extra in runs for note in extra]
+        out.append(diagnostic.with_(notes=tuple(notes)))
+    return out
