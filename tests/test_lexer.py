@@ -48,3 +48,9 @@ def test_versions_numbers_and_words():
 def test_an_unknown_character_is_reported_where_it_is():
     _, diagnostics = parse(SourceFile("t.kl", "const X = 1\nconst Y = 2 @ 3\n"))
     assert [(d.code, d.span.start_position()) for d in diagnostics] == [("S001", (2, 13))]
+
+
+def test_a_word_that_cannot_be_a_rule_name_after_allow_is_a_syntax_error():
+    """`_x` is a word but not a rule reference: found by mypy (the lexer called .group() on None)."""
+    _, diagnostics = parse(SourceFile("t.kl", 'allow _x "why"\n'))
+    assert [(d.code, d.span.start_position()) for d in diagnostics] == [("S001", (1, 7))]

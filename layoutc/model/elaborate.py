@@ -12,9 +12,10 @@ AST only; it never touches lark or the file system.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from ..diagnostics import Label, Sink
+from ..diagnostics import Diagnostic, Label, Sink
 from ..source import Span
 from ..suggest import did_you_mean
 from ..syntax import ast
@@ -37,7 +38,7 @@ class Override:
     """``-D NAME=VALUE``: the value parsed from its own small source."""
 
     name: str
-    value: object  # ast expression
+    value: ast.Expr
     name_span: Span
 
 
@@ -106,7 +107,7 @@ def _gather_space(g: _Gathered, space: ast.SpaceDecl, sink: Sink) -> None:
         g.waivers.append(Waiver(allow.rule, allow.reason, allow.span, f"space:{space.name}"))
     for hole in space.holes:
         g.holes.append((space.name, hole))
-    stack = [(decl, None, 0) for decl in reversed(space.regions)]
+    stack: list[tuple[ast.RegionDecl, str | None, int]] = [(decl, None, 0) for decl in reversed(space.regions)]
     while stack:
         decl, parent, depth = stack.pop()
         key = (space.name, decl.name)
@@ -137,32 +138,30 @@ class _Elaborator:
         self.ev = Evaluator(self.scope, self.values, self.region_values, self.sink, self._demand)
         self._active: list[tuple] = []  # definitions being evaluated, outermost first
         self.used: set[str] = set()
-        self.effective: dict[str, tuple[object, tuple[Origin, ...]]] = {}
+        self.effective: dict[str, tuple[ast.Expr | None, tuple[Origin, ...]]] = {}
 
     # ---- overrides
     def _apply_overrides(self) -> None:
         for name, decl in self.g.defs.items():
             if isinstance(decl, ast.ParamDecl):
-                origins = []
-                expr = decl.default
-                if expr is not None:
-                    origins.append(Origin("default", expr.span, expr.span.text))
-                self.effective[name] = (expr, tuple(origins))
+                default = decl.default
+                origins: tuple[Origin, ...] = () if default is None else (Origin("default", default.span, default.span.text),)
+                self.effective[name] = (default, origins)
         for name, entries in self.g.overrides.items():
-            decl = self.g.defs.get(name)
+            found = self.g.defs.get(name)
             for how, entry in entries:
                 span = entry.name_span
-                if decl is None:
+                if found is None:
                     params = [n for n, d in self.g.defs.items() if isinstance(d, ast.ParamDecl)]
                     self.sink.emit("N103", f"unknown param `{name}`", span,
                                    help=did_you_mean(name, params) or ("params: " + ", ".join(sorted(params)) if params else None))
                     continue
-                if isinstance(decl, ast.ConstDecl):
+                if isinstance(found, ast.ConstDecl):
                     self.sink.emit("N103", f"`{name}` is a constant; only params can be overridden", span,
-                                   labels=(Label(decl.name_span, "defined here"),),
+                                   labels=(Label(found.name_span, "defined here"),),
                                    help="turn it into a `param` in the base layout if boards need to change it")
                     continue
-                expr, origins = self.effective[name]
+                _, origins = self.effective[name]
                 value = entry.value
                 self.effective[name] = (value, origins + (Origin(how, value.span, value.span.text),))
 
@@ -230,10 +229,8 @@ class _Elaborator:
     def _describe_node(self, node: tuple) -> tuple[str, Span]:
         kind, key = node
         if kind == "name":
-            decl = self.g.defs[key]
-            return key, decl.name_span
-        decl = self.g.regions[key].decl
-        return f"{key[0]}.{key[1]}", decl.name_span
+            return key, self.g.defs[key].name_span
+        return f"{key[0]}.{key[1]}", self.g.regions[key].decl.name_span
 
     def _report_cycle(self, cycle: list[tuple]) -> None:
         # start the cycle at the definition written first, whichever node evaluation reached first
@@ -356,7 +353,7 @@ class _Elaborator:
     def _evaluate_region(self, key: tuple[str, str]) -> None:
         rd = self.g.regions[key]
         d = rd.decl
-        present: object = True
+        present: bool | Unknown = True
         if rd.parent is not None:
             parent = self.region_values.get((rd.space, rd.parent))
             present = parent.present if parent is not None else UNKNOWN
@@ -485,7 +482,7 @@ class _Elaborator:
                 if not isinstance(side, (ast.Num, ast.Ver, ast.Str, ast.Bool, ast.Word)):
                     silent = Evaluator(self.scope, self.values, self.region_values, Sink())
                     operands.append(Operand(side.span.text, silent.eval(side)))
-        inputs = tuple(sorted({key for kind, key, _ in references(cond, self.scope) if kind == "name"}))
+        inputs = tuple(sorted({key for _, key, _ in references(cond, self.scope) if isinstance(key, str)}))
         return Assertion(stmt.message, result if isinstance(result, bool) else None, stmt.span, cond.span,
                          tuple(operands), inputs, stmt.keyword)
 
@@ -559,25 +556,27 @@ class _Elaborator:
 
         params: dict[str, Param] = {}
         consts: dict[str, Const] = {}
-        for name, decl in self.g.defs.items():
+        for name, definition in self.g.defs.items():
             value = self.values.get(name, UNKNOWN)
-            if isinstance(decl, ast.ParamDecl):
-                choices = tuple(text for text, _ in decl.type.choices)
-                params[name] = Param(name, decl.type.name, choices, value, decl.doc, decl.span, self.effective[name][1])
+            if isinstance(definition, ast.ParamDecl):
+                choices = tuple(text for text, _ in definition.type.choices)
+                params[name] = Param(name, definition.type.name, choices, value, definition.doc, definition.span,
+                                     self.effective[name][1])
             else:
-                inputs = tuple(sorted({key for kind, key, _ in references(decl.expr, self.scope) if kind == "name"}))
-                consts[name] = Const(name, value, decl.doc, decl.span, decl.expr.span.text, inputs)
+                read = references(definition.expr, self.scope)
+                inputs = tuple(sorted({key for _, key, _ in read if isinstance(key, str)}))
+                consts[name] = Const(name, value, definition.doc, definition.span, definition.expr.span.text, inputs)
 
-        bits = header.get("bits") or max((s.bits for s in spaces.values()), default=32)
+        bits = _header_int(header, "bits") or max((s.bits for s in spaces.values()), default=32)
         root = self.files[-1].source if self.files else None
         return Layout(
             name=self.g.layout_name or (root.name if root else "layout"),
             title=str(header.get("title") or ""),
             arch=str(header.get("arch") or ""),
             bits=bits,
-            page_size=header.get("page_size") or 4096,
+            page_size=_header_int(header, "page_size") or 4096,
             mmu=str(header.get("mmu") or ""),
-            va_bits=header.get("va_bits"),
+            va_bits=_header_int(header, "va_bits"),
             header=header,
             params=params,
             consts=consts,
@@ -590,7 +589,12 @@ class _Elaborator:
         )
 
 
-def elaborate(files: list[ast.File], overrides: list[Override] = ()) -> tuple[Layout, list]:
+def _header_int(header: dict[str, object], name: str) -> int | None:
+    value = header.get(name)
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+
+def elaborate(files: Sequence[ast.File], overrides: Sequence[Override] = ()) -> tuple[Layout, list[Diagnostic]]:
     """Evaluate a layout: ``files`` base first (the file the user named last)."""
     elaborator = _Elaborator(list(files), list(overrides))
     layout = elaborator.run()

@@ -13,6 +13,7 @@ memory with ``1 << 10**9``.
 
 from __future__ import annotations
 
+import operator
 from dataclasses import dataclass
 from typing import Callable, Mapping
 
@@ -29,9 +30,9 @@ RegionKey = tuple[str, str]  # (space, region)
 
 @dataclass(frozen=True, slots=True)
 class RegionValue:
-    start: object
-    end: object
-    present: object
+    start: int | Unknown
+    end: int | Unknown
+    present: bool | Unknown
 
 
 class Scope:
@@ -42,7 +43,7 @@ class Scope:
         self.spaces = spaces
         self.region_index = region_index  # region name -> spaces that declare it
 
-    def region_key(self, node) -> tuple[RegionKey | None, list[str], Span] | None:
+    def region_key(self, node) -> tuple[RegionKey, list[str], Span] | None:
         """If ``node`` is a dotted reference to a region, (key, remaining attrs, span of the path)."""
         chain = _flatten(node)
         if chain is None:
@@ -70,9 +71,9 @@ def _flatten(node) -> tuple[ast.Name, list[ast.Attr]] | None:
     return node, attrs
 
 
-def references(expr, scope: Scope) -> list[tuple[str, object, Span]]:
+def references(expr, scope: Scope) -> list[tuple[str, str | RegionKey, Span]]:
     """Names (("name", NAME, span)) and regions (("region", (space, name), span)) that ``expr`` reads."""
-    found: list[tuple[str, object, Span]] = []
+    found: list[tuple[str, str | RegionKey, Span]] = []
     stack = [expr]
     while stack:
         node = stack.pop()
@@ -256,16 +257,17 @@ class Evaluator:
         if value.present is False:
             raise self._fail("E205", f"region `{key[0]}.{key[1]}` is not present in this configuration (its `if` is false)",
                              node.span, help="guard this use with the same condition")
-        if isinstance(value.start, Unknown) or isinstance(value.end, Unknown) or isinstance(value.present, Unknown):
+        start, end = value.start, value.end
+        if isinstance(start, Unknown) or isinstance(end, Unknown) or isinstance(value.present, Unknown):
             raise EvalError()
         attr = rest[0]
         if attr == "start":
-            return value.start
+            return start
         if attr == "end":
-            return value.end
+            return end
         if attr == "last":
-            return value.end - 1
-        return value.end - value.start
+            return end - 1
+        return end - start
 
     def _value_attr(self, obj, node: ast.Attr):
         if isinstance(obj, Unknown):
@@ -489,14 +491,7 @@ def _as_version(value) -> Version | None:
     return None
 
 
-_ORDER: dict[str, Callable[[object, object], bool]] = {
-    "==": lambda a, b: a == b,
-    "!=": lambda a, b: a != b,
-    "<": lambda a, b: a < b,
-    "<=": lambda a, b: a <= b,
-    ">": lambda a, b: a > b,
-    ">=": lambda a, b: a >= b,
-}
+_ORDER = {"==": operator.eq, "!=": operator.ne, "<": operator.lt, "<=": operator.le, ">": operator.gt, ">=": operator.ge}
 
 
 # ---- built-in functions: name -> (arity, implementation); negative arity = at least that many

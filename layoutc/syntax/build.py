@@ -69,12 +69,18 @@ _PRECEDENCE = {
 }
 
 
+def _offset(value: int | None) -> int:
+    if value is None:  # our lexer gives every token its offsets
+        raise ValueError("a token without a position")
+    return value
+
+
 def _first(item) -> int:
-    return item.start_pos if isinstance(item, Token) else item.span.start
+    return _offset(item.start_pos) if isinstance(item, Token) else item.span.start
 
 
 def _last(item) -> int:
-    return item.end_pos if isinstance(item, Token) else item.span.end
+    return _offset(item.end_pos) if isinstance(item, Token) else item.span.end
 
 
 class AstBuilder(Transformer):
@@ -89,12 +95,18 @@ class AstBuilder(Transformer):
         self.source = source
         self.sink = Sink()
 
+    @property
+    def file(self) -> SourceFile:
+        if self.source is None:
+            raise RuntimeError("AstBuilder.reset(source) was not called")
+        return self.source
+
     # ---- helpers
     def _span(self, first, last=None) -> Span:
-        return Span(self.source, _first(first), _last(first if last is None else last))
+        return Span(self.file, _first(first), _last(first if last is None else last))
 
     def _tok(self, token: Token) -> Span:
-        return Span(self.source, token.start_pos, token.end_pos)
+        return Span(self.file, _offset(token.start_pos), _offset(token.end_pos))
 
     def _string(self, token: Token) -> str:
         raw = str(token)[1:-1]
@@ -116,9 +128,9 @@ class AstBuilder(Transformer):
                 out.append(chr(int(raw[i + 2 : i + 4], 16)))
                 i += 4
             else:
-                start = token.start_pos + 1 + i
+                start = _offset(token.start_pos) + 1 + i
                 self.sink.emit(
-                    "S002", f"unknown escape `\\{nxt}` in a string", Span(self.source, start, start + 2),
+                    "S002", f"unknown escape `\\{nxt}` in a string", Span(self.file, start, start + 2),
                     help="use one of \\\" \\\\ \\n \\t \\r \\0 \\xHH",
                 )
                 out.append(nxt)
@@ -267,7 +279,7 @@ class AstBuilder(Transformer):
                     separated = True
                 continue
             if previous_end is not None and not separated:
-                between = self.source.text[previous_end:_first(item)]
+                between = self.file.text[previous_end:_first(item)]
                 if "\n" not in between:
                     self.sink.emit(
                         "S001", "expected a newline or `;` before this item", self._span(item) if not isinstance(item, Token) else self._tok(item),
@@ -318,7 +330,7 @@ class AstBuilder(Transformer):
 
     def index(self, c):
         obj, idx = c
-        return ast.Index(obj, idx, Span(self.source, obj.span.start, idx.span.end + 1))
+        return ast.Index(obj, idx, Span(self.file, obj.span.start, idx.span.end + 1))
 
     def call(self, c):
         name, *args, rpar = c

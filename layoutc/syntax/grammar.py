@@ -12,6 +12,7 @@ import gc
 import re
 from functools import lru_cache
 from pathlib import Path
+from typing import cast
 
 from lark import Lark
 from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken
@@ -141,7 +142,7 @@ def _hint(error: UnexpectedInput, parser: Lark, start: str) -> str | None:
                         continue
                     if getattr(other, "accepts", None) != getattr(error, "accepts", None):
                         continue
-                    if token_type is not None and getattr(other.token, "type", None) == token_type:
+                    if token_type is not None and getattr(getattr(other, "token", None), "type", None) == token_type:
                         return label
                     fallback = fallback or label
     except Exception:  # a hint is optional; the error itself is already known
@@ -168,8 +169,9 @@ def _unclosed_comment(text: str, at: int) -> int | None:
 
 
 def _syntax_error(error: UnexpectedInput, source: SourceFile, parser: Lark, start: str) -> Diagnostic:
+    hint: str | None
     if isinstance(error, UnexpectedCharacters):
-        at = error.pos_in_stream
+        at = error.pos_in_stream or 0  # always set for a character error
         char = source.text[at] if at < len(source.text) else ""
         if char == '"':
             message = "unterminated string"
@@ -184,7 +186,8 @@ def _syntax_error(error: UnexpectedInput, source: SourceFile, parser: Lark, star
         return Diagnostic("S001", message, Span(source, at, min(at + 1, len(source.text))), help=hint)
     if isinstance(error, UnexpectedToken):
         token = error.token
-        opening = _unclosed_comment(source.text, token.start_pos) if token.type != "$END" else None
+        first, last = token.start_pos or 0, token.end_pos or 0  # only $END has no position
+        opening = _unclosed_comment(source.text, first) if token.type != "$END" else None
         if opening is not None:  # the lexer saw `/` `*` because no `*/` follows
             return Diagnostic("S001", "unterminated block comment", Span(source, opening, opening + 2),
                               help="close the comment with `*/`")
@@ -197,7 +200,7 @@ def _syntax_error(error: UnexpectedInput, source: SourceFile, parser: Lark, star
                 return Diagnostic("S001", message, span, help=_UNCLOSED_BLOCK)
         else:
             message = f"expected {expected}, found `{token}`"
-            span = Span(source, token.start_pos, token.end_pos)
+            span = Span(source, first, last)
         return Diagnostic("S001", message, span, help=_hint(error, parser, start))
     if isinstance(error, UnexpectedEOF):
         at = len(source.text.rstrip())
@@ -224,6 +227,8 @@ def parse(source: SourceFile, start: str = "start") -> tuple[ast.File | ast.Expr
         if collecting:
             gc.enable()
     diagnostics = builder.sink.items
+    # The AstBuilder runs inside the LALR parser (transformer=...), so parse() returns what it
+    # built, not the Tree that lark's annotations promise.
     if start == "start":
-        return ast.File(source, tuple(result)), diagnostics
-    return result, diagnostics
+        return ast.File(source, tuple(cast("list[ast.Statement]", result))), diagnostics
+    return cast("ast.Expr", result), diagnostics

@@ -17,7 +17,7 @@ restates a keyword or an operator list.
 from __future__ import annotations
 
 import re
-from typing import Iterator
+from typing import Iterator, NoReturn
 
 from lark.exceptions import UnexpectedCharacters
 from lark.lexer import Lexer, LexerState, Token
@@ -68,18 +68,19 @@ class KlLexer(Lexer):
         while True:
             match = scan(text, pos)
             if match is None:
-                pos = self.skip.match(text, pos).end()
+                blank = self.skip.match(text, pos)  # _SKIP matches the empty string too: never None
+                pos = blank.end() if blank is not None else pos
                 if pos >= end:
                     return
                 self._unexpected(text, pos, states[parser_state.position])
-            kind = match.lastgroup
+            kind = match.lastgroup or ""  # every alternative is a named group
             start = match.start(kind)
             value = match.group(kind)
             pos = match.end()
             if kind == "WORD":
                 accepted = states[parser_state.position]
-                if "RULEREF" in accepted:
-                    rule = _RULEREF.match(text, start)
+                rule = _RULEREF.match(text, start) if "RULEREF" in accepted else None
+                if rule is not None:
                     value = rule.group()
                     pos = rule.end()
                     kind = "RULEREF"
@@ -93,7 +94,7 @@ class KlLexer(Lexer):
             yield token
 
     @staticmethod
-    def _unexpected(text: str, pos: int, accepted) -> None:
+    def _unexpected(text: str, pos: int, accepted) -> NoReturn:
         line = text.count("\n", 0, pos) + 1
         column = pos - (text.rfind("\n", 0, pos) + 1) + 1
         raise UnexpectedCharacters(text, pos, line, column, allowed=set(accepted))
