@@ -145,7 +145,9 @@ class _Elaborator:
         for name, decl in self.g.defs.items():
             if isinstance(decl, ast.ParamDecl):
                 default = decl.default
-                origins: tuple[Origin, ...] = () if default is None else (Origin("default", default.span, default.span.text),)
+                origins: tuple[Origin, ...] = ()
+                if default is not None:
+                    origins = (Origin("default", default.span, default.span.text),)
                 self.effective[name] = (default, origins)
         for name, entries in self.g.overrides.items():
             found = self.g.defs.get(name)

@@ -491,7 +491,8 @@ def _as_version(value) -> Version | None:
     return None
 
 
-_ORDER = {"==": operator.eq, "!=": operator.ne, "<": operator.lt, "<=": operator.le, ">": operator.gt, ">=": operator.ge}
+_ORDER = {"==": operator.eq, "!=": operator.ne, "<": operator.lt, "<=": operator.le,
+          ">": operator.gt, ">=": operator.ge}
 
 
 # ---- built-in functions: name -> (arity, implementation); negative arity = at least that many
