@@ -20,6 +20,7 @@ from . import __version__
 from .files import WriteError
 
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 3
+FORMATS = ("human", "json", "sarif", "github")  # diagnostic formats: --format and the config's `format`
 
 
 class UsageError(Exception):
@@ -66,13 +67,17 @@ class _CommandParser(_Parser):
 def _common(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("-D", dest="defines", action="append", default=[], metavar="NAME=VALUE",
                         help="override a param (same literal syntax as the file); repeatable")
-    parser.add_argument("--format", choices=("human", "json", "sarif", "github"), default=None,
+    parser.add_argument("--format", choices=FORMATS, default=None,
                         help="diagnostic format (default: human)")
     parser.add_argument("--select", action="append", default=[], metavar="RULES",
                         help="only these rules (codes, names or code prefixes, comma separated)")
     parser.add_argument("--ignore", action="append", default=[], metavar="RULES", help="skip these rules")
     parser.add_argument("--werror", action="store_true", default=None, help="exit 1 on warnings too")
     parser.add_argument("--color", choices=("auto", "always", "never"), default="auto")
+    parser.add_argument("--config", metavar="FILE",
+                        help="use this configuration for every layout (a layoutc.toml, or a pyproject.toml's "
+                             "[tool.layoutc]) instead of the nearest one above each file")
+    parser.add_argument("--isolated", action="store_true", help="ignore every configuration file")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -81,8 +86,14 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_CommandParser)
 
     check = sub.add_parser("check", help="check layouts; exit 1 on errors")
-    check.add_argument("files", nargs="+", metavar="FILE", help="layout files or globs (layouts/**/*.kl)")
+    check.add_argument("files", nargs="+", metavar="FILE",
+                       help="layout files, globs (layouts/**/*.kl), folders (searched for *.kl) or - (stdin)")
     _common(check)
+    check.add_argument("--stdin-filename", metavar="NAME",
+                       help="the name of the layout read from -, for diagnostics, config and `extends`")
+    check.add_argument("--quiet", "-q", action="store_true", help="print only the findings, no coverage line")
+    check.add_argument("--exit-zero", action="store_true",
+                       help="exit 0 even with findings (still 2 on usage errors, 3 on internal errors)")
     check.add_argument("--matrix", action="store_true", help="check every combination of bool and choice params")
     check.add_argument("--vary", action="append", default=[], metavar="NAME=V1,V2",
                        help="with --matrix: also vary this param over these values")
@@ -120,45 +131,41 @@ def _split(values: Sequence[str]) -> tuple[str, ...]:
     return tuple(part.strip() for value in values for part in value.split(",") if part.strip())
 
 
-def _policy(args, config: dict):
+def _policy(args, config):
+    """Rule selection: --select replaces the config's `select`, --ignore adds to its `ignore`."""
     from .rules import lookup
     from .session import Policy
 
-    select = _split(args.select) or _config_rules(config, "select")
-    ignore = _split(args.ignore) + _config_rules(config, "ignore")
+    select = _split(args.select) or config.select
+    ignore = _split(args.ignore) + config.ignore
     for pattern in select + ignore:
         if lookup(pattern) is None and not any(code.startswith(pattern.upper()) for code in _codes()):
-            raise UsageError(f"layoutc: unknown rule `{pattern}` in --select/--ignore (see `layoutc rules`)")
+            origin = ("--select/--ignore" if pattern in _split(args.select + args.ignore)
+                      else f"`select`/`ignore` of {config.path}")
+            raise UsageError(f"layoutc: unknown rule `{pattern}` in {origin} (see `layoutc rules`)")
     return Policy(select, ignore)
 
 
-def _config_rules(config: dict, key: str) -> tuple[str, ...]:
-    """`select`/`ignore` from the config: a list of rules, or one comma-separated string."""
-    value = config.get(key, ())
-    if isinstance(value, str):
-        value = [value]
-    if not isinstance(value, (list, tuple)) or not all(isinstance(item, str) for item in value):
-        raise UsageError(f"layoutc: `{key}` in the layoutc configuration must be a list of rule codes or names")
-    return _split(value)
+def _config(args, path: str | Path):
+    """The configuration of the layout at ``path`` (`-`: named by --stdin-filename, else in the cwd)."""
+    from .config import ConfigError, Finder
 
-
-_CONFIG_TYPES = {"select": (list, str), "ignore": (list, str), "werror": bool, "format": str, "max_variants": int}
-
-
-def _config(start: Path) -> dict:
-    """Project defaults; a broken configuration file is a usage error, not a crash."""
-    from .session import ConfigError, read_config
-
+    finder = getattr(args, "config_finder", None)
     try:
-        config = read_config(start)
+        if finder is None:
+            if getattr(args, "config", None) and getattr(args, "isolated", False):
+                raise UsageError("layoutc: --config and --isolated exclude each other")
+            finder = args.config_finder = Finder(FORMATS, getattr(args, "config", None),
+                                                 getattr(args, "isolated", False))
+        if str(path) == "-":
+            path = getattr(args, "stdin_filename", None) or Path.cwd()
+        return finder.for_file(path)
     except ConfigError as error:
         raise UsageError(f"layoutc: bad configuration: {error}") from None
-    for key, types in _CONFIG_TYPES.items():
-        if key in config and (not isinstance(config[key], types) or (types is int and isinstance(config[key], bool))):
-            raise UsageError(f"layoutc: bad configuration: `{key} = {config[key]!r}` has the wrong type")
-    if config.get("format", "human") not in ("human", "json", "sarif", "github"):
-        raise UsageError(f"layoutc: bad configuration: unknown format `{config['format']}`")
-    return config
+
+
+def _werror(args, config) -> bool:
+    return args.werror if args.werror is not None else config.werror
 
 
 def _codes():
@@ -168,9 +175,16 @@ def _codes():
 
 
 def _expand(patterns: Sequence[str]) -> list[str]:
+    """Files, globs and folders (every *.kl below, sorted) -> file names, in the order given."""
     files: list[str] = []
     for pattern in patterns:
-        if any(ch in pattern for ch in "*?["):
+        if pattern != "-" and os.path.isdir(pattern):
+            found = sorted(m for m in glob.glob(os.path.join(pattern, "**", "*.kl"), recursive=True)
+                           if not os.path.isdir(m))
+            if not found:
+                raise UsageError(f"layoutc: no .kl file in the folder `{pattern}`")
+            files.extend(found)
+        elif any(ch in pattern for ch in "*?["):
             matches = sorted(glob.glob(pattern, recursive=True))
             if not matches:
                 raise UsageError(f"layoutc: no file matches `{pattern}`")
@@ -209,15 +223,16 @@ def cmd_check(args) -> int:
     from .render import Human, Summary, count, coverage_line, to_github, to_json, to_sarif
     from .session import MAX_VARIANTS_DEFAULT, check_matrix, file_identity, load_layout, merge_findings, unique_paths
 
-    files = unique_paths(_expand(args.files))
-    config = _config(Path(files[0]) if files else Path.cwd())
-    policy = _policy(args, config)
-    werror = args.werror if args.werror is not None else bool(config.get("werror", False))
-    fmt = args.format or config.get("format", "human")
+    expanded = _expand(args.files)
+    stdin = _stdin(args, expanded)
+    files = unique_paths(expanded)
+    configs = {path: _config(args, path) for path in files}  # each file's own, nearest above it
+    fmt = _format(args, configs)
     human = Human(_colour(args.color, sys.stdout))
 
     reported, waived, usage = [], [], False  # (checked file, diagnostic, run notes), merged below
     regions = definitions = rules_run = 0
+    werror_warnings = 0  # warnings in files whose configuration (or --werror) makes them fail
     read: set[str] = set()
     notices: list[str] = []
     variants_total = 0
@@ -232,47 +247,61 @@ def cmd_check(args) -> int:
         if not sep or not values:
             raise UsageError(f"layoutc: --vary takes NAME=V1,V2,...: `{item}`")
         vary[name.strip()] = [v.strip() for v in values.split(",") if v.strip()]
-    limit = args.max_variants if args.max_variants is not None else int(config.get("max_variants", MAX_VARIANTS_DEFAULT))
-    if limit < 1:
-        raise UsageError(f"layoutc: --max-variants must be at least 1, not {limit}")
     for path in files:
+        config = configs[path]
+        policy = _policy(args, config)
+        text = stdin if path == "-" else None
+        name = (args.stdin_filename or "<stdin>") if path == "-" else path
+        limit = args.max_variants if args.max_variants is not None else config.max_variants or MAX_VARIANTS_DEFAULT
+        if limit < 1:
+            raise UsageError(f"layoutc: --max-variants must be at least 1, not {limit}")
         if args.matrix:
-            matrix = check_matrix(path, vary, args.defines, policy, limit)
+            progress = Progress(f"layoutc: {name}")
+            try:
+                matrix = check_matrix(name, vary, args.defines, policy, limit, text,
+                                      lambda done, total, line=progress: line.update(f"variant {done} of {total}"))
+            finally:
+                progress.done()
             if matrix.too_many:
-                raise UsageError(f"layoutc: --matrix on {path} would check {matrix.too_many} combinations "
+                raise UsageError(f"layoutc: --matrix on {name} would check {matrix.too_many} combinations "
                                  f"(more than {limit}); fix some params with -D, or raise --max-variants")
             variants_total += len(matrix.variants)
-            variant_info[path] = {"axes": matrix.axes, "count": len(matrix.variants),
+            variant_info[name] = {"axes": matrix.axes, "count": len(matrix.variants),
                                   "excluded": len(matrix.excluded)}
             if matrix.excluded:
-                notices.append(f"{path}: {len(matrix.excluded)} of {len(matrix.excluded) + len(matrix.variants)} "
+                notices.append(f"{name}: {len(matrix.excluded)} of {len(matrix.excluded) + len(matrix.variants)} "
                                "combinations skipped: a `requires` rules them out")
+            found = []
             for finding in matrix.findings:
                 condition = matrix.condition(finding)
                 extra = () if len(matrix.variants) == 1 else (
                     f"in {len(finding.variants)} of {len(matrix.variants)} variants: {condition}",)
-                reported.append((path, finding.diagnostic, extra))
-            waived.extend((path, d, ()) for d in matrix.waived)
+                found.append((name, finding.diagnostic, extra))
+            waived.extend((name, d, ()) for d in matrix.waived)
             usage = usage or any(r.usage_error for r in matrix.results)
             first = matrix.results[0]
             results = matrix.results
         else:
-            first = load_layout(path, args.defines, policy)
+            first = load_layout(name, args.defines, policy, text)
             if args.against and first.layout is not None:
                 _against(first, args.against, policy)
             results = [first]
             variants_total += 1
-            reported.extend((path, d, ()) for d in first.diagnostics)
-            waived.extend((path, d, ()) for d in first.waived)
+            found = [(name, d, ()) for d in first.diagnostics]
+            waived.extend((name, d, ()) for d in first.waived)
             usage = usage or first.usage_error
+        reported.extend(found)
+        if _werror(args, config):
+            werror_warnings += count([d for _, d, _ in found])[1]
         if first.layout is not None:
             regions += first.layout.region_count
             read.update(file_identity(source.name) for source in first.layout.files)
             definitions += len(first.layout.params) + len(first.layout.consts)
+        read.add(file_identity(name))
         rules_run = max(rules_run, max(r.rules_run for r in results))
     reported, waived = merge_findings(reported), merge_findings(waived)  # a base's findings once, not per overlay
     errors, warnings, notes = count(reported)
-    file_count = len(read | {file_identity(f) for f in files})  # board files count the base layouts they extend
+    file_count = len(read | {file_identity(f) for f in files if f != "-"})  # overlays count the bases they extend
     summary = Summary(errors, warnings, notes, file_count, regions, rules_run, definitions, variants_total, len(waived))
     if fmt == "json":
         _out(to_json(reported, waived, summary, variant_info or None))
@@ -283,12 +312,69 @@ def cmd_check(args) -> int:
     else:
         for d in reported:
             _out(human.diagnostic(d) + "\n")
-        for d in waived:
-            _out(human.waived(d))
-        for notice in notices:
-            _out(notice)
-        _out(coverage_line(summary))
-    return _exit_code(errors, warnings, usage, werror)
+        if not args.quiet:
+            for d in waived:
+                _out(human.waived(d))
+            for notice in notices:
+                _out(notice)
+            _out(coverage_line(summary))
+    code = _exit_code(errors, werror_warnings, usage, True)
+    return EXIT_OK if args.exit_zero and code == EXIT_FINDINGS else code
+
+
+def _stdin(args, files: list[str]) -> bytes | None:
+    """The layout piped to `-`, read once; --stdin-filename only names it."""
+    if files.count("-") > 1:
+        raise UsageError("layoutc: `-` (stdin) can be given once")
+    if "-" not in files:
+        if args.stdin_filename:
+            raise UsageError("layoutc: --stdin-filename names the layout read from `-`; give `-` as a file")
+        return None
+    return sys.stdin.buffer.read()
+
+
+def _format(args, configs) -> str:
+    """One output stream, one format: --format, else the one the configurations agree on."""
+    if args.format:
+        return args.format
+    asked = {config.format: config.path for config in configs.values() if config.format}
+    if len(asked) > 1:
+        raise UsageError("layoutc: the configurations of these files ask for different formats ("
+                         + ", ".join(f"{fmt} in {path}" for fmt, path in sorted(asked.items())) + "); give --format")
+    return next(iter(asked), "human")
+
+
+class Progress:
+    """One line of progress on stderr, rewritten in place; only on a terminal (a pipe or a file
+    gets nothing), at most ten times a second, and wiped when done."""
+
+    def __init__(self, label: str, stream=None, interval: float = 0.1) -> None:
+        import time
+
+        self.stream = stream or sys.stderr
+        self.label = label
+        self.clock = time.monotonic
+        self.interval = interval
+        self.last: float | None = None
+        self.tty = hasattr(self.stream, "isatty") and self.stream.isatty()
+        self.shown = False
+
+    def update(self, text: str) -> None:
+        if not self.tty:
+            return
+        now = self.clock()
+        if self.last is not None and now - self.last < self.interval:
+            return
+        self.last = now
+        self.shown = True
+        self.stream.write(f"\r\033[K{self.label}: {text}")
+        self.stream.flush()
+
+    def done(self) -> None:
+        if self.shown:
+            self.stream.write("\r\033[K")
+            self.stream.flush()
+            self.shown = False
 
 
 def _against(result, log_path: str, policy) -> None:
@@ -312,7 +398,7 @@ def cmd_show(args) -> int:
     from .render import Human
     from .session import load_layout
 
-    config = _config(Path(args.file))
+    config = _config(args, args.file)
     result = load_layout(args.file, args.defines, _policy(args, config))
     human = Human(_colour(args.color, sys.stderr))
     for d in result.errors:

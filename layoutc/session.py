@@ -13,7 +13,7 @@ import itertools
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterable, Mapping, Sequence
+from typing import Callable, Iterable, Mapping, Sequence
 
 from .diagnostics import Diagnostic, Label, Severity, sorted_diagnostics
 from .model.elaborate import Override, elaborate
@@ -44,45 +44,6 @@ class Policy:
         return not hit(self.ignore)
 
 
-class ConfigError(ValueError):
-    """A layoutc.toml or pyproject.toml that cannot be read as layoutc configuration."""
-
-
-def read_config(start: Path) -> dict:
-    """`[tool.layoutc]` from the nearest pyproject.toml, or a layoutc.toml, searching upwards.
-
-    Raises ``ConfigError`` (naming the file) for a file that is not TOML or a
-    `[tool.layoutc]` that is not a table.
-    """
-    try:
-        import tomllib
-    except ModuleNotFoundError:  # Python 3.10
-        import tomli as tomllib  # type: ignore[no-redef]
-
-    def load(path: Path) -> dict:
-        try:
-            return tomllib.loads(path.read_text(encoding="utf-8"))
-        except (tomllib.TOMLDecodeError, UnicodeDecodeError, OSError) as error:
-            raise ConfigError(f"{path}: {error}") from None
-
-    directory = start.resolve()
-    if directory.is_file():
-        directory = directory.parent
-    for folder in (directory, *directory.parents):
-        own = folder / "layoutc.toml"
-        if own.is_file():
-            return load(own)
-        project = folder / "pyproject.toml"
-        if project.is_file():
-            tool = load(project).get("tool", {})
-            section = tool.get("layoutc") if isinstance(tool, dict) else None
-            if section is not None:
-                if not isinstance(section, dict):
-                    raise ConfigError(f"{project}: [tool.layoutc] must be a table")
-                return section
-    return {}
-
-
 # ------------------------------------------------------------------ loading
 
 
@@ -96,9 +57,11 @@ class Parsed:
     unreadable: bool = False  # the named file itself could not be read: a usage error
 
 
-def _read(path: str, sink: list[Diagnostic], span: Span | None) -> SourceFile | None:
+def _read(path: str, sink: list[Diagnostic], span: Span | None, data: bytes | None = None) -> SourceFile | None:
+    """``path`` as text (``data``, if given, is its content: a layout piped to stdin)."""
     try:
-        data = Path(path).read_bytes()
+        if data is None:
+            data = Path(path).read_bytes()
     except IsADirectoryError:
         sink.append(Diagnostic("N104", f"cannot read `{path}`: it is a directory", span,
                                help="name a .kl file, or a glob such as layouts/**/*.kl"))
@@ -120,8 +83,12 @@ def _read(path: str, sink: list[Diagnostic], span: Span | None) -> SourceFile | 
         return None
 
 
-def parse_layout(path: str) -> Parsed:
-    """Read ``path`` and the files it `extends`, parse each once."""
+def parse_layout(path: str, text: bytes | None = None) -> Parsed:
+    """Read ``path`` and the files it `extends`, parse each once.
+
+    ``text`` is the content of ``path`` when it does not come from the file system (stdin): the
+    name is then only what diagnostics show, and its `extends` resolves from that name's folder.
+    """
     parsed = Parsed(path)
     chain: list[ast.File] = []
     seen: list[str] = []
@@ -134,7 +101,7 @@ def parse_layout(path: str) -> Parsed:
                                                  help="a base layout cannot extend its own overlay"))
             break
         seen.append(key)
-        source = _read(current, parsed.diagnostics, via.span if via else None)
+        source = _read(current, parsed.diagnostics, via.span if via else None, text if via is None else None)
         if source is None:
             parsed.unreadable = via is None
             break
@@ -273,11 +240,12 @@ def evaluate(parsed: Parsed, overrides: Sequence[Override] = (), policy: Policy 
     return Result(parsed.path, layout, reported, waived, ran, usage)
 
 
-def load_layout(path: str, overrides: Mapping[str, str] | Sequence[str] = (), policy: Policy = Policy()) -> Result:
-    """Check one layout: ``overrides`` as {"ram": "1G"} or ["ram=1G"]."""
+def load_layout(path: str, overrides: Mapping[str, str] | Sequence[str] = (), policy: Policy = Policy(),
+                text: bytes | None = None) -> Result:
+    """Check one layout: ``overrides`` as {"ram": "1G"} or ["ram=1G"]; ``text`` as for ``parse_layout``."""
     pairs = [f"{k}={v}" for k, v in overrides.items()] if isinstance(overrides, Mapping) else list(overrides)
     parsed_overrides, problems = parse_overrides(pairs)
-    return evaluate(parse_layout(path), parsed_overrides, policy, problems)
+    return evaluate(parse_layout(path, text), parsed_overrides, policy, problems)
 
 
 # ------------------------------------------------------------------ the matrix
@@ -339,8 +307,10 @@ def matrix_axes(parsed: Parsed, vary: Mapping[str, list[str]], fixed: Iterable[s
 
 
 def check_matrix(path: str, vary: Mapping[str, list[str]] = {}, overrides: Sequence[str] = (),
-                 policy: Policy = Policy(), max_variants: int = MAX_VARIANTS_DEFAULT) -> MatrixResult:
-    parsed = parse_layout(path)
+                 policy: Policy = Policy(), max_variants: int = MAX_VARIANTS_DEFAULT, text: bytes | None = None,
+                 progress: Callable[[int, int], None] | None = None) -> MatrixResult:
+    """Check every combination of the matrix axes; ``progress(done, total)`` is told after each one."""
+    parsed = parse_layout(path, text)
     fixed_overrides, problems = parse_overrides(overrides)
     axes, axis_problems = matrix_axes(parsed, vary, (o.name for o in fixed_overrides))
     problems += axis_problems
@@ -359,7 +329,9 @@ def check_matrix(path: str, vary: Mapping[str, list[str]] = {}, overrides: Seque
     results = []
     checked: list[dict[str, str]] = []
     excluded: list[dict[str, str]] = []
-    for variant in variants:
+    for done, variant in enumerate(variants, 1):
+        if progress is not None:
+            progress(done, len(variants))
         variant_overrides, found = parse_overrides([f"{k}={v}" for k, v in variant.items()])
         result = evaluate(parsed, list(fixed_overrides) + variant_overrides, policy, found)
         result.variant = variant

@@ -62,10 +62,10 @@ def picture_format(output: str | None, explicit: str | None) -> str:
 
 
 def cmd_render(args) -> int:
-    from ..cli import EXIT_FINDINGS, EXIT_OK, UsageError, _colour, _config, _policy
+    from ..cli import EXIT_FINDINGS, EXIT_OK, UsageError, _colour, _config, _policy, _werror
     from ..render import Human
 
-    config = _config(Path(args.file))
+    config = _config(args, args.file)
     policy = _policy(args, config)
     fmt = picture_format(None if args.matrix else args.output, args.format)
     human = Human(_colour(args.color, sys.stderr))
@@ -89,8 +89,7 @@ def cmd_render(args) -> int:
                          f"(spaces: {', '.join(result.layout.spaces)})")
     source = dot.diagram(result.layout, result.diagnostics, dot.DrawOptions(args.space, args.scale))
     _emit(source, fmt, args.output)
-    werror = args.werror if args.werror is not None else bool(config.get("werror", False))
-    return EXIT_FINDINGS if result.errors or (werror and result.warnings) else EXIT_OK
+    return EXIT_FINDINGS if result.errors or (_werror(args, config) and result.warnings) else EXIT_OK
 
 
 def _report(diagnostics, human) -> None:

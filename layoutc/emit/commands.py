@@ -109,10 +109,8 @@ def _with_registry(diagnostics):
 
 def _prepare(args):
     """(layout, options) ready to emit, or an exit code after printing why not."""
-    from pathlib import Path
-
-    from ..cli import EXIT_FINDINGS, EXIT_USAGE, _policy
-    from ..session import load_layout, read_config
+    from ..cli import EXIT_FINDINGS, EXIT_USAGE, _config, _policy, _werror
+    from ..session import load_layout
     from .base import EmitOptions
     from .names import is_identifier
     from .symbols import check_names
@@ -120,9 +118,9 @@ def _prepare(args):
     if args.prefix is not None and args.prefix != "" and not is_identifier(args.prefix):
         raise _usage(f"--prefix `{args.prefix}` is not a C identifier")
     extra = tuple(sorted(_pairs(args.emit_options, "-O")))
-    config = read_config(Path(args.file))
+    config = _config(args, args.file)
     result = load_layout(args.file, args.defines, _policy(args, config))
-    werror = args.werror if args.werror is not None else bool(config.get("werror", False))
+    werror = _werror(args, config)
     _report(result.diagnostics, args)
     if result.usage_error:
         return None, EXIT_USAGE

@@ -1,0 +1,189 @@
+"""Project configuration: `[tool.layoutc]` in a pyproject.toml, or a layoutc.toml, for each checked file.
+
+    [tool.layoutc]                 # or the same keys at the top of a layoutc.toml
+    select = ["O", "K6"]           # rules: codes, names or code prefixes (a list, or one "A,B" string)
+    ignore = ["W001"]
+    werror = true
+    format = "json"
+    max_variants = 8192
+
+The configuration of a file is the nearest one above it: in each folder from the file's upwards,
+a layoutc.toml, else a pyproject.toml that has a `[tool.layoutc]` table.  So every file of a run
+is checked under its own project's settings and the order of the arguments never matters.  An
+unknown key or a value of the wrong type is an error naming the file, the line and the key: a
+typo must not silently run every rule.  Library code: raises ``ConfigError``, never prints.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from .suggest import did_you_mean
+
+CONFIG_NAME = "layoutc.toml"
+PROJECT_NAME = "pyproject.toml"
+
+# key -> (what it must be, for the message)
+KEYS: dict[str, str] = {
+    "select": "a list of rule codes or names",
+    "ignore": "a list of rule codes or names",
+    "werror": "true or false",
+    "format": "a format name",
+    "max_variants": "a whole number of at least 1",
+}
+
+
+class ConfigError(ValueError):
+    """A configuration file that is not TOML, or whose layoutc table has a bad key or value."""
+
+
+@dataclass(frozen=True)
+class Config:
+    """One file's settings; ``path`` is where they came from (None: the built-in defaults)."""
+
+    path: str | None = None
+    select: tuple[str, ...] = ()
+    ignore: tuple[str, ...] = ()
+    werror: bool = False
+    format: str | None = None
+    max_variants: int | None = None
+
+
+DEFAULTS = Config()
+
+
+def _toml(path: Path) -> dict:
+    try:
+        import tomllib
+    except ModuleNotFoundError:  # Python 3.10
+        import tomli as tomllib  # type: ignore[no-redef]
+    try:
+        return tomllib.loads(path.read_text(encoding="utf-8"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError, OSError) as error:
+        raise ConfigError(f"{_shown(path)}: not a readable TOML file: {getattr(error, 'strerror', None) or error}") \
+            from None
+
+
+def _shown(path: Path) -> str:
+    """The path as a user would type it: relative to the current directory when below it."""
+    try:
+        relative = os.path.relpath(path)
+    except ValueError:
+        return str(path)
+    return str(path) if relative.startswith("..") else relative
+
+
+def _where(path: Path, key: str, project: bool) -> str:
+    """`file:line:col` of ``key`` in the layoutc table (tomllib keeps no positions: scan the text)."""
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except (OSError, UnicodeDecodeError):
+        return _shown(path)
+    inside = not project
+    header = re.compile(r"\s*\[\s*tool\s*\.\s*layoutc\s*\]\s*(#.*)?$")
+    assignment = re.compile(rf"\s*(?:{re.escape(key)}|\"{re.escape(key)}\"|'{re.escape(key)}')\s*=")
+    for number, line in enumerate(lines, 1):
+        if line.lstrip().startswith("["):
+            inside = bool(header.match(line))
+            continue
+        match = assignment.match(line)
+        if inside and match:
+            return f"{_shown(path)}:{number}:{len(line) - len(line.lstrip()) + 1}"
+    return _shown(path)
+
+
+def _rules(value) -> tuple[str, ...] | None:
+    if isinstance(value, str):
+        value = [value]
+    if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
+        return None
+    return tuple(part.strip() for item in value for part in item.split(",") if part.strip())
+
+
+def parse_table(table: dict, path: Path, project: bool, formats: tuple[str, ...]) -> Config:
+    """Validate a layoutc table read from ``path``; ``formats`` are the names `format` may take."""
+    table_name = "[tool.layoutc]" if project else CONFIG_NAME
+    values: dict = {}
+    for key, value in table.items():
+        where = _where(path, key, project)
+        if key not in KEYS:
+            hint = did_you_mean(key, list(KEYS))
+            raise ConfigError(f"{where}: unknown key `{key}` in {table_name}" + (f"; {hint}" if hint else "")
+                              + f" (keys: {', '.join(KEYS)})")
+        if key in ("select", "ignore"):
+            checked = _rules(value)
+        elif key == "werror":
+            checked = value if isinstance(value, bool) else None
+        elif key == "format":
+            checked = value if isinstance(value, str) and value in formats else None
+        else:
+            checked = value if isinstance(value, int) and not isinstance(value, bool) and value >= 1 else None
+        if checked is None:
+            extra = f" ({', '.join(formats)})" if key == "format" else ""
+            raise ConfigError(f"{where}: `{key} = {_toml_text(value)}` in {table_name}: "
+                              f"`{key}` must be {KEYS[key]}{extra}")
+        values[key] = checked
+    return Config(_shown(path), **values)
+
+
+def _toml_text(value) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, str):
+        return f'"{value}"'
+    return repr(value)
+
+
+def _parse(path: Path, formats: tuple[str, ...]) -> Config | None:
+    """The layoutc table of a file: a pyproject.toml's `[tool.layoutc]` (None if it has none), any
+    other file whole."""
+    data = _toml(path)
+    project = path.name == PROJECT_NAME
+    if project:
+        tool = data.get("tool", {})
+        data = tool.get("layoutc") if isinstance(tool, dict) else None
+        if data is None:
+            return None
+        if not isinstance(data, dict):
+            raise ConfigError(f"{_shown(path)}: [tool.layoutc] must be a table")
+    return parse_table(data, path, project, formats)
+
+
+class Finder:
+    """Configurations for the files of one run: ``explicit`` (`--config FILE`) for all of them,
+    none with ``isolated`` (`--isolated`), else the nearest above each file.  Folders are read once."""
+
+    def __init__(self, formats: tuple[str, ...], explicit: str | None = None, isolated: bool = False) -> None:
+        self.formats = formats
+        self.fixed: Config | None = None
+        if isolated:
+            self.fixed = DEFAULTS
+        elif explicit:
+            path = Path(explicit)
+            if not path.is_file():
+                raise ConfigError(f"{explicit}: no such configuration file")
+            self.fixed = _parse(path, formats) or Config(_shown(path))
+        self.folders: dict[Path, Config] = {}
+
+    def for_file(self, file: str | Path) -> Config:
+        """The configuration of ``file`` (or of a folder: a file from stdin is placed in one)."""
+        if self.fixed is not None:
+            return self.fixed
+        start = Path(file).resolve()
+        return self._folder(start if start.is_dir() else start.parent)
+
+    def _folder(self, folder: Path) -> Config:
+        if folder not in self.folders:
+            self.folders[folder] = self._read(folder)
+        return self.folders[folder]
+
+    def _read(self, folder: Path) -> Config:
+        for name in (CONFIG_NAME, PROJECT_NAME):
+            if (folder / name).is_file():
+                found = _parse(folder / name, self.formats)
+                if found is not None:
+                    return found
+        return DEFAULTS if folder.parent == folder else self._folder(folder.parent)
