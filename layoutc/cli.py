@@ -345,16 +345,18 @@ def _format(args, configs) -> str:
 
 
 class Progress:
-    """One line of progress on stderr, rewritten in place; only on a terminal (a pipe or a file
-    gets nothing), at most ten times a second, and wiped when done."""
+    """One line of progress on stderr, rewritten in place: only on a terminal (a pipe or a file gets
+    nothing), only once ``delay`` seconds have passed, at most once per ``interval``; wiped when done."""
 
-    def __init__(self, label: str, stream=None, interval: float = 0.1) -> None:
+    def __init__(self, label: str, stream=None, interval: float = 0.1, delay: float = 0.0) -> None:
         import time
 
         self.stream = stream or sys.stderr
         self.label = label
         self.clock = time.monotonic
+        self.start = self.clock()
         self.interval = interval
+        self.delay = delay
         self.last: float | None = None
         self.tty = hasattr(self.stream, "isatty") and self.stream.isatty()
         self.shown = False
@@ -363,7 +365,7 @@ class Progress:
         if not self.tty:
             return
         now = self.clock()
-        if self.last is not None and now - self.last < self.interval:
+        if now - self.start < self.delay or (self.last is not None and now - self.last < self.interval):
             return
         self.last = now
         self.shown = True

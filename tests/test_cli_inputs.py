@@ -202,3 +202,8 @@ def test_progress_is_throttled():
         progress.update(f"variant {done} of 1000")
     progress.done()
     assert stream.getvalue() == "\r\x1b[Klabel: variant 1 of 1000\r\x1b[K"
+    late = Terminal()  # a delay (the simulator's first second): a short run shows nothing
+    progress = Progress("label", late, delay=3600)
+    progress.update("step 64")
+    progress.done()
+    assert late.getvalue() == ""

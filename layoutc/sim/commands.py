@@ -25,30 +25,19 @@ def add_parsers(sub, common) -> None:
 
 
 class _Progress:
-    """A progress line on stderr, only on a TTY and only after the first second."""
+    """`layoutc sim: N steps, T s` on a terminal's stderr, from the first second on (cli.Progress)."""
 
     def __init__(self) -> None:
-        import time
+        from ..cli import Progress
 
-        self.clock = time.monotonic
-        self.start = self.clock()
-        self.last = 0.0
-        self.tty = sys.stderr.isatty()
-        self.shown = False
+        self.line = Progress("layoutc sim", interval=0.2, delay=1.0)
 
     def __call__(self, steps: int) -> None:
-        if not self.tty or steps % 64:
-            return
-        now = self.clock()
-        if now - self.start > 1.0 and now - self.last > 0.2:
-            self.last = now
-            self.shown = True
-            sys.stderr.write(f"\rlayoutc sim: {steps} steps, {now - self.start:.1f}s")
-            sys.stderr.flush()
+        if not steps % 64:
+            self.line.update(f"{steps} steps, {self.line.clock() - self.line.start:.1f}s")
 
     def done(self) -> None:
-        if self.shown:
-            sys.stderr.write("\r\033[K")
+        self.line.done()
 
 
 def _truncate(text: str, limit: int = 40) -> str:
