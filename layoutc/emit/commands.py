@@ -160,12 +160,24 @@ def _render(emitter, layout, options) -> bytes:
 
 
 def depfile_text(targets: list[str], sources: list[str]) -> str:
-    """A make rule `targets: sources`, plus an empty rule per source (a deleted .kl is not an error)."""
+    """A GNU make rule `targets: sources`, plus an empty rule per source (a deleted .kl is not an error).
+
+    Raises escape.UnquotablePath for a file name make cannot express."""
     from .escape import make_path
 
-    out = [" ".join(make_path(t) for t in targets) + ": " + " ".join(make_path(s) for s in sources)]
-    out += [f"{make_path(s)}:" for s in sources]
+    out = [" ".join(make_path(t, target=True) for t in targets) + ": " + " ".join(make_path(s) for s in sources)]
+    out += [f"{make_path(s, target=True)}:" for s in sources]
     return "\n".join(out) + "\n"
+
+
+def _depfile(args, layout, outputs: list[tuple[str, bytes]]) -> bytes:
+    from .escape import UnquotablePath
+
+    sources = [source.name for source in reversed(layout.files)]
+    try:
+        return depfile_text([path for path, _ in outputs], sources).encode("utf-8")
+    except UnquotablePath as error:
+        raise _usage(f"--depfile {args.depfile}: cannot write a make rule for {error}; rename the file") from None
 
 
 def _diff(path: str, old: bytes | None, new: bytes) -> str:
@@ -204,16 +216,16 @@ def cmd_build(args) -> int:
                              f"run `layoutc build {args.file} -o {args.output}` and commit the result\n")
             return EXIT_FINDINGS
         return EXIT_OK
+    depfile = _depfile(args, layout, outputs) if args.depfile else None  # refused before anything is written
     if os.path.exists(args.output) and not os.path.isdir(args.output):
         raise _usage(f"-o {args.output}: not a directory")
     make_directory(args.output)
     written = sum(write_file(path, data) for path, data in outputs)
-    if args.depfile:
-        sources = [source.name for source in reversed(layout.files)]
+    if depfile is not None:
         depdir = os.path.dirname(args.depfile)
         if depdir:
             make_directory(depdir)
-        write_file(args.depfile, depfile_text([p for p, _ in outputs], sources).encode("utf-8"))
+        write_file(args.depfile, depfile)
     sys.stderr.write(f"layoutc: {args.output}: {written} written, {len(outputs) - written} unchanged\n")
     return EXIT_OK
 

@@ -62,12 +62,18 @@ def emit_markdown(layout: Layout, options: EmitOptions) -> str:
 
 
 def _rst_heading(text: str, mark: str) -> list[str]:
-    return [text, mark * max(len(text), 1)]
+    return [text, mark * max(escape.display_width(text), 1)]
+
+
+def _ljust(text: str, width: int) -> str:
+    """Pad to a display width (docutils lays out tables in columns, a wide character takes two)."""
+    return text + " " * (width - escape.display_width(text))
 
 
 def emit_rst(layout: Layout, options: EmitOptions) -> str:
     title = escape.rst(_title(layout))
-    out = ["=" * len(title), title, "=" * len(title), ""]
+    rule = "=" * max(escape.display_width(title), 1)
+    out = [rule, title, rule, ""]
     out += ["| " + escape.rst(line) for line in provenance.lines("rst", layout, options)]
     for space in layout.spaces.values():
         paths = _paths(space)
@@ -82,10 +88,10 @@ def emit_rst(layout: Layout, options: EmitOptions) -> str:
             else:
                 region = "(unused)"
             table.append((start, last, size, region, escape.rst(text)))
-        widths = [max([len(HEADINGS[i])] + [len(r[i]) for r in table]) for i in range(4)]
-        rule = " ".join("=" * w for w in widths) + " " + "=" * max([len(HEADINGS[4])] + [len(r[4]) for r in table])
-        out += [rule, " ".join(h.ljust(w) for h, w in zip(HEADINGS, widths)) + " " + HEADINGS[4], rule]
+        widths = [max(escape.display_width(r[i]) for r in [HEADINGS, *table]) for i in range(5)]
+        rule = " ".join("=" * w for w in widths)
+        out += [rule, " ".join(_ljust(h, w) for h, w in zip(HEADINGS, widths)).rstrip(), rule]
         for cells in table:
-            out.append((" ".join(c.ljust(w) for c, w in zip(cells, widths)) + " " + cells[4]).rstrip())
+            out.append(" ".join(_ljust(c, w) for c, w in zip(cells, widths)).rstrip())
         out.append(rule)
     return "\n".join(out) + "\n"
