@@ -106,7 +106,11 @@ def boot(layout: Layout, options: BootOptions = BootOptions()) -> Machine:
     # ---- memblock reservations (arm_memblock_init / setup_arch)
     m.kernel_image = _image(layout, m.linear, ram_start)
     if m.kernel_image is not None:
+        from ..banner.common import Image
+
         _va, pa, size = m.kernel_image
+        # memblock_reserve(_text .. _end): every section the `Memory:` line lists, not only .text
+        size = max(size, Image.of(layout).total)
         memblock.reserve(pa, (size + page - 1) & ~(page - 1), "kernel image")
     if layout.arch == "x86_64":
         memblock.reserve(ram_start, min(MiB, ram_end - ram_start), "first 1 MiB (real mode, BIOS)")
@@ -124,6 +128,11 @@ def boot(layout: Layout, options: BootOptions = BootOptions()) -> Machine:
         from .pagetable import build_kernel_tables
 
         build_kernel_tables(m)
+
+    # ---- the memory map: one struct page per present page frame, from memblock (free_area_init)
+    struct_page = 32 if layout.bits == 32 else 64  # sizeof(struct page) without debug options
+    memmap = (sum(e - s for s, e in m.banks) >> m.page_shift) * struct_page
+    memblock.alloc((memmap + page - 1) & ~(page - 1), page, "mem_map")
 
     # ---- zones and the buddy allocator (free_area_init, memblock_free_all)
     spans = zone_spans(memblock.memory, m.lowmem_end, highmem, m.sim.zone_limits, ZONE_NORMAL, ZONE_HIGHMEM)

@@ -51,41 +51,126 @@ def _counters(m) -> dict[str, int]:
     return {"slab_r": slab_r, "slab_u": slab_u, "vmalloc": vm_pages, "anon": anon, "pagetables": pagetables}
 
 
+# /proc/meminfo rows: (label, since, config option or None, printf width of the value).
+# The order is fs/proc/meminfo.c's (meminfo_proc_show; v3.x one seq_printf, v4.10+
+# show_val_kb); `since` is the release that added the row, the option the #ifdef around it.
+# Sources: fs/proc/meminfo.c at v3.10, v4.19, v6.12 (torvalds/linux), the commits named:
+#   MemAvailable v3.14 (34e431b0ae39), ShmemHugePages/ShmemPmdMapped v4.8 (THP page cache),
+#   CmaTotal/CmaFree v4.1, Percpu v4.16 (7e8a6304d541), Hugetlb v4.16 (Roman Gushchin's
+#   "show total hugetlb memory consumption"), KReclaimable v4.20 (Vlastimil Babka),
+#   FileHugePages/FilePmdMapped v5.4, ShadowCallStack v5.8, Zswap/Zswapped v5.19,
+#   SecPageTables v6.1 (ebc97a52b5d6 -- "The commit this fixes is in 6.1", the tab fix on
+#   linux-kernel), Unaccepted v6.5.  HardwareCorrupted is `%5lu` after an 18-character label;
+#   the HugePages_ counts are `%5lu` without a unit; the x86 DirectMap rows come from
+#   arch/x86/mm/pageattr.c arch_report_meminfo (DirectMap4M on 32-bit without PAE).
+_MEMINFO_ROWS = (
+    ("MemTotal", (), None), ("MemFree", (), None), ("MemAvailable", (3, 14), None),
+    ("Buffers", (), None), ("Cached", (), None), ("SwapCached", (), None),
+    ("Active", (), None), ("Inactive", (), None), ("Active(anon)", (), None), ("Inactive(anon)", (), None),
+    ("Active(file)", (), None), ("Inactive(file)", (), None), ("Unevictable", (), None), ("Mlocked", (), None),
+    ("HighTotal", (), "highmem"), ("HighFree", (), "highmem"), ("LowTotal", (), "highmem"),
+    ("LowFree", (), "highmem"),
+    ("SwapTotal", (), None), ("SwapFree", (), None), ("Zswap", (5, 19), "zswap"), ("Zswapped", (5, 19), "zswap"),
+    ("Dirty", (), None), ("Writeback", (), None), ("AnonPages", (), None), ("Mapped", (), None),
+    ("Shmem", (), None), ("KReclaimable", (4, 20), None), ("Slab", (), None), ("SReclaimable", (), None),
+    ("SUnreclaim", (), None), ("KernelStack", (), None), ("ShadowCallStack", (5, 8), "shadow_call_stack"),
+    ("PageTables", (), None), ("SecPageTables", (6, 1), None),
+    ("NFS_Unstable", (), None), ("Bounce", (), None), ("WritebackTmp", (), None),
+    ("CommitLimit", (), None), ("Committed_AS", (), None),
+    ("VmallocTotal", (), None), ("VmallocUsed", (), None), ("VmallocChunk", (), None),
+    ("Percpu", (4, 16), None), ("HardwareCorrupted", (), "memory_failure"),
+    ("AnonHugePages", (), "thp"), ("ShmemHugePages", (4, 8), "thp"), ("ShmemPmdMapped", (4, 8), "thp"),
+    ("FileHugePages", (5, 4), "thp"), ("FilePmdMapped", (5, 4), "thp"),
+    ("CmaTotal", (4, 1), "cma"), ("CmaFree", (4, 1), "cma"), ("Unaccepted", (6, 5), "unaccepted"),
+    ("HugePages_Total", (), "hugetlb"), ("HugePages_Free", (), "hugetlb"), ("HugePages_Rsvd", (), "hugetlb"),
+    ("HugePages_Surp", (), "hugetlb"), ("Hugepagesize", (), "hugetlb"), ("Hugetlb", (4, 16), "hugetlb"),
+)
+_COUNT_ROWS = {"HugePages_Total", "HugePages_Free", "HugePages_Rsvd", "HugePages_Surp"}
+
+
+def era(m):
+    """The Era the machine's reports follow (computed once per machine)."""
+    from .era import era_of
+
+    found = getattr(m, "era", None)
+    if found is None:
+        highmem = m.layout.bits == 32 and (m.totalhigh_pages > 0 or any(z.index == ZONE_HIGHMEM for z in m.zones)
+                                           or not (m.layout.has("highmem") and m.layout.value("highmem") is False))
+        found = m.era = era_of(m.layout, highmem)
+    return found
+
+
+def meminfo_rows(e) -> list[str]:
+    """The labels /proc/meminfo of this era and config prints, in order."""
+    rows = [label for label, since, option in _MEMINFO_ROWS
+            if e.since(*since) and (option is None or getattr(e, option))]
+    if e.arch in ("x86", "x86_64"):
+        rows += ["DirectMap4k", "DirectMap2M" if e.arch == "x86_64" or e.pae else "DirectMap4M"]
+        if e.arch == "x86_64" and e.gbpages:
+            rows.append("DirectMap1G")
+    return rows
+
+
+def _direct_map_kb(m) -> dict[str, int]:
+    """arch_report_meminfo: the linear map's leaves by size (4k, 2M or 4M, 1G)."""
+    sizes = {"DirectMap4k": 0, "DirectMap2M": 0, "DirectMap4M": 0, "DirectMap1G": 0}
+    if m.pagetable is None or m.linear is None:
+        return sizes
+    for entry in m.pagetable.dump(m.linear.va_start, m.high_memory):
+        if entry.mapped:
+            leaf = m.pagetable.walk(entry.va)
+            size = 1 << leaf.shift if isinstance(leaf, Leaf) else 4096
+            key = {1 << 30: "DirectMap1G", 4 << 20: "DirectMap4M", 2 << 20: "DirectMap2M"}.get(size, "DirectMap4k")
+            sizes[key] += entry.size >> 10
+    return sizes
+
+
 def meminfo_values(m) -> dict[str, int]:
-    """Label -> kB, in /proc/meminfo order."""
+    """Label -> kB (HugePages_ rows: a count), in the /proc/meminfo order of the machine's era."""
+    e = era(m)
     c = _counters(m)
     free = m.buddy.nr_free_pages()
     high_free = sum(z.free_pages for z in m.buddy.populated if z.index == ZONE_HIGHMEM)
     reserve = sum(z.watermark[2] + max(z.lowmem_reserve) for z in m.buddy.populated)  # totalreserve_pages
     low_wmark = sum(z.watermark[1] for z in m.buddy.populated)
     available = free - reserve + c["slab_r"] - min(c["slab_r"] // 2, low_wmark)
-    values: dict[str, int] = {
+    pages: dict[str, int] = {
         "MemTotal": m.totalram_pages, "MemFree": free, "MemAvailable": max(0, available),
-        "Buffers": 0, "Cached": 0, "SwapCached": 0, "Active": c["anon"], "Inactive": 0,
-        "Active(anon)": c["anon"], "Inactive(anon)": 0, "Active(file)": 0, "Inactive(file)": 0,
-        "Unevictable": 0, "Mlocked": 0,
-    }
-    if m.layout.bits == 32 and m.totalhigh_pages or any(z.index == ZONE_HIGHMEM for z in m.zones):
-        values.update({"HighTotal": m.totalhigh_pages, "HighFree": high_free,
-                       "LowTotal": m.totalram_pages - m.totalhigh_pages, "LowFree": free - high_free})
-    values.update({
-        "SwapTotal": 0, "SwapFree": 0, "Dirty": 0, "Writeback": 0, "AnonPages": c["anon"], "Mapped": 0,
-        "Shmem": 0, "KReclaimable": c["slab_r"], "Slab": c["slab_r"] + c["slab_u"], "SReclaimable": c["slab_r"],
-        "SUnreclaim": c["slab_u"], "KernelStack": 0, "PageTables": c["pagetables"],
+        "Active": c["anon"], "Active(anon)": c["anon"],
+        "HighTotal": m.totalhigh_pages, "HighFree": high_free,
+        "LowTotal": m.totalram_pages - m.totalhigh_pages, "LowFree": free - high_free,
+        "AnonPages": c["anon"], "KReclaimable": c["slab_r"], "Slab": c["slab_r"] + c["slab_u"],
+        "SReclaimable": c["slab_r"], "SUnreclaim": c["slab_u"], "PageTables": c["pagetables"],
         "CommitLimit": m.totalram_pages // 2, "Committed_AS": c["anon"],
-    })
-    kb = {name: _kb(m, pages) for name, pages in values.items()}
+        # pcpu_nr_pages(): the first chunk, one unit per possible CPU, is always populated
+        "Percpu": e.percpu_unit_pages * e.nr_cpus,
+    }
+    kb = {name: _kb(m, value) for name, value in pages.items()}
     vm = m.windows.get("vmalloc")
     kb["VmallocTotal"] = ((vm.size - m.sim.vmalloc_end_inclusive) >> 10) if vm else 0
-    kb["VmallocUsed"] = _kb(m, c["vmalloc"])  # 5.3+: pages backing VM_ALLOC areas
-    kb["VmallocChunk"] = 0  # printed as 0 since 4.4
-    kb["Percpu"] = 0
-    return kb
+    if e.since(5, 3):
+        kb["VmallocUsed"] = _kb(m, c["vmalloc"])  # vmalloc_nr_pages()
+    elif not e.since(4, 4) and m.vmalloc is not None:  # get_vmalloc_info(): bytes of every area, the largest hole
+        kb["VmallocUsed"] = sum(a.size for a in m.vmalloc.busy.values()) >> 10
+        kb["VmallocChunk"] = m.vmalloc.largest_hole() >> 10
+    kb["Hugepagesize"] = (m.page_size << (m.page_shift - 3)) >> 10  # PMD_SIZE: a table of 8-byte entries
+    if e.arch == "x86" and not e.pae:
+        kb["Hugepagesize"] = 4096
+    kb.update({k: v for k, v in _direct_map_kb(m).items() if v})
+    return {label: kb.get(label, 0) for label in meminfo_rows(e)}
 
 
 def meminfo(m) -> str:
-    """16-character label (colon and padding included), `%8lu`, ` kB`."""
-    return "".join(f"{name + ':':<16}{value:8d} kB\n" for name, value in meminfo_values(m).items())
+    """`%-16s%8lu kB` per row (the label with its colon padded to 16), as show_val_kb prints it."""
+    lines = []
+    for name, value in meminfo_values(m).items():
+        if name == "HardwareCorrupted":
+            lines.append(f"{name}: {value:5d} kB\n")
+        elif name in _COUNT_ROWS:
+            lines.append(f"{name + ':':<16}   {value:5d}\n")
+        else:
+            lines.append(f"{name + ':':<16}{value:8d} kB\n")
+    return "".join(lines)
 
 
 def zoneinfo(m) -> str:
@@ -158,8 +243,11 @@ def memory_line(m) -> str:
     reserved_kb = _kb(m, physpages - m.totalram_pages)
     text = (f"Memory: {free_kb}K/{_kb(m, physpages)}K available ({code_kb}K kernel code, "
             f"{image.data >> 10}K rwdata, {image.rodata >> 10}K rodata, {image.init >> 10}K init, "
-            f"{image.bss >> 10}K bss, {reserved_kb}K reserved, 0K cma-reserved")
-    if m.layout.bits == 32:
+            f"{image.bss >> 10}K bss, {reserved_kb}K reserved")
+    e = era(m)
+    if e.cma:  # mm/page_alloc.c mem_init_print_info: #ifdef CONFIG_CMA, #ifdef CONFIG_HIGHMEM
+        text += ", 0K cma-reserved"
+    if e.highmem:
         text += f", {_kb(m, m.totalhigh_pages)}K highmem"
     return text + ")"
 

@@ -16,9 +16,8 @@ from __future__ import annotations
 import bisect
 from dataclasses import dataclass, field
 
-from ..model.values import Version
 from .errors import SimError
-from .gfp import GFP_VMALLOC_PAGES
+from .gfp import GFP_KERNEL, GFP_VMALLOC_PAGES, describe
 from .pagetable import TableAllocFailed
 from .pagetable.format import PAGE_KERNEL
 
@@ -97,8 +96,7 @@ class VmallocSpace:
                 area.pages.append(pfn)
                 m.pagetable.map(start + offset, pfn << m.page_shift, page, PAGE_KERNEL)
         except TableAllocFailed:
-            m.log.append(f"{comm}: vmalloc error: size {size}, failed to allocate pages, mode:0xcc2"
-                         "(GFP_KERNEL|__GFP_HIGHMEM), nodemask=(null),cpuset=/,mems_allowed=0")
+            m.log.extend(vmalloc_failure_lines(m, comm, size, pages_failed=True, allocated=len(area.pages) * page))
             self.vfree(start)
             self._populating.discard(start)
             self.failures += 1
@@ -110,16 +108,8 @@ class VmallocSpace:
     def _fail(self, size: int, need: int, comm: str) -> None:
         m = self.m
         self.failures += 1
-        kernel = m.layout.value("kernel") if m.layout.has("kernel") else None
-        new = isinstance(kernel, Version) and kernel >= Version((6, 11))
-        width = 8 if m.layout.bits == 32 else 16
-        if new:
-            m.log.append(f"vmalloc_node_range for size {need} failed: Address range restricted to "
-                         f"{self.start:#0{width + 2}x} - {self.end:#0{width + 2}x}")
-        else:
-            m.log.append(f"vmap allocation for size {need} failed: use vmalloc=<size> to increase size")
-        m.log.append(f"{comm}: vmalloc error: size {size}, vm_struct allocation failed, mode:0xcc0(GFP_KERNEL), "
-                     "nodemask=(null),cpuset=/,mems_allowed=0")
+        m.log.extend(vmap_failure_lines(m, need, self.start, self.end))
+        m.log.extend(vmalloc_failure_lines(m, comm, size, pages_failed=False))
 
     def vfree(self, va: int) -> None:
         area = self.busy.pop(va, None)
@@ -187,3 +177,63 @@ def hole_histogram(space: VmallocSpace) -> dict[str, int]:
         label = f"<{1 << max(12, size.bit_length()) >> 10}K"
         buckets[label] = buckets.get(label, 0) + 1
     return dict(sorted(buckets.items(), key=lambda kv: int(kv[0][1:-1])))
+
+
+# ------------------------------------------------------------------ the failure messages of each era (mm/vmalloc.c)
+#
+# Captures in tests/data/reports/ (vmalloc-*.txt) show each form.  alloc_vmap_area():
+#   before v4.10  "vmap allocation for size N failed: use vmalloc=<size> to increase size."  (4.4.131, arm64)
+#   v4.10 ..      the same without the full stop (pr_warn; 4.14.107 and 5.4.58 on ARM)
+#   v6.11 ..      "vmalloc_node_range for size N failed: Address range restricted to START - END"
+# __vmalloc_node_range() / __vmalloc_area_node(), through warn_alloc (mm/page_alloc.c):
+#   before v4.10  "vmalloc: allocation failure: N bytes" then "COMM: page allocation failure: order:0, mode:0x..."
+#   v4.10 ..      "COMM: vmalloc: allocation failure: N bytes, mode:...(GFP_KERNEL), nodemask=(null)"
+#                 (from v5.0 ",cpuset=/,mems_allowed=0" follows on the same line)
+#   v5.13 ..      "COMM: vmalloc error: size N, vm_struct allocation failed, mode:..." / "failed to allocate pages"
+# The printed GFP_KERNEL value follows the gfp bit layout of the era (include/linux/gfp.h): 0xd0 before v4.4,
+# 0x24000c0 in v4.4-v4.9, 0x14000c0 in v4.10-v4.14, 0x6000c0 in v4.15-v4.20, 0xcc0 from v5.0.
+
+
+def _gfp_kernel(m, highmem: bool = False) -> str:
+    from .report import era
+
+    e = era(m)
+    if e.since(5, 0):
+        return describe(GFP_VMALLOC_PAGES if highmem else GFP_KERNEL)
+    value = 0xd0 if not e.since(4, 4) else 0x24000c0 if not e.since(4, 10) else \
+        0x14000c0 if not e.since(4, 15) else 0x6000c0
+    if highmem:
+        value |= 0x2
+    if not e.since(4, 5):
+        return f"{value:#x}"  # %pGg (the decoded names) came with v4.5 (the 4.4.131 capture has none)
+    return f"{value:#x}(GFP_KERNEL{'|__GFP_HIGHMEM' if highmem else ''})"
+
+
+def vmap_failure_lines(m, need: int, start: int, end: int) -> list[str]:
+    from .report import era
+
+    e = era(m)
+    if e.since(6, 11):
+        width = 8 if m.layout.bits == 32 else 16
+        restricted = f"{start:#0{width + 2}x} - {end:#0{width + 2}x}"
+        return [f"vmalloc_node_range for size {need} failed: Address range restricted to {restricted}"]
+    stop = "" if e.since(4, 10) else "."
+    return [f"vmap allocation for size {need} failed: use vmalloc=<size> to increase size{stop}"]
+
+
+def vmalloc_failure_lines(m, comm: str, size: int, pages_failed: bool, allocated: int = 0) -> list[str]:
+    from .report import era
+
+    e = era(m)
+    mode = _gfp_kernel(m, highmem=pages_failed)
+    if e.since(5, 13):
+        what = "failed to allocate pages" if pages_failed else "vm_struct allocation failed"
+        return [f"{comm}: vmalloc error: size {size}, {what}, mode:{mode}, nodemask=(null),cpuset=/,mems_allowed=0"]
+    if pages_failed:
+        message = f"vmalloc: allocation failure, allocated {allocated} of {size + m.page_size} bytes"
+    else:
+        message = f"vmalloc: allocation failure: {size} bytes"
+    if not e.since(4, 10):
+        return [message, f"{comm}: page allocation failure: order:0, mode:{mode}"]
+    tail = ",cpuset=/,mems_allowed=0" if e.since(5, 0) else ""
+    return [f"{comm}: {message}, mode:{mode}, nodemask=(null){tail}"]
