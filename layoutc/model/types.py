@@ -7,7 +7,7 @@ parser; ``elaborate`` builds it from the AST.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Mapping
+from typing import TYPE_CHECKING, Iterator, Mapping, TypeGuard
 
 from ..source import SourceFile, Span
 from .values import format_address, show
@@ -139,6 +139,23 @@ class Region:
         return f"Region({self.qualified} {where} kind={self.kind} at {_at(self.span)})"
 
 
+if TYPE_CHECKING:
+
+    class KnownRegion(Region):
+        """For the type checker only: a ``Region`` whose ``known`` holds (present, both bounds evaluated)."""
+
+        start: int
+        end: int
+
+        @property
+        def size(self) -> int: ...
+
+
+def is_known(region: Region) -> TypeGuard[KnownRegion]:
+    """``region.known``, and tells the type checker that its bounds are integers."""
+    return region.known
+
+
 @dataclass(frozen=True, slots=True)
 class Hole:
     space: str
@@ -245,7 +262,7 @@ class Layout:
                 return region
         raise KeyError(f"{space}.{name}")
 
-    def regions(self):
+    def regions(self) -> Iterator[Region]:
         for space in self.spaces.values():
             yield from space.regions
 

@@ -6,6 +6,7 @@ from typing import Iterator
 
 from ..diagnostics import Diagnostic, Label, Severity
 from ..model import intervals
+from ..model.types import is_known
 from .context import Context
 from .registry import rule
 
@@ -121,18 +122,18 @@ def region_in_hole(ctx: Context) -> Iterator[Diagnostic]:
         }
     """
     for space in ctx.layout.spaces.values():
-        holes = [h for h in space.holes if h.start is not None and h.end is not None]
+        holes = [(h, h.start, h.end) for h in space.holes if h.start is not None and h.end is not None]
         if not holes:
             continue
         for region in ctx.regions(space):
-            for hole in holes:
-                shared = intervals.intersection((region.start, region.end), (hole.start, hole.end))
+            for hole, hole_start, hole_end in holes:
+                shared = intervals.intersection((region.start, region.end), (hole_start, hole_end))
                 if shared is None:
                     continue
                 what = f"hole `{hole.name}`" if hole.name else "a hole"
                 yield ctx.diag("B304", f"region `{region.name}` lies in {what} ({hole.reason})",
                                region.name_span, regions=(region.name,),
-                               labels=(Label(hole.span, f"hole {ctx.range(hole.start, hole.end, space)}"),),
+                               labels=(Label(hole.span, f"hole {ctx.range(hole_start, hole_end, space)}"),),
                                notes=(f"shared range {ctx.range(*shared, space)} ({ctx.size(shared[1] - shared[0])})",))
 
 
@@ -163,7 +164,7 @@ def outside_parent(ctx: Context) -> Iterator[Diagnostic]:
             if region.parent is None:
                 continue
             parent = ctx.by_name.get((space.name, region.parent))
-            if parent is None or not parent.known:
+            if parent is None or not is_known(parent):
                 continue
             if region.start < parent.start or region.end > parent.end:
                 yield ctx.diag("B305", f"region `{region.name}` is not inside its parent `{parent.name}`",

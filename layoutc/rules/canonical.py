@@ -43,6 +43,8 @@ def non_canonical_region(ctx: Context) -> Iterator[Diagnostic]:
     if split is None:
         return
     space = ctx.virtual
+    if space is None:
+        return
     (ulo, uhi), (klo, khi) = split
     for region in ctx.regions(space):
         inside = (ulo <= region.start and region.end <= uhi) or (klo <= region.start and region.end <= khi)
@@ -80,6 +82,8 @@ def kernel_region_in_user_half(ctx: Context) -> Iterator[Diagnostic]:
     if split is None:
         return
     space = ctx.virtual
+    if space is None:
+        return
     (ulo, uhi), _ = split
     for region in ctx.regions(space):
         if region.access != "user" and region.parent is None and region.size and region.end <= uhi:

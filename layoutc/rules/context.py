@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 from functools import cached_property
+from typing import TYPE_CHECKING
 
 from ..arch.spec import ArchSpec, arch_of
 from ..diagnostics import Diagnostic
-from ..model.types import Layout, Region, Space
+from ..model.types import Layout, Region, Space, is_known
+
+if TYPE_CHECKING:
+    from ..model.types import KnownRegion
 from ..model.values import format_address, format_size
 
 
@@ -15,9 +19,9 @@ class Context:
         self.layout = layout
         self.arch: ArchSpec | None = arch_of(layout)
 
-    def regions(self, space: Space) -> list[Region]:
+    def regions(self, space: Space) -> list[KnownRegion]:
         """Present regions whose bounds evaluated, in source order."""
-        return [region for region in space.regions if region.known]
+        return [region for region in space.regions if is_known(region)]
 
     @cached_property
     def virtual(self) -> Space | None:
@@ -41,7 +45,7 @@ class Context:
     def size(value: int) -> str:
         return format_size(value)
 
-    def describe(self, region: Region) -> str:
+    def describe(self, region: KnownRegion) -> str:
         space = self.layout.spaces.get(region.space)
         return f"`{region.name}` {self.range(region.start, region.end, space)} ({self.size(region.size)})"
 

@@ -17,7 +17,7 @@ from __future__ import annotations
 import inspect
 import re
 from dataclasses import dataclass
-from typing import Callable, Iterable
+from typing import Callable, Iterable, TypeVar
 
 from ..diagnostics import Diagnostic, Severity
 
@@ -52,11 +52,14 @@ _CODE = re.compile(r"[A-Z][0-9]{3}\Z")
 _NAME = re.compile(r"[a-z][a-z0-9]*(-[a-z0-9]+)*\Z")
 
 
-def rule(code: str, name: str, severity: Severity, stage: str = "model"):
+RuleFunction = TypeVar("RuleFunction", bound=Callable[..., Iterable[Diagnostic]])
+
+
+def rule(code: str, name: str, severity: Severity, stage: str = "model") -> Callable[[RuleFunction], RuleFunction]:
     if not _CODE.match(code) or not _NAME.match(name):
         raise ValueError(f"bad rule code or name: {code} {name}")
 
-    def register(function):
+    def register(function: RuleFunction) -> RuleFunction:
         if code in RULES or name in _BY_NAME:
             raise ValueError(f"rule registered twice: {code} {name}")
         entry = Rule(code, name, severity, stage, function, inspect.cleandoc(function.__doc__ or ""))

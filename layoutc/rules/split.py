@@ -44,11 +44,12 @@ def page_offset_alignment(ctx: Context) -> Iterator[Diagnostic]:
         const PAGE_OFFSET = 0xC000_0000
     """
     page_offset = ctx.const("PAGE_OFFSET")
-    align = ctx.arch.page_offset_align if ctx.arch else None
-    if page_offset is None or not align or page_offset % align == 0:
+    arch = ctx.arch
+    align = arch.page_offset_align if arch else None
+    if arch is None or page_offset is None or not align or page_offset % align == 0:
         return
     down = page_offset - page_offset % align
-    yield ctx.diag("K601", f"PAGE_OFFSET is not aligned to {ctx.size(align)} as {ctx.arch.title} requires",
+    yield ctx.diag("K601", f"PAGE_OFFSET is not aligned to {ctx.size(align)} as {arch.title} requires",
                    _const_span(ctx, "PAGE_OFFSET"),
                    notes=ctx.provenance("PAGE_OFFSET"),
                    help=f"nearest aligned values: {ctx.addr(down)} or {ctx.addr(down + align)}")
