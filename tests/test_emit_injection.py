@@ -15,6 +15,7 @@ import html.parser
 import io
 import os
 import subprocess
+import sys
 import unicodedata
 from pathlib import Path
 
@@ -283,3 +284,19 @@ def test_a_name_make_cannot_express_is_refused_before_writing(cli, tmp_path, mon
     assert code == 2
     assert UNQUOTABLE[name] in err and "rename" in err
     assert not (tmp_path / "deps.d").exists() and not (tmp_path / "out").exists()
+
+
+def test_sphinx_builds_the_tables_of_a_wide_title_with_warnings_as_errors(tmp_path):
+    """`sphinx-build -W` (as documentation projects run it) on a page holding the generated RST of a
+    layout whose title and texts are CJK, full-width and hostile: no warning at all."""
+    pytest.importorskip("sphinx")
+    layout, options = layout_with(tmp_path, "メモリマップ ＡＢＣ `x`_ |s| \\\\\\\\")
+    source = tmp_path / "src"
+    source.mkdir()
+    (source / "conf.py").write_text("project = 'layout'\nextensions = []\n", encoding="utf-8")
+    (source / "index.rst").write_text("Maps\n====\n\n.. toctree::\n\n   map\n", encoding="utf-8")
+    (source / "map.rst").write_text(emit_rst(layout, options), encoding="utf-8")
+    build = subprocess.run([sys.executable, "-m", "sphinx", "-W", "--keep-going", "-q", "-b", "html", str(source),
+                            str(tmp_path / "html")], capture_output=True, text=True, timeout=300, check=False)
+    assert build.returncode == 0, build.stderr
+    assert "メモリマップ" in (tmp_path / "html" / "map.html").read_text(encoding="utf-8")
