@@ -111,6 +111,10 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_parser("rules", help="list every rule")
     explain = sub.add_parser("explain", help="print a rule's documentation")
     explain.add_argument("rule", metavar="CODE|NAME")
+    completion = sub.add_parser("completion", help="print a completion script for bash, zsh or fish",
+                                description="Print a shell completion script, generated from this command line's "
+                                            "definition.  bash: `source <(layoutc completion bash)`.")
+    completion.add_argument("shell", choices=("bash", "zsh", "fish"))
     for module_name in EXTENSIONS:
         module = importlib.import_module(module_name)
         module.add_parsers(sub, _common)
@@ -492,7 +496,15 @@ def cmd_explain(args) -> int:
     return EXIT_OK
 
 
-COMMANDS = {"check": cmd_check, "show": cmd_show, "rules": cmd_rules, "explain": cmd_explain}
+def cmd_completion(args) -> int:
+    from .completion import script
+
+    _out(script(build_parser(), args.shell))
+    return EXIT_OK
+
+
+COMMANDS = {"check": cmd_check, "show": cmd_show, "rules": cmd_rules, "explain": cmd_explain,
+            "completion": cmd_completion}
 
 
 def register(name: str, function) -> None:

@@ -23,6 +23,7 @@ COMMANDS: dict[str, tuple[list[str], list[list[str]]]] = {
     "show": (["a.kl"], [["-D", "vmsplit=2G"], ["--space", "virtual"]]),
     "rules": ([], []),
     "explain": (["O401"], []),
+    "completion": (["bash"], []),
     "banner": (["a.kl"], [["-D", "kernel=4.19"], ["--against", "boot.log"]]),
     "import": (["boot.log"], [["-o", "board.kl"], ["--color", "never"]]),
     "render": (["a.kl"], [["-o", "a.svg"], ["--scale", "log"], ["-D", "highmem=false"]]),
