@@ -39,7 +39,7 @@ def _run(argv: list[str | Path], cwd: Path, timeout: int = 600) -> subprocess.Co
 
 
 def _registry_unreachable(python: Path, scratch: Path) -> bool:
-    probe = _run([python, "-m", "pip", "download", "--no-deps", "--dest", scratch / "probe", "lark"], scratch,
+    probe = _run([python, "-m", "pip", "download", "--no-deps", "--dest", scratch / "probe", "graphviz"], scratch,
                  timeout=180)
     return probe.returncode != 0
 
@@ -108,7 +108,7 @@ def test_installed_layoutc_checks_a_shipped_layout(installed, tmp_path):
 def test_installed_layoutc_runs_from_the_venv_not_the_repo(installed, tmp_path):
     _, venv = installed
     run = _run([_bin(venv, "python"), "-c",
-                "import layoutc, lark, jsonschema, graphviz; print(layoutc.__file__)"], tmp_path)
+                "import layoutc, jsonschema, graphviz; print(layoutc.__file__)"], tmp_path)
     assert run.returncode == 0, run.stderr
     location = Path(run.stdout.strip()).resolve()
     assert venv.resolve() in location.parents

@@ -1,9 +1,9 @@
 """Parser reductions -> AST.
 
-``AstBuilder`` is handed to Lark as its LALR callback table, so each grammar
+``AstBuilder`` is the LALR parser's callback table (``syntax/lalr.py``), so each grammar
 reduction builds its AST node directly: no parse tree is kept, no recursion
 over a tree is needed (10,000-deep nesting costs a list, not a stack frame),
-and lark tokens never leave this module.  Literal problems (a bad number, a
+and tokens never leave this module.  Literal problems (a bad number, a
 bad escape) are collected as diagnostics, not raised.
 """
 
@@ -12,11 +12,10 @@ from __future__ import annotations
 import dataclasses
 import re
 
-from lark import Token, Transformer
-
 from ..diagnostics import Sink
 from ..source import SourceFile, Span
 from . import ast
+from .lalr import Token
 
 _SUFFIX = {
     "": 1, "K": 1 << 10, "M": 1 << 20, "G": 1 << 30, "T": 1 << 40, "P": 1 << 50, "E": 1 << 60,
@@ -83,11 +82,10 @@ def _last(item) -> int:
     return _offset(item.end_pos) if isinstance(item, Token) else item.span.end
 
 
-class AstBuilder(Transformer):
+class AstBuilder:
     """One method per grammar rule or alias; called by the LALR parser on each reduction."""
 
     def __init__(self) -> None:
-        super().__init__(visit_tokens=False)
         self.source: SourceFile | None = None
         self.sink = Sink()
 

@@ -1,8 +1,9 @@
-"""Text -> AST: the Lark LALR parser over ``grammars/kl.lark``, and syntax errors in words.
+"""Text -> AST: the LALR parser of ``grammars/kl.lark``, and syntax errors in words.
 
-The parser is built once per process; Lark's grammar analysis is cached on
-disk (``cache=True``), so a cold ``layoutc check`` does not rebuild the LALR
-tables.  Syntax errors become ``S001`` diagnostics that say what was expected
+Lark analyses the grammar ahead of time (``syntax/make_tables.py`` writes
+``kl_tables.py``); at run time ``syntax/lalr.py`` runs those tables with
+``syntax/lexer.py``, so a check neither imports Lark nor keeps a grammar cache
+on disk.  Syntax errors become ``S001`` diagnostics that say what was expected
 in words, refined by a small table of known mistakes (``COMMON_MISTAKES``).
 """
 
@@ -14,13 +15,11 @@ from functools import lru_cache
 from pathlib import Path
 from typing import cast
 
-from lark import Lark
-from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken
-
 from ..diagnostics import Diagnostic
 from ..source import SourceFile, Span
-from . import ast
+from . import ast, kl_tables
 from .build import AstBuilder
+from .lalr import Parser, UnexpectedCharacters, UnexpectedInput, UnexpectedToken
 from .lexer import KlLexer
 
 
@@ -34,15 +33,9 @@ def grammar_path() -> Path:
 
 
 @lru_cache(maxsize=1)
-def _parser() -> tuple[Lark, AstBuilder]:
+def _parser() -> tuple[Parser, AstBuilder]:
     builder = AstBuilder()
-    grammar = grammar_path().read_text(encoding="utf-8")
-    options = dict(parser="lalr", lexer=KlLexer, start=["start", "override"], maybe_placeholders=True,
-                   transformer=builder)
-    try:
-        return Lark(grammar, cache=True, **options), builder
-    except OSError:  # an unwritable cache directory must not stop a check
-        return Lark(grammar, **options), builder
+    return Parser(kl_tables, builder, KlLexer(kl_tables.TERMINALS)), builder
 
 
 # Terminals spelled as users would say them.
@@ -84,7 +77,7 @@ COMMON_MISTAKES: dict[str, list[str]] = {
 }
 
 
-def _describe(expected: set[str], parser: Lark) -> str:
+def _describe(expected: set[str], parser: Parser) -> str:
     names = set(expected)
     words: list[str] = []
     if len(names & _EXPRESSION_START) >= 4:
@@ -97,15 +90,8 @@ def _describe(expected: set[str], parser: Lark) -> str:
         if name in _WORDS:
             words.append(_WORDS[name])
             continue
-        try:
-            pattern = parser.get_terminal(name).pattern
-        except KeyError:
-            words.append(name.lower())
-            continue
-        if pattern.type == "str":
-            words.append(f"`{pattern.value}`")
-        else:
-            words.append(name.lower())
+        kind, pattern = parser.terminals.get(name, ("", ""))
+        words.append(f"`{pattern}`" if kind == "str" else name.lower())
     words = sorted(set(words), key=lambda w: (not w.startswith("`"), w))
     if not words:
         return "something else"
@@ -119,7 +105,7 @@ def _lr_state(error: UnexpectedInput) -> object:
     return getattr(state, "position", state)
 
 
-def _hint(error: UnexpectedInput, parser: Lark, start: str) -> str | None:
+def _hint(error: UnexpectedInput, parser: Parser, start: str) -> str | None:
     """The COMMON_MISTAKES label whose example fails in the same parser state.
 
     Like lark's ``match_examples`` (same token type first, else the first
@@ -168,7 +154,7 @@ def _unclosed_comment(text: str, at: int) -> int | None:
     return None
 
 
-def _syntax_error(error: UnexpectedInput, source: SourceFile, parser: Lark, start: str) -> Diagnostic:
+def _syntax_error(error: UnexpectedInput, source: SourceFile, parser: Parser, start: str) -> Diagnostic:
     hint: str | None
     if isinstance(error, UnexpectedCharacters):
         at = error.pos_in_stream or 0  # always set for a character error
@@ -202,10 +188,6 @@ def _syntax_error(error: UnexpectedInput, source: SourceFile, parser: Lark, star
             message = f"expected {expected}, found `{token}`"
             span = Span(source, first, last)
         return Diagnostic("S001", message, span, help=_hint(error, parser, start))
-    if isinstance(error, UnexpectedEOF):
-        at = len(source.text.rstrip())
-        expected = _describe(set(error.expected), parser)
-        return Diagnostic("S001", f"unexpected end of file; expected {expected}", Span(source, at, at))
     return Diagnostic("S001", str(error).splitlines()[0], Span(source, 0, 0))
 
 
@@ -227,8 +209,7 @@ def parse(source: SourceFile, start: str = "start") -> tuple[ast.File | ast.Expr
         if collecting:
             gc.enable()
     diagnostics = builder.sink.items
-    # The AstBuilder runs inside the LALR parser (transformer=...), so parse() returns what it
-    # built, not the Tree that lark's annotations promise.
+    # The AstBuilder runs inside the LALR parser: parse() returns what its `start`/`override` built.
     if start == "start":
         return ast.File(source, tuple(cast("list[ast.Statement]", result))), diagnostics
     return cast("ast.Expr", result), diagnostics

@@ -17,10 +17,10 @@ restates a keyword or an operator list.
 from __future__ import annotations
 
 import re
-from typing import Iterator, NoReturn
+from collections.abc import Iterator
+from typing import NoReturn
 
-from lark.exceptions import UnexpectedCharacters
-from lark.lexer import Lexer, LexerState, Token
+from .lalr import Token, UnexpectedCharacters
 
 _SKIP = r"(?:\s+|//[^\n]*|/\*(?:[^*]|\*(?!/))*\*/)*"
 _CLASSES = [
@@ -32,22 +32,19 @@ _CLASSES = [
 _RULEREF = re.compile(r"[A-Za-z][A-Za-z0-9]*(?:-[A-Za-z0-9]+)*")
 
 
-class KlLexer(Lexer):
-    """A Lark lexer class (``Lark(..., lexer=KlLexer)``)."""
+class KlLexer:
+    """Tokens for ``syntax/lalr.py``'s parser, from the grammar's terminals (name -> (pattern type, pattern))."""
 
-    __future_interface__ = 2  # lark passes (lexer_state, parser_state) to lex()
-
-    def __init__(self, lexer_conf) -> None:
+    def __init__(self, terminals: dict[str, tuple[str, str]]) -> None:
         keywords: dict[str, str] = {}
         punctuation: dict[str, str] = {}
-        for terminal in lexer_conf.terminals:
-            pattern = terminal.pattern
-            if pattern.type != "str":
+        for name, (kind, value) in terminals.items():
+            if kind != "str":
                 continue
-            if re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", pattern.value):
-                keywords[pattern.value] = terminal.name
+            if re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", value):
+                keywords[value] = name
             else:
-                punctuation[pattern.value] = terminal.name
+                punctuation[value] = name
         self.keywords = keywords
         self.punctuation = punctuation
         symbols = "|".join(re.escape(p) for p in sorted(punctuation, key=len, reverse=True))
@@ -58,13 +55,12 @@ class KlLexer(Lexer):
         self.scanner = re.compile(f"(?=(?P<skip>{_SKIP}))(?P=skip)(?:" + "|".join(alternatives) + ")")
         self.skip = re.compile(_SKIP)
 
-    def lex(self, lexer_state: LexerState, parser_state) -> Iterator[Token]:
-        text = lexer_state.text.text
+    def lex(self, text: str, stack: list[int], states: tuple[dict[str, int], ...]) -> Iterator[Token]:
+        """The tokens of ``text``; ``states[stack[-1]]`` is what the parser accepts next (read, never changed)."""
         end = len(text)
         pos = 0
         scan = self.scanner.match
         keywords, punctuation = self.keywords, self.punctuation
-        states = parser_state.parse_conf.states
         while True:
             match = scan(text, pos)
             if match is None:
@@ -72,13 +68,13 @@ class KlLexer(Lexer):
                 pos = blank.end() if blank is not None else pos
                 if pos >= end:
                     return
-                self._unexpected(text, pos, states[parser_state.position])
+                self._unexpected(text, pos, states[stack[-1]])
             kind = match.lastgroup or ""  # every alternative is a named group
             start = match.start(kind)
             value = match.group(kind)
             pos = match.end()
             if kind == "WORD":
-                accepted = states[parser_state.position]
+                accepted = states[stack[-1]]
                 rule = _RULEREF.match(text, start) if "RULEREF" in accepted else None
                 if rule is not None:
                     value = rule.group()
@@ -89,9 +85,7 @@ class KlLexer(Lexer):
                     kind = keyword if keyword is not None and keyword in accepted else "NAME"
             elif kind == "PUNCT":
                 kind = punctuation[value]
-            token = Token(kind, value, start, None, None, None, None, pos)
-            lexer_state.last_token = token
-            yield token
+            yield Token(kind, value, start, pos)
 
     @staticmethod
     def _unexpected(text: str, pos: int, accepted) -> NoReturn:

@@ -1,0 +1,193 @@
+"""The LALR(1) driver that runs the tables in ``kl_tables.py`` (built by Lark from ``grammars/kl.lark``).
+
+A check needs only this: shift, reduce, and on each reduction the AST
+builder's method for the rule, called with the children Lark would pass it
+(``syntax/make_tables.py`` records which children a rule keeps, which it
+splices in from a helper rule, and where ``maybe_placeholders`` puts
+``None``).  Errors carry what ``syntax/grammar.py`` words them from: the
+token, the LR state, the terminals the state expects and those it really
+accepts.  ``tests/test_parser_tables.py`` runs a corpus through this and
+through Lark itself and compares the results.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+END = "$END"
+
+
+class Token:
+    """A token: its terminal name, its text and where it lies in the source (character offsets)."""
+
+    __slots__ = ("end_pos", "start_pos", "type", "value")
+
+    def __init__(self, type: str, value: str, start_pos: int, end_pos: int) -> None:
+        self.type = type
+        self.value = value
+        self.start_pos = start_pos
+        self.end_pos = end_pos
+
+    def __str__(self) -> str:
+        return self.value
+
+    def __repr__(self) -> str:
+        return f"Token({self.type!r}, {self.value!r}, {self.start_pos})"
+
+
+class UnexpectedInput(Exception):
+    """A syntax error; ``pos_in_stream`` is the character offset where it was found."""
+
+    pos_in_stream: int
+    state: int | None = None
+
+
+class UnexpectedCharacters(UnexpectedInput):
+    """No token starts here; ``allowed`` are the terminals the parser would have taken."""
+
+    def __init__(self, text: str, pos: int, line: int, column: int, allowed: set[str]) -> None:
+        super().__init__(f"unexpected character at line {line}, column {column}")
+        self.pos_in_stream = pos
+        self.line, self.column = line, column
+        self.allowed = allowed
+
+
+class UnexpectedToken(UnexpectedInput):
+    """The parser in LR state ``state`` cannot take ``token``."""
+
+    def __init__(self, token: Token, parser: Parser, stack: list[int]) -> None:
+        super().__init__(f"unexpected {token.type} {token.value!r} at offset {token.start_pos}")
+        self.token = token
+        self.pos_in_stream = token.start_pos
+        self.state = stack[-1]
+        self._parser = parser
+        self._stack = stack
+        self._accepts: set[str] | None = None
+
+    @property
+    def expected(self) -> set[str]:
+        """Terminals with an action in this state (a reduction may still fail on them later)."""
+        return {symbol for symbol in self._parser.states[self.state] if symbol.isupper()}
+
+    @property
+    def accepts(self) -> set[str]:
+        """Terminals that would really be shifted here, after whatever reductions they cause."""
+        if self._accepts is None:
+            self._accepts = {t for t in self.expected if self._parser.would_shift(self._stack, t)}
+        return self._accepts
+
+
+class Parser:
+    """The tables, and one builder whose methods are called on reductions (named as the grammar's rules/aliases)."""
+
+    def __init__(self, tables: Any, builder: object, lexer: Any) -> None:
+        self.states: tuple[dict[str, int], ...] = tables.STATES
+        self.start_states: dict[str, int] = tables.START_STATES
+        self.end_states: dict[str, int] = tables.END_STATES
+        self.terminals: dict[str, tuple[str, str]] = tables.TERMINALS
+        self.rules = tuple((origin, size, _reducer(builder, name, expand1, kept, nones))
+                           for origin, size, name, expand1, kept, nones in tables.RULES)
+        self.lexer = lexer
+
+    def parse(self, text: str, start: str = "start") -> Any:
+        states, rules = self.states, self.rules
+        end_state = self.end_states[start]
+        stack = [self.start_states[start]]
+        values: list[Any] = []
+        token = None
+        for token in self.lexer.lex(text, stack, states):
+            kind = token.type
+            while True:
+                action = states[stack[-1]].get(kind)
+                if action is None:
+                    raise UnexpectedToken(token, self, list(stack))
+                if action >= 0:
+                    stack.append(action)
+                    values.append(token)
+                    break
+                origin, size, reduce = rules[~action]
+                if size:
+                    children = values[-size:]
+                    del values[-size:]
+                    del stack[-size:]
+                else:
+                    children = []
+                values.append(reduce(children))
+                stack.append(states[stack[-1]][origin])
+        at = len(text) if token is None else token.end_pos
+        end = Token(END, "", at, at)
+        while True:
+            action = states[stack[-1]].get(END)
+            if action is None or action >= 0:
+                raise UnexpectedToken(end, self, list(stack))
+            origin, size, reduce = rules[~action]
+            if size:
+                children = values[-size:]
+                del values[-size:]
+                del stack[-size:]
+            else:
+                children = []
+            values.append(reduce(children))
+            stack.append(states[stack[-1]][origin])
+            if stack[-1] == end_state:
+                return values[-1]
+
+    def would_shift(self, stack: list[int], terminal: str) -> bool:
+        """Whether ``terminal`` would be shifted from this stack (reductions run on a copy, no callbacks).
+
+        The end of input counts as taken when its reductions reach an end state (the input is complete).
+        """
+        states, rules = self.states, self.rules
+        ends = set(self.end_states.values()) if terminal == END else ()
+        stack = list(stack)
+        while True:
+            action = states[stack[-1]].get(terminal)
+            if action is None:
+                return False
+            if action >= 0:
+                return True
+            origin, size, _ = rules[~action]
+            if size:
+                del stack[-size:]
+            stack.append(states[stack[-1]][origin])
+            if stack[-1] in ends:
+                return True
+
+
+def _reducer(builder: object, name: str, expand1: bool, kept: tuple[tuple[int, bool, int], ...] | None,
+             nones_after: int) -> Callable[[list[Any]], Any]:
+    """The callback of one rule: keep/splice the children as Lark would, then call the builder's method."""
+    method: Callable[[list[Any]], Any] | None = getattr(builder, name, None)
+    if method is None:
+        # A helper rule Lark derived from `*` or `(...)` (its children go into the parent), or a `?rule`
+        # that only ever passes on its single child (tests/test_parser_tables.py checks it is one of those).
+        def method(children: list[Any]) -> Any:
+            return children
+    if expand1:
+        inner = method
+
+        def method(children: list[Any]) -> Any:
+            return children[0] if len(children) == 1 else inner(children)
+    if kept is None:
+        return method
+    build = method
+
+    def reduce(children: list[Any]) -> Any:
+        filtered: list[Any] = []
+        for index, splice, nones in kept:
+            if nones:
+                filtered += [None] * nones
+            if splice:
+                if filtered:
+                    filtered += children[index]
+                else:
+                    filtered = children[index]
+            else:
+                filtered.append(children[index])
+        if nones_after:
+            filtered += [None] * nones_after
+        return build(filtered)
+
+    return reduce
+
