@@ -12,9 +12,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import lark  # the `test` extra: Lark builds the tables and is the reference parser
 import pytest
-
-lark = pytest.importorskip("lark", reason="lark (the `test` extra) builds the reference parser")
 
 from layoutc.source import SourceFile
 from layoutc.syntax import kl_tables, make_tables

@@ -243,7 +243,7 @@ RULES = (
     ('__ref_star_6', 3, '__ref_star_6', False, ((0, True, 0), (2, False, 0)), 0),
 )
 # per state: symbol -> next state (shift or goto) if >= 0, else ~rule (reduce)
-STATES = (
+STATES: tuple[dict[str, int], ...] = (
     {'$END': -1, 'ALLOW': 2, 'ASSERT': 3, 'CONST': 4, 'EXTENDS': 5, 'LAYOUT': 6, 'PARAM': 7, 'REQUIRES': 8, 'SEMI': 9, 'SET': 10, 'SPACE': 11, 'allow_stmt': 12, 'assert_stmt': 13, 'const_decl': 14, 'extends_stmt': 15, 'items': 16, 'layout_block': 17, 'param_decl': 18, 'set_stmt': 19, 'space_decl': 20, 'start': 21},
     {'BANG': 22, 'FALSE': 23, 'IF': 24, 'LPAR': 25, 'MATCH': 26, 'MINUS': 27, 'NAME': 28, 'STRING': 29, 'TILDE': 30, 'TRUE': 31, 'VERSION': 32, 'WORDNUM': 33, 'atom': 34, 'bank': 35, 'binary': 36, 'expr': 37, 'override': 38, 'postfix': 39, 'unary': 40, 'value': 41},
     {'RULEREF': 42},

@@ -68,7 +68,7 @@ class UnexpectedToken(UnexpectedInput):
     @property
     def expected(self) -> set[str]:
         """Terminals with an action in this state (a reduction may still fail on them later)."""
-        return {symbol for symbol in self._parser.states[self.state] if symbol.isupper()}
+        return {symbol for symbol in self._parser.states[self._stack[-1]] if symbol.isupper()}
 
     @property
     def accepts(self) -> set[str]:

@@ -128,7 +128,8 @@ def tables_source(grammar: str) -> str:
         include, append_none = (None, 0) if kept is None else kept
         lines.append(f"    ({str(rule.origin.name)!r}, {len(rule.expansion)}, {str(name)!r}, {expand1}, {include!r}, "
                      f"{append_none}),")
-    lines += [")", "# per state: symbol -> next state (shift or goto) if >= 0, else ~rule (reduce)", "STATES = ("]
+    lines += [")", "# per state: symbol -> next state (shift or goto) if >= 0, else ~rule (reduce)",
+              "STATES: tuple[dict[str, int], ...] = ("]
     lines += [f"    {row!r}," for row in states]
     lines += [")", ""]
     return "\n".join(lines)
