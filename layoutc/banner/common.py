@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ..model.types import Layout
+from ..model.types import Layout, is_known
 from ..model.values import Banks, Version
 
 K, M = 1 << 10, 1 << 20
@@ -58,7 +58,7 @@ def region(layout: Layout, name: str, space: str = "virtual") -> tuple[int, int]
         found = layout.region(space, name)
     except KeyError:
         raise MissingValue(f"region `{space}.{name}`") from None
-    if not found.known:
+    if not is_known(found):
         return None
     return found.start, found.end
 

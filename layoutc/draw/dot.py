@@ -34,7 +34,7 @@ from dataclasses import dataclass
 from ..diagnostics import Diagnostic, Severity
 from ..emit.base import EmitOptions, Emitter, register
 from ..model import intervals
-from ..model.types import Layout, Region, Space
+from ..model.types import Layout, Region, Space, is_known
 from ..model.values import format_address, format_size, human_size
 from . import scale as scales
 
@@ -168,7 +168,7 @@ def stacks(layout: Layout, space: Space) -> list[Box]:
     table = rows(layout, space)
     by_name: dict[str, list[Region]] = {}
     for region in space.regions:
-        if region.known:
+        if is_known(region):
             by_name.setdefault(region.name, []).append(region)
     position = 0
 
@@ -251,7 +251,7 @@ def problems(layout: Layout, diagnostics: Sequence[Diagnostic]) -> Problems:
             continue
         for index, a in enumerate(named):
             for b in named[index + 1:]:
-                if a.space != b.space or a.parent != b.parent or not (a.known and b.known):
+                if a.space != b.space or a.parent != b.parent or not (is_known(a) and is_known(b)):
                     continue
                 common = intervals.intersection((a.start, a.end), (b.start, b.end))
                 if common is not None:
@@ -262,7 +262,7 @@ def problems(layout: Layout, diagnostics: Sequence[Diagnostic]) -> Problems:
 
 def _find(layout: Layout, name: str, diagnostic: Diagnostic) -> Region | None:
     """The region a diagnostic names; when two spaces have one of that name, the one its spans point into."""
-    candidates = [r for r in layout.regions() if r.name == name and r.known]
+    candidates = [r for r in layout.regions() if r.name == name and is_known(r)]
     if len(candidates) <= 1:
         return candidates[0] if candidates else None
     spans = [diagnostic.span, *(label.span for label in diagnostic.labels)]
@@ -577,7 +577,7 @@ def _add_layout(graph, top, layout: Layout, columns: Sequence[list[Box]], found:
         previous = node
     for space in spaces:
         for region in space.regions:
-            if not region.known or not region.maps:
+            if not is_known(region) or not region.maps:
                 continue
             target = _target(layout, region.maps)
             if target is None or target.space not in {s.name for s in spaces}:
@@ -596,7 +596,7 @@ def _target(layout: Layout, path: tuple[str, ...]) -> Region | None:
         return None
     space, name = path
     for region in layout.spaces[space].regions:
-        if region.name == name and region.known:
+        if region.name == name and is_known(region):
             return region
     return None
 

@@ -29,12 +29,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from itertools import pairwise
+from typing import TYPE_CHECKING
 
 from ..arch.spec import arch_of
-from ..model.types import Layout, Region
+from ..model.types import Layout, Region, Space, is_known
 from ..model.values import Version
 from ..source import SourceFile
 from .symbols import SMALL, U64, Symbol, SymbolTable, version_code
+
+if TYPE_CHECKING:
+    from ..model.types import KnownRegion
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,8 +92,9 @@ def evaluate(expr: Expr, dialect: str = "c") -> int | None:
         return expr.value
     if isinstance(expr, Ref):
         return expr.symbol.cvalue if isinstance(expr.symbol.value, int) else None
-    values = [evaluate(arg, dialect) for arg in expr.args]
-    if any(v is None for v in values):
+    evaluated = [evaluate(arg, dialect) for arg in expr.args]
+    values = [v for v in evaluated if v is not None]
+    if len(values) != len(evaluated):
         return None
     op = expr.op
     if op == "neg":
@@ -243,7 +248,7 @@ class _Checks:
     def regions(self) -> None:
         page = self.layout.page_size
         for space in self.layout.spaces.values():
-            present = [r for r in space.regions if r.known]
+            present = [r for r in space.regions if is_known(r)]
             by_name = {r.name: r for r in present}
             for region in present:
                 q = region.qualified
@@ -269,8 +274,8 @@ class _Checks:
             self.neighbours(space, present)
             self.holes(space, present)
 
-    def neighbours(self, space, present: list[Region]) -> None:
-        groups: dict[str | None, list[Region]] = {}
+    def neighbours(self, space: Space, present: list[KnownRegion]) -> None:
+        groups: dict[str | None, list[KnownRegion]] = {}
         for region in present:
             groups.setdefault(region.parent, []).append(region)
         for siblings in groups.values():
@@ -283,7 +288,7 @@ class _Checks:
                 self.add("O401", f"{a.qualified} ends before {b.qualified} starts",
                          lambda a=a, b=b: Op("<=", (self.bound(a, "end"), self.bound(b, "start"))))
 
-    def holes(self, space, present: list[Region]) -> None:
+    def holes(self, space: Space, present: list[KnownRegion]) -> None:
         top_level = sorted((r for r in present if r.parent is None), key=lambda r: (r.start, r.end))
         for hole in space.holes:
             if hole.start is None or hole.end is None or not 0 <= hole.start < hole.end <= U64 - 1:
@@ -308,28 +313,29 @@ class _Checks:
             align = arch.page_offset_align
             self.add("K601", f"PAGE_OFFSET is {align:#x} aligned", lambda: is_aligned(page_offset, Lit(align), align))
         if arch is not None and page_offset is not None and phys_offset is not None:
-            align = arch.phys_virt_align(layout)
-            if align:
-                self.add("K607", f"PAGE_OFFSET - PHYS_OFFSET is {align:#x} aligned", lambda: is_aligned(
-                    Op("-", (page_offset, phys_offset)), Lit(align), align))
+            phys_align = arch.phys_virt_align(layout)
+            if phys_align:
+                self.add("K607", f"PAGE_OFFSET - PHYS_OFFSET is {phys_align:#x} aligned", lambda: is_aligned(
+                    Op("-", (page_offset, phys_offset)), Lit(phys_align), phys_align))
         virtual = layout.spaces.get("virtual")
         if virtual is None:
             return
-        regions = [r for r in virtual.regions if r.known]
+        regions = [r for r in virtual.regions if is_known(r)]
         limit = self.const("TASK_SIZE") or page_offset
         limit_name = "TASK_SIZE" if self.const("TASK_SIZE") else "PAGE_OFFSET"
         if limit is not None:
             for region in regions:
-                if region.access == "user" and region.start < limit.symbol.value:
+                bound = limit.symbol.value
+                if region.access == "user" and isinstance(bound, int) and region.start < bound:
                     self.add("K602", f"{region.qualified} ends at or below {limit_name}",
                              lambda r=region: Op("<=", (self.bound(r, "end"), limit)))
         linear = [r for r in regions if r.kind == "linear"]
-        by_key = {(r.space, r.name): r for r in layout.regions() if r.known}
+        by_key = {(r.space, r.name): r for r in layout.regions() if is_known(r)}
         for lin in linear:
             if page_offset is not None:
                 self.add("K604", f"linear map {lin.qualified} starts at PAGE_OFFSET",
                          lambda r=lin: Op("==", (self.bound(r, "start"), page_offset)))
-            target = by_key.get(tuple(lin.maps)) if lin.maps and len(lin.maps) == 2 else None
+            target = by_key.get((lin.maps[0], lin.maps[1])) if lin.maps and len(lin.maps) == 2 else None
             if target is not None:
                 if phys_offset is not None:
                     self.add("K605", f"{target.qualified}, mapped by {lin.qualified}, starts at PHYS_OFFSET",
@@ -407,7 +413,8 @@ class _AssertTranslator:
 
         self.ast = ast
         tree, problems = parse(SourceFile(f"<assert at {where}>", statement))
-        items = [item for item in (tree.items if tree is not None else ()) if isinstance(item, ast.AssertStmt)]
+        statements = tree.items if isinstance(tree, ast.File) else ()
+        items = [item for item in statements if isinstance(item, ast.AssertStmt)]
         if problems or len(items) != 1:
             raise Inexpressible("the condition could not be re-read")
         expr, kind = self.expr(items[0].cond)
@@ -481,8 +488,9 @@ class _AssertTranslator:
         kind = "const" if head in self.layout.consts else "param" if head in self.layout.params else None
         if kind is not None:
             if len(chain) == 2:
-                if attr in ("base", "end", "size", "count") and self.table.get(kind + "-attr", head, attr) is not None:
-                    return Ref(self.table.get(kind + "-attr", head, attr)), "int"
+                found = self.table.get(kind + "-attr", head, attr)
+                if attr in ("base", "end", "size", "count") and found is not None:
+                    return Ref(found), "int"
                 end, base = self.table.get(kind + "-attr", head, "end"), self.table.get(kind + "-attr", head, "base")
                 if attr == "span" and end is not None and base is not None:
                     return Op("-", (Ref(end), Ref(base))), "int"
@@ -494,10 +502,12 @@ class _AssertTranslator:
             key = (self.regions[head][0], head)
         if key is not None:
             symbols = {w: self.table.get("region", key[0], key[1], w) for w in ("start", "end", "size")}
-            if attr in ("start", "end", "size") and symbols[attr] is not None:
-                return Ref(symbols[attr]), "int"
-            if attr == "last" and symbols["end"] is not None:
-                return Op("-", (Ref(symbols["end"]), Lit(1))), "int"
+            found = symbols.get(attr)
+            if attr in ("start", "end", "size") and found is not None:
+                return Ref(found), "int"
+            last = symbols["end"]
+            if attr == "last" and last is not None:
+                return Op("-", (Ref(last), Lit(1))), "int"
         raise Inexpressible(f"`{node.span.text}` has no C equivalent (a region that is not present?)")
 
     def _number(self, node):

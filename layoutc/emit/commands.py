@@ -240,8 +240,8 @@ def cmd_emit(args) -> int:
 
     registry = emitters()
     if args.list:
-        for name, emitter in registry.items():
-            sys.stdout.write(f"{name:<10} {emitter.suffix:<6} {emitter.description}\n")
+        for name, listed in registry.items():
+            sys.stdout.write(f"{name:<10} {listed.suffix:<6} {listed.description}\n")
         return EXIT_OK
     if not args.kind or not args.file:
         raise _usage("emit needs KIND and FILE (kinds: " + ", ".join(registry) + ")")

@@ -16,6 +16,7 @@ at the same file:line:column (the source text itself is not in the JSON).
 from __future__ import annotations
 
 import json
+from typing import Any
 
 from ..model.types import Assertion, Const, Hole, Layout, Operand, Origin, Param, Region, Relation, Space, Waiver
 from ..model.values import UNKNOWN, Bank, Banks, Choice, Unknown, Version, format_address, type_name
@@ -98,11 +99,12 @@ class _Writer:
         return {"rule": w.rule, "reason": w.reason, "scope": w.scope, "declared": self.where(w.span)}
 
     def region(self, r: Region, bits: int) -> dict:
-        known = r.start is not None and r.end is not None
+        start, end = r.start, r.end
+        known = start is not None and end is not None
         return {
             "name": r.name, "parent": r.parent, "depth": r.depth, "present": r.present,
-            "start": _hex(r.start, bits), "end": _hex(r.end, bits),
-            "last": _hex(r.end - 1, bits) if known and r.end > r.start else None,
+            "start": _hex(start, bits), "end": _hex(end, bits),
+            "last": _hex(end - 1, bits) if start is not None and end is not None and end > start else None,
             "size": _hex(r.size) if known else None,
             "kind": r.kind, "perm": r.perm, "access": r.access, "align": _hex(r.align),
             "maps": list(r.maps) if r.maps is not None else None, "label": r.label, "doc": r.doc,
@@ -156,10 +158,15 @@ def emit(layout: Layout, options: EmitOptions) -> str:
 
 
 def _int(text: str | None) -> int | None:
-    return None if text is None else int(text, 16)
+    return None if text is None else _address(text)
 
 
-def decode(kind: str, data: object, choices: list[str] | None = None) -> object:
+def _address(text: str) -> int:
+    return int(text, 16)
+
+
+def decode(kind: str, data: Any, choices: list[str] | None = None) -> object:
+    # ``data`` is parsed JSON that the schema validated; its shape follows from ``kind``.
     """The model value of a (type, JSON value) pair -- the inverse of ``encode``."""
     from ..syntax.build import parse_number
 
@@ -176,9 +183,9 @@ def decode(kind: str, data: object, choices: list[str] | None = None) -> object:
     if kind == "choice":
         return Choice(data, parse_number(data), tuple(choices or ()))
     if kind == "banks":
-        return Banks(Bank(_int(b["base"]), _int(b["size"])) for b in data)
+        return Banks(Bank(_address(b["base"]), _address(b["size"])) for b in data)
     if kind == "bank":
-        return Bank(_int(data["base"]), _int(data["size"]))
+        return Bank(_address(data["base"]), _address(data["size"]))
     raise ValueError(f"unknown value type `{kind}`")
 
 
@@ -240,7 +247,7 @@ class _Reader:
                                         tuple(a["inputs"]), a["keyword"]))
         return Layout(
             name=head["name"], title=head["title"], arch=head["arch"], bits=head["bits"],
-            page_size=_int(head["page_size"]), mmu=head["mmu"], va_bits=head["va_bits"],
+            page_size=_address(head["page_size"]), mmu=head["mmu"], va_bits=head["va_bits"],
             header={key: self.value(item) for key, item in data["header"].items()},
             params=params, consts=consts, spaces=spaces, assertions=tuple(assertions),
             waivers=tuple(self.waiver(w) for w in data["waivers"]),

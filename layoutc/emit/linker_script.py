@@ -29,8 +29,9 @@ section that has no explicit address and matches them (ld's default region choic
 from __future__ import annotations
 
 import re
+from typing import TYPE_CHECKING
 
-from ..model.types import Layout, Region
+from ..model.types import Layout, is_known
 from ..model.values import format_address
 from . import escape, provenance
 from .base import EmitOptions
@@ -38,11 +39,16 @@ from .checks import checks, render_ld, top
 from .names import identifier
 from .symbols import Symbol, SymbolTable, symbol_table
 
+if TYPE_CHECKING:
+    from ..model.types import KnownRegion
+
 _SECTION = re.compile(r"\.[A-Za-z_][A-Za-z0-9_.]*\Z")
 
 
 def literal(symbol: Symbol, bits: int) -> str:
     value = symbol.value
+    if isinstance(value, str):  # ld has no strings: callers pass numeric symbols only
+        raise ValueError(f"{symbol.name} is a string; a linker script cannot hold it")
     if symbol.sum_of is not None:
         return f"{symbol.sum_of[0]} + {symbol.sum_of[1]}"
     if symbol.style in ("flag", "int"):
@@ -70,10 +76,10 @@ def attributes(perm: str | None) -> str:
 
 
 def _memory(layout: Layout, table: SymbolTable, bits: int) -> list[str]:
-    entries: list[tuple[str, Region]] = []
+    entries: list[tuple[str, KnownRegion]] = []
     for space_name in physical_spaces(layout):
         for region in layout.spaces[space_name].regions:
-            if region.known and 0 < region.size and region.end <= 1 << 64:
+            if is_known(region) and 0 < region.size and region.end <= 1 << 64:
                 entries.append((identifier(table.prefix, region.space, region.name), region))
     if not entries:
         return []
@@ -100,14 +106,13 @@ def _placement(layout: Layout, table: SymbolTable) -> list[str]:
     virtual = layout.spaces.get("virtual")
     if virtual is None:
         return []
-    images = sorted((r for r in virtual.regions if r.known and r.kind == "image"), key=lambda r: (r.start, r.end))
+    images = sorted((r for r in virtual.regions if is_known(r) and r.kind == "image"), key=lambda r: (r.start, r.end))
     images = [r for r in images if table.get("region", r.space, r.name, "start") is not None
               and table.get("region", r.space, r.name, "size") is not None]
     if not images:
         return []
     first = images[0]
-    start = table.get("region", first.space, first.name, "start")
-    anchor = start.name
+    anchor = table["region", first.space, first.name, "start"].name
     page_offset = table.get("const", "PAGE_OFFSET")
     text_offset = table.get("const", "TEXT_OFFSET") or table.get("param", "text_offset")
     if (page_offset is not None and text_offset is not None and isinstance(page_offset.value, int)
@@ -116,10 +121,10 @@ def _placement(layout: Layout, table: SymbolTable) -> list[str]:
     out = ["", "/* ---- where the kernel image is linked (leave this out with -O placement=no) */",
            "SECTIONS", "{", f"    . = {anchor};"]
     placed: set[str] = set()
-    whole: list[Region] = []
+    whole: list[KnownRegion] = []
     for region in images:
-        start = table.get("region", region.space, region.name, "start")
-        size = table.get("region", region.space, region.name, "size")
+        start = table["region", region.space, region.name, "start"]
+        size = table["region", region.space, region.name, "size"]
         if _SECTION.match(region.label):
             section = region.label
             placed.add(section)
@@ -135,13 +140,13 @@ def _placement(layout: Layout, table: SymbolTable) -> list[str]:
         if section not in placed:
             out.append(f"    {section} . : {{ {inputs} }}")
     for region in whole:
-        start = table.get("region", region.space, region.name, "start")
-        size = table.get("region", region.space, region.name, "size")
+        start = table["region", region.space, region.name, "start"]
+        size = table["region", region.space, region.name, "size"]
         message = escape.ld_string(f"the image is larger than {region.qualified}")
         out.append(f"    ASSERT(. - {start.name} <= {size.name}, {message})")
-    parent = next((r for r in virtual.regions if r.name == first.parent and r.known), None)
+    parent = next((r for r in virtual.regions if r.name == first.parent and is_known(r)), None)
     end = table.get("region", parent.space, parent.name, "end") if parent is not None else None
-    if end is not None and end.sum_of is None:
+    if parent is not None and end is not None and end.sum_of is None:
         message = escape.ld_string(f"the image runs past the end of {parent.qualified}")
         out.append(f"    ASSERT(. <= {end.name}, {message})")
     out.append("}")

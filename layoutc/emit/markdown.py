@@ -20,9 +20,10 @@ HEADINGS = ("Start", "End (incl.)", "Size", "Region", "Use")
 def _paths(space: Space) -> dict[str, str]:
     """Region name -> `parent/child` path, so nesting reads in a flat table."""
     parents = {r.name: r.parent for r in space.regions}
-    out = {}
+    out: dict[str, str] = {}
     for name in parents:
-        chain, current = [], name
+        chain: list[str] = []
+        current: str | None = name
         while current is not None:
             chain.append(current)
             current = parents.get(current)

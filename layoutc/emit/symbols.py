@@ -23,13 +23,17 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from functools import lru_cache
+from typing import TYPE_CHECKING
 
 from ..diagnostics import Diagnostic
-from ..model.types import Layout, Region
+from ..model.types import Layout, Region, is_known
 from ..model.values import Bank, Banks, Choice, Version
 from ..syntax.build import LiteralTooLarge, parse_number
 from .names import NameTable, Owner, identifier
 from .table import rows
+
+if TYPE_CHECKING:
+    from ..model.types import KnownRegion
 
 U64 = 1 << 64
 _BANK_WORD = {"base": "START", "end": "END", "size": "SIZE"}
@@ -69,8 +73,12 @@ class SymbolTable:
     # the header's own macros: "ac", "ac_", "u64", "assert", "assert_", "assert_at", "guard"
     helpers: dict[str, str] = field(default_factory=dict)
 
-    def get(self, *key) -> Symbol | None:
+    def get(self, *key: str) -> Symbol | None:
         return self.keys.get(tuple(key))
+
+    def __getitem__(self, key: tuple[str, ...]) -> Symbol:
+        """A symbol the caller knows exists (KeyError otherwise)."""
+        return self.keys[key]
 
     def section(self, section: str) -> list[Symbol]:
         return [s for s in self.symbols if s.section == section]
@@ -209,13 +217,13 @@ class _Builder:
     # ---- regions
     def spaces(self) -> None:
         for space in self.layout.spaces.values():
-            by_name = {r.name: r for r in space.regions}
+            by_name = {r.name: r for r in space.regions if is_known(r)}  # the table rows only known ones
             for row in rows(self.layout, space):
                 if row.kind == "region":
                     self.region(by_name[row.name], f"space:{space.name}")
             self.absent.extend(r.qualified for r in space.regions if not r.present)
 
-    def region(self, region: Region, section: str) -> None:
+    def region(self, region: KnownRegion, section: str) -> None:
         owner = Owner(f"region `{region.qualified}`", region.name_span)
         what = [region.label or "", f"kind {region.kind}"]
         if region.perm is not None:

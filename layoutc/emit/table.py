@@ -8,9 +8,13 @@ format the same rows.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from ..model import intervals
-from ..model.types import Layout, Region, Space
+from ..model.types import Layout, Region, Space, is_known
+
+if TYPE_CHECKING:
+    from ..model.types import KnownHole, KnownRegion
 from ..model.values import human_size
 
 
@@ -36,13 +40,13 @@ class Row:
 
 def rows(layout: Layout, space: Space) -> list[Row]:
     """Regions in address order (children under their parent), with gaps and holes between them."""
-    present = [r for r in space.regions if r.known and r.start <= r.end]  # inverted ones are B302 findings
-    by_parent: dict[str | None, list[Region]] = {}
+    present = [r for r in space.regions if is_known(r) and r.start <= r.end]  # inverted ones are B302 findings
+    by_parent: dict[str | None, list[KnownRegion]] = {}
     for region in present:
         by_parent.setdefault(region.parent, []).append(region)
     for group in by_parent.values():
         group.sort(key=lambda r: (r.start, -r.end))
-    holes = sorted((h for h in space.holes if h.start is not None and h.end is not None), key=lambda h: h.start)
+    holes = sorted((h for h in space.holes if is_known(h)), key=lambda h: h.start)
 
     out: list[Row] = []
 
@@ -50,25 +54,24 @@ def rows(layout: Layout, space: Space) -> list[Row]:
         text = region.doc or region.label or ""
         return text
 
-    def emit(region: Region, depth: int) -> None:
+    def emit(region: KnownRegion, depth: int) -> None:
         out.append(Row(region.start, region.end, "region", region.name, describe(region), depth, region.kind))
         for child in by_parent.get(region.name, []):
             emit(child, depth + 1)
 
     top = by_parent.get(None, [])
     covered = [(r.start, r.end) for r in top] + [(h.start, h.end) for h in holes]
-    items: list[tuple[int, int, object]] = [(r.start, 0, r) for r in top] + [(h.start, 1, h) for h in holes]
-    for start, end in intervals.gaps(covered, 0, space.limit):
-        items.append((start, 2, (start, end)))
-    for _, order, item in sorted(items, key=lambda t: (t[0], t[1])):
-        if order == 0:
+    items: list[tuple[int, int, KnownRegion | KnownHole | None]] = [(r.start, 0, r) for r in top]
+    items += [(h.start, 1, h) for h in holes]
+    gaps = {start: end for start, end in intervals.gaps(covered, 0, space.limit)}
+    items += [(start, 2, None) for start in gaps]
+    for start, _, item in sorted(items, key=lambda t: (t[0], t[1])):
+        if item is None:
+            out.append(Row(start, gaps[start], "gap", "", "unused"))
+        elif isinstance(item, Region):
             emit(item, 0)
-        elif order == 1:
-            name = item.name or "hole"
-            out.append(Row(item.start, item.end, "hole", name, item.reason))
         else:
-            start, end = item
-            out.append(Row(start, end, "gap", "", "unused"))
+            out.append(Row(item.start, item.end, "hole", item.name or "hole", item.reason))
     return out
 
 

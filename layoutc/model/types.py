@@ -7,7 +7,7 @@ parser; ``elaborate`` builds it from the AST.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Iterator, Mapping, TypeGuard
+from typing import TYPE_CHECKING, Iterator, Mapping, TypeGuard, overload
 
 from ..source import SourceFile, Span
 from .values import format_address, show
@@ -139,23 +139,6 @@ class Region:
         return f"Region({self.qualified} {where} kind={self.kind} at {_at(self.span)})"
 
 
-if TYPE_CHECKING:
-
-    class KnownRegion(Region):
-        """For the type checker only: a ``Region`` whose ``known`` holds (present, both bounds evaluated)."""
-
-        start: int
-        end: int
-
-        @property
-        def size(self) -> int: ...
-
-
-def is_known(region: Region) -> TypeGuard[KnownRegion]:
-    """``region.known``, and tells the type checker that its bounds are integers."""
-    return region.known
-
-
 @dataclass(frozen=True, slots=True)
 class Hole:
     space: str
@@ -169,6 +152,38 @@ class Hole:
         where = ("unknown range" if self.start is None or self.end is None
                  else f"[{format_address(self.start)}, {format_address(self.end)})")
         return f"Hole({self.space}.{self.name or '-'} {where} at {_at(self.span)})"
+
+
+if TYPE_CHECKING:
+
+    class KnownRegion(Region):
+        """For the type checker only: a ``Region`` whose ``known`` holds (present, both bounds evaluated)."""
+
+        start: int
+        end: int
+
+        @property
+        def size(self) -> int: ...
+
+    class KnownHole(Hole):
+        """For the type checker only: a ``Hole`` whose bounds evaluated."""
+
+        start: int
+        end: int
+
+
+@overload
+def is_known(item: Region) -> TypeGuard[KnownRegion]: ...
+@overload
+def is_known(item: Hole) -> TypeGuard[KnownHole]: ...
+def is_known(item: Region | Hole) -> bool:
+    """A region that is present with both bounds evaluated, or a hole whose bounds evaluated.
+
+    Tells the type checker that ``start`` and ``end`` are integers.
+    """
+    if isinstance(item, Region):
+        return item.known
+    return item.start is not None and item.end is not None
 
 
 @dataclass(frozen=True, slots=True)

@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Iterator
 
 from ..diagnostics import Diagnostic, Label, Severity
+from ..model.types import is_known
 from .context import Context
 from .registry import rule
 
@@ -167,7 +168,7 @@ def _target(ctx: Context, region):
     if region.maps is None:
         return None
     target = ctx.by_name.get(region.maps)
-    return target if target is not None and target.known else None
+    return target if target is not None and is_known(target) else None
 
 
 @rule("K605", "linear-map-ram-start", Severity.ERROR)

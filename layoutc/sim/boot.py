@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ..model.types import Layout
+from ..model.types import Layout, is_known
 from ..model.values import Banks
 from .archfacts import max_order as arch_max_order
 from .archfacts import sim_arch
@@ -45,25 +45,25 @@ def _banks(layout: Layout) -> list[tuple[int, int]]:
     physical = layout.spaces.get("physical")
     if physical is None:
         return []
-    return [(r.start, r.end) for r in physical.regions if r.known and r.kind == "ram" and r.depth == 0]
+    return [(r.start, r.end) for r in physical.regions if is_known(r) and r.kind == "ram" and r.depth == 0]
 
 
 def _linear(layout: Layout) -> LinearMap:
     for region in layout.spaces["virtual"].regions if "virtual" in layout.spaces else ():
-        if region.known and region.kind == "linear" and region.maps:
+        if is_known(region) and region.kind == "linear" and region.maps:
             space, name = region.maps[0], region.maps[-1]
             try:
                 target = layout.region(space, name)
             except KeyError:
                 continue
-            if target.known:
+            if is_known(target):
                 return LinearMap(region.start, target.start, min(region.size, target.size))
     raise BootError("no virtual region of kind `linear` with `maps = physical.REGION`: nothing to build lowmem from")
 
 
 def _image(layout: Layout, linear: LinearMap, ram_start: int) -> tuple[int, int, int] | None:
     for region in layout.spaces["virtual"].regions:
-        if not (region.known and region.kind == "image"):
+        if not (is_known(region) and region.kind == "image"):
             continue
         if linear.va_start <= region.start < linear.va_end:
             return region.start, linear.pa(region.start), region.size
@@ -117,9 +117,10 @@ def boot(layout: Layout, options: BootOptions = BootOptions()) -> Machine:
 
     # ---- windows and ptdump markers
     for region in layout.spaces["virtual"].regions:
-        if region.known and region.kind in ("vmalloc", "pkmap", "fixmap", "modules") and region.kind not in m.windows:
+        windowed = region.kind in ("vmalloc", "pkmap", "fixmap", "modules") and region.kind not in m.windows
+        if is_known(region) and windowed:
             m.windows[region.kind] = Window(region.label or region.name, region.start, region.end)
-        if region.known and region.depth == 0 and region.kind != "user":
+        if is_known(region) and region.depth == 0 and region.kind != "user":
             m.markers.append((region.start, region.end, region.label or region.name))
     m.markers.sort()
 

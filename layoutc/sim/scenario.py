@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 
+from ..model.types import is_known
 from . import gfp as G
 from .errors import SimError
 from .pagetable.format import PAGE_USER_RW, Prot
@@ -300,7 +301,7 @@ def _op_isolation_sweep(run, step):
         if not hasattr(leaf, "pa_base"):
             continue
         result = m.mmu.translate(start, "r", user=True)
-        by_design = any(r.known and r.start == start and r.kind == "vectors" for r in m.layout.regions())
+        by_design = any(is_known(r) and r.start == start and r.kind == "vectors" for r in m.layout.regions())
         outcome = f"{result.kind} fault" if not isinstance(result, int) else (
             "allowed (vectors page: kuser helpers, by design)" if by_design else "ALLOWED")
         run.isolation.append((name, f"{start:#x}", "user r: " + outcome))

@@ -7,6 +7,7 @@ Formats: ``arm_short`` (arm_short.py), ``arm_lpae`` and ``arm64_*`` (long_desc.p
 
 from __future__ import annotations
 
+from ...model.types import is_known
 from ..errors import SimError
 from .arm_short import DOMAIN_VECTORS, ArmShortTable
 from .format import PAGE_KERNEL, PageTable, Prot
@@ -78,7 +79,7 @@ def build_kernel_tables(m) -> None:
     image_holes = []
     extra = []
     for region in layout.spaces["virtual"].regions:
-        if not region.known or region.kind != "image" or region.size <= 0:
+        if not is_known(region) or region.kind != "image" or region.size <= 0:
             continue
         prot = Prot.parse(region.perm if region.perm is not None else "rx")
         size = -(-region.size // page) * page
@@ -92,7 +93,7 @@ def build_kernel_tables(m) -> None:
         table.map(va, pa, size, prot)
     if m.arch == "arm":
         for region in layout.spaces["virtual"].regions:
-            if region.known and region.kind == "vectors":
+            if is_known(region) and region.kind == "vectors":
                 pa = memblock.alloc(page, page, "vectors page")
                 prot = Prot(execute=True, user=True)
                 if isinstance(table, ArmShortTable):
