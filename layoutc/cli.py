@@ -224,7 +224,7 @@ def _exit_code(errors: int, warnings: int, usage: bool, werror: bool) -> int:
 
 
 def cmd_check(args) -> int:
-    from .render import Human, Summary, count, coverage_line, to_github, to_json, to_sarif
+    from .render import Human, Summary, count, coverage_line, to_github, to_json
     from .session import MAX_VARIANTS_DEFAULT, check_matrix, file_identity, load_layout, merge_findings, unique_paths
 
     expanded = _expand(args.files)
@@ -310,7 +310,10 @@ def cmd_check(args) -> int:
     if fmt == "json":
         _out(to_json(reported, waived, summary, variant_info or None))
     elif fmt == "sarif":
-        _out(to_sarif(reported, waived, __version__))
+        from .sarif import published_urls, to_sarif
+        from .workspace import find_workspace
+
+        _out(to_sarif(reported, waived, __version__, find_workspace(), **published_urls()))
     elif fmt == "github":
         _out(to_github(reported))
     else:

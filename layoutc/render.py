@@ -1,4 +1,4 @@
-"""Diagnostics -> text: human (with source lines and carets), JSON, SARIF 2.1.0, GitHub annotations.
+"""Diagnostics -> text: human (with source lines and carets), JSON, GitHub annotations (SARIF: sarif.py).
 
 Pure functions from values to strings; the CLI decides where they go and
 whether colour is on.
@@ -82,7 +82,8 @@ class Human:
         gutter = max((len(str(s.start_position()[0])) for s in spans), default=1)
         if d.span is not None:
             lines.append(f"{d.span.where()}: {head}")
-            lines += self._snippet(d.span, "^", "", gutter)
+            if d.span.file.text:  # an unreadable file has no line to show
+                lines += self._snippet(d.span, "^", "", gutter)
         else:
             lines.append(f"layoutc: {head}")
         for label in d.labels:
@@ -127,57 +128,6 @@ def to_json(diagnostics: Sequence[Diagnostic], waived: Sequence[Diagnostic], sum
     if variants is not None:
         body["variants"] = variants
     return json.dumps(body, indent=2, sort_keys=False) + "\n"
-
-
-_SARIF_LEVEL = {"error": "error", "warning": "warning", "note": "note"}
-
-
-def _sarif_location(span: Span, message: str | None = None) -> dict:
-    line, column = span.start_position()
-    end_line, end_column = span.end_position()
-    location = {"physicalLocation": {
-        "artifactLocation": {"uri": span.file.name.replace("\\", "/")},
-        "region": {"startLine": line, "startColumn": column, "endLine": end_line, "endColumn": max(end_column, column)},
-    }}
-    if message:
-        location["message"] = {"text": message}
-    return location
-
-
-def to_sarif(diagnostics: Sequence[Diagnostic], waived: Sequence[Diagnostic], version: str) -> str:
-    from .rules import all_rules
-
-    rules = all_rules()
-    index = {r.code: i for i, r in enumerate(rules)}
-    results = []
-    for d, suppressed in [(d, False) for d in diagnostics] + [(d, True) for d in waived]:
-        text = d.message
-        if d.notes:
-            text += "\n" + "\n".join(f"note: {n}" for n in d.notes)
-        if d.help:
-            text += f"\nhelp: {d.help}"
-        result: dict = {"ruleId": d.code, "level": _SARIF_LEVEL[str(d.severity)], "message": {"text": text}}
-        if d.code in index:
-            result["ruleIndex"] = index[d.code]
-        if d.span is not None:
-            result["locations"] = [_sarif_location(d.span)]
-        if d.labels:
-            result["relatedLocations"] = [dict(_sarif_location(label.span, label.message), id=i)
-                                          for i, label in enumerate(d.labels)]
-        if suppressed:
-            result["suppressions"] = [{"kind": "inSource", "justification": d.waiver or ""}]
-        results.append(result)
-    driver = {
-        "name": "layoutc",
-        "version": version,
-        "informationUri": "https://example.invalid/layoutc",
-        "rules": [{"id": r.code, "name": r.name, "shortDescription": {"text": r.summary},
-                   "fullDescription": {"text": r.doc},
-                   "defaultConfiguration": {"level": _SARIF_LEVEL[str(r.severity)]}} for r in rules],
-    }
-    log = {"$schema": "https://json.schemastore.org/sarif-2.1.0.json", "version": "2.1.0",
-           "runs": [{"tool": {"driver": driver}, "results": results}]}
-    return json.dumps(log, indent=2) + "\n"
 
 
 def _gh_escape(text: str, property_: bool = False) -> str:

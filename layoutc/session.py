@@ -59,6 +59,8 @@ class Parsed:
 
 def _read(path: str, sink: list[Diagnostic], span: Span | None, data: bytes | None = None) -> SourceFile | None:
     """``path`` as text (``data``, if given, is its content: a layout piped to stdin)."""
+    if span is None:  # a file named on the command line: report at its 1:1 -- a missing file is still a place
+        span = SourceFile(path, "").whole()
     try:
         if data is None:
             data = Path(path).read_bytes()

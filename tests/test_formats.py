@@ -111,14 +111,14 @@ def test_json_matrix_run_matches_schema(schema, files, cli):
     assert "in 2 of 4 variants: highmem=false" in mods[0]["notes"]
 
 
-def test_json_usage_problem_has_null_position(schema, files, cli):
-    (files / "adir").mkdir()
-    code, out, _ = cli("check", "adir", "--format", "json")
+def test_json_unreadable_file_is_reported_at_the_file(schema, files, cli):
+    code, out, _ = cli("check", "missing.kl", "--format", "json")
     assert code == 2
     data = json.loads(out)
     _validate(schema, data)
     (problem,) = data["diagnostics"]
-    assert problem["code"] == "N104" and problem["line"] is None
+    assert problem["code"] == "N104"
+    assert (problem["file"], problem["line"], problem["column"]) == ("missing.kl", 1, 1)  # as ruff reports it
 
 
 def test_json_override_problem_names_the_override(schema, files, cli):

@@ -85,3 +85,36 @@ def rules_markdown() -> str:
         summary = entry.summary.replace("|", "\\|")
         lines.append(f"| {entry.code} | `{entry.name}` | {entry.severity} | {summary} |")
     return "\n".join(lines)
+
+
+CODE_SECTIONS = ("Example", "Fix")  # layout text (or a command line and a boot log): shown verbatim
+
+
+def rule_anchor(entry: Rule) -> str:
+    """The fragment of the rule's heading in docs/rules.md (`## O401 region-overlap` -> `o401-region-overlap`),
+    as GitHub and most Markdown renderers derive heading anchors (lower case, spaces to hyphens)."""
+    return f"{entry.code.lower()}-{entry.name}"
+
+
+def rule_help_markdown(entry: Rule) -> str:
+    """A rule's documentation as Markdown: the summary, then each section, Example and Fix fenced."""
+    parts = [f"**{entry.code} `{entry.name}`** ({entry.severity}): {entry.summary}"]
+    for title in re.findall(r"^([A-Z][A-Za-z ]+):\s*$", entry.doc, re.M):
+        body = entry.section(title)
+        if title in CODE_SECTIONS:
+            parts.append(f"**{title}:**\n\n```\n{body}\n```")
+        else:
+            parts.append(f"**{title}:** {body}")
+    return "\n\n".join(parts)
+
+
+def rules_document() -> str:
+    """docs/rules.md: every rule's documentation under a heading of its own (the anchors SARIF's helpUri uses)."""
+    out = ["# Rules", "",
+           "<!-- generated from the rule registry (layoutc/rules); a test keeps this file current:",
+           "     regenerate with LAYOUTC_REGEN_DOCS=1 python -m pytest tests/test_sarif.py -->", "",
+           "Every diagnostic code layoutc reports, with its documentation (`layoutc explain CODE` prints the same).",
+           ""]
+    for entry in all_rules():
+        out += [f"## {entry.code} {entry.name}", "", rule_help_markdown(entry), ""]
+    return "\n".join(out)
