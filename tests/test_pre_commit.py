@@ -17,9 +17,9 @@ import sys
 from pathlib import Path
 
 import pytest
+from tools import require_tool
 
 from layoutc import __version__
-from tools import require_tool
 
 REPO = Path(__file__).resolve().parent.parent
 README = REPO / "README.md"
