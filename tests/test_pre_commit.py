@@ -91,8 +91,8 @@ def _run(argv: list[str], cwd: Path, home: Path) -> subprocess.CompletedProcess:
     return subprocess.run(argv, cwd=cwd, env=env, capture_output=True, text=True, timeout=600, check=False)
 
 
-def test_manifest_is_valid():
-    run = _run([*_pre_commit(), "validate-manifest", str(REPO / ".pre-commit-hooks.yaml")], REPO, REPO)
+def test_manifest_is_valid(home):
+    run = _run([*_pre_commit(), "validate-manifest", str(REPO / ".pre-commit-hooks.yaml")], REPO, home)
     assert run.returncode == 0, run.stdout + run.stderr
 
 
