@@ -315,7 +315,9 @@ def cmd_check(args) -> int:
 
         _out(to_sarif(reported, waived, __version__, find_workspace(), **published_urls()))
     elif fmt == "github":
-        _out(to_github(reported))
+        from .workspace import find_workspace
+
+        _out(to_github(reported, find_workspace()))
     else:
         for d in reported:
             _out(human.diagnostic(d) + "\n")

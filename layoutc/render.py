@@ -8,10 +8,13 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from typing import Iterable, Sequence
+from typing import TYPE_CHECKING, Iterable, Sequence
 
 from .diagnostics import Diagnostic, Severity
 from .source import Span
+
+if TYPE_CHECKING:
+    from .workspace import Workspace
 
 _COLOURS = {"error": "\x1b[1;31m", "warning": "\x1b[1;33m", "note": "\x1b[1;36m", "bold": "\x1b[1m",
             "blue": "\x1b[1;34m", "reset": "\x1b[0m"}
@@ -137,16 +140,22 @@ def _gh_escape(text: str, property_: bool = False) -> str:
     return text
 
 
-def to_github(diagnostics: Sequence[Diagnostic]) -> str:
-    """GitHub Actions workflow commands, one per diagnostic."""
+def to_github(diagnostics: Sequence[Diagnostic], workspace: Workspace | None = None) -> str:
+    """GitHub Actions workflow commands, one per diagnostic.
+
+    The runner matches `file=` against the repository checked out, so paths are relative to
+    ``workspace`` (``workspace.find_workspace()``: GITHUB_WORKSPACE, the git top level, the current
+    directory); without one, as the user named them.  A `-D`/`--vary` text is no file: no `file=`.
+    """
     lines = []
     for d in diagnostics:
         kind = {"error": "error", "warning": "warning", "note": "notice"}[str(d.severity)]
         props = [f"title={_gh_escape(f'{d.code} {d.name}', True)}"]
-        if d.span is not None:
+        if d.span is not None and not d.span.file.name.startswith("<"):
             line, column = d.span.start_position()
             end_line, end_column = d.span.end_position()
-            props = [f"file={_gh_escape(d.span.file.name, True)}", f"line={line}", f"col={column}",
+            name = workspace.display(d.span.file.name) if workspace is not None else d.span.file.name
+            props = [f"file={_gh_escape(name, True)}", f"line={line}", f"col={column}",
                      f"endLine={end_line}", f"endColumn={end_column}"] + props
         text = d.message + "".join(f"\nnote: {n}" for n in d.notes) + (f"\nhelp: {d.help}" if d.help else "")
         lines.append(f"::{kind} {','.join(props)}::{_gh_escape(text)}")

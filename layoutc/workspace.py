@@ -10,10 +10,8 @@ running git) happens here, once per run, and only for those formats.
 from __future__ import annotations
 
 import os
-import subprocess
 from dataclasses import dataclass
 from pathlib import Path
-from urllib.parse import quote
 
 
 @dataclass(frozen=True)
@@ -49,6 +47,8 @@ class Workspace:
 def uri_path(relative: str) -> str:
     """A relative path as a URI reference: every character outside RFC 3986's unreserved set and `/` is
     percent-encoded as UTF-8 (a space is %20, `#` is %23, `%` is %25), so no name can read as a fragment or query."""
+    from urllib.parse import quote
+
     return quote(relative, safe="/")
 
 
@@ -59,6 +59,8 @@ def file_uri(name: str) -> str:
 
 def find_workspace(environ: dict[str, str] | None = None, cwd: str | None = None) -> Workspace:
     """GITHUB_WORKSPACE if set, else the top level of the git work tree around ``cwd``, else ``cwd``."""
+    import subprocess
+
     environ = dict(os.environ) if environ is None else environ
     cwd = os.getcwd() if cwd is None else cwd
     workspace = environ.get("GITHUB_WORKSPACE")

@@ -48,3 +48,9 @@ def cli(capsys) -> Callable[..., tuple[int, str, str]]:
         return code, out, err
 
     return run
+
+
+@pytest.fixture(autouse=True)
+def _not_inside_github_actions(monkeypatch):
+    """Paths in the github/sarif formats follow GITHUB_WORKSPACE: tests set it themselves when they need it."""
+    monkeypatch.delenv("GITHUB_WORKSPACE", raising=False)

@@ -89,7 +89,9 @@ def _report(diagnostics, args) -> None:
         errors, warnings, notes = count(diagnostics)
         sys.stderr.write(to_json(list(diagnostics), [], Summary(errors, warnings, notes, 1, 0, 0), None) + "\n")
     elif fmt == "github":
-        sys.stderr.write(to_github(list(diagnostics)) + "\n")
+        from ..workspace import find_workspace
+
+        sys.stderr.write(to_github(list(diagnostics), find_workspace()) + "\n")
     else:
         human = Human(_colour(args.color, sys.stderr))
         for diagnostic in diagnostics:
