@@ -161,3 +161,27 @@ def test_arm_import_infers_lpae_from_ram_above_4g():
     assert not [d for d in imported.diagnostics if d.code in ("F101", "F104")]
     small = import_banner(log.replace("8264324K/8388608K", "900000K/1048576K").replace("7602176K", "262144K"), "x.log")
     assert "lpae" not in small.inference.params
+
+
+def test_a_hashed_line_still_has_a_length():
+    """0x(ptrval) lines (v4.15+ without no_hash_pointers) have no addresses; their length is the printed size.
+
+    Checked against every collected log: where addresses are shown, the printed size is the length
+    in the printed unit, rounded down or up as the kernel does (so the unit table is right)."""
+    from layoutc.banner.dmesg import _UNIT_SHIFT
+
+    hashed = 0
+    for path in BANNERS:
+        found = parse(path.read_text(encoding="utf-8"))
+        if found is None:
+            continue
+        for entry in found.entries:
+            shift = _UNIT_SHIFT[entry.unit[0].upper()]
+            if entry.start is None or entry.end is None:
+                hashed += 1
+                assert entry.length == entry.size << shift
+            else:
+                assert entry.length == entry.end - entry.start
+                rounded = (entry.length >> shift, -(-entry.length >> shift))  # arm rounds kB up (MLK_ROUNDUP)
+                assert entry.size in rounded, (path.name, entry.text)
+    assert hashed, "a collected log has hashed lines"

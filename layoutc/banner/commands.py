@@ -91,7 +91,8 @@ def cmd_import(args) -> int:
         from ..files import write_file
 
         write_file(args.output, imported.overlay)
-        sys.stderr.write(f"wrote {args.output} (extends {imported.inference.layout})\n")
+        extends = f" (extends {imported.inference.layout})" if imported.inference else ""
+        sys.stderr.write(f"wrote {args.output}{extends}\n")
     else:
         _out(imported.overlay)
     return EXIT_FINDINGS if errors else EXIT_OK

@@ -47,6 +47,13 @@ class Entry:
     line: int  # 0-based line number in the log
     offset: int  # character offset of `text` in the log
 
+    @property
+    def length(self) -> int:
+        """Bytes the line covers: end - start, or, for a 0x(ptrval) line, the size it prints (exact to its unit)."""
+        if self.start is not None and self.end is not None:
+            return self.end - self.start
+        return self.size << _UNIT_SHIFT[self.unit[0].upper()]
+
 
 @dataclass(frozen=True, slots=True)
 class Found:
@@ -58,8 +65,12 @@ class Found:
     version: str | None  # from a "Linux version X" line, when the paste has one
 
 
+_UNIT_SHIFT = {"K": 10, "M": 20, "G": 30, "T": 40}  # the (  8 MB) a banner line ends with
+
+
 def strip_prefix(raw: str) -> str:
-    return raw[_PREFIX.match(raw).end():].rstrip()
+    prefix = _PREFIX.match(raw)  # every part of _PREFIX is optional: it always matches
+    return raw[prefix.end() if prefix else 0:].rstrip()
 
 
 def _int(text: str) -> int | None:

@@ -87,6 +87,12 @@ def infer(found: Found) -> Inference | None:
     return Inference(arch or "unknown", "", {}, [f"no importer for a banner of architecture `{arch}`"]) if arch else None
 
 
+def _hashed(arch: str) -> Inference:
+    """The lowmem line shows 0x(ptrval): the split cannot be read from the banner."""
+    return Inference(arch, "", {}, ["the lowmem line's addresses are hashed (0x(ptrval)); boot with "
+                                    "`no_hash_pointers` (or a kernel before v4.15) to print them"])
+
+
 # ---------------------------------------------------------------- ARM
 
 
@@ -116,7 +122,7 @@ def _arm(found: Found, e: dict[str, Entry]) -> Inference:
     if "DMA" in e:
         kernel = "3.0" if ".bss" in e else "2.6.35"
         dma = e["DMA"]
-        size = dma.end - dma.start
+        size = dma.length
         if size > 14 * M:  # mainline caps CONSISTENT_DMA_SIZE at 14 MiB; vendor BSPs (Freescale i.MX) go far beyond
             notes.append(f"dma_size = {size >> 20}M: the log's consistent-DMA window is a vendor change beyond "
                          "mainline's 14 MiB maximum")
@@ -140,13 +146,13 @@ def _arm(found: Found, e: dict[str, Entry]) -> Inference:
         params["vmalloc_end"] = hex(vend)
     for tcm in ("DTCM", "ITCM"):
         if tcm in e:
-            params[f"{tcm.lower()}_size"] = _hexsize(e[tcm].end - e[tcm].start)
+            params[f"{tcm.lower()}_size"] = _hexsize(e[tcm].length)
     text = e.get(".text")
     if text and text.start is not None and text.start - page_offset not in (0x8000,) and text.start > page_offset:
         params["text_offset"] = hex(text.start - page_offset)
     params["phys_offset"] = "0"
     notes.append("phys_offset = 0: the banner shows virtual addresses only; set the board's PHYS_OFFSET")
-    lowmem = (low.end - low.start) if low and low.start is not None else 256 * M
+    lowmem = low.length if low and low.start is not None else 256 * M
     total_k = _memory_total_k(found)
     highmem_k = _highmem_k(found) or 0
     bigger = max(lowmem + highmem_k * 1024, (total_k or 0) * 1024, lowmem + 256 * M)
@@ -157,7 +163,7 @@ def _arm(found: Found, e: dict[str, Entry]) -> Inference:
     base = dict(params, ram=f"0:{hex(lowmem)}")
     params["ram"] = f"0:{hex(lowmem)}"
     candidates = [base, dict(params, ram=f"0:{hex(bigger)}")]
-    if vend is not None and low is not None:  # vmalloc= moved the lowmem ceiling to lowmem's end
+    if vend is not None and low is not None and low.end is not None:  # vmalloc= moved the lowmem ceiling
         for size in (vend - low.end, vend - low.end - 8 * M):
             candidates.append(dict(params, ram=f"0:{hex(bigger)}", vmalloc=_hexsize(size)))
     if highmem_k or (total_k or 0) * 1024 > lowmem + 16 * M:
@@ -178,23 +184,25 @@ def _x86(found: Found, e: dict[str, Entry]) -> Inference:
     notes: list[str] = []
     low = e["lowmem"]
     page_offset = low.start
+    if page_offset is None:
+        return _hashed("x86")
     params["vmsplit"] = _X86_SPLITS.get(page_offset, "3G")
     pkmap = e.get("pkmap")
     params["highmem"] = "true" if pkmap else "false"
-    params["pae"] = "true" if pkmap and pkmap.end - pkmap.start == 2 * M else "false"
+    params["pae"] = "true" if pkmap and pkmap.length == 2 * M else "false"
     fixmap = e.get("fixmap")
     if fixmap:
-        params["fixmap_size"] = _hexsize(fixmap.end - fixmap.start)
+        params["fixmap_size"] = _hexsize(fixmap.length)
     cea = e.get("cpu_entry")
     if cea:
-        params["cpu_entry_size"] = _hexsize(cea.end - cea.start)
+        params["cpu_entry_size"] = _hexsize(cea.length)
         eras = ["4.19", "4.15"]
     else:
         eras = ["2.6.35", "2.6.24"]
     text = e.get(".text")
     if text and text.start is not None and text.start - page_offset < 0x4000000:
         params["physical_start"] = hex(text.start - page_offset)
-    lowmem = low.end - low.start
+    lowmem = low.length
     total_k = _memory_total_k(found) or 0
     highmem_k = _highmem_k(found) or 0
     candidates = []
@@ -213,6 +221,8 @@ def _riscv(found: Found, e: dict[str, Entry]) -> Inference:
     notes: list[str] = []
     low = e["lowmem"]
     start = low.start
+    if start is None:
+        return _hashed("riscv64")
     mode = "sv57" if start >> 56 == 0xFF and start < 0xFFFF000000000000 else ("sv48" if start >> 40 == 0xFFFFAF else "sv39")
     params["mode"] = mode
     fixmap = e.get("fixmap")
@@ -221,7 +231,7 @@ def _riscv(found: Found, e: dict[str, Entry]) -> Inference:
     inclusive = vmalloc is not None and vmalloc.end is not None and vmalloc.end & 0xFFF == 0xFFF
     if start == 0xFFFFFFD600000000:
         kernel = "6.12"
-    elif fixmap and fixmap.end - fixmap.start == 6 * M:
+    elif fixmap and fixmap.length == 6 * M:
         kernel = "6.6"
     elif modules:
         kernel = "6.1"
@@ -231,7 +241,7 @@ def _riscv(found: Found, e: dict[str, Entry]) -> Inference:
         kernel = "5.18" if mode == "sv57" else "5.17"
     params["kernel"] = kernel
     notes.append(f"kernel = {kernel}: a release whose banner rules match (the exact release is not in the banner)")
-    params["ram"] = f"0x80200000:{_hexsize(low.end - low.start)}"
+    params["ram"] = f"0x80200000:{_hexsize(low.length)}"
     notes.append("ram base 0x80200000 (QEMU virt after OpenSBI): the banner shows only lowmem's size")
     if modules and modules.start is not None:
         params["image_size"] = hex(modules.start - ((1 << 64) - (4 << 30)))
@@ -304,7 +314,7 @@ def _arm64(found: Found, e: dict[str, Entry]) -> Inference:
         params["kasan"] = "true"
     fixed = e.get("fixed")
     if fixed and fixed.start is not None:
-        params["fixmap_size"] = _hexsize(fixed.end - fixed.start)
+        params["fixmap_size"] = _hexsize(fixed.length)
     page_offset = _TOP - (1 << (va_bits - 1))
     memory, actual, vmemmap = e.get("memory"), e.get("vmemmap actual"), e.get("vmemmap")
     candidates: list[dict[str, str]] = []
@@ -320,8 +330,8 @@ def _arm64(found: Found, e: dict[str, Entry]) -> Inference:
                                         notes if not candidates else []))
         candidates.append(candidate)
     total_k = _memory_total_k(found)
-    if memory is not None and memory.start is not None and total_k and total_k * 1024 < memory.end - memory.start - 64 * M:
-        notes.append(f"ram: the `Memory:` line counts {total_k}K, less than the {(memory.end - memory.start) >> 20} MB "
+    if memory is not None and memory.start is not None and total_k and total_k * 1024 < memory.length - 64 * M:
+        notes.append(f"ram: the `Memory:` line counts {total_k}K, less than the {memory.length >> 20} MB "
                      "the memory line spans -- RAM has holes; one bank from the first to the last byte reproduces the "
                      "banner, list the real banks (BASE:SIZE,...) for the rest of the layout")
     if not candidates:
@@ -342,10 +352,10 @@ def _arm64_e0_ram(shift: int, memory: Entry | None, vmemmap: Entry | None, vmall
     if vmemmap is None or vmalloc is None or vmemmap.start is None or vmalloc.end is None:
         notes.append("ram: the banner has no vmalloc/vmemmap pair; the layout's default RAM is kept")
         return out
-    offset, span = vmemmap.start - (vmalloc.end + 0x10000), vmemmap.end - vmemmap.start
+    offset, span = vmemmap.start - (vmalloc.end + 0x10000), vmemmap.length
     sizes = [64, 56, 72, 80, 48, 88, 96]
-    if memory is not None and memory.start is not None and (memory.end - memory.start) >> shift:
-        pages = (memory.end - memory.start) >> shift
+    if memory is not None and memory.start is not None and memory.length >> shift:
+        pages = memory.length >> shift
         if span % pages == 0:
             sizes = [span // pages]
     struct_page = next((size for size in sizes if offset % size == 0 and span % size == 0), 64)
@@ -366,10 +376,10 @@ def _arm64_ram(shape: str, shift: int, page_offset: int, memory: Entry | None, a
     if memory is None or memory.start is None:
         notes.append("ram: the banner has no memory line; the layout's default RAM is kept")
         return out
-    size = memory.end - memory.start
+    size = memory.length
     struct_page = 64
     if actual is not None and actual.start is not None and size >> shift:
-        span, pages = actual.end - actual.start, size >> shift
+        span, pages = actual.length, size >> shift
         if span % pages == 0 and 32 <= span // pages <= 256:
             struct_page = span // pages
     if struct_page != 64:

@@ -11,11 +11,15 @@ import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from ..diagnostics import Diagnostic
 from ..source import SourceFile, Span
 from .dmesg import parse
 from .infer import LAYOUTS, Inference, infer
+
+if TYPE_CHECKING:
+    from ..session import Result
 
 ORDER = ("kernel", "vmsplit", "mode", "pae", "highmem", "thumb2", "modules", "phys_offset", "ram", "vmalloc",
          "vmalloc_end", "dma_size", "dtcm_size", "itcm_size", "text_offset", "fixmap_size", "cpu_entry_size",
@@ -29,7 +33,7 @@ class Imported:
     diagnostics: list[Diagnostic]
 
 
-def _score(base: str, params: dict[str, str], text: str, name: str):
+def _score(base: str, params: dict[str, str], text: str, name: str) -> tuple[int, list[Diagnostic], Result]:
     from ..session import load_layout
     from .comparison import compare
 
@@ -52,13 +56,14 @@ def import_banner(text: str, name: str = "<log>", out_dir: str = ".") -> Importe
         why = inference.notes[0] if inference and inference.notes else "the banner's architecture is not recognised"
         return Imported(None, inference, [Diagnostic("F104", why, at)])
     base = str(LAYOUTS / inference.layout)
-    best = None
-    for candidate in inference.candidates or [inference.params]:
-        scored = _score(base, candidate, text, name)
-        if best is None or scored[0] < best[0][0]:
-            best = (scored, candidate)
-        if scored[0] == 0:
+    candidates = inference.candidates or [inference.params]
+    best = (_score(base, candidates[0], text, name), candidates[0])
+    for candidate in candidates[1:]:
+        if best[0][0] == 0:
             break
+        scored = _score(base, candidate, text, name)
+        if scored[0] < best[0][0]:
+            best = (scored, candidate)
     (count, diagnostics, result), params = best
     inference.params = params
     if count >= 10_000:

@@ -6,7 +6,9 @@ which documents its layout -> line table.  Pure: no I/O, no printing.
 
 from __future__ import annotations
 
+import importlib
 from dataclasses import dataclass
+from types import ModuleType
 
 from ..model.types import Layout
 from .common import MissingValue
@@ -33,18 +35,15 @@ class Banner:
         return "\n".join(rows) + "\n"
 
 
-def _module(arch: str):
-    if arch == "arm":
-        from . import arm as module
-    elif arch == "arm64":
-        from . import arm64 as module
-    elif arch in ("x86", "i386", "x86_32"):
-        from . import x86 as module
-    elif arch == "riscv64":
-        from . import riscv as module
-    else:
+# the `arch` header -> the module of this package that renders its banner
+_MODULES = {"arm": "arm", "arm64": "arm64", "x86": "x86", "i386": "x86", "x86_32": "x86", "riscv64": "riscv"}
+
+
+def _module(arch: str) -> ModuleType:
+    name = _MODULES.get(arch)
+    if name is None:
         raise MissingValue(f"no banner for architecture `{arch}` (the kernel printed one on arm, arm64, x86 and riscv64)")
-    return module
+    return importlib.import_module(f".{name}", __package__)
 
 
 def banner(layout: Layout) -> Banner:

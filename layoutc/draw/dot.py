@@ -30,6 +30,7 @@ import html
 import zlib
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from ..diagnostics import Diagnostic, Severity
 from ..emit.base import EmitOptions, Emitter, register
@@ -37,6 +38,9 @@ from ..model import intervals
 from ..model.types import Layout, Region, Space, is_known
 from ..model.values import format_address, format_size, human_size
 from . import scale as scales
+
+if TYPE_CHECKING:
+    from ..model.types import KnownRegion
 
 FONT = "Helvetica,Arial,sans-serif"
 MONO = "Courier New,Courier,monospace"
@@ -242,8 +246,8 @@ def problems(layout: Layout, diagnostics: Sequence[Diagnostic]) -> Problems:
         level = diagnostic.severity if diagnostic.severity is not None else Severity.ERROR
         if level is Severity.NOTE:
             continue
-        named = [_find(layout, name, diagnostic) for name in diagnostic.regions]
-        named = [r for r in named if r is not None]
+        found = [_find(layout, name, diagnostic) for name in diagnostic.regions]
+        named = [r for r in found if r is not None]
         for region in named:
             key = (region.space, region.name)
             severity[key] = max(severity.get(key, level), level)
@@ -591,7 +595,7 @@ def _add_layout(graph, top, layout: Layout, columns: Sequence[list[Box]], found:
     return drawing, previous
 
 
-def _target(layout: Layout, path: tuple[str, ...]) -> Region | None:
+def _target(layout: Layout, path: tuple[str, ...]) -> KnownRegion | None:
     if len(path) != 2 or path[0] not in layout.spaces:
         return None
     space, name = path
@@ -601,7 +605,7 @@ def _target(layout: Layout, path: tuple[str, ...]) -> Region | None:
     return None
 
 
-def _mapping_label(layout: Layout, region: Region, target: Region) -> str:
+def _mapping_label(layout: Layout, region: KnownRegion, target: KnownRegion) -> str:
     offset = region.start - target.start
     bits = layout.spaces[region.space].bits
     sign = "+" if offset >= 0 else "−"
@@ -679,7 +683,7 @@ def gallery(panels: Sequence[Panel], options: DrawOptions = DrawOptions(), varyi
 
 
 def _options(options: EmitOptions) -> DrawOptions:
-    return DrawOptions(space=options.option("space"), scale=options.option("scale", scales.DEFAULT_SCALE))
+    return DrawOptions(space=options.option("space"), scale=options.option("scale") or scales.DEFAULT_SCALE)
 
 
 def emit_dot(layout: Layout, options: EmitOptions) -> str:

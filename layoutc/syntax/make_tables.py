@@ -146,10 +146,9 @@ def main(argv: list[str] | None = None) -> int:
             sys.stderr.write(f"{TABLES.name} is stale: run python -m layoutc.syntax.make_tables\n")
             return 1
         return 0
-    if current != text:
-        temporary = TABLES.with_suffix(".tmp")
-        temporary.write_text(text, encoding="utf-8")
-        temporary.replace(TABLES)
+    from ..files import write_file
+
+    write_file(TABLES, text)  # atomic, and untouched when unchanged
     return 0
 
 
