@@ -78,6 +78,9 @@ def _common(parser: argparse.ArgumentParser) -> None:
                         help="use this configuration for every layout (a layoutc.toml, or a pyproject.toml's "
                              "[tool.layoutc]) instead of the nearest one above each file")
     parser.add_argument("--isolated", action="store_true", help="ignore every configuration file")
+    parser.add_argument("--stdin-filename", metavar="NAME",
+                        help="the name of the layout read from - (stdin): in diagnostics, and where its `extends` "
+                             "and configuration are found")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -89,8 +92,6 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("files", nargs="+", metavar="FILE",
                        help="layout files, globs (layouts/**/*.kl), folders (searched for *.kl) or - (stdin)")
     _common(check)
-    check.add_argument("--stdin-filename", metavar="NAME",
-                       help="the name of the layout read from -, for diagnostics, config and `extends`")
     check.add_argument("--quiet", "-q", action="store_true", help="print only the findings, no coverage line")
     check.add_argument("--exit-zero", action="store_true",
                        help="exit 0 even with findings (still 2 on usage errors, 3 on internal errors)")
@@ -342,6 +343,18 @@ def _stdin(args, files: list[str]) -> bytes | None:
     return sys.stdin.buffer.read()
 
 
+def _stdin_layout(args) -> None:
+    """A layout argument (FILE) of `-` is stdin: read it once into ``args.file_text`` and name it
+    (--stdin-filename, else `<stdin>`), so every command reads, reports and configures it alike."""
+    if not hasattr(args, "file"):
+        return
+    args.file_text = None
+    if args.file == "-":
+        args.file, args.file_text = args.stdin_filename or "<stdin>", sys.stdin.buffer.read()
+    elif args.stdin_filename:
+        raise UsageError("layoutc: --stdin-filename names the layout read from `-`; give `-` as the file")
+
+
 def _format(args, configs) -> str:
     """One output stream, one format: --format, else the one the configurations agree on."""
     if args.format:
@@ -410,7 +423,7 @@ def cmd_show(args) -> int:
     from .session import load_layout
 
     config = _config(args, args.file)
-    result = load_layout(args.file, args.defines, _policy(args, config))
+    result = load_layout(args.file, args.defines, _policy(args, config), args.file_text)
     human = Human(_colour(args.color, sys.stderr))
     for d in result.errors:
         sys.stderr.write(human.diagnostic(d) + "\n")
@@ -524,6 +537,7 @@ def _dispatch(argv: Sequence[str]) -> int:
         if not args.command:
             parser.print_help()
             return EXIT_USAGE
+        _stdin_layout(args)
         handler = getattr(args, "handler", None) or COMMANDS[args.command]
         return handler(args)
     except (UsageError, WriteError) as error:

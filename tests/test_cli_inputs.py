@@ -207,3 +207,37 @@ def test_progress_is_throttled():
     progress.update("step 64")
     progress.done()
     assert late.getvalue() == ""
+
+
+# ------------------------------------------------------------------ `-` for every command that reads a layout
+
+
+def test_show_emit_render_read_stdin(here, cli, stdin):
+    stdin(CLEAN)
+    code, out, _ = cli("show", "-")
+    assert code == 0 and re.search(r"^00001000 \| 00001fff \| +4 kB \| low$", out, re.MULTILINE), out
+    stdin(CLEAN)
+    code, out, _ = cli("emit", "header", "-", "--stdin-filename", "soc.kl")
+    assert code == 0 and "from soc.kl" in out and "LOW_START" in out
+    stdin(CLEAN)
+    code, out, _ = cli("render", "-")
+    assert code == 0 and out.startswith("digraph")
+    stdin(OVERLAP)
+    code, _, err = cli("emit", "header", "-", "--stdin-filename", "boards/soc.kl")
+    assert code == 1 and "boards/soc.kl:3:20: error[O401]" in err
+
+
+def test_build_from_stdin_needs_a_name(here, cli, stdin):
+    stdin(CLEAN)
+    code, _, err = cli("build", "-", "-o", "out")
+    assert code == 2 and "--stdin-filename" in err and not (here / "out").exists()
+    stdin(CLEAN)
+    code, _, err = cli("build", "-", "-o", "out", "--stdin-filename", "layouts/soc.kl")
+    assert code == 0, err
+    assert (here / "out" / "soc.h").is_file()
+
+
+def test_stdin_filename_without_dash(here, cli):
+    (here / "a.kl").write_text(CLEAN, encoding="utf-8")
+    code, _, err = cli("show", "a.kl", "--stdin-filename", "x.kl")
+    assert code == 2 and "--stdin-filename" in err

@@ -57,7 +57,7 @@ def cmd_banner(args) -> int:
     from . import banner, compare
     from .common import MissingValue
 
-    result = load_layout(args.file, args.defines)
+    result = load_layout(args.file, args.defines, text=args.file_text)
     human = Human(_colour(args.color, sys.stderr))
     for d in result.errors:
         sys.stderr.write(human.diagnostic(d) + "\n")

@@ -77,7 +77,7 @@ def cmd_render(args) -> int:
     from ..session import load_layout
     from . import dot
 
-    result = load_layout(args.file, args.defines, policy)
+    result = load_layout(args.file, args.defines, policy, args.file_text)
     _report(result.diagnostics, human)
     if result.usage_error:
         raise UsageError(f"layoutc: cannot draw {args.file}")
@@ -137,7 +137,7 @@ def _render_matrix(args, policy, human) -> int:
     fmt = args.format or "svg"
     name, _, listed = args.matrix.partition("=")
     name = name.strip()
-    parsed = parse_layout(args.file)
+    parsed = parse_layout(args.file, args.file_text)
     fixed, problems = parse_overrides(args.defines)
     if parsed.unreadable or not parsed.files:
         _report(parsed.diagnostics + problems, human)

@@ -121,7 +121,7 @@ def _prepare(args):
         raise _usage(f"--prefix `{args.prefix}` is not a C identifier")
     extra = tuple(sorted(_pairs(args.emit_options, "-O")))
     config = _config(args, args.file)
-    result = load_layout(args.file, args.defines, _policy(args, config))
+    result = load_layout(args.file, args.defines, _policy(args, config), args.file_text)
     werror = _werror(args, config)
     _report(result.diagnostics, args)
     if result.usage_error:
@@ -197,6 +197,8 @@ def cmd_build(args) -> int:
     from ..files import make_directory, read_bytes, write_file
     from .base import emitters
 
+    if args.file_text is not None and not args.stdin_filename:
+        raise _usage("build names its files after the layout: give --stdin-filename NAME.kl with `-`")
     prepared, code = _prepare(args)
     if prepared is None:
         return code

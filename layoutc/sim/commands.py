@@ -97,7 +97,7 @@ def cmd_sim(args) -> int:
     from .boot import BootError, boot
     from .errors import SimError
 
-    result = load_layout(args.file, args.defines)
+    result = load_layout(args.file, args.defines, text=args.file_text)
     human = Human(_colour(args.color, sys.stderr))
     for d in result.errors:
         sys.stderr.write(human.diagnostic(d) + "\n")
