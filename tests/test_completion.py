@@ -1,6 +1,6 @@
 """Shell completion, run in the real shells: bash completes through its completion function
-(COMP_WORDS/COMP_CWORD set as readline would), fish through `complete -C`, zsh loads the
-script with compinit and it parses (`zsh -n`).  The scripts come from the argparse definition:
+(COMP_WORDS/COMP_CWORD set as readline would), fish through `complete -C`, zsh through its
+completion system in an interactive zsh on a pty (TAB typed; the matches captured from compadd).  The scripts come from the argparse definition:
 an option added to the parser completes without touching the generator.
 """
 
@@ -130,6 +130,64 @@ def test_fish_script_parses_and_completes(tree):
 
 # ------------------------------------------------------------------ zsh
 
+# Loaded into an interactive zsh before the completions: every match the completion system adds is
+# also written to the file $HITS (compadd with -O lists the matches without adding them; then add them).
+_ZSH_CAPTURE = r"""
+autoload -U compinit && compinit -u -D
+unsetopt AUTO_LIST LIST_AMBIGUOUS BEEP  # nothing listed: no "see all possibilities?" to answer
+source %(script)s
+compadd() {
+    if (( ${@[(I)-[OAD]]} )); then builtin compadd "$@"; return; fi
+    local -a found
+    builtin compadd -O found "$@"
+    (( $#found )) && print -rl -- $found >> $HITS
+    builtin compadd "$@"
+}
+print -r -- READY
+"""
+
+
+def _zsh(script_path: Path, lines: list[str], cwd: Path) -> list[list[str]]:
+    """For each of ``lines``, the matches zsh's completion system offers for it + TAB, typed into one
+    real interactive zsh."""
+    import os
+    import pty
+    import select
+    import time
+
+    zsh = require_tool("zsh")
+    leader, follower = pty.openpty()
+    process = subprocess.Popen([zsh, "-f", "-i"], stdin=follower, stdout=follower, stderr=follower, cwd=cwd,
+                               env={"PATH": os.environ.get("PATH", ""), "TERM": "dumb", "HOME": str(cwd)})
+    os.close(follower)
+    seen = b""
+
+    def wait_for(marker: bytes) -> None:
+        nonlocal seen
+        deadline = time.monotonic() + 30
+        while marker not in seen:
+            assert time.monotonic() < deadline, seen.decode(errors="replace")
+            if select.select([leader], [], [], 1)[0]:
+                seen += os.read(leader, 4096)
+
+    try:
+        os.write(leader, (_ZSH_CAPTURE % {"script": shlex.quote(str(script_path))}).encode())
+        wait_for(b"\nREADY")
+        for number, line in enumerate(lines):
+            os.write(leader, f"HITS=.hits{number}\n".encode())
+            # TAB completes; then kill the line and print a marker: zsh reads in order, so the marker
+            # appears only after the completion has run
+            os.write(leader, line.encode() + f"\t\x15print -r -- DO''NE{number}.\n".encode())
+            wait_for(f"DONE{number}.".encode())
+        os.write(leader, b"exit\n")
+        process.wait(timeout=30)
+    finally:
+        if process.poll() is None:
+            process.kill()
+        os.close(leader)
+    hits = [cwd / f".hits{number}" for number in range(len(lines))]
+    return [sorted(set(path.read_text(encoding="utf-8").split())) if path.exists() else [] for path in hits]
+
 
 def test_zsh_script_parses_and_registers(tree):
     zsh = require_tool("zsh")
@@ -139,6 +197,19 @@ def test_zsh_script_parses_and_registers(tree):
     run = subprocess.run([zsh, "-f", "-c", program], cwd=tree, capture_output=True, text=True, timeout=60,
                          check=False)
     assert run.returncode == 0 and run.stdout.strip() == "_layoutc", run.stderr
+
+
+def test_zsh_completes(tree):
+    path = _write(tree, "zsh")
+    commands, options, other, values, layouts, paths = _zsh(path, [
+        "layoutc ", "layoutc check --ma", "layoutc show arm32.kl --", "layoutc check --format ",
+        "layoutc emit header ", "layoutc check --config "], tree)
+    assert set(commands) >= _subcommands()
+    assert options == ["--matrix", "--max-variants"]
+    assert "--space" in other and "--matrix" not in other  # show's options, after its FILE
+    assert values == ["github", "human", "json", "sarif"]
+    assert layouts == ["arm32.kl", "arm64.kl", "boards"]
+    assert "notes.txt" in paths
 
 
 def test_completion_command_prints_each_script(cli):
