@@ -20,7 +20,12 @@ from . import __version__
 from .files import WriteError
 
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 3
-FORMATS = ("human", "json", "sarif", "github")  # diagnostic formats: --format and the config's `format`
+FORMATS = ("human", "json", "sarif", "github", "concise")  # diagnostic formats: --format and the config's `format`
+# The --format values each command can honour; any other is a usage error, not silently the human report.
+# (`render` has a --format of its own: picture formats; a command not listed takes what its parser allows.)
+COMMAND_FORMATS = {"check": FORMATS, "show": ("human", "json"), "sim": ("human", "json"),
+                   "build": ("human", "json", "github", "concise"), "emit": ("human", "json", "github", "concise"),
+                   "banner": ("human",), "import": ("human",)}
 
 
 class UsageError(Exception):
@@ -200,11 +205,10 @@ def _expand(patterns: Sequence[str]) -> list[str]:
 
 
 def _colour(choice: str, stream) -> bool:
-    if choice == "always":
-        return True
-    if choice == "never" or os.environ.get("NO_COLOR"):
-        return False
-    return hasattr(stream, "isatty") and stream.isatty()
+    """--color and the environment (NO_COLOR, FORCE_COLOR, CLICOLOR_FORCE, TERM=dumb): render.colour_enabled."""
+    from .render import colour_enabled
+
+    return colour_enabled(choice, hasattr(stream, "isatty") and stream.isatty(), os.environ)
 
 
 def _out(text: str) -> None:
@@ -319,6 +323,12 @@ def cmd_check(args) -> int:
         from .workspace import find_workspace
 
         _out(to_github(reported, find_workspace()))
+    elif fmt == "concise":  # one line per finding on stdout, for editors; the coverage line goes to stderr
+        from .render import to_concise
+
+        _out(to_concise(reported))
+        if not args.quiet:
+            sys.stderr.write(coverage_line(summary) + "\n")
     else:
         for d in reported:
             _out(human.diagnostic(d) + "\n")
@@ -530,6 +540,15 @@ def register(name: str, function) -> None:
     COMMANDS[name] = function
 
 
+def _check_format(args) -> None:
+    honoured = COMMAND_FORMATS.get(args.command)
+    fmt = getattr(args, "format", None)
+    if fmt is not None and honoured is not None and fmt not in honoured:
+        writes = f"{', '.join(honoured[:-1])} or {honoured[-1]}" if len(honoured) > 1 else f"{honoured[0]} only"
+        raise UsageError(f"layoutc {args.command}: --format {fmt} is not available here "
+                         f"(`{args.command}` writes {writes})")
+
+
 def _dispatch(argv: Sequence[str]) -> int:
     parser = build_parser()
     try:
@@ -537,6 +556,7 @@ def _dispatch(argv: Sequence[str]) -> int:
         if not args.command:
             parser.print_help()
             return EXIT_USAGE
+        _check_format(args)
         _stdin_layout(args)
         handler = getattr(args, "handler", None) or COMMANDS[args.command]
         return handler(args)

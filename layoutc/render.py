@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Iterable, Sequence
+from typing import TYPE_CHECKING, Iterable, Mapping, Sequence
 
 from .diagnostics import Diagnostic, Severity
 from .source import Span
@@ -160,3 +160,46 @@ def to_github(diagnostics: Sequence[Diagnostic], workspace: Workspace | None = N
         text = d.message + "".join(f"\nnote: {n}" for n in d.notes) + (f"\nhelp: {d.help}" if d.help else "")
         lines.append(f"::{kind} {','.join(props)}::{_gh_escape(text)}")
     return "\n".join(lines) + ("\n" if lines else "")
+
+
+def to_concise(diagnostics: Sequence[Diagnostic]) -> str:
+    """One line per diagnostic, `path:line:col: severity: message [CODE]`, as gcc prints them.
+
+    The shape VS Code's `$gcc` problem matcher and Vim's/Emacs's compiler error formats read
+    (`%f:%l:%c: %t%*[^:]: %m`): the path as the user named it, 1-based line and column, the
+    message on one line.  A problem in a `-D`/`--vary` text has no file: `layoutc: severity: ...`.
+    """
+    from .session import CONFIGURATION_NOTE
+
+    lines = []
+    for d in diagnostics:
+        # the configuration a finding comes from tells apart two findings at one place (a base and an overlay)
+        where = [n for n in d.notes if n.startswith(f"{CONFIGURATION_NOTE} configuration")]
+        message = " ".join(d.message.splitlines()) + "".join(f" ({n})" for n in where)
+        text = f"{d.severity}: {message} [{d.code}]"
+        if d.span is not None and not d.span.file.name.startswith("<"):
+            lines.append(f"{d.span.where()}: {text}")
+        else:
+            lines.append(f"layoutc: {text}")
+    return "\n".join(lines) + ("\n" if lines else "")
+
+
+def colour_enabled(choice: str, isatty: bool, environ: Mapping[str, str]) -> bool:
+    """Whether to colour the human report.  First rule that applies wins:
+
+    1. `--color always` / `--color never`;
+    2. NO_COLOR set and not empty: no colour (no-color.org), even when something forces it;
+    3. FORCE_COLOR set and not empty (force-color.org), or CLICOLOR_FORCE set and not `0`
+       (bixense.com/clicolors): colour, also into a pipe or file;
+    4. TERM=dumb, or CLICOLOR=0: no colour;
+    5. otherwise colour exactly when the output is a terminal.
+    """
+    if choice in ("always", "never"):
+        return choice == "always"
+    if environ.get("NO_COLOR"):
+        return False
+    if environ.get("FORCE_COLOR") or environ.get("CLICOLOR_FORCE", "0") not in ("", "0"):
+        return True
+    if environ.get("TERM") == "dumb" or environ.get("CLICOLOR") == "0":
+        return False
+    return isatty

@@ -444,6 +444,9 @@ def _finding_key(diagnostic: Diagnostic) -> tuple:
             tuple((place(label.span), label.message) for label in diagnostic.labels), diagnostic.waiver)
 
 
+CONFIGURATION_NOTE = "in the"  # starts the note merge_findings adds: "in the configuration(s) of a.kl, b.kl"
+
+
 def merge_findings(found: Iterable[tuple[str, Diagnostic, tuple[str, ...]]]) -> list[Diagnostic]:
     """One diagnostic per distinct finding of a run over several files, in first-seen order.
 
@@ -468,7 +471,7 @@ def merge_findings(found: Iterable[tuple[str, Diagnostic, tuple[str, ...]]]) -> 
         notes = list(diagnostic.notes)
         if not home.startswith("<") and list(by_entry) != [file_identity(home)]:
             which = "configuration" if len(runs) == 1 else "configurations"
-            notes.append(f"in the {which} of {', '.join(entry for entry, _ in runs)}")
+            notes.append(f"{CONFIGURATION_NOTE} {which} of {', '.join(entry for entry, _ in runs)}")
         if len(runs) == 1:
             notes += runs[0][1]
         else:

@@ -92,6 +92,10 @@ def _report(diagnostics, args) -> None:
         from ..workspace import find_workspace
 
         sys.stderr.write(to_github(list(diagnostics), find_workspace()) + "\n")
+    elif fmt == "concise":
+        from ..render import to_concise
+
+        sys.stderr.write(to_concise(list(diagnostics)))
     else:
         human = Human(_colour(args.color, sys.stderr))
         for diagnostic in diagnostics:
