@@ -29,6 +29,9 @@ class Era:
     shadow_call_stack: bool = False  # CONFIG_SHADOW_CALL_STACK (arm64, v5.8)
     pae: bool = False              # x86-32 CONFIG_X86_PAE (DirectMap2M instead of DirectMap4M)
     gbpages: bool = True           # x86_64 direct_gbpages (DirectMap1G)
+    numa: bool = False             # CONFIG_NUMA ("Node 0 " before zone names in the OOM report)
+    zone_device: bool = False      # CONFIG_ZONE_DEVICE (v4.3): one more lowmem_reserve[] entry
+    cpusets: bool = True           # CONFIG_CPUSETS ("comm cpuset=/ mems_allowed=0" lines)
     nr_cpus: int = 1
     percpu_unit_pages: int = 20    # "percpu: Embedded N pages/cpu" (the first chunk's unit)
 
@@ -44,13 +47,13 @@ class Era:
 # ARMv7 5.4 kernel, 20; arm64 and x86_64 distribution kernels print 30-60).
 _PERCPU_UNIT_PAGES = {"arm": 20, "arm64": 32, "x86": 24, "x86_64": 52, "riscv64": 32}
 # Distribution configs: THP and hugetlbfs on the 64-bit architectures (and x86-32),
-# CONFIG_MEMORY_FAILURE on x86_64 and arm64, CMA off (boards turn it on).
+# CONFIG_MEMORY_FAILURE, CONFIG_NUMA and CONFIG_ZONE_DEVICE on x86_64 and arm64, CMA off (boards turn it on).
 _DISTRO = {
     "arm": {},
-    "arm64": {"thp": True, "hugetlb": True, "memory_failure": True},
+    "arm64": {"thp": True, "hugetlb": True, "memory_failure": True, "numa": True, "zone_device": True},
     "x86": {"hugetlb": True},
-    "x86_64": {"thp": True, "hugetlb": True, "memory_failure": True},
-    "riscv64": {"thp": True, "hugetlb": True},
+    "x86_64": {"thp": True, "hugetlb": True, "memory_failure": True, "numa": True, "zone_device": True},
+    "riscv64": {"thp": True, "hugetlb": True, "numa": True},
 }
 
 

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 
 from .buddy import PAGE_ALLOC_COSTLY_ORDER, PageAllocator, Zone
 from .errors import SimError
-from .gfp import GFP_HIGHUSER_MOVABLE, GFP_KERNEL, describe, may_oom, nowarn
+from .gfp import GFP_HIGHUSER_MOVABLE, GFP_KERNEL, may_oom, nowarn
 
 
 @dataclass(frozen=True, slots=True)
@@ -168,9 +168,10 @@ class Machine:
                 return None
             self.alloc_failures += 1
             if not nowarn(gfp):
-                self.log.append(f"{comm}: page allocation failure: order:{order}, mode:{describe(gfp)}, "
-                                "nodemask=(null),cpuset=/,mems_allowed=0")
-                self.log.extend(self.free_area_dump())
+                from .showmem import show_mem, warn_alloc_lines
+
+                self.log.extend(warn_alloc_lines(self, comm, f"page allocation failure: order:{order}", gfp))
+                self.log.extend(show_mem(self))
             return None
 
     def free_pages(self, pfn: int, order: int, task: Task | None = None) -> None:
@@ -182,45 +183,36 @@ class Machine:
         return self.alloc_pages(order, GFP_HIGHUSER_MOVABLE, task.comm, task)
 
     def out_of_memory(self, order: int, gfp: int, comm: str) -> bool:
-        """out_of_memory(): report, kill the task with the largest rss, free its pages. False: none left."""
-        from .report import free_area_dump
+        """out_of_memory(): report, kill the task oom_evaluate_task picks, free its pages. False: none left.
 
-        victims = [t for t in self.tasks.values() if t.pages and t.oom_score_adj > -1000]
-        self.log.append(f"{comm} invoked oom-killer: gfp_mask={describe(gfp)}, order={order}, oom_score_adj=0")
-        self.log.append("Mem-Info:")
-        self.log.extend(free_area_dump(self))
-        self.log.append("Tasks state (memory values in pages):")
-        self.log.append("[  pid  ]   uid  tgid total_vm      rss pgtables_bytes swapents oom_score_adj name")
-        for t in sorted(self.tasks.values(), key=lambda t: t.pid):
-            self.log.append(f"[{t.pid:7d}] {t.uid:5d} {t.pid:5d} {t.rss:8d} {t.rss:8d} {0:14d} {0:8d} "
-                            f"{t.oom_score_adj:13d} {t.comm}")
-        if not victims:
+        The report and the choice follow the machine's kernel era (showmem.py, mm/oom_kill.c).
+        """
+        from . import showmem
+
+        self.log.extend(showmem.header_lines(self, comm, gfp, order))
+        self.log.extend(showmem.show_mem(self))
+        self.log.extend(showmem.unreclaimable_slab(self))
+        self.log.extend(showmem.task_table(self))
+        victim, points = showmem.select_victim(self)
+        if victim is None:
             self.panicked = "Out of memory and no killable processes..."
-            self.log.append("Out of memory and no killable processes...")
-            self.log.append("Kernel panic - not syncing: System is deadlocked on memory")
+            self.log.extend(showmem.panic_lines(self))
             return False
-        victim = max(victims, key=lambda t: (t.rss, t.pid))
-        kb = victim.rss << (self.page_shift - 10)
-        self.log.append(f"oom-kill:constraint=CONSTRAINT_NONE,nodemask=(null),cpuset=/,mems_allowed=0,global_oom,"
-                        f"task_memcg=/,task={victim.comm},pid={victim.pid},uid={victim.uid}")
-        self.log.append(f"Out of memory: Killed process {victim.pid} ({victim.comm}) total-vm:{kb}kB, "
-                        f"anon-rss:{kb}kB, file-rss:0kB, shmem-rss:0kB, UID:{victim.uid} pgtables:0kB "
-                        f"oom_score_adj:{victim.oom_score_adj}")
-        highmem_only = not any(self.is_lowmem_pfn(pfn) for pfn in victim.pages)
+        self.log.extend(showmem.kill_lines(self, victim, points))
+        highmem_only = bool(victim.pages) and not any(self.is_lowmem_pfn(pfn) for pfn in victim.pages)
         self.oom_victims.append((victim.comm, victim.rss, highmem_only))
         for pfn, page_order in list(victim.pages.items()):
             self.buddy.free_pages(pfn, page_order)
         victim.pages.clear()
         del self.tasks[victim.pid]
-        self.log.append(f"oom_reaper: reaped process {victim.pid} ({victim.comm}), now anon-rss:0kB, "
-                        "file-rss:0kB, shmem-rss:0kB")
+        self.log.extend(showmem.reaper_line(self, victim))
         self.oom_kills += 1
         return True
 
     def free_area_dump(self) -> list[str]:
-        from .report import free_area_dump
+        from .showmem import show_mem
 
-        return free_area_dump(self)
+        return show_mem(self)
 
     def check_invariants(self) -> None:
         self.buddy.check_invariants()

@@ -201,36 +201,6 @@ def zoneinfo(m) -> str:
     return "\n".join(lines) + "\n"
 
 
-def free_area_dump(m) -> list[str]:
-    """show_free_areas() (OOM and allocation-failure reports): the node's counters, then per zone.
-
-    The counter block's layout is recalled from mm/show_mem.c of 6.x kernels (values
-    in pages); the per-zone lines follow SIM-REFERENCE §2.9.
-    """
-    c = _counters(m)
-    pcp = sum(z.pcp_count for z in m.buddy.populated)
-    lines = [f"active_anon:{c['anon']} inactive_anon:0 isolated_anon:0",
-             " active_file:0 inactive_file:0 isolated_file:0",
-             " unevictable:0 dirty:0 writeback:0",
-             f" slab_reclaimable:{c['slab_r']} slab_unreclaimable:{c['slab_u']}",
-             f" mapped:0 shmem:0 pagetables:{c['pagetables']}",
-             " sec_pagetables:0 bounce:0",
-             " kernel_misc_reclaimable:0",
-             f" free:{m.buddy.nr_free_pages()} free_pcp:{pcp} free_cma:0"]
-    for zone in m.buddy.populated:
-        wm = [_kb(m, w) for w in zone.watermark]
-        lines.append(f"Node 0 {zone.name} free:{_kb(m, zone.free_pages)}kB boost:0kB min:{wm[0]}kB low:{wm[1]}kB "
-                     f"high:{wm[2]}kB reserved_highatomic:0KB present:{_kb(m, zone.present_pages)}kB "
-                     f"managed:{_kb(m, zone.managed_pages)}kB free_pcp:{_kb(m, zone.pcp_count)}kB")
-        configured = sorted({z.index for z in m.zones})
-        lines.append("lowmem_reserve[]: " + " ".join(str(zone.lowmem_reserve[i]) for i in configured))
-    for zone in m.buddy.populated:
-        unit = m.page_size >> 10
-        parts = "".join(f"{n}*{unit << o}kB " for o, n in enumerate(zone.nr_free()))
-        lines.append(f"Node 0 {zone.name}: {parts}= {_kb(m, zone.free_pages)}kB")
-    return lines
-
-
 def memory_line(m) -> str:
     """mem_init_print_info(): `Memory: avail/total available (... kernel code, ..., reserved, ...)`."""
     from ..banner.common import Image  # the one place kernel-image section sizes come from

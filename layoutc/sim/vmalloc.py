@@ -223,17 +223,17 @@ def vmap_failure_lines(m, need: int, start: int, end: int) -> list[str]:
 
 def vmalloc_failure_lines(m, comm: str, size: int, pages_failed: bool, allocated: int = 0) -> list[str]:
     from .report import era
+    from .showmem import warn_alloc_lines
 
     e = era(m)
     mode = _gfp_kernel(m, highmem=pages_failed)
     if e.since(5, 13):
         what = "failed to allocate pages" if pages_failed else "vm_struct allocation failed"
-        return [f"{comm}: vmalloc error: size {size}, {what}, mode:{mode}, nodemask=(null),cpuset=/,mems_allowed=0"]
+        return warn_alloc_lines(m, comm, f"vmalloc error: size {size}, {what}", 0, mode)
     if pages_failed:
         message = f"vmalloc: allocation failure, allocated {allocated} of {size + m.page_size} bytes"
     else:
         message = f"vmalloc: allocation failure: {size} bytes"
     if not e.since(4, 10):
         return [message, f"{comm}: page allocation failure: order:0, mode:{mode}"]
-    tail = ",cpuset=/,mems_allowed=0" if e.since(5, 0) else ""
-    return [f"{comm}: {message}, mode:{mode}, nodemask=(null){tail}"]
+    return warn_alloc_lines(m, comm, message, 0, mode)

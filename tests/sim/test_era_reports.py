@@ -17,8 +17,9 @@ from pathlib import Path
 import pytest
 
 from layoutc.session import load_layout
-from layoutc.sim import report
+from layoutc.sim import report, showmem
 from layoutc.sim.boot import boot
+from layoutc.sim.gfp import GFP_HIGHUSER_MOVABLE
 
 ROOT = Path(__file__).resolve().parents[2]
 DATA = ROOT / "tests" / "data" / "reports"
@@ -94,17 +95,17 @@ def _masked(line: str) -> str:
 
 
 VMALLOC = [
-    ("x86-3.x-vmalloc-failure.txt", "x86.kl", ["kernel=3.10"], "insmod"),
-    ("arm64-4.4-vmalloc-failure.txt", "arm64.kl", ["kernel=4.4"], "modprobe"),
-    ("arm-4.14-vmalloc-failure.txt", "arm32.kl", ["kernel=4.14"], "kmodloader"),
-    ("arm-5.4-vmalloc-failure.txt", "arm32.kl", ["kernel=5.4"], "tracebox"),
+    ("x86-3.x-vmalloc-failure.txt", "x86.kl", ["kernel=3.10"], "insmod", {}),
+    ("arm64-4.4-vmalloc-failure.txt", "arm64.kl", ["kernel=4.4"], "modprobe", {}),
+    ("arm-4.14-vmalloc-failure.txt", "arm32.kl", ["kernel=4.14"], "kmodloader", {"cpusets": False}),
+    ("arm-5.4-vmalloc-failure.txt", "arm32.kl", ["kernel=5.4"], "tracebox", {}),
 ]
 
 
-@pytest.mark.parametrize("name, layout, defines, comm", VMALLOC, ids=[v[0] for v in VMALLOC])
-def test_vmalloc_failure_is_worded_as_its_era(name, layout, defines, comm):
+@pytest.mark.parametrize("name, layout, defines, comm, config", VMALLOC, ids=[v[0] for v in VMALLOC])
+def test_vmalloc_failure_is_worded_as_its_era(name, layout, defines, comm, config):
     real = capture(name)
-    m = machine(layout, *defines)
+    m = machine(layout, *defines, **config)
     assert m.vmalloc.vmalloc(m.vmalloc.end - m.vmalloc.start, comm=comm) is None  # no room
     ours = m.log[-len(real):]
     assert [_masked(line) for line in ours] == [_masked(line) for line in real]
@@ -120,3 +121,117 @@ def test_memory_line_reserves_at_least_the_image():
         sizes = {name: int(k) for k, name in re.findall(r"(\d+)K (kernel code|rwdata|rodata|init|bss|reserved)", line)}
         image = sum(v for k, v in sizes.items() if k != "reserved")
         assert sizes["reserved"] >= image, line
+
+
+# ------------------------------------------------------------------ show_mem and the OOM report
+
+_PREFIX = re.compile(r"^(\w{3} +\d+ [\d:]+ \S+ kernel: )?( *\[ *\d+\.\d+\])? *")
+_FREE_AREA = re.compile(r"^(?P<zone>(Node \d+ )?\w+): (?P<blocks>(\d+\*\d+kB (\((?P<t>[A-Z]+)\) )?)+)= \d+kB$")
+
+
+def kernel_lines(name: str) -> list[str]:
+    """The capture's kernel messages: no syslog/dmesg prefix, no leading blanks, no stack dump, CPU 0's lists only."""
+    lines = [_PREFIX.sub("", line, count=1) for line in capture(name)]
+    return [line for line in lines if line and not line.startswith("CPU: ")
+            and not re.match(r"CPU +[1-9]\d*: hi:", line)]
+
+
+def line_shape(line: str) -> str:
+    """What a report line says, without its values: numbers, flag names, yes/no, migrate letters, comms masked."""
+    match = _FREE_AREA.match(line)
+    if match:  # one `N*SIZEkB` per order; the letters depend on the pageblocks, checked apart
+        return f"{match['zone']}: " + "N*NkB " * match["blocks"].count("*") + "= NkB"
+    line = re.sub(r"\(([A-Z_|]+)\)", "(FLAGS)", line)
+    line = re.sub(r"nodemask=\(null\)", "nodemask=N", line)
+    line = re.sub(r"all_unreclaimable\? (yes|no)", "all_unreclaimable? B", line)
+    line = re.sub(r"(process \d+) \([^)]*\)", r"\1 (COMM)", line)
+    line = re.sub(r"^\S+ (invoked oom-killer|cpuset=)", r"COMM \1", line)
+    return re.sub(r" *(0x[0-9a-f]+|-?\d+)", lambda m: " N" if m[0].startswith(" ") else "N", line)
+
+
+def migrate_letters(lines: list[str]) -> set[str]:
+    return {m["t"] for line in lines for m in re.finditer(r"\((?P<t>[A-Z]+)\) ", line) if _FREE_AREA.match(line)}
+
+
+def split_report(lines: list[str]) -> tuple[list[str], list[str], list[str]]:
+    """(everything before the task table, the table header and rows, the lines after it)."""
+    start = next(i for i, line in enumerate(lines) if "uid  tgid total_vm" in line)
+    end = start + 1
+    while end < len(lines) and re.match(r"^\[ *\d+\]", lines[end]):
+        end += 1
+    return lines[:start], lines[start:end], lines[end:]
+
+
+def row_ends(row: str) -> list[int]:
+    return [m.end() for m in re.finditer(r"-?\d+", row.rsplit(" ", 1)[0])]
+
+
+def assert_tables_alike(ours: list[str], real: list[str]) -> None:
+    assert ours[0] == real[0]  # the header, byte for byte
+    small = [row for row in real[1:] if all(len(n) < 5 for n in re.findall(r"\d+", row))]
+    assert small, "the capture has no row without wide values to compare columns with"
+    for row in ours[1:]:
+        assert row_ends(row) == row_ends(small[0]), (row, small[0])
+
+
+def oom_machine(layout: str, *defines: str, **config):
+    m = machine(layout, *defines, **config)
+    m.task("init").uid = 0
+    daemon = m.task("udevd")
+    daemon.oom_score_adj = -1000
+    hog = m.task("hog")
+    for _ in range(64):
+        m.alloc_user_page(hog)
+    m.log.clear()
+    assert m.out_of_memory(0, GFP_HIGHUSER_MOVABLE, "hog")
+    return m
+
+
+OOM = [
+    # capture, layout, defines, config the capture's kernel had
+    ("x86_64-3.18-oom.txt", "x86_64.kl", ["kernel=4.9"], {"version": (3, 18), "memory_failure": False,
+                                                        "hugetlb": False, "zone_device": False, "thp": False}),
+    ("x86-4.9-highmem-oom.txt", "x86.kl", ["kernel=4.9"], {"thp": True, "hugetlb": False}),
+]
+
+
+@pytest.mark.parametrize("name, layout, defines, config", OOM, ids=[o[0] for o in OOM])
+def test_oom_report_has_the_shape_of_its_era(name, layout, defines, config):
+    real_before, real_table, real_after = split_report(kernel_lines(name))
+    m = oom_machine(layout, *defines, **config)
+    before, table, after = split_report([line.strip() for line in m.log])
+    assert [line_shape(line) for line in before] == [line_shape(line) for line in real_before]
+    assert_tables_alike(table, real_table)
+    assert [line_shape(line) for line in after] == [line_shape(line) for line in real_after]
+    assert migrate_letters(m.log) <= set("".join(migrate_letters(real_before)) + "M")
+    # fixed-width lines: the per-CPU list lines (%4d/%5d/%4d/%4d) have the capture's length
+    pcp = [line for line in before if line.startswith("CPU ")]
+    real_pcp = [line for line in real_before if line.startswith("CPU ") and len(line) == 38]
+    assert all(len(line) == len(real_pcp[0]) for line in pcp) if real_pcp else not pcp
+    # and a kernel of another era prints another report
+    m2 = oom_machine(layout, *defines, **{**config, "version": (6, 6)})
+    assert [line_shape(line.strip()) for line in m2.log] != [line_shape(line) for line in kernel_lines(name)]
+
+
+def test_show_mem_of_6_7_has_the_shape_of_the_capture():
+    real = kernel_lines("x86_64-6.7-alloc-failure-show-mem.txt")
+    real = real[real.index("Mem-Info:"):]
+    m = machine("x86_64.kl", "kernel=6.7")
+    ours = [line.strip() for line in showmem.show_mem(m)]
+    assert [line_shape(line) for line in ours] == [line_shape(line) for line in real]
+    m.era = replace(m.era, version=(4, 9))
+    assert [line_shape(line.strip()) for line in showmem.show_mem(m)] != [line_shape(line) for line in real]
+
+
+@pytest.mark.parametrize("version, selectable", [((4, 19), True), ((5, 9), True), ((6, 12), True)])
+def test_a_task_without_pages_is_still_an_oom_victim(version, selectable):
+    """oom_badness never returns 0 for an eligible task before v5.9 (`points > 0 ? points : 1`), and from
+    v5.9 a score of 0 is above LONG_MIN: either way an idle killable task is chosen, never "no killable processes"."""
+    m = machine("arm32.kl", f"kernel={'.'.join(map(str, version))}")
+    idle = m.task("healthd")
+    m.task("keeper").oom_score_adj = -1000
+    victim, _ = showmem.select_victim(m)
+    assert (victim is idle) is selectable
+    assert m.out_of_memory(0, GFP_HIGHUSER_MOVABLE, "healthd") and "healthd" not in [t.comm for t in m.tasks.values()]
+    assert not m.out_of_memory(0, GFP_HIGHUSER_MOVABLE, "keeper")  # only the unkillable one left
+    assert m.log[-1].startswith("Kernel panic - not syncing")

@@ -134,8 +134,10 @@ def test_dentry_leak_ends_in_the_oom_killer(capsys):
     assert time.perf_counter() - started < 20  # seconds, not minutes (about 1 s here)
     data = json.loads(capsys.readouterr().out)
     n, reports = data["numbers"], data["reports"]
-    # the app's pages were HighMem: killing it could not give lowmem back, so the kernel panicked
-    assert n["oom_kills"] == 1 and n["oom_victims"] == [{"comm": "app", "pages": 16384, "highmem_only": True}]
+    # the app's pages were HighMem: killing it could not give lowmem back; then the idle healthd (badness 0
+    # from v5.9, 1 before -- selectable either way, mm/oom_kill.c), and only then the panic
+    assert n["oom_kills"] == 2 and n["oom_victims"] == [{"comm": "app", "pages": 16384, "highmem_only": True},
+                                                        {"comm": "healthd", "pages": 0, "highmem_only": False}]
     assert n["panic"].startswith("Out of memory and no killable processes")
     # reclaim took every unused (negative) dentry first, and could do nothing about the pinned ones
     assert n["reclaimed_pages"] > 0 and n["dentry_unused"] == 0
@@ -148,7 +150,7 @@ def test_dentry_leak_ends_in_the_oom_killer(capsys):
     log = "\n".join(reports["log"])
     assert "invoked oom-killer: gfp_mask=0xcd0(GFP_KERNEL|__GFP_RECLAIMABLE), order=0" in log
     assert re.search(r"^ slab_reclaimable:\d{6} slab_unreclaimable:0$", log, re.MULTILINE)
-    assert "Out of memory: Killed process 100 (app)" in log and "Kernel panic - not syncing" in log
+    assert "Kernel panic - not syncing" in log  # (the kill lines are in the cut middle of the 60-line log report)
     assert data["verdict"].startswith("OOM: killed app (64 MiB, all HighMem: no help for lowmem)")
 
 
