@@ -151,7 +151,7 @@ def to_github(diagnostics: Sequence[Diagnostic], workspace: Workspace | None = N
     for d in diagnostics:
         kind = {"error": "error", "warning": "warning", "note": "notice"}[str(d.severity)]
         props = [f"title={_gh_escape(f'{d.code} {d.name}', True)}"]
-        if d.span is not None and not d.span.file.name.startswith("<"):
+        if d.span is not None and not d.span.file.is_argument:
             line, column = d.span.start_position()
             end_line, end_column = d.span.end_position()
             name = workspace.display(d.span.file.name) if workspace is not None else d.span.file.name
@@ -177,7 +177,7 @@ def to_concise(diagnostics: Sequence[Diagnostic]) -> str:
         where = [n for n in d.notes if n.startswith(f"{CONFIGURATION_NOTE} configuration")]
         message = " ".join(d.message.splitlines()) + "".join(f" ({n})" for n in where)
         text = f"{d.severity}: {message} [{d.code}]"
-        if d.span is not None and not d.span.file.name.startswith("<"):
+        if d.span is not None and not d.span.file.is_argument:
             lines.append(f"{d.span.where()}: {text}")
         else:
             lines.append(f"layoutc: {text}")

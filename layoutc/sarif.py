@@ -38,7 +38,7 @@ _PROBLEM_SEVERITY = {"error": "error", "warning": "warning", "note": "recommenda
 
 
 def _is_file(span: Span | None) -> bool:
-    return span is not None and not span.file.name.startswith("<")
+    return span is not None and not span.file.is_argument
 
 
 def _clip(text: str, limit: int = DESCRIPTION_LIMIT) -> str:

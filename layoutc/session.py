@@ -238,7 +238,7 @@ def evaluate(parsed: Parsed, overrides: Sequence[Override] = (), policy: Policy 
                 gc.enable()
     reported, waived = finish(raw, layout, policy)
     # a problem in a command-line argument (`<-D ...>`, `<--vary ...>`) is a usage error
-    usage = parsed.unreadable or any(d.span is not None and d.span.file.name.startswith("<-") for d in reported)
+    usage = parsed.unreadable or any(d.span is not None and d.span.file.is_argument for d in reported)
     return Result(parsed.path, layout, reported, waived, ran, usage)
 
 

@@ -19,6 +19,11 @@ class SourceFile:
     text: str
     _line_starts: tuple[int, ...] = field(init=False, repr=False, compare=False)
 
+    @property
+    def is_argument(self) -> bool:
+        """A `-D`/`--vary` text (named `<-D ...>`, `<--vary ...>`): a command-line argument, no file."""
+        return self.name.startswith("<-")
+
     def __post_init__(self) -> None:
         starts = [0]
         find = self.text.find
