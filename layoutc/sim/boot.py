@@ -16,7 +16,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from ..model.types import Layout, is_known
-from ..model.values import Banks
+from ..model.values import Banks, Version
 from .archfacts import max_order as arch_max_order
 from .archfacts import sim_arch
 from .buddy import PageAllocator, Zone, setup_pcp, setup_watermarks
@@ -40,8 +40,9 @@ class BootError(Exception):
 
 
 def _banks(layout: Layout) -> list[tuple[int, int]]:
-    if layout.has("ram") and isinstance(layout.value("ram"), Banks):
-        return [(b.base, b.end) for b in layout.value("ram") if b.size > 0]
+    ram = layout.value("ram") if layout.has("ram") else None
+    if isinstance(ram, Banks):
+        return [(b.base, b.end) for b in ram if b.size > 0]
     physical = layout.spaces.get("physical")
     if physical is None:
         return []
@@ -86,7 +87,8 @@ def boot(layout: Layout, options: BootOptions = BootOptions()) -> Machine:
     m.layout = layout
     m.arch = layout.arch
     m.mmu_format = layout.mmu
-    m.sim = sim_arch(layout.arch, layout.mmu, layout.value("kernel") if layout.has("kernel") else None)
+    kernel = layout.value("kernel") if layout.has("kernel") else None
+    m.sim = sim_arch(layout.arch, layout.mmu, kernel if isinstance(kernel, Version) else None)
     m.page_size = layout.page_size
     m.page_shift = layout.page_size.bit_length() - 1
     m.va_bits = layout.va_bits or layout.bits

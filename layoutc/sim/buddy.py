@@ -81,7 +81,7 @@ class PageAllocator:
                         for z in populated for order in range(PCP_MAX_ORDER + 1, max_order + 1)}
         for zone in populated:
             zone.on_gate = self._refresh
-        self._fast: dict[int, dict[int, PcpList | tuple]] = {}
+        self._fast: dict[int, dict[int, PcpList | tuple[()]]] = {}
         self._lanes: dict[int, dict[int, tuple]] = {}
         self._by_high: dict[int, tuple[dict, dict]] = {}  # highest zone -> (fast, lanes), shared by gfps
         self.reclaim: Callable[[int, int], int] | None = None  # installed by the Machine
@@ -98,7 +98,7 @@ class PageAllocator:
         if isinstance(tags, dict):
             return {pfn: (home.order, home.zone) for pfn, home in tags.items()}
         heads = compress(range(len(tags)), map(is_not, tags, repeat(None)))  # C-speed scan of the list
-        return {pfn: (tags[pfn].order, tags[pfn].zone) for pfn in heads}
+        return {pfn: (home.order, home.zone) for pfn in heads if (home := tags[pfn]) is not None}
 
     def zone_of(self, pfn: int) -> Zone | None:
         for zone in self.zones:
@@ -176,7 +176,7 @@ class PageAllocator:
             return pfn
         return self._alloc(order, gfp, pcp)
 
-    def _alloc(self, order: int, gfp: int, empty: PcpList | tuple = ()) -> int | None:
+    def _alloc(self, order: int, gfp: int, empty: PcpList | tuple[()] = ()) -> int | None:
         """get_page_from_freelist (the zonelist walk, refilling a per-CPU list), then the slow path.
 
         ``empty`` is the fast path's empty per-CPU list of the first zone passing the low
@@ -244,7 +244,7 @@ class PageAllocator:
         if home is None or home.order != order or pfn < 0:  # (a negative index would wrap)
             raise self._bad_free(pfn, order, home if pfn >= 0 else None)
         tags[pfn] = None
-        if order > PCP_MAX_ORDER:
+        if isinstance(home, DirectHome):  # order > PCP_MAX_ORDER: no per-CPU list
             home.zone.free_one(pfn, order)
             return
         home.append(pfn)  # free_unref_page: onto the per-CPU list

@@ -117,7 +117,8 @@ def cmd_sim(args) -> int:
         if fmt == "json":
             data = {"layout": result.layout.name, "log": m.log, "meminfo": report.meminfo_values(m),
                     "zones": report.zones_json(m), "min_free_kbytes": m.min_free_kbytes,
-                    "page_tables": {"format": m.pagetable.name, "pages": m.pagetable.table_pages},
+                    "page_tables": ({"format": m.pagetable.name, "pages": m.pagetable.table_pages}
+                                    if m.pagetable is not None else None),
                     "high_memory": hex(m.high_memory),
                     "windows": {k: {"start": hex(w.start), "end": hex(w.end)} for k, w in m.windows.items()}}
             if args.ptdump:
@@ -143,7 +144,7 @@ def cmd_sim(args) -> int:
         return EXIT_FINDINGS
     progress.done()
     text, numbers = verdict(run, scenario)
-    if args.trace:
+    if trace is not None:
         from ..files import write_file
 
         write_file(args.trace, "".join(json.dumps(entry, sort_keys=True) + "\n" for entry in trace))

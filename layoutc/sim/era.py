@@ -59,7 +59,7 @@ _DISTRO = {
 
 def era_of(layout, highmem: bool = False) -> Era:
     """The Era of an evaluated layout (its ``kernel`` param; config from the arch and the layout's params)."""
-    version = DEFAULT_VERSION
+    version: tuple[int, ...] = DEFAULT_VERSION
     if layout.has("kernel"):
         value = layout.value("kernel")
         if isinstance(value, tuple) and value:

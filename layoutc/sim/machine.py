@@ -17,10 +17,22 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from .buddy import PAGE_ALLOC_COSTLY_ORDER, PageAllocator, Zone
 from .errors import SimError
 from .gfp import GFP_HIGHUSER_MOVABLE, GFP_KERNEL, may_oom, nowarn
+
+if TYPE_CHECKING:
+    from ..model.types import Layout
+    from .archfacts import SimArch
+    from .fixmap import KmapLocal
+    from .highmem import Pkmap
+    from .mmu import Mmu
+    from .pagetable.format import PageTable
+    from .physmem import Memblock
+    from .slab import SlabAllocator
+    from .vmalloc import VmallocSpace
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,21 +92,22 @@ class Machine:
     """A booted simulated kernel (built by ``boot.boot``)."""
 
     def __init__(self) -> None:
-        self.layout = None
+        # set by boot() before anything reads them (declared here, never None)
+        self.layout: Layout
+        self.sim: SimArch
+        self.memblock: Memblock
+        self.buddy: PageAllocator
         self.arch = ""
         self.mmu_format = ""
-        self.sim = None
         self.page_size = 4096
         self.page_shift = 12
         self.va_bits = 32
         self.max_order = 10
-        self.memblock = None
         self.banks: list[tuple[int, int]] = []
         self.linear: LinearMap | None = None
         self.high_memory = 0
         self.lowmem_end = 0
         self.zones: list[Zone] = []
-        self.buddy: PageAllocator | None = None
         self.min_free_kbytes = 0
         self.totalram_pages = 0
         self.totalhigh_pages = 0
@@ -102,12 +115,13 @@ class Machine:
         self.kernel_image: tuple[int, int, int] | None = None  # va, pa, size
         self.windows: dict[str, Window] = {}
         self.markers: list[tuple[int, int, str]] = []  # ptdump markers from the layout
-        self.pagetable = None
-        self.mmu = None
-        self.slab = None
-        self.vmalloc = None
-        self.highmem = None
-        self.fixmap = None
+        # what this layout and the boot options have: None when the machine has none
+        self.pagetable: PageTable | None = None
+        self.mmu: Mmu | None = None
+        self.slab: SlabAllocator | None = None
+        self.vmalloc: VmallocSpace | None = None
+        self.highmem: Pkmap | None = None
+        self.fixmap: KmapLocal | None = None
         self.tasks: dict[int, Task] = {}
         self.log: list[str] = []
         self.oom_kills = 0
@@ -128,7 +142,7 @@ class Machine:
 
     def page_address(self, pfn: int) -> int | None:
         """The linear-map address of a lowmem page; None for HighMem (needs kmap)."""
-        if not self.is_lowmem_pfn(pfn):
+        if self.linear is None or not self.is_lowmem_pfn(pfn):
             return None
         return self.linear.va(pfn << self.page_shift)
 

@@ -12,14 +12,19 @@ from __future__ import annotations
 
 import json
 import random
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from ..model.types import is_known
 from . import gfp as G
 from .errors import SimError
 from .pagetable.format import PAGE_USER_RW, Prot
+
+if TYPE_CHECKING:
+    from .machine import Machine
 
 BUILTIN = ("dentry-leak", "vmalloc-frag", "highmem-pressure", "hugepages-tlb", "isolation")
 
@@ -94,7 +99,7 @@ def load(path_or_name: str) -> dict:
 
 @dataclass
 class Run:
-    m: object
+    m: Machine
     rng: random.Random
     max_steps: int | None
     trace: list | None
@@ -105,7 +110,7 @@ class Run:
     events: dict[str, int] = field(default_factory=lambda: {"alloc_fail": 0, "vmalloc_fail": 0, "kmap_blocked": 0,
                                                              "faults": 0, "leaked": 0})
     isolation: list[tuple[str, str, str]] = field(default_factory=list)
-    progress: object = None
+    progress: Callable[[int], None] | None = None
     stopped: str = ""
 
 
@@ -359,8 +364,8 @@ _OPS = {"task": _op_task, "alloc_pages": _op_alloc_pages, "free_pages": _op_free
         "phase": _op_phase, "isolation_sweep": _op_isolation_sweep, "repeat": _op_repeat, "expect": _op_expect}
 
 
-def run_scenario(m, scenario: dict, seed: int = 0, max_steps: int | None = None, trace: list | None = None,
-                 progress=None) -> Run:
+def run_scenario(m: Machine, scenario: dict, seed: int = 0, max_steps: int | None = None,
+                 trace: list | None = None, progress: Callable[[int], None] | None = None) -> Run:
     run = Run(m, random.Random(seed), max_steps, trace, progress=progress)
     execute(run, scenario["steps"])
     return run
@@ -381,7 +386,7 @@ def verdict(run: Run, scenario: dict) -> tuple[str, dict]:
                "slab_reclaimable_kB": kb(slab_r), "slab_unreclaimable_kB": kb(slab_u),
                "lowmem_free_kB": kb(low_free), "highmem_free_kB": kb(high_free)}
     if kind == "oom":
-        dentry = m.slab.caches.get("dentry")
+        dentry = m.slab.caches.get("dentry") if m.slab else None
         numbers["dentry_objects"] = dentry.active if dentry else 0
         numbers["dentry_unused"] = len(dentry.unused) if dentry else 0
         numbers["reclaimed_pages"] = m.reclaimed_pages
@@ -397,6 +402,8 @@ def verdict(run: Run, scenario: dict) -> tuple[str, dict]:
             text = f"survived {run.steps} steps without OOM"
     elif kind == "vmalloc-fail":
         space = m.vmalloc
+        if space is None:
+            raise SimError("verdict", "the layout has no region of kind `vmalloc`")
         numbers.update(vmalloc_free_bytes=space.free_bytes(), vmalloc_largest_hole=space.largest_hole(),
                        vmalloc_holes=len(space.holes), vmalloc_window=space.end - space.start)
         if run.events["vmalloc_fail"]:

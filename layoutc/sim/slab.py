@@ -21,7 +21,9 @@ min_partial; we keep none).
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Sequence
 from itertools import islice
+from typing import Literal, overload
 
 from .errors import SimError
 from .gfp import GFP_KERNEL, GFP_KERNEL_RECLAIMABLE
@@ -129,6 +131,10 @@ class KmemCache:
         vas = self.alloc_bulk(1, collect=True)
         return vas[0] if vas else None
 
+    @overload
+    def alloc_bulk(self, count: int, collect: Literal[True] = True, release: bool = False) -> list[int]: ...
+    @overload
+    def alloc_bulk(self, count: int, collect: Literal[False], release: bool = False) -> int: ...
     def alloc_bulk(self, count: int, collect: bool = True, release: bool = False) -> list[int] | int:
         """kmem_cache_alloc_bulk: up to ``count`` objects, partial slabs first (newest first).
 
@@ -142,6 +148,7 @@ class KmemCache:
         per_slab = self.objs_per_slab
         partial = self.partial
         vas: list[int] = []
+        taken: Sequence[int]
         done = 0
         while done < count:
             if partial:
@@ -153,9 +160,10 @@ class KmemCache:
                 if not free:
                     del partial[slab]
             else:
-                slab = self._new_slab()
-                if slab is None:
+                new = self._new_slab()
+                if new is None:
                     break
+                slab = new
                 take = min(count - done, per_slab)
                 if take < per_slab:  # the rest stays free, lowest index next
                     partial[slab] = list(range(per_slab - 1, take - 1, -1))

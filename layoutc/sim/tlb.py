@@ -21,7 +21,7 @@ translations it memoised from it.
 from __future__ import annotations
 
 from collections import OrderedDict
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 
 from .archfacts import TlbLevel
 from .errors import SimError
@@ -78,20 +78,23 @@ class L0Pool:
 class Tlb:
     def __init__(self, levels: tuple[TlbLevel, ...]) -> None:
         self.names = [level.name for level in levels]
-        self.levels: list[dict[int, TlbPool | L0Pool]] = []
+        # level 0 by page shift (stamped entries), then each lower level by page shift (LRU order)
+        self.l0: dict[int, L0Pool] = {}
+        self.lower: list[dict[int, TlbPool]] = []
         for depth, level in enumerate(levels):
-            by_shift: dict[int, TlbPool | L0Pool] = {}
-            for shifts, capacity in level.pools:
-                pool = (L0Pool if depth == 0 else TlbPool)(shifts, capacity)
-                for shift in shifts:
-                    by_shift[shift] = pool
-            self.levels.append(by_shift)
+            if depth == 0:
+                self.l0 = {shift: pool for shifts, capacity in level.pools
+                           for pool in (L0Pool(shifts, capacity),) for shift in shifts}
+            else:
+                self.lower.append({shift: pool for shifts, capacity in level.pools
+                                   for pool in (TlbPool(shifts, capacity),) for shift in shifts})
+        self.levels: list[Mapping[int, L0Pool | TlbPool]] = [self.l0, *self.lower] if levels else []
         self.hits = [0] * len(levels)  # hits[0] stays 0: level-0 hits are counted by the MMU
         self.misses = 0
         self.on_drop: Callable[[], None] | None = None  # level-0 entries left (installed by the MMU)
 
     def lookup_l0(self, va: int) -> list | None:
-        for shift, pool in self.levels[0].items():
+        for shift, pool in self.l0.items():
             entry = pool.entries.get(key_of(va, shift))
             if entry is not None:
                 return entry
@@ -99,15 +102,15 @@ class Tlb:
 
     def lookup_lower(self, va: int, stamp: int) -> list | None:
         """Levels after the first; a hit refills the levels above and returns the new level-0 entry."""
-        for depth in range(1, len(self.levels)):
-            for shift, pool in self.levels[depth].items():
+        for depth, pools in enumerate(self.lower, start=1):
+            for shift, pool in pools.items():
                 key = key_of(va, shift)
                 entry = pool.entries.get(key)
                 if entry is not None:
                     pool.entries.move_to_end(key)
                     self.hits[depth] += 1
-                    for upper in range(1, depth):
-                        up = self.levels[upper].get(shift)
+                    for upper in self.lower[: depth - 1]:
+                        up = upper.get(shift)
                         if up is not None:
                             up.fill(key, entry)
                     return self._fill_l0(va, shift, entry, stamp)
@@ -115,7 +118,7 @@ class Tlb:
 
     def fill(self, va: int, shift: int, entry: tuple, stamp: int) -> list | None:
         """A walk's result into every level; returns the level-0 entry (None if level 0 cannot hold it)."""
-        for pools in self.levels[1:]:
+        for pools in self.lower:
             pool = pools.get(shift)
             if pool is not None:
                 pool.fill(key_of(va, shift), entry)
@@ -135,11 +138,12 @@ class Tlb:
         return s, (base,) + entry[1:4] + (s, (1 << s) - 1)
 
     def _fill_l0(self, va: int, shift: int, entry: tuple, stamp: int) -> list | None:
-        pools = self.levels[0]
+        pools = self.l0
         if shift not in pools:
-            shift, entry = self._as_smaller(pools, va, shift, entry)
-            if shift is None:
+            smaller, entry = self._as_smaller(pools, va, shift, entry)
+            if smaller is None:
                 return None
+            shift = smaller
         key = key_of(va, shift)
         value = [(key >> 6 << shift) - entry[0], stamp, *entry]
         if pools[shift].fill(key, value) is not None and self.on_drop is not None:

@@ -15,6 +15,7 @@ Permissions are decoded into a 6-bit mask so the MMU's check is one AND:
 
 from __future__ import annotations
 
+from array import array
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
@@ -95,14 +96,12 @@ class PageTable:
 
     def __init__(self, alloc: TableAlloc) -> None:
         self.alloc = alloc
-        self.tables: dict[int, object] = {}
+        self.tables: dict[int, array[int]] = {}  # pa -> the table's descriptors
         self.table_pages = 0  # pages of tables allocated so far
         self.dynamic_pages = 0  # of those, pages allocated after boot (meminfo PageTables)
         self.booting = True
 
     def _new_table(self, size: int, count: int, typecode: str) -> int:
-        from array import array
-
         pa = self.alloc(size)
         self.tables[pa] = array(typecode, bytes(size))
         pages = max(1, size >> 12)
@@ -118,7 +117,7 @@ class PageTable:
     def unmap(self, va: int, size: int) -> None:
         raise NotImplementedError
 
-    def walk(self, va: int, user_root: bool = False) -> Leaf | WalkFault:
+    def walk(self, va: int) -> Leaf | WalkFault:
         raise NotImplementedError
 
     def dump(self, start: int, end: int) -> Iterator[DumpEntry]:

@@ -9,6 +9,7 @@
 
 from __future__ import annotations
 
+from ..errors import SimError
 from .format import KR, KW, KX, UR, UW, UX, Prot, WalkFault
 from .radix import BLOCK, INVALID, TABLE, RadixTable
 
@@ -133,16 +134,21 @@ class Arm64Table(LongDescriptorTable):
     def root_bytes(self) -> int:
         return max(self.levels[0][1] * 8, 64)
 
+    def _ttbr0(self) -> int:
+        if self.user_root is None:  # built with user_split=True: never
+            raise SimError("Arm64Table", "no TTBR0 table")
+        return self.user_root
+
     def root_for(self, va: int) -> int | WalkFault:
         top = va >> self.va_bits
         if top == 0:
-            return self.user_root  # TTBR0
+            return self._ttbr0()  # TTBR0
         if top == (1 << (64 - self.va_bits)) - 1:
             return self.root  # TTBR1
         return WalkFault("translation", 0, 0, f"address outside both TTBR0 and TTBR1 ranges ({self.va_bits}-bit VA)")
 
     def _root_table(self, va: int, user: bool) -> int:
-        return self.root if va >> self.va_bits else self.user_root
+        return self.root if va >> self.va_bits else self._ttbr0()
 
     def _base(self, va: int) -> int:
         return va & ~((1 << self.va_bits) - 1)
