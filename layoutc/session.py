@@ -57,8 +57,14 @@ class Parsed:
     unreadable: bool = False  # the named file itself could not be read: a usage error
 
 
-def _read(path: str, sink: list[Diagnostic], span: Span | None, data: bytes | None = None) -> SourceFile | None:
-    """``path`` as text (``data``, if given, is its content: a layout piped to stdin)."""
+def _read(path: str, sink: list[Diagnostic], span: Span | None, data: bytes | None = None,
+          texts: Mapping[str, str] | None = None) -> SourceFile | None:
+    """``path`` as text (``data``, if given, is its content: a layout piped to stdin; ``texts`` maps
+    normalised absolute paths to an editor's unsaved buffers, `layoutc lsp`)."""
+    if texts and data is None:
+        buffer = texts.get(os.path.normpath(os.path.abspath(path)))
+        if buffer is not None:
+            return SourceFile(path, buffer)
     if span is None:  # a file named on the command line: report at its 1:1 -- a missing file is still a place
         span = SourceFile(path, "").whole()
     try:
@@ -85,11 +91,13 @@ def _read(path: str, sink: list[Diagnostic], span: Span | None, data: bytes | No
         return None
 
 
-def parse_layout(path: str, text: bytes | None = None) -> Parsed:
+def parse_layout(path: str, text: bytes | None = None, texts: Mapping[str, str] | None = None) -> Parsed:
     """Read ``path`` and the files it `extends`, parse each once.
 
     ``text`` is the content of ``path`` when it does not come from the file system (stdin): the
     name is then only what diagnostics show, and its `extends` resolves from that name's folder.
+    ``texts`` maps normalised absolute paths to text that replaces those files on disk (the open
+    buffers of an editor).
     """
     parsed = Parsed(path)
     chain: list[ast.File] = []
@@ -103,7 +111,7 @@ def parse_layout(path: str, text: bytes | None = None) -> Parsed:
                                                  help="a base layout cannot extend its own overlay"))
             break
         seen.append(key)
-        source = _read(current, parsed.diagnostics, via.span if via else None, text if via is None else None)
+        source = _read(current, parsed.diagnostics, via.span if via else None, text if via is None else None, texts)
         if source is None:
             parsed.unreadable = via is None
             break
