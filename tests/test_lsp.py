@@ -16,9 +16,8 @@ import pytest
 
 pytest.importorskip("pygls", reason="the `lsp` extra (pygls) is not installed")
 
-from lsprotocol import types as lsp  # noqa: E402
-
 from lsp_session import Session, find  # noqa: E402
+from lsprotocol import types as lsp  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 ARM32 = ROOT / "layouts" / "arm32.kl"

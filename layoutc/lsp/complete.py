@@ -124,7 +124,7 @@ def candidates(text: str, offset: int, index: Index | None, layout: Layout | Non
         return [c for c in _names(index, layout) if c.kind == "param"]
     if re.search(rf"\boverlaps\s+({_WORD})?$", line):
         return [c for c in _names(index, layout) if c.kind == "region"]
-    if re.search(rf"\ballow\s+([A-Za-z0-9-]*)$", line):
+    if re.search(r"\ballow\s+([A-Za-z0-9-]*)$", line):
         from ..rules import RULES
 
         return [Candidate(code, "rule", rule.name) for code, rule in RULES.items()] + \

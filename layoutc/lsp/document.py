@@ -77,14 +77,14 @@ def matrix(checked: Checked, overrides: Sequence[str] = (),
     if count > limit:
         return Matrix(axes, too_many=count, done=True), iter(())
     result = Matrix(axes)
-    values = {(name, value): parse_overrides([f"{name}={value}"])[0] for name, vals in axes.items() for value in vals}
+    parsed_values = {(name, value): parse_overrides([f"{name}={value}"])[0] for name, choices in axes.items() for value in choices}
     files: list[ast.File] = list(parsed.files)
     names = list(axes)
 
     def work() -> Iterator[None]:
         for combo in itertools.product(*(axes[n] for n in names)):
             variant = dict(zip(names, combo))
-            variant_overrides = [o for item in variant.items() for o in values[item]]
+            variant_overrides = [o for item in variant.items() for o in parsed_values[item]]
             layout, _ = elaborate(files, list(fixed) + variant_overrides)
             if any(a.keyword == "requires" and a.passed is False for a in layout.assertions):
                 result.excluded += 1

@@ -111,8 +111,8 @@ def build_index(files: list[ast.File]) -> Index:
             if kind == "name":
                 add(Occurrence(("name", str(key)), span, "reference"))
             else:
-                space, name = key  # type: ignore[misc]
-                add(Occurrence(("region", space, name), span, "reference"))
+                assert isinstance(key, tuple)
+                add(Occurrence(("region", key[0], key[1]), span, "reference"))
 
     def read_range(range_: ast.RangeSpec) -> None:
         read(range_.start)

@@ -20,7 +20,7 @@ from pygls.lsp.server import LanguageServer
 
 from .. import __version__
 from ..diagnostics import Diagnostic, Severity
-from ..session import Policy, read_config
+from ..session import Policy
 from ..source import SourceFile, Span
 from ..syntax import ast
 from . import complete, document, fixes, hover
@@ -107,17 +107,15 @@ class KlServer:
         return {norm(self._path(uri)): doc.source for uri, doc in self.ls.workspace.text_documents.items()}
 
     def _policy(self, path: str) -> Policy:
+        """`select`/`ignore` from the file's project configuration, as `layoutc check` reads it."""
+        from ..cli import FORMATS
+        from ..config import ConfigError, Finder
+
         try:
-            config = read_config(Path(path))
-        except Exception:  # a broken config is reported by `layoutc check`; the editor keeps working
+            config = Finder(FORMATS).for_file(path)
+        except ConfigError:  # `layoutc check` reports a broken configuration; the editor keeps working
             return Policy()
-
-        def rules(key: str) -> tuple[str, ...]:
-            value = config.get(key, ())
-            items = [value] if isinstance(value, str) else value if isinstance(value, list) else []
-            return tuple(part.strip() for item in items if isinstance(item, str) for part in item.split(",") if part.strip())
-
-        return Policy(rules("select"), rules("ignore"))
+        return Policy(config.select, config.ignore)
 
     def schedule(self, uri: str, delay: float) -> None:
         timer = self.timers.pop(uri, None)
@@ -249,7 +247,7 @@ class KlServer:
         def did_close(params: lsp.DidCloseTextDocumentParams) -> None:
             uri = params.text_document.uri
             for table in (self.checked, self.good, self.matrices, self.actions):
-                table.pop(uri, None)  # type: ignore[attr-defined]
+                table.pop(uri, None)
             timer = self.timers.pop(uri, None)
             if timer is not None:
                 timer.cancel()
