@@ -14,10 +14,13 @@ import os
 import sys
 import threading
 from pathlib import Path
-from typing import Sequence
+from typing import TYPE_CHECKING, Sequence
 
 from . import __version__
 from .files import WriteError
+
+if TYPE_CHECKING:
+    from .diagnostics import Diagnostic
 
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 3
 FORMATS = ("human", "json", "sarif", "github", "concise")  # diagnostic formats: --format and the config's `format`
@@ -239,7 +242,10 @@ def cmd_check(args) -> int:
     fmt = _format(args, configs)
     human = Human(_colour(args.color, sys.stdout))
 
-    reported, waived, usage = [], [], False  # (checked file, diagnostic, run notes), merged below
+    # (checked file, diagnostic, run notes), merged into `shown` and `hidden` below
+    reported: list[tuple[str, Diagnostic, tuple[str, ...]]] = []
+    waived: list[tuple[str, Diagnostic, tuple[str, ...]]] = []
+    usage = False
     regions = definitions = rules_run = 0
     werror_warnings = 0  # warnings in files whose configuration (or --werror) makes them fail
     read: set[str] = set()
@@ -266,9 +272,12 @@ def cmd_check(args) -> int:
             raise UsageError(f"layoutc: --max-variants must be at least 1, not {limit}")
         if args.matrix:
             progress = Progress(f"layoutc: {name}")
+
+            def report(done: int, total: int, line: Progress = progress) -> None:
+                line.update(f"variant {done} of {total}")
+
             try:
-                matrix = check_matrix(name, vary, args.defines, policy, limit, text,
-                                      lambda done, total, line=progress: line.update(f"variant {done} of {total}"))
+                matrix = check_matrix(name, vary, args.defines, policy, limit, text, report)
             finally:
                 progress.done()
             if matrix.too_many:
@@ -308,32 +317,32 @@ def cmd_check(args) -> int:
             definitions += len(first.layout.params) + len(first.layout.consts)
         read.add(file_identity(name))
         rules_run = max(rules_run, max(r.rules_run for r in results))
-    reported, waived = merge_findings(reported), merge_findings(waived)  # a base's findings once, not per overlay
-    errors, warnings, notes = count(reported)
+    shown, hidden = merge_findings(reported), merge_findings(waived)  # a base's findings once, not per overlay
+    errors, warnings, notes = count(shown)
     file_count = len(read | {file_identity(f) for f in files if f != "-"})  # overlays count the bases they extend
-    summary = Summary(errors, warnings, notes, file_count, regions, rules_run, definitions, variants_total, len(waived))
+    summary = Summary(errors, warnings, notes, file_count, regions, rules_run, definitions, variants_total, len(hidden))
     if fmt == "json":
-        _out(to_json(reported, waived, summary, variant_info or None))
+        _out(to_json(shown, hidden, summary, variant_info or None))
     elif fmt == "sarif":
         from .sarif import published_urls, to_sarif
         from .workspace import find_workspace
 
-        _out(to_sarif(reported, waived, __version__, find_workspace(), **published_urls()))
+        _out(to_sarif(shown, hidden, __version__, find_workspace(), **published_urls()))
     elif fmt == "github":
         from .workspace import find_workspace
 
-        _out(to_github(reported, find_workspace()))
+        _out(to_github(shown, find_workspace()))
     elif fmt == "concise":  # one line per finding on stdout, for editors; the coverage line goes to stderr
         from .render import to_concise
 
-        _out(to_concise(reported))
+        _out(to_concise(shown))
         if not args.quiet:
             sys.stderr.write(coverage_line(summary) + "\n")
     else:
-        for d in reported:
+        for d in shown:
             _out(human.diagnostic(d) + "\n")
         if not args.quiet:
-            for d in waived:
+            for d in hidden:
                 _out(human.waived(d))
             for notice in notices:
                 _out(notice)

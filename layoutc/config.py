@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import os
 import re
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -56,10 +57,10 @@ DEFAULTS = Config()
 
 
 def _toml(path: Path) -> dict:
-    try:
+    if sys.version_info >= (3, 11):
         import tomllib
-    except ModuleNotFoundError:  # Python 3.10
-        import tomli as tomllib  # type: ignore[no-redef]
+    else:  # Python 3.10: the backport (a dependency there)
+        import tomli as tomllib
     try:
         return tomllib.loads(path.read_text(encoding="utf-8"))
     except (tomllib.TOMLDecodeError, UnicodeDecodeError, OSError) as error:
@@ -113,6 +114,7 @@ def parse_table(table: dict, path: Path, project: bool, formats: tuple[str, ...]
             hint = did_you_mean(key, list(KEYS))
             raise ConfigError(f"{where}: unknown key `{key}` in {table_name}" + (f"; {hint}" if hint else "")
                               + f" (keys: {', '.join(KEYS)})")
+        checked: object
         if key in ("select", "ignore"):
             checked = _rules(value)
         elif key == "werror":
@@ -144,11 +146,12 @@ def _parse(path: Path, formats: tuple[str, ...]) -> Config | None:
     project = path.name == PROJECT_NAME
     if project:
         tool = data.get("tool", {})
-        data = tool.get("layoutc") if isinstance(tool, dict) else None
-        if data is None:
+        section = tool.get("layoutc") if isinstance(tool, dict) else None
+        if section is None:
             return None
-        if not isinstance(data, dict):
+        if not isinstance(section, dict):
             raise ConfigError(f"{_shown(path)}: [tool.layoutc] must be a table")
+        data = section
     return parse_table(data, path, project, formats)
 
 

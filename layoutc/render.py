@@ -112,7 +112,7 @@ def _position(span: Span | None) -> dict:
 
 
 def diagnostic_dict(d: Diagnostic) -> dict:
-    data = {"code": d.code, "name": d.name, "severity": str(d.severity), "message": d.message}
+    data: dict[str, object] = {"code": d.code, "name": d.name, "severity": str(d.severity), "message": d.message}
     data.update(_position(d.span))
     data["regions"] = list(d.regions)
     data["labels"] = [{**_position(label.span), "message": label.message} for label in d.labels]

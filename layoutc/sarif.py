@@ -130,7 +130,8 @@ def to_sarif(diagnostics: Sequence[Diagnostic], waived: Sequence[Diagnostic], ve
     notifications: list[dict] = []
     for d, suppressed in [(d, False) for d in diagnostics] + [(d, True) for d in waived]:
         level = _LEVEL[str(d.severity)]
-        if not _is_file(d.span):
+        span = d.span if _is_file(d.span) else None
+        if span is None:
             notification: dict = {"message": {"text": _text(d)}, "level": level,
                                   "descriptor": {"id": d.code}}
             if d.code in index:
@@ -138,8 +139,8 @@ def to_sarif(diagnostics: Sequence[Diagnostic], waived: Sequence[Diagnostic], ve
             notifications.append(notification)
             continue
         result: dict = {"ruleId": d.code, "level": level, "message": {"text": _text(d)},
-                        "locations": [log.location(d.span)],
-                        "partialFingerprints": {"primaryLocationLineHash": log.fingerprint(d.code, d.span)}}
+                        "locations": [log.location(span)],
+                        "partialFingerprints": {"primaryLocationLineHash": log.fingerprint(d.code, span)}}
         if d.code in index:
             result["ruleIndex"] = index[d.code]
         related = [label for label in d.labels if _is_file(label.span)]

@@ -102,12 +102,14 @@ def parse_layout(path: str, text: bytes | None = None, texts: Mapping[str, str] 
     parsed = Parsed(path)
     chain: list[ast.File] = []
     seen: list[str] = []
-    current, via = path, None
+    current = path
+    via: ast.Extends | None = None  # the `extends` that named `current`; None for the file itself
     while True:
         key = os.path.normpath(os.path.abspath(current))
         if key in seen:
             names = [f.source.name for f in chain] + [current]
-            parsed.diagnostics.append(Diagnostic("N105", "include cycle: " + " -> ".join(names), via.span,
+            parsed.diagnostics.append(Diagnostic("N105", "include cycle: " + " -> ".join(names),
+                                                 via.span if via else None,
                                                  help="a base layout cannot extend its own overlay"))
             break
         seen.append(key)

@@ -13,7 +13,7 @@ import gc
 import re
 from functools import lru_cache
 from pathlib import Path
-from typing import cast
+from typing import Literal, cast, overload
 
 from ..diagnostics import Diagnostic
 from ..source import SourceFile, Span
@@ -191,6 +191,10 @@ def _syntax_error(error: UnexpectedInput, source: SourceFile, parser: Parser, st
     return Diagnostic("S001", str(error).splitlines()[0], Span(source, 0, 0))
 
 
+@overload
+def parse(source: SourceFile, start: Literal["start"] = "start") -> tuple[ast.File | None, list[Diagnostic]]: ...
+@overload
+def parse(source: SourceFile, start: Literal["override"]) -> tuple[ast.Expr | None, list[Diagnostic]]: ...
 def parse(source: SourceFile, start: str = "start") -> tuple[ast.File | ast.Expr | None, list[Diagnostic]]:
     """Parse a layout file (``start``) or an override value (``override``)."""
     parser, builder = _parser()
