@@ -88,7 +88,13 @@ ARM32_ROWS = [
     row("arm-memory.rst-v6.12-itcm", ARM32, {**ARM_DOC_V612, "itcm_size": "32K"}, "itcm_area", 0xFFFE_0000, 0xFFFE_8000),
     row("arm-memory.rst-v6.12-fixmap", ARM32, ARM_DOC_V612, "fixmap", 0xFFC8_0000, 0xFFF0_0000),
     row("arm-memory.rst-v6.12-guard", ARM32, ARM_DOC_V612, "fixmap_guard", 0xFFC0_0000, 0xFFC8_0000),
-    row("arm-memory.rst-v6.12-dt-blob", ARM32, ARM_DOC_V612, "fdt", 0xFF80_0000, 0xFFC0_0000),
+    # "ff800000 ffbfffff 4 MiB DT blob": the document's 4 MiB is two LPAE sections; memory.h has
+    # FDT_FIXED_SIZE = 2 * SECTION_SIZE, so with short descriptors (the default) the blob window
+    # is 2 MiB and only the start is the document's (the end is pinned by the memory.h rows)
+    row("arm-memory.rst-v6.12-dt-blob", ARM32, ARM_DOC_V612, "fdt", 0xFF80_0000, None),
+    row("arm-memory.h-v6.12-fdt-2-sections", ARM32, ARM_DOC_V612, "fdt", 0xFF80_0000, 0xFFA0_0000),
+    row("arm-memory.h-v6.12-fdt-2-lpae-sections", ARM32, {**ARM_DOC_V612, "lpae": "true"}, "fdt",
+        0xFF80_0000, 0xFFC0_0000),
     row("arm-memory.rst-v6.12-pci-io", ARM32, {**ARM_DOC_V612, "pci": "true"}, "pci_io", 0xFEE0_0000, 0xFF00_0000),
     # "VMALLOC_START .. VMALLOC_END-1 ... VMALLOC_END is equal to 0xff800000"
     row("arm-memory.rst-v6.12-vmalloc-end", ARM32, ARM_DOC_V612, "vmalloc_area", None, 0xFF80_0000),
@@ -622,6 +628,19 @@ X86_64_ROWS = (
         # page_64_types.h: KERNEL_IMAGE_SIZE 1 GiB with RANDOMIZE_BASE -> modules from -1 GiB
         row("x86_64-page_64_types.h-v6.12-kaslr-modules-1GB", X86_64, {"randomize_base": "true"}, "modules_area",
             0xFFFF_FFFF_C000_0000, 0xFFFF_FFFF_FF00_0000),
+        # pgtable_64_types.h v4.12..v4.14: MODULES_END = __fix_to_virt(__end_of_fixed_addresses + 1).
+        # By hand, for the default fixmap (FIXADDR_START 0xffffffffff580000): 639 permanent slots
+        # below FIXADDR_TOP 0xffffffffff7ff000; 639..1150 would straddle a 512-entry PTE page, so
+        # FIX_BTMAP_END = 639 + 512 - 127 = 1024 and __end_of_fixed_addresses = 1536; MODULES_END =
+        # 0xffffffffff7ff000 - 1537 * 4 KiB = 0xffffffffff1fe000.  v4.11 and v4.20: 0xffffffffff000000.
+        row("x86_64-pgtable_64_types.h-v4.12-modules-end-fixmap", X86_64, {"kernel": "4.12"}, "modules_area",
+            0xFFFF_FFFF_A000_0000, 0xFFFF_FFFF_FF1F_E000),
+        row("x86_64-pgtable_64_types.h-v4.14-modules-end-fixmap", X86_64, {"kernel": "4.14"}, "modules_area",
+            0xFFFF_FFFF_A000_0000, 0xFFFF_FFFF_FF1F_E000),
+        row("x86_64-pgtable_64_types.h-v4.11-modules-end-fixed", X86_64, {"kernel": "4.11"}, "modules_area",
+            0xFFFF_FFFF_A000_0000, 0xFFFF_FFFF_FF00_0000),
+        row("x86_64-pgtable_64_types.h-v4.20-modules-end-fixed", X86_64, {"kernel": "4.20"}, "modules_area",
+            0xFFFF_FFFF_A000_0000, 0xFFFF_FFFF_FF00_0000),
         # _text = __START_KERNEL_map + LOAD_PHYSICAL_ADDR (16 MiB)
         row("x86_64-page_64_types.h-v6.12-text", X86_64, {}, "kernel_image", 0xFFFF_FFFF_8100_0000, None),
     ]

@@ -125,3 +125,29 @@ def test_x86_matrix_skips_the_impossible_kconfig():
     matrix = check_matrix(X86, {}, [], Policy())
     assert matrix.findings == []
     assert matrix.excluded and all(v["pae"] == "true" and v["vmsplit"] in ("3G_OPT", "2G_OPT") for v in matrix.excluded)
+
+
+@pytest.mark.parametrize("kernel", ["2.6.16", "2.6.19"])
+def test_x86_accepts_the_first_releases_with_a_configurable_split(kernel):
+    """CONFIG_VMSPLIT_3G_OPT (PAGE_OFFSET 0xB0000000) exists from v2.6.16 (arch/i386/Kconfig): such a kernel is
+    a real configuration, checked with the old i386 MAXMEM rule (lowmem = min(RAM, 896 MiB + the split's gain))."""
+    result = load_layout(X86, [f"kernel={kernel}", "vmsplit=3G_OPT", "highmem=false", "ram=1G"])
+    assert not result.errors, [d.message for d in result.errors]
+    lowmem = result.layout.region("virtual", "lowmem")
+    assert (lowmem.start, lowmem.end) == (0xB000_0000, 0xB000_0000 + (1 << 30))
+
+
+def test_x86_refuses_releases_before_the_configurable_split():
+    result = load_layout(X86, ["kernel=2.6.15"])
+    assert [d.code for d in result.errors] and "2.6.16" in result.errors[0].message
+
+
+@pytest.mark.parametrize("kernel, unit", [("6.1", "(1024 TB)"), ("6.12", "(1024 TB)")])
+def test_riscv_sv57_vmemmap_is_printed_in_terabytes_from_v6_1(kernel, unit):
+    """print_ml() (arch/riscv/mm/init.c) picks TB for sizes of 10 TB and more; the Sv57 vmemmap is 2^50 bytes.
+    Before it, print_mlm() printed MB: tests/data/banners/riscv-5.18-sv57-qemu-256m.txt has "(1073741824 MB)"."""
+    from layoutc.banner import banner
+
+    layout = load_layout(RISCV, [f"kernel={kernel}", "mode=sv57"]).layout
+    line = next(line for line in banner(layout).text().splitlines() if "vmemmap" in line)
+    assert line.endswith(unit), line

@@ -317,6 +317,8 @@ def _arm64(found: Found, e: dict[str, Entry]) -> Inference:
         params["fixmap_size"] = _hexsize(fixed.length)
     page_offset = _TOP - (1 << (va_bits - 1))
     memory, actual, vmemmap = e.get("memory"), e.get("vmemmap actual"), e.get("vmemmap")
+    # arm64.kl's default sizeof(struct page): 64 with CONFIG_MEMCG from v3.19, 56 before
+    struct_page = 64 if _version(kernel) >= (3, 19) else 56
     candidates: list[dict[str, str]] = []
     for granule in ("4K", "64K", "16K"):
         if va_bits not in _ARM64_VA_BITS[granule] or (granule == "16K" and _version(kernel) < (4, 4)):
@@ -324,9 +326,10 @@ def _arm64(found: Found, e: dict[str, Entry]) -> Inference:
         shift = _ARM64_SHIFTS[granule]
         candidate = dict(params, page_size=granule)
         if shape == "3.7":
-            candidate.update(_arm64_e0_ram(shift, memory, vmemmap, e.get("vmalloc"), notes if not candidates else []))
+            candidate.update(_arm64_e0_ram(shift, struct_page, memory, vmemmap, e.get("vmalloc"),
+                                           notes if not candidates else []))
         else:
-            candidate.update(_arm64_ram(shape, shift, page_offset, memory, actual, vmemmap,
+            candidate.update(_arm64_ram(shape, shift, struct_page, page_offset, memory, actual, vmemmap,
                                         notes if not candidates else []))
         candidates.append(candidate)
     total_k = _memory_total_k(found)
@@ -339,27 +342,27 @@ def _arm64(found: Found, e: dict[str, Entry]) -> Inference:
     return Inference("arm64", "arm64.kl", candidates[0], notes, candidates)
 
 
-def _arm64_e0_ram(shift: int, memory: Entry | None, vmemmap: Entry | None, vmalloc: Entry | None,
-                  notes: list[str]) -> dict[str, str]:
+def _arm64_e0_ram(shift: int, default_page: int, memory: Entry | None, vmemmap: Entry | None,
+                  vmalloc: Entry | None, notes: list[str]) -> dict[str, str]:
     """v3.7 .. v3.17: RAM from the one vmemmap line, the struct pages of [PHYS_OFFSET, high_memory).
 
     The array starts 64 KiB above VMALLOC_END and is indexed by the absolute PFN, so the
     line's start gives RAM's base and its length RAM's size, once sizeof(struct page) is
-    known: from the memory line when there is one, else the first of the usual sizes that
-    divides both.
+    known: from the memory line when there is one, else the first of the usual sizes (the
+    layout's default for the era first) that divides both.
     """
     out: dict[str, str] = {}
     if vmemmap is None or vmalloc is None or vmemmap.start is None or vmalloc.end is None:
         notes.append("ram: the banner has no vmalloc/vmemmap pair; the layout's default RAM is kept")
         return out
     offset, span = vmemmap.start - (vmalloc.end + 0x10000), vmemmap.length
-    sizes = [64, 56, 72, 80, 48, 88, 96]
+    sizes = [default_page] + [size for size in (64, 56, 72, 80, 48, 88, 96) if size != default_page]
     if memory is not None and memory.start is not None and memory.length >> shift:
         pages = memory.length >> shift
         if span % pages == 0:
             sizes = [span // pages]
-    struct_page = next((size for size in sizes if offset % size == 0 and span % size == 0), 64)
-    if struct_page != 64:
+    struct_page = next((size for size in sizes if offset % size == 0 and span % size == 0), default_page)
+    if struct_page != default_page:
         out["struct_page_size"] = str(struct_page)
     base, size = offset // struct_page << shift, span // struct_page << shift
     out["ram"] = f"{hex(base)}:{_hexsize(size)}"
@@ -369,20 +372,20 @@ def _arm64_e0_ram(shift: int, memory: Entry | None, vmemmap: Entry | None, vmall
     return out
 
 
-def _arm64_ram(shape: str, shift: int, page_offset: int, memory: Entry | None, actual: Entry | None,
-               vmemmap: Entry | None, notes: list[str]) -> dict[str, str]:
+def _arm64_ram(shape: str, shift: int, default_page: int, page_offset: int, memory: Entry | None,
+               actual: Entry | None, vmemmap: Entry | None, notes: list[str]) -> dict[str, str]:
     """ram, struct_page_size and linear_offset from the memory and vmemmap "actual" lines."""
     out: dict[str, str] = {}
     if memory is None or memory.start is None:
         notes.append("ram: the banner has no memory line; the layout's default RAM is kept")
         return out
     size = memory.length
-    struct_page = 64
+    struct_page = default_page
     if actual is not None and actual.start is not None and size >> shift:
         span, pages = actual.length, size >> shift
         if span % pages == 0 and 32 <= span // pages <= 256:
             struct_page = span // pages
-    if struct_page != 64:
+    if struct_page != default_page:
         out["struct_page_size"] = str(struct_page)
     if shape in ("3.18", "4.1"):  # the linear map starts at PHYS_OFFSET, the array is indexed by absolute PFN
         base = 0

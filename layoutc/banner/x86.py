@@ -30,6 +30,9 @@ HEADER = "virtual kernel memory layout:"
 
 
 def supported(layout: Layout) -> None:
+    if not at_least(layout, 2, 6, 20):
+        # x86.kl accepts v2.6.16 (VMSPLIT_*), but no real banner older than the 2.6.2x logs was compared
+        raise MissingValue("the x86-32 banner is modelled from v2.6.20 (set -D kernel=2.6.20 or newer)")
     if at_least(layout, 5, 7):
         raise MissingValue("x86-32 stopped printing the banner in v5.7 (set -D kernel=5.6 or older)")
 
