@@ -160,9 +160,12 @@ def boot(layout: Layout, options: BootOptions = BootOptions()) -> Machine:
     populated = [z for z in zones if z.managed_pages]
     if not populated:
         raise BootError("no free RAM left for the page allocator after the boot reservations")
-    m.min_free_kbytes = setup_watermarks(populated, shift, options.min_free_kbytes)
+    from .report import era
+
+    version = era(m).version  # the watermark and per-CPU list formulas of the layout's kernel
+    m.min_free_kbytes = setup_watermarks(populated, shift, options.min_free_kbytes, version)
     for zone in populated:
-        setup_pcp(zone, page)
+        setup_pcp(zone, page, version)
     m.buddy.retune()  # the fast path's limits follow the watermarks just set
     if m.pagetable is not None:
         from .mmu import Mmu

@@ -296,17 +296,24 @@ def int_sqrt(value: int) -> int:
     return isqrt(value)
 
 
-def min_free_kbytes(lowmem_kbytes: int) -> int:
-    """calculate_min_free_kbytes: int_sqrt(lowmem_kbytes * 16) clamped to [128, 262144]."""
-    return max(128, min(262144, int_sqrt(lowmem_kbytes * 16)))
+def min_free_kbytes(lowmem_kbytes: int, version: tuple[int, ...] = (6, 12)) -> int:
+    """calculate_min_free_kbytes: int_sqrt(lowmem_kbytes * 16) clamped to [128, 65536] -- [128, 262144] from v5.7
+    (59d336bdf693 "mm/page_alloc: increase default min_free_kbytes bound")."""
+    cap = 262144 if version >= (5, 7) else 65536
+    return max(128, min(cap, int_sqrt(lowmem_kbytes * 16)))
 
 
-def setup_watermarks(zones: Sequence[Zone], page_shift: int, min_kbytes: int | None = None) -> int:
-    """__setup_per_zone_wmarks and lowmem_reserve; returns the min_free_kbytes used."""
+def setup_watermarks(zones: Sequence[Zone], page_shift: int, min_kbytes: int | None = None,
+                     version: tuple[int, ...] = (6, 12)) -> int:
+    """__setup_per_zone_wmarks and lowmem_reserve; returns the min_free_kbytes used.
+
+    Before v4.6 (no vm.watermark_scale_factor) low = min + min/4 and high = min + min/2;
+    from v4.6 the step is max(min/4, managed * watermark_scale_factor / 10000).
+    """
     lowmem = [z for z in zones if z.index != ZONE_HIGHMEM]
     lowmem_pages = sum(z.managed_pages for z in lowmem)
     if min_kbytes is None:
-        min_kbytes = min_free_kbytes(lowmem_pages << (page_shift - 10))
+        min_kbytes = min_free_kbytes(lowmem_pages << (page_shift - 10), version)
     pages_min = min_kbytes >> (page_shift - 10)
     for zone in zones:
         tmp = pages_min * zone.managed_pages // lowmem_pages if lowmem_pages else 0
@@ -314,6 +321,9 @@ def setup_watermarks(zones: Sequence[Zone], page_shift: int, min_kbytes: int | N
             minimum = max(SWAP_CLUSTER_MAX, min(128, zone.managed_pages // 1024))
         else:
             minimum = tmp
+        if version < (4, 6):
+            zone.watermark = [minimum, minimum + (tmp >> 2), minimum + (tmp >> 1)]
+            continue
         delta = max(tmp >> 2, zone.managed_pages * WATERMARK_SCALE_FACTOR // 10000)
         zone.watermark = [minimum, minimum + delta, minimum + 2 * delta]
     by_index = {z.index: z for z in zones}
@@ -328,11 +338,21 @@ def setup_watermarks(zones: Sequence[Zone], page_shift: int, min_kbytes: int | N
     return min_kbytes
 
 
-def setup_pcp(zone: Zone, page_size: int) -> None:
-    """zone_batchsize: min(managed/1024, 1 MiB of pages)/4, *1.5 rounded down to 2^n, -1; high = 6 * batch."""
-    batch = min(zone.managed_pages // 1024, (1 << 20) // page_size) // 4
+def setup_pcp(zone: Zone, page_size: int, version: tuple[int, ...] = (6, 12), cpus: int = 1) -> None:
+    """zone_batchsize and the list's high mark (mm/page_alloc.c).
+
+    batch: managed/1024 capped at 512 KiB of pages before v4.15 and 1 MiB from v4.15 (Aaron Lu's
+    "double zone's batchsize"), /4, *1.5 rounded down to 2^n, -1.  high: 6 * batch before v5.14;
+    from v5.14 zone_highsize, the zone's low watermark split over the node's CPUs, at least 4 * batch
+    (the v6.7 auto-tuning between high_min and high_max is not modelled).
+    """
+    cap = (1 << 20) if version >= (4, 15) else (512 << 10)
+    batch = min(zone.managed_pages // 1024, cap // page_size) // 4
     batch = max(1, batch)
-    batch = (1 << ((batch + batch // 2).bit_length() - 1)) - 1
+    batch = (1 << ((batch + batch // 2).bit_length() - 1)) - 1  # 0 for a zone under 8 MiB
     zone.pcp_batch = max(1, batch)
-    zone.pcp_high = 6 * zone.pcp_batch
+    if version >= (5, 14):
+        zone.pcp_high = max(zone.watermark[WMARK_LOW] // max(1, cpus), 4 * zone.pcp_batch)
+    else:  # pageset_set_batch(): high = 6 * batch, batch = max(1, batch) -- a small DMA zone gets high 0
+        zone.pcp_high = 6 * batch
     zone.arm_pcp()

@@ -25,12 +25,12 @@ Algorithms (mm/page_alloc.c, SIM-REFERENCE §1):
   of the same order in this zone, the merged head being ``pfn & buddy``;
 * ``rmqueue_bulk`` refills a per-CPU list: the same blocks, in the same order, as
   ``count`` calls of rmqueue_smallest, with whole split blocks taken at once;
-* per-CPU lists drain ``batch`` pages (oldest first) once they hold more than ``high``
-  pages in all.  Rather than keep that sum on every free, each list has a ``trigger``
-  length; the triggers are armed so that sum(trigger << order) <= high, so while no
-  list is longer than its trigger the lists cannot hold more than ``high``.  A free
+* per-CPU lists drain ``batch`` pages (oldest first) once they hold ``high`` pages in
+  all (`count >= high`).  Rather than keep that sum on every free, each list has a
+  ``trigger`` length; the triggers are armed so that sum(trigger << order) < high, so
+  while no list is longer than its trigger the lists hold fewer than ``high``.  A free
   that passes a trigger counts the pages and drains or re-arms: the drain happens on
-  exactly the frees where the count passes ``high``.
+  exactly the frees where the count reaches ``high``.
 """
 
 from __future__ import annotations
@@ -290,8 +290,13 @@ class Zone:
         return pcp.pop()
 
     def pcp_overflow(self) -> None:
-        """free_unref_page_commit, after a list passed its trigger: drain a batch if the lists hold > ``high``."""
-        if self.pcp_count > self.pcp_high:
+        """free_unref_page_commit, after a list passed its trigger: drain a batch once the lists hold ``high``.
+
+        The kernel's test is `pcp->count >= high` (free_hot_cold_page in 3.x/4.x, free_unref_page_commit
+        in 5.x/6.x, mm/page_alloc.c).  The batch freed is pcp->batch; the v5.14 free_factor doubling is
+        not modelled.
+        """
+        if self.pcp_count >= self.pcp_high:
             self.drain_pcp(self.pcp_batch)
         else:
             self.arm_pcp()
@@ -299,7 +304,7 @@ class Zone:
     def arm_pcp(self) -> None:
         """Share the room left below ``high`` among the lists: order 0 half of it, orders 1-3 a sixth each."""
         pcps = self.pcp
-        room = self.pcp_high - sum([len(pcp) << pcp.order for pcp in pcps])
+        room = self.pcp_high - 1 - sum([len(pcp) << pcp.order for pcp in pcps])  # at `high` pages it drains
         if room < 0:  # a drain left more than high: every free must count again
             for pcp in pcps:
                 pcp.trigger = -1
@@ -393,7 +398,7 @@ class Zone:
         if armed != [-1] * len(armed):
             if any(len(pcp) > pcp.trigger for pcp in self.pcp):
                 raise SimError(where, "a per-CPU list is longer than its trigger")
-            if sum(pcp.trigger << pcp.order for pcp in self.pcp) > self.pcp_high:
+            if sum(pcp.trigger << pcp.order for pcp in self.pcp) >= self.pcp_high:
                 raise SimError(where, f"per-CPU triggers allow more than high={self.pcp_high} pages (call arm_pcp())")
         inside = self.gate_lo < self.free_pages <= self.gate_hi
         between = not [limit for limit in self.gate_limits if self.gate_lo < limit < self.gate_hi]

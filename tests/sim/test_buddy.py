@@ -258,7 +258,7 @@ class PlainAllocator(PageAllocator):
             return
         home.append(pfn)
         zone = home.zone
-        if zone.pcp_count > zone.pcp_high:
+        if zone.pcp_count >= zone.pcp_high:  # free_unref_page_commit: `pcp->count >= high`
             zone.drain_pcp(zone.pcp_batch)
 
 

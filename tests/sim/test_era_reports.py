@@ -19,7 +19,8 @@ import pytest
 from layoutc.session import load_layout
 from layoutc.sim import report, showmem
 from layoutc.sim.boot import boot
-from layoutc.sim.gfp import GFP_HIGHUSER_MOVABLE
+from layoutc.sim.buddy import Zone, min_free_kbytes, setup_pcp, setup_watermarks
+from layoutc.sim.gfp import GFP_HIGHUSER_MOVABLE, ZONE_NAMES
 
 ROOT = Path(__file__).resolve().parents[2]
 DATA = ROOT / "tests" / "data" / "reports"
@@ -235,3 +236,54 @@ def test_a_task_without_pages_is_still_an_oom_victim(version, selectable):
     assert m.out_of_memory(0, GFP_HIGHUSER_MOVABLE, "healthd") and "healthd" not in [t.comm for t in m.tasks.values()]
     assert not m.out_of_memory(0, GFP_HIGHUSER_MOVABLE, "keeper")  # only the unkillable one left
     assert m.log[-1].startswith("Kernel panic - not syncing")
+
+
+# ------------------------------------------------------------------ watermarks and per-CPU lists of the era
+
+
+def test_watermarks_and_pcp_of_3_18_are_the_captures():
+    """The 3.18 capture's zones (managed pages) through __setup_per_zone_wmarks and zone_batchsize of v3.18 give
+    exactly its min/low/high (no watermark_scale_factor before v4.6: low = min + min/4, high = min + min/2) and
+    its per-CPU hi/btch (512 KiB batch cap before v4.15, high = 6 * batch, 0 for the small DMA zone)."""
+    lines = kernel_lines("x86_64-3.18-oom.txt")
+    zones, expected = [], {}
+    for line in lines:
+        match = re.match(r"Node 0 (\w+) free:\d+kB min:(\d+)kB low:(\d+)kB high:(\d+)kB .* managed:(\d+)kB", line)
+        if match:
+            index = ZONE_NAMES.index(match[1])
+            zone = Zone(index, 0, int(match[5]) // 4, 10)
+            zone.managed_pages = int(match[5]) // 4
+            zones.append(zone)
+            expected[match[1]] = [int(match[i]) // 4 for i in (2, 3, 4)]
+    pcp = {}
+    for name, line in zip([line.split()[2] for line in lines if line.endswith("per-cpu:")],
+                          [line for line in lines if line.startswith("CPU    0:")]):
+        hi, batch = map(int, re.search(r"hi: *(\d+), btch: *(\d+)", line).groups())
+        pcp[name] = (hi, batch)
+    assert len(zones) == 3 and len(pcp) == 3
+    setup_watermarks(zones, 12, version=(3, 18))
+    for zone in zones:
+        setup_pcp(zone, 4096, version=(3, 18))
+        assert zone.watermark == expected[zone.name], zone.name
+        assert (zone.pcp_high, zone.pcp_batch) == pcp[zone.name], zone.name
+    setup_watermarks(zones, 12, version=(4, 6))  # the v4.6 formula gives other marks: the comparison can fail
+    assert [z.watermark for z in zones] != [expected[z.name] for z in zones]
+
+
+@pytest.mark.parametrize("managed, version, batch", [
+    (125984, (3, 6), 31),   # raspberrypi/linux#372: 3.6.11+, "Normal zone: 125984 pages, LIFO batch:31"
+    (255488, (5, 4), 63),   # raspberrypi/linux#3644: 5.4.42-v7+, "Normal zone: 255488 pages, LIFO batch:63"
+    (770048, (5, 10), 63),  # home-assistant/operating-system#755: "Normal zone: 770048 pages, LIFO batch:63"
+])
+def test_zone_batchsize_of_the_era_is_the_boot_logs(managed, version, batch):
+    zone = Zone(2, 0, managed, 10)
+    zone.managed_pages = managed
+    zone.watermark = [0, 1000, 2000]
+    setup_pcp(zone, 4096, version=version)
+    assert zone.pcp_batch == batch
+    assert zone.pcp_high == (max(1000, 4 * batch) if version >= (5, 14) else 6 * batch)
+
+
+def test_min_free_kbytes_cap_follows_the_era():
+    assert min_free_kbytes(1 << 40 >> 10, (5, 6)) == 65536
+    assert min_free_kbytes(1 << 40 >> 10, (5, 7)) == 131072  # int_sqrt(1 TiB in kB * 16), under the new cap
