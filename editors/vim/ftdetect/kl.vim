@@ -1,0 +1,2 @@
+" layoutc layout files
+autocmd BufRead,BufNewFile *.kl setfiletype kl
