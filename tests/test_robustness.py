@@ -304,11 +304,14 @@ def test_include_of_a_directory(tmp_path):
     assert "board.kl:1:1: error[N104]" in out and "directory" in out
 
 
-def test_directory_passed_as_a_file(tmp_path):
+def test_directory_passed_as_a_file(tmp_path, capsys):
+    """`check DIR` searches DIR for *.kl (tests/test_cli_inputs.py): with none there, a usage error
+    naming it; a command that reads one layout still reports N104 for a directory."""
     code, out, err = check(tmp_path)
-    assert code == 2
-    assert "error[N104]" in out and "directory" in out
-    assert _last_line(out).startswith("checked ")
+    assert code == 2 and out == ""
+    assert f"no .kl file in the folder `{tmp_path}`" in err
+    assert main(["show", str(tmp_path)]) == 2
+    assert "error[N104]" in capsys.readouterr().err
 
 
 def test_non_utf8_bytes(tmp_path):
