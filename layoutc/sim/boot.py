@@ -173,7 +173,9 @@ def boot(layout: Layout, options: BootOptions = BootOptions()) -> Machine:
         from .tlb import Tlb
 
         m.pagetable.alloc = runtime_allocator(m)
-        m.mmu = Mmu(m.pagetable, Tlb(m.sim.tlb), m.sim.pan, m.sim.pan_name, pan_by_domain=m.mmu_format == "arm_short")
+        split = getattr(m.pagetable, "split", None) if m.mmu_format == "arm_lpae" else None
+        m.mmu = Mmu(m.pagetable, Tlb(m.sim.tlb), m.sim.pan, m.sim.pan_name, pan_by_domain=m.mmu_format == "arm_short",
+                    pan_ttbr0_end=split)
     m.totalram_pages = sum(z.managed_pages for z in zones)
     m.totalhigh_pages = sum(z.managed_pages for z in zones if z.index == ZONE_HIGHMEM)
 

@@ -33,7 +33,7 @@ class Fault:
     va: int
     access: str
     user: bool
-    level: int
+    level: int  # the architecture's level number (PageTable.arch_level): what the FSR/ESR reports on ARM
     detail: str = ""
 
     def __str__(self) -> str:
@@ -43,9 +43,13 @@ class Fault:
 
 
 class Mmu:
-    def __init__(self, table, tlb: Tlb, pan: bool, pan_name: str, pan_by_domain: bool = False) -> None:
+    def __init__(self, table, tlb: Tlb, pan: bool, pan_name: str, pan_by_domain: bool = False,
+                 pan_ttbr0_end: int | None = None) -> None:
         self.table = table
         self.pan_by_domain = pan_by_domain  # ARMv7 SW PAN: the user domain, not the AP bits
+        # ARM LPAE PAN (CONFIG_CPU_TTBR0_PAN): the kernel runs with TTBR0 walks disabled (TTBCR.EPD0),
+        # so kernel accesses below the TTBR1 split fault at level 1 and nothing above it is affected
+        self.pan_ttbr0_end = pan_ttbr0_end
         self.tlb = tlb
         self.pan = pan
         self.pan_name = pan_name
@@ -96,6 +100,10 @@ class Mmu:
             self.not_l0 += 1  # counted as a translation by the hit path; it reached no TLB
             raise SimError("translate", f"unknown access `{access}` (have: {', '.join(ACCESS)})")
         need = bit << 3 if user else bit
+        if self.pan_ttbr0_end is not None and self.pan and not user and va < self.pan_ttbr0_end:
+            self.faults += 1
+            return Fault("translation", va, access, user, self.table.arch_level(0),
+                         f"{self.pan_name}: TTBR0 walks are disabled in the kernel")
         entry = self.tlb.lookup_l0(va)
         if entry is not None:
             entry[E_STAMP] = stamp  # a level-0 hit; only this kind of access was not memoised yet
@@ -135,6 +143,8 @@ class Mmu:
     def _effective(self, leaf: Leaf) -> int:
         """The mask the TLB caches: PAN/SMAP and the ARM user domain remove kernel access to user pages."""
         perm = leaf.perm
+        if self.pan_ttbr0_end is not None:
+            return perm  # the TTBR1 half: PAN does not reach it (checked before the walk)
         if self.pan_by_domain:
             return perm & USER_BITS if self.pan and leaf.domain_user else perm
         if self.pan and perm & USER_BITS:
@@ -142,12 +152,15 @@ class Mmu:
         return perm
 
     def _denied(self, va: int, access: str, user: bool, domain_user: bool, raw: int) -> Fault:
+        """A permission or domain fault, reported at the level of the leaf (as the hardware's FSR does)."""
         self.faults += 1
+        leaf = self.table.walk(va)  # a denial is rare: the TLB entry does not keep the leaf's level
+        level = leaf.level if isinstance(leaf, Leaf) else 0
         if not user and self.pan and domain_user:
-            return Fault("domain", va, access, user, 0, f"{self.pan_name}: DOMAIN_USER is no-access in the kernel")
+            return Fault("domain", va, access, user, level, f"{self.pan_name}: DOMAIN_USER is no-access in the kernel")
         if not user and self.pan and not self.pan_by_domain and raw & USER_BITS and raw & ACCESS[access]:
-            return Fault("permission", va, access, user, 0, f"{self.pan_name} blocks kernel access to a user page")
-        return Fault("permission", va, access, user, 0)
+            return Fault("permission", va, access, user, level, f"{self.pan_name} blocks kernel access to a user page")
+        return Fault("permission", va, access, user, level)
 
     def stats(self) -> dict[str, int]:
         return {"tlb_hits": sum(self.tlb.hits) + self.l0_hits, "tlb_misses": self.tlb.misses, "walks": self.walks,

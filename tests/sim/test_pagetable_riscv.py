@@ -93,7 +93,8 @@ def test_reserved_and_misaligned_encodings_fault():
     t.map(base, 0x8000_0000, 4096, PAGE_KERNEL)
     _poke(t, base, 2, 0x2000_0000 | V | W | A | D)  # W without R
     fault = t.walk(base)
-    assert (fault.kind, fault.level, fault.steps) == ("translation", 2, 3) and "W without R" in fault.detail
+    # level i = 0 is the 4 KiB PTE (privileged spec 4.3.2: i counts down from LEVELS-1 at the root)
+    assert (fault.kind, fault.level, fault.steps) == ("translation", 0, 3) and "W without R" in fault.detail
     _poke(t, base, 2, 0)
     pointer = desc_at(t, base, 1)
     _poke(t, base, 1, pointer | A)  # A on a pointer entry is reserved

@@ -96,10 +96,10 @@ def test_lpae_section_and_page_bits():
     t = new_table("arm_lpae", Bump(), 12, 32)
     t.map(0xC000_0000, 0x8000_0000, 2 * MiB, PAGE_KERNEL)
     t.map(0xC020_0000, 0x8020_0000, 4096, PAGE_USER_RW)
-    # block: 01 | SH inner | AF | XN(54)
-    assert desc_at(t, 0xC000_0000, 1) == 0x8000_0000 | 0b01 | 0x300 | 0x400 | 1 << 54
-    # page: 11 | AP[1] user | SH | AF | nG | XN
-    assert desc_at(t, 0xC020_0000, 2) == 0x8020_0000 | 0b11 | 0x40 | 0x300 | 0x400 | 0x800 | 1 << 54
+    # block: 01 | AttrIndx 7 (PMD_SECT_WBWA; 0 would be strongly-ordered under Linux's MAIR0) | SH inner | AF | XN(54)
+    assert desc_at(t, 0xC000_0000, 1) == 0x8000_0000 | 0b01 | 7 << 2 | 0x300 | 0x400 | 1 << 54
+    # page: 11 | AttrIndx 7 (L_PTE_MT_WRITEALLOC) | AP[1] user | SH | AF | nG | XN
+    assert desc_at(t, 0xC020_0000, 2) == 0x8020_0000 | 0b11 | 7 << 2 | 0x40 | 0x300 | 0x400 | 0x800 | 1 << 54
     assert desc_at(t, 0xC020_0000, 1) & (1 << 59)  # PXNTable on the user table
 
 

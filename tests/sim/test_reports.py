@@ -31,8 +31,9 @@ def test_golden_arm32_ptdump():
     of layouts/arm32.kl with ram=2G: the `0x%08lx-0x%08lx   %9lu%c` columns with the size scaled
     while divisible by 1024, `PGD` for 1 MiB sections and `PTE` for 4 KiB pages, the domain padded
     to 7, section attributes (`    RW`, NX, SHD) and PTE attributes with the memory type; the
-    kernel image mapped text read-only+executable and data RW+NX (sections where 1 MiB-aligned,
-    pages at the edges), the 760 MiB lowmem section run, the user-readable vectors page; unmapped
+    kernel text read-only+executable in 1 MiB sections, rounded out to SECTION_SIZE as map_lowmem()
+    rounds the kernel's executable range (no 4K ptes in lowmem), the 761 MiB RW+NX section run
+    after it, the user-readable vectors page; unmapped
     ranges left out; the layout's regions as `---[ name ]---` markers in address order; and the
     W+X self-check line.  A human checked it line by line against §6 when it was written.
     """

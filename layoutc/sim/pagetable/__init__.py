@@ -58,6 +58,21 @@ def _map_split(table: PageTable, va: int, pa: int, size: int, holes: list[tuple[
         table.map(cursor, pa + (cursor - va), va + size - cursor, PAGE_KERNEL)
 
 
+def _linear_ranges(m) -> list[tuple[int, int]]:
+    """The physical ranges the linear map covers: each RAM bank inside lowmem (arm64 map_mem(), arm
+    map_lowmem() and riscv setup_vm_final() walk memblock.memory, leaving holes between banks
+    unmapped); x86 maps its direct map from 0 to the end of lowmem, holes included."""
+    start, end = m.linear.pa_start, m.lowmem_end
+    if m.arch.startswith("x86"):
+        return [(start, end)]
+    ranges = []
+    for lo, hi in sorted(m.banks):
+        lo, hi = max(lo, start), min(hi, end)
+        if lo < hi:
+            ranges.append((lo, hi))
+    return ranges
+
+
 def build_kernel_tables(m) -> None:
     """paging_init: the linear map (blocks where aligned), the kernel image, the vectors page."""
     layout = m.layout
@@ -76,6 +91,14 @@ def build_kernel_tables(m) -> None:
     table = new_table(m.mmu_format, early_alloc, m.page_shift, m.va_bits, pgd)
     m.pagetable = table
 
+    if isinstance(table, LpaeTable):
+        table.split = m.linear.va_start & ~((1 << 30) - 1)  # PAGE_OFFSET: TTBCR.T1SZ
+    # ARM map_lowmem(): the kernel's executable range is rounded out to SECTION_SIZE, so lowmem
+    # stays in 1 MiB sections (2 MiB with LPAE) and the image never splits it into 4K ptes
+    from ...arch.spec import arch_of
+
+    spec = arch_of(layout)
+    section = (spec.section_size(layout) or page) if m.arch == "arm" else page
     image_holes = []
     extra = []
     for region in layout.spaces["virtual"].regions:
@@ -84,11 +107,12 @@ def build_kernel_tables(m) -> None:
         prot = Prot.parse(region.perm if region.perm is not None else "rx")
         size = -(-region.size // page) * page
         if m.linear.va_start <= region.start < m.linear.va_end:
-            image_holes.append((region.start, region.start + size, prot))
+            start = region.start & ~(section - 1)
+            image_holes.append((start, -(-(region.start + size) // section) * section, prot))
         elif m.kernel_image is not None and region.start == m.kernel_image[0]:
             extra.append((region.start, m.kernel_image[1], size, prot))
-    lowmem = m.lowmem_end - m.linear.pa_start
-    _map_split(table, m.linear.va_start, m.linear.pa_start, lowmem, image_holes)
+    for lo, hi in _linear_ranges(m):
+        _map_split(table, m.linear.va(lo), lo, hi - lo, image_holes)
     for va, pa, size, prot in extra:
         table.map(va, pa, size, prot)
     if m.arch == "arm":

@@ -23,6 +23,7 @@ from array import array
 from collections.abc import Iterator
 
 from ..errors import SimError
+from .long_desc import ARMV7_SCTLR
 from .format import KR, KW, KX, UR, UW, UX, DumpEntry, Leaf, PageTable, Prot, WalkFault
 
 # arch/arm/include/asm/domain.h
@@ -49,6 +50,14 @@ L_PTE_VALID, L_PTE_YOUNG = 1 << 0, 1 << 1
 L_PTE_MT_WRITEALLOC = 0x07 << 2
 L_PTE_DIRTY, L_PTE_RDONLY, L_PTE_USER, L_PTE_XN, L_PTE_SHARED = 1 << 6, 1 << 7, 1 << 8, 1 << 9, 1 << 10
 
+# proc-v7-2level.S: PRRR/NMRR for Linux's TEX-remap memory types, TTB_FLAGS_SMP (IRGN_WBWA|S|NOS|RGN_OC_WBWA)
+PRRR, NMRR = 0xFF0A_81A8, 0x40E0_40E0
+TTB_FLAGS_SMP = 0x6A
+
+# DACR (arch/arm/include/asm/domain.h): client (01) for kernel, IO, vectors; user client or no access
+DACR_USER = 0b01 << 2 * DOMAIN_KERNEL | 0b01 << 2 * DOMAIN_USER | 0b01 << 2 * DOMAIN_IO | 0b01 << 2 * DOMAIN_VECTORS
+DACR_KERNEL = DACR_USER & ~(0b11 << 2 * DOMAIN_USER)
+
 _AP_PERMS = {  # (APX, AP[1:0]) -> (kernel read, kernel write, user read, user write)
     (0, 0b00): (0, 0, 0, 0), (0, 0b01): (1, 1, 0, 0), (0, 0b10): (1, 1, 1, 0), (0, 0b11): (1, 1, 1, 1),
     (1, 0b00): (0, 0, 0, 0), (1, 0b01): (1, 0, 0, 0), (1, 0b10): (1, 0, 1, 0), (1, 0b11): (1, 0, 1, 0),
@@ -69,6 +78,7 @@ def _perm(apx: int, ap: int, xn: bool, pxn: bool) -> int:
 class ArmShortTable(PageTable):
     name = "ARM short-descriptor"
     va_bits = 32
+    first_level = 1  # L1 (sections, 1 MiB) and L2 (pages): the FSR's "section" and "page" faults
 
     def __init__(self, alloc, pgd_pa: int | None = None) -> None:
         super().__init__(alloc)
@@ -194,27 +204,57 @@ class ArmShortTable(PageTable):
     # ---- the hardware walk
     def walk(self, va: int) -> Leaf | WalkFault:
         if va >> 32:
-            return WalkFault("translation", 0, 0, "address wider than 32 bits")
+            return WalkFault("translation", 1, 0, "address wider than 32 bits")
         desc = self.l1[va >> 20]
         kind = desc & 3
         if kind == 0 or kind == 3:
-            return WalkFault("translation", 0, 1, "section translation fault")
+            return WalkFault("translation", 1, 1, "section translation fault")
         domain = desc >> 5 & 0xF
         if kind == PMD_TYPE_SECT:
             shift = 24 if desc & PMD_SECT_SUPER else 20
             perm = _perm(desc >> 15 & 1, desc >> 10 & 3, bool(desc & PMD_SECT_XN), bool(desc & PMD_SECT_PXN))
             base = desc & (0xFF000000 if shift == 24 else 0xFFF00000)
-            return Leaf(va & ~((1 << shift) - 1), base, shift, perm, 0, 1, not desc & PMD_SECT_NG,
+            return Leaf(va & ~((1 << shift) - 1), base, shift, perm, 1, 1, not desc & PMD_SECT_NG,
                         domain == DOMAIN_USER)
         pte = self.tables[desc & 0xFFFFFC00][(va >> 12) & 0xFF]
         if not pte & 3:
-            return WalkFault("translation", 1, 2, "page translation fault")
+            return WalkFault("translation", 2, 2, "page translation fault")
         pxn = bool(desc & PMD_PXNTABLE)
         if pte & 3 == 1:  # 64 KiB large page
             perm = _perm(pte >> 9 & 1, pte >> 4 & 3, bool(pte & (1 << 15)), pxn)
-            return Leaf(va & ~0xFFFF, pte & 0xFFFF0000, 16, perm, 1, 2, not pte & PTE_EXT_NG, domain == DOMAIN_USER)
+            return Leaf(va & ~0xFFFF, pte & 0xFFFF0000, 16, perm, 2, 2, not pte & PTE_EXT_NG, domain == DOMAIN_USER)
         perm = _perm(pte >> 9 & 1, pte >> 4 & 3, bool(pte & PTE_EXT_XN), pxn)
-        return Leaf(va & ~0xFFF, pte & 0xFFFFF000, 12, perm, 1, 2, not pte & PTE_EXT_NG, domain == DOMAIN_USER)
+        return Leaf(va & ~0xFFF, pte & 0xFFFFF000, 12, perm, 2, 2, not pte & PTE_EXT_NG, domain == DOMAIN_USER)
+
+    def leaves(self):
+        for index in range(4096):
+            desc = self.l1[index]
+            if desc & 3 == PMD_TYPE_SECT:
+                yield index << 20, 1 << 20, 1, desc
+            elif desc & 3 == PMD_TYPE_TABLE:
+                hw = self.tables[desc & 0xFFFFFC00]
+                for i, pte in enumerate(hw):
+                    if pte & 3:
+                        yield index << 20 | i << 12, 4096, 2, pte
+
+    def registers(self) -> dict[str, int]:
+        """proc-v7-2level.S: TTBCR.N = 0 (TTBR0 for every address), TTB_FLAGS_SMP, PRRR/NMRR for TEX remap."""
+        ttbr = self.pgd | TTB_FLAGS_SMP
+        return {"TTBCR": 0, "TTBR0": ttbr, "TTBR1": ttbr, "PRRR": PRRR, "NMRR": NMRR, "SCTLR": ARMV7_SCTLR,
+                "DACR": DACR_USER}
+
+    def contexts(self) -> dict[str, dict[str, int]]:
+        # CONFIG_CPU_SW_DOMAIN_PAN: DOMAIN_USER is no-access while the kernel runs
+        return {"kernel": {"DACR": DACR_KERNEL}, "user": {"DACR": DACR_USER}}
+
+    def memory_type(self, desc: int, level: int) -> str:
+        # TEX remap (SCTLR.TRE): TEX[0] C B index PRRR/NMRR; Linux's index 7 is normal WBWA
+        if level == 1:
+            index = (desc >> 12 & 1) << 2 | (desc >> 3 & 1) << 1 | (desc >> 2 & 1)
+        else:
+            index = (desc >> 6 & 1) << 2 | (desc >> 3 & 1) << 1 | (desc >> 2 & 1)
+        kind = PRRR >> 2 * index & 3
+        return {0: "strongly-ordered", 1: "device", 2: "normal"}.get(kind, "?") + f" (TEX remap index {index})"
 
     # ---- ptdump (arch/arm/mm/dump.c reads sections from L1 and ptes from the Linux copy)
     def dump(self, start: int, end: int, user: bool = False) -> Iterator[DumpEntry]:

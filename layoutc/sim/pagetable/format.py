@@ -88,11 +88,20 @@ TableAlloc = Callable[[int], int]  # size in bytes -> physical address (memblock
 
 
 class PageTable:
-    """Interface the MMU, vmalloc and ptdump use; one subclass per format."""
+    """Interface the MMU, vmalloc, ptdump and the table export use; one subclass per format.
+
+    Levels are numbered as the architecture numbers them (``arch_level``): ARM counts up from
+    the root's level (arm64 4K/48-bit: 0..3, 3 levels: 1..3, LPA2 52-bit 4K: -1..3; ARMv7
+    short descriptors 1..2, LPAE 1..3); x86 names levels by depth to the page (PML5=5 ..
+    PT=1) and RISC-V's translation process counts i = LEVELS-1 down to 0.  Faults and leaves
+    carry these numbers, so a fault compares directly with what the hardware reports.
+    """
 
     name = "?"
     va_bits = 32
     level_names: tuple[str, ...] = ()
+    first_level = 0  # the architecture's number for the root level
+    level_step = 1  # +1: numbers grow towards the page (ARM); -1: they shrink (x86, RISC-V)
 
     def __init__(self, alloc: TableAlloc) -> None:
         self.alloc = alloc
@@ -109,6 +118,59 @@ class PageTable:
         if not self.booting:
             self.dynamic_pages += pages
         return pa
+
+    def arch_level(self, index: int) -> int:
+        """The architecture's number for the level ``index`` steps below the root."""
+        return self.first_level + self.level_step * index
+
+    def table_pa(self, key: int) -> int:
+        """Physical address of the table stored under ``key`` in ``tables`` (the key itself, but RISC-V)."""
+        return key
+
+    def roots(self) -> dict[str, int]:
+        """Physical address of each root the hardware is pointed at: ``kernel`` and, where separate, ``user``."""
+        root = getattr(self, "root", None)
+        if root is None:
+            root = getattr(self, "pgd")
+        roots = {"kernel": self.table_pa(root)}
+        user = getattr(self, "user_root", None)
+        if user is not None:
+            roots["user"] = self.table_pa(user)
+        return roots
+
+    def images(self) -> list[tuple[int, bytes]]:
+        """The tables as little-endian memory images, one chunk per physically contiguous run."""
+        import sys
+
+        chunks: list[tuple[int, bytearray]] = []
+        for key in sorted(self.tables, key=self.table_pa):
+            table = self.tables[key]
+            if sys.byteorder != "little":
+                table = table.__copy__()
+                table.byteswap()
+            data = table.tobytes()
+            pa = self.table_pa(key)
+            if chunks and chunks[-1][0] + len(chunks[-1][1]) == pa:
+                chunks[-1][1].extend(data)
+            else:
+                chunks.append((pa, bytearray(data)))
+        return [(pa, bytes(data)) for pa, data in chunks]
+
+    def registers(self) -> dict[str, int]:
+        """The control-register values these tables are built for (what the kernel programs)."""
+        return {}
+
+    def contexts(self) -> dict[str, dict[str, int]]:
+        """Register values that differ between kernel and user execution (PAN, SMAP, SUM, DACR, EPD0)."""
+        return {"kernel": {}, "user": {}}
+
+    def memory_type(self, desc: int, level: int) -> str:
+        """The memory type a leaf descriptor selects, as the architecture names it."""
+        return "normal"
+
+    def leaves(self) -> Iterator[tuple[int, int, int, int]]:
+        """Every leaf reachable from the roots: (va, size, architectural level, raw descriptor)."""
+        return iter(())
 
     # subclasses implement:
     def map(self, va: int, pa: int, size: int, prot: Prot, user: bool = False, blocks: bool = True) -> None:

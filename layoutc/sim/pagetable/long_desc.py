@@ -30,6 +30,11 @@ UXN_TABLE = 1 << 60
 AP_TABLE_NO_EL0 = 1 << 61
 AP_TABLE_RO = 1 << 62
 
+# ARMv7 LPAE under Linux (proc-v7-3level.S): MAIR0 = 0xeeaa4400, MAIR1 = 0xff000004
+LPAE_MAIR0, LPAE_MAIR1 = 0xEEAA_4400, 0xFF00_0004
+LPAE_MT_WRITEALLOC, LPAE_MT_DEV_SHARED = 7, 4
+# SCTLR with the MMU on (proc-v7.S v7_crval mmuset 0x10c03c7d: M, C, I, Z, SW, V, U, XP, TRE ...)
+ARMV7_SCTLR = 0x10C0_3C7D
 MT_NORMAL = 0  # arm64 MAIR index (arch/arm64/include/asm/memory.h, 6.x)
 MT_DEVICE_nGnRE = 4
 MEMTYPES = {0: "MEM/NORMAL", 1: "MEM/NORMAL-TAGGED", 2: "MEM/NORMAL-NC", 3: "DEVICE/nGnRnE", 4: "DEVICE/nGnRE"}
@@ -40,17 +45,23 @@ class LongDescriptorTable(RadixTable):
     has_dbm = True  # arm64 marks writable pages with DBM (PTE_WRITE)
 
     def __init__(self, alloc, user_split: bool = False) -> None:
-        self.addr_mask = ((1 << self.oa_bits) - 1) & ~0xFFF
+        # OA[47:12] in place; 52-bit output addresses keep their top bits elsewhere (decode_oa)
+        self.addr_mask = ((1 << min(self.oa_bits, 48)) - 1) & ~0xFFF
         super().__init__(alloc, user_split)
 
+    sh_bits = SH_INNER
+
+    def encode_oa(self, pa: int) -> int:
+        return pa
+
     def encode_table(self, level: int, pa: int, user: bool) -> int:
-        desc = pa | TYPE_TABLE | VALID
+        desc = self.encode_oa(pa) | TYPE_TABLE | VALID
         if user:
             desc |= PXN_TABLE  # user tables: the kernel may never execute through them
         return desc
 
     def encode_leaf(self, level: int, pa: int, prot: Prot, block: bool) -> int:
-        desc = pa | VALID | (0 if block else TYPE_TABLE) | AF | SH_INNER
+        desc = self.encode_oa(pa) | VALID | (0 if block else TYPE_TABLE) | AF | self.sh_bits
         desc |= (MT_DEVICE_nGnRE if prot.device else MT_NORMAL) << ATTR_SHIFT
         if prot.user:
             desc |= AP_USER | NG | PXN
@@ -120,6 +131,17 @@ def _arm64_levels(page_shift: int, va_bits: int) -> tuple[tuple[int, int, str, b
     return tuple(levels)
 
 
+# MAIR_EL1 as arch/arm64/include/asm/sysreg.h MAIR_EL1_SET programs it (index -> attribute byte):
+# MT_NORMAL 0xff, MT_NORMAL_TAGGED 0xff (0xf0 once MTE is enabled), MT_NORMAL_NC 0x44,
+# MT_DEVICE_nGnRnE 0x00, MT_DEVICE_nGnRE 0x04
+ARM64_MAIR = 0xFF | 0xFF << 8 | 0x44 << 16 | 0x00 << 24 | 0x04 << 32
+# SCTLR_EL1 with the MMU on (INIT_SCTLR_EL1_MMU_ON without the optional-feature bits MTE/EPAN/BTI):
+# M C SA SA0 SED EOS I DZE UCT nTWE IESB EIS UCI nTLSMD LSMAOE; SPAN clear: PAN is set on entry
+ARM64_SCTLR = sum(1 << b for b in (0, 2, 3, 4, 8, 11, 12, 14, 15, 18, 21, 22, 26, 28, 29))
+_TG0 = {12: 0b00, 14: 0b10, 16: 0b01}
+_TG1 = {12: 0b10, 14: 0b01, 16: 0b11}
+
+
 class Arm64Table(LongDescriptorTable):
     name = "arm64"
 
@@ -127,9 +149,61 @@ class Arm64Table(LongDescriptorTable):
         self.va_bits = va_bits
         self.page_shift = page_shift
         self.levels = _arm64_levels(page_shift, va_bits)
+        self.first_level = 4 - len(self.levels)  # the walk starts at level 0, 1, 2 (or -1 with LPA2)
         self.table_bytes = 1 << page_shift
         self.name = f"arm64 {1 << (page_shift - 10)}K granule, {len(self.levels)} levels, {va_bits}-bit VA"
+        # FEAT_LPA2 (v6.9+): 52-bit VA and PA with 4K/16K granules, TCR_EL1.DS = 1
+        self.lpa2 = va_bits == 52 and page_shift in (12, 14)
+        if va_bits == 52:
+            self.oa_bits = 52
         super().__init__(alloc, user_split=True)
+
+    @property
+    def sh_bits(self) -> int:
+        # with DS = 1 the descriptor's bits [9:8] are OA[51:50]; shareability comes from TCR_EL1.SHx
+        # (arch/arm64/include/asm/pgtable-prot.h: PTE_SHARED is 0 when lpa2_is_enabled())
+        return 0 if self.lpa2 else SH_INNER
+
+    def encode_oa(self, pa: int) -> int:
+        """The output address as the descriptor holds it: 52-bit PAs move their top bits (LPA / LPA2)."""
+        if self.oa_bits <= 48:
+            return pa
+        if self.lpa2:  # OA[49:12] in place, OA[51:50] in bits [9:8]
+            return (pa & ((1 << 50) - 1)) | (pa >> 50 & 3) << 8
+        return (pa & ((1 << 48) - 1)) | (pa >> 48 & 0xF) << 12  # 64K LPA: OA[51:48] in bits [15:12]
+
+    def decode_oa(self, desc: int) -> int:
+        if self.oa_bits <= 48:
+            return desc & self.addr_mask
+        if self.lpa2:
+            return (desc & ((1 << 50) - 1) & ~((1 << self.page_shift) - 1)) | (desc >> 8 & 3) << 50
+        return (desc & ((1 << 48) - 1) & ~0xFFFF) | (desc >> 12 & 0xF) << 48
+
+    def registers(self) -> dict[str, int]:
+        t_sz = 64 - self.va_bits
+        # TCR_EL1 (arch/arm64/mm/proc.S __cpu_setup): TxSZ, write-back write-allocate inner and outer
+        # walks (IRGNx = ORGNx = 01), inner shareable (SHx = 11), the granule, IPS, 16-bit ASIDs (AS),
+        # top-byte-ignore for user addresses (TBI0).  HA stays 0: the tables are checked with the access
+        # flag managed by software (a clear AF faults), as the simulator's MMU models it.
+        tcr = t_sz | 0b01 << 8 | 0b01 << 10 | 0b11 << 12 | _TG0[self.page_shift] << 14
+        tcr |= t_sz << 16 | 0b01 << 24 | 0b01 << 26 | 0b11 << 28 | _TG1[self.page_shift] << 30
+        tcr |= (0b110 if self.oa_bits == 52 else 0b101) << 32 | 1 << 36 | 1 << 37
+        if self.lpa2:
+            tcr |= 1 << 59  # DS
+        return {"TCR_EL1": tcr, "MAIR_EL1": ARM64_MAIR, "SCTLR_EL1": ARM64_SCTLR,
+                "TTBR0_EL1": self.ttbr(self.user_root), "TTBR1_EL1": self.ttbr(self.root)}
+
+    def ttbr(self, pa: int) -> int:
+        """TTBRn_EL1.BADDR: with a 52-bit PA the table address bits [51:48] sit in bits [5:2]."""
+        if self.oa_bits == 52:
+            return (pa & ((1 << 48) - 1)) | (pa >> 48 & 0xF) << 2
+        return pa
+
+    def contexts(self) -> dict[str, dict[str, int]]:
+        return {"kernel": {"PSTATE.PAN": 1}, "user": {"PSTATE.PAN": 0}}
+
+    def memory_type(self, desc: int, level: int) -> str:
+        return f"MAIR_EL1[{desc >> ATTR_SHIFT & 7}] = {ARM64_MAIR >> 8 * (desc >> ATTR_SHIFT & 7) & 0xFF:#04x}"
 
     def root_bytes(self) -> int:
         return max(self.levels[0][1] * 8, 64)
@@ -153,19 +227,31 @@ class Arm64Table(LongDescriptorTable):
     def _base(self, va: int) -> int:
         return va & ~((1 << self.va_bits) - 1)
 
+    def leaf_roots(self) -> list[tuple[int, int]]:
+        return [(self.root, (1 << 64) - (1 << self.va_bits)), (self.user_root, 0)]
+
 
 class LpaeTable(LongDescriptorTable):
     """ARMv7 LPAE (arch/arm/include/asm/pgtable-3level*.h): 4 x 1 GiB pgd, 2 MiB sections, 4K ptes."""
 
     name = "ARM LPAE"
     va_bits = 32
+    first_level = 1  # T0SZ = 0: the walk starts at level 1 (4 x 1 GiB entries)
     oa_bits = 40
     has_dbm = False
     levels = ((30, 4, "PGD", False), (21, 512, "PMD", True), (12, 512, "PTE", False))
 
+    split = 0xC000_0000  # PAGE_OFFSET: TTBR1 translates from here (TTBCR.T1SZ)
+
     def encode_leaf(self, level: int, pa: int, prot: Prot, block: bool) -> int:
-        """Linux LPAE: L_PTE_XN (bit 54) for no-exec, L_PTE_USER, L_PTE_RDONLY; PXN only via tables."""
+        """Linux LPAE: L_PTE_XN (bit 54) for no-exec, L_PTE_USER, L_PTE_RDONLY; PXN only via tables.
+
+        Memory: AttrIndx 7 (L_PTE_MT_WRITEALLOC, PMD_SECT_WBWA: MAIR1 byte 3 = 0xff, normal write-back
+        write-allocate); devices AttrIndx 4 (L_PTE_MT_DEV_SHARED).  AttrIndx 0 would be MAIR0 byte 0,
+        strongly-ordered memory (arch/arm/include/asm/pgtable-3level.h, proc-v7-3level.S).
+        """
         desc = pa | VALID | (0 if block else TYPE_TABLE) | AF | SH_INNER
+        desc |= (LPAE_MT_DEV_SHARED if prot.device else LPAE_MT_WRITEALLOC) << ATTR_SHIFT
         if prot.user:
             desc |= AP_USER | NG
         if not prot.execute:
@@ -179,11 +265,35 @@ class LpaeTable(LongDescriptorTable):
             return WalkFault("translation", 0, 0, "address wider than 32 bits")
         return self.root
 
+    def registers(self) -> dict[str, int]:
+        """proc-v7-3level.S v7_ttb_setup: EAE, TTB_FLAGS_SMP for both halves, T1SZ from PAGE_OFFSET."""
+        t1sz = max(0, (self.split >> 30) - 1)
+        flags = 1 << 8 | 1 << 10 | 3 << 12  # IRGN WBWA, ORGN WBWA, inner shareable
+        ttbcr = 1 << 31 | flags | flags << 16 | t1sz << 16
+        if t1sz >= 2:  # TTBR1 starts at level 2: it points at the PMD table of the kernel's GiB
+            ttbr1 = self.decode_oa(self.tables[self.root][self.split >> 30])
+        else:  # start at level 1: the pgd entries from PAGE_OFFSET on (TTBR1_OFFSET)
+            ttbr1 = self.root + 8 * (self.split >> 30 if t1sz else 0)
+        return {"TTBCR": ttbcr, "TTBR0": self.root, "TTBR1": ttbr1, "MAIR0": LPAE_MAIR0, "MAIR1": LPAE_MAIR1,
+                "SCTLR": ARMV7_SCTLR, "DACR": 0x5555_5555}
+
+    def contexts(self) -> dict[str, dict[str, int]]:
+        # CONFIG_CPU_TTBR0_PAN: the kernel runs with TTBR0 walks disabled (TTBCR.EPD0)
+        ttbcr = self.registers()["TTBCR"]
+        return {"kernel": {"TTBCR": ttbcr | 1 << 7}, "user": {"TTBCR": ttbcr}}
+
+    def memory_type(self, desc: int, level: int) -> str:
+        index = desc >> ATTR_SHIFT & 7
+        mair = LPAE_MAIR0 | LPAE_MAIR1 << 32
+        return f"MAIR[{index}] = {mair >> 8 * index & 0xFF:#04x}"
+
     def user_xn_only(self, desc: int, acc: int, user: bool, ro: bool) -> bool:
         # ARMv7: XN forbids every fetch; PXN (bit 53) and PXNTable only privileged ones
         return bool(desc & (UXN | PXN)) or bool(acc & 0b1)
 
     def attrs(self, desc: int, level: int) -> tuple[str, ...]:
+        index = desc >> ATTR_SHIFT & 7
+        memtype = {LPAE_MT_WRITEALLOC: "MEM/CACHED/WBWA", LPAE_MT_DEV_SHARED: "DEV/SHARED", 0: "MEM/UNCACHED"}
         return ("USR" if desc & AP_USER else "   ", "ro" if desc & AP_RDONLY else "RW",
                 "NX" if desc & UXN else "x ", "SHD" if desc & SH_INNER == SH_INNER else "   ",
-                "MEM/CACHED/WBWA" if (desc >> ATTR_SHIFT & 7) != MT_DEVICE_nGnRE else "DEV/SHARED")
+                memtype.get(index, f"MEM/?{index}"))

@@ -37,6 +37,10 @@ class RadixTable(PageTable):
         return max(self.levels[0][1] * self.entry_bytes, self.table_bytes if self.levels[0][1] > 4 else 32)
 
     # ---- format hooks
+    def decode_oa(self, desc: int) -> int:
+        """The address a table or leaf descriptor points at (the key of a child table)."""
+        return desc & self.addr_mask
+
     def encode_table(self, level: int, pa: int, user: bool) -> int:
         raise NotImplementedError
 
@@ -95,7 +99,7 @@ class RadixTable(PageTable):
                     nxt = self.levels[level + 1][1] * self.entry_bytes
                     child = self._new_table(max(nxt, self.table_bytes), 0, self.typecode)
                     desc = table[index] = self.encode_table(level, child, user or prot.user)
-                table = self.tables[desc & self.addr_mask]
+                table = self.tables[self.decode_oa(desc)]
 
     def unmap(self, va: int, size: int) -> None:
         end = va + size
@@ -113,12 +117,12 @@ class RadixTable(PageTable):
                     table[index] = 0
                     va += 1 << shift
                     break
-                table = self.tables[desc & self.addr_mask]
+                table = self.tables[self.decode_oa(desc)]
 
     def walk(self, va: int) -> Leaf | WalkFault:
         root = self.root_for(va)
         if isinstance(root, WalkFault):
-            return root
+            return WalkFault(root.kind, self.arch_level(root.level), root.steps, root.detail)
         table = self.tables[root]
         acc = self.initial_acc()
         steps = 0
@@ -129,14 +133,15 @@ class RadixTable(PageTable):
             steps += 1
             kind = self.kind(desc, level)
             if kind == INVALID:
-                return WalkFault("translation", level, steps)
+                return WalkFault("translation", self.arch_level(level), steps)
             if kind == TABLE and level < last:
                 acc = self.table_acc(desc, acc)
-                table = self.tables[desc & self.addr_mask]
+                table = self.tables[self.decode_oa(desc)]
                 continue
             perm, global_, af = self.leaf_perm(desc, level, acc)
             mask = (1 << shift) - 1
-            return Leaf(va & ~mask, (desc & self.addr_mask) & ~mask, shift, perm, level, steps, global_, False, af)
+            return Leaf(va & ~mask, (self.decode_oa(desc)) & ~mask, shift, perm, self.arch_level(level), steps, global_, False,
+                        af)
         raise SimError(f"{self.name}.walk", "ran past the last level")  # pragma: no cover
 
     def dump(self, start: int, end: int, user: bool = False) -> Iterator[DumpEntry]:
@@ -161,9 +166,34 @@ class RadixTable(PageTable):
             if kind == INVALID:
                 yield DumpEntry(va, span, name, (), mapped=False)
             elif kind == TABLE and level < len(self.levels) - 1:
-                yield from self._dump(self.tables[desc & self.addr_mask], level + 1, va, start, end)
+                yield from self._dump(self.tables[self.decode_oa(desc)], level + 1, va, start, end)
             else:
                 yield DumpEntry(va, span, name, self.attrs(desc, level))
+
+    def leaves(self) -> Iterator[tuple[int, int, int, int]]:
+        for root, base in self.leaf_roots():
+            yield from self._leaves(self.tables[root], 0, base)
+
+    def leaf_roots(self) -> list[tuple[int, int]]:
+        """(root key, the address its entry 0 translates)."""
+        return [(self.root, 0)]
+
+    def canonical(self, va: int) -> int:
+        """The address as software writes it (x86_64, RISC-V: sign-extended from the top VA bit)."""
+        return va
+
+    def _leaves(self, table, level: int, base: int) -> Iterator[tuple[int, int, int, int]]:
+        shift, entries, _, _ = self.levels[level]
+        for index in range(entries):
+            desc = table[index]
+            kind = self.kind(desc, level)
+            if kind == INVALID:
+                continue
+            va = self.canonical(base + (index << shift))
+            if kind == TABLE and level < len(self.levels) - 1:
+                yield from self._leaves(self.tables[self.decode_oa(desc)], level + 1, va)
+            else:
+                yield va, 1 << shift, self.arch_level(level), desc
 
     def check_invariants(self) -> None:
         seen = {self.root} | ({self.user_root} if self.user_root is not None else set())
@@ -172,7 +202,7 @@ class RadixTable(PageTable):
             pa, level = stack.pop()
             for desc in self.tables[pa]:
                 if level < len(self.levels) - 1 and self.kind(desc, level) == TABLE:
-                    child = desc & self.addr_mask
+                    child = self.decode_oa(desc)
                     if child not in self.tables:
                         raise SimError(f"{self.name}.check_invariants", f"table descriptor points at {child:#x}, no table")
                     if child in seen:

@@ -48,12 +48,14 @@ def riscv_levels(va_bits: int) -> tuple[tuple[int, int, str, bool], ...]:
 
 class RiscvTable(RadixTable):
     addr_mask = PPN_MASK
+    level_step = -1  # the privileged spec's i: LEVELS-1 at the root .. 0 at the 4 KiB page
 
     def __init__(self, alloc, va_bits: int) -> None:
         if va_bits not in (39, 48, 57):
             raise SimError("paging_init", f"RISC-V paging has 39-, 48- or 57-bit VAs, not {va_bits}")
         self.va_bits = va_bits
         self.levels = riscv_levels(va_bits)
+        self.first_level = len(self.levels) - 1
         self.name = f"riscv Sv{va_bits}"
         super().__init__(alloc)
 
@@ -67,14 +69,23 @@ class RiscvTable(RadixTable):
             self.dynamic_pages += pages
         return pa >> 2
 
-    @staticmethod
-    def table_pa(key_or_desc: int) -> int:
+    def table_pa(self, key_or_desc: int) -> int:
         return (key_or_desc & PPN_MASK) << 2
 
     @property
     def satp_ppn(self) -> int:
         """satp.PPN: the root table's physical page number."""
         return self.table_pa(self.root) >> 12
+
+    def registers(self) -> dict[str, int]:
+        """satp: MODE (8 Sv39, 9 Sv48, 10 Sv57), ASID 0, PPN of the root."""
+        return {"satp": {39: 8, 48: 9, 57: 10}[self.va_bits] << 60 | self.satp_ppn}
+
+    def contexts(self) -> dict[str, dict[str, int]]:
+        return {"kernel": {"sstatus.SUM": 0}, "user": {}}
+
+    def memory_type(self, desc: int, level: int) -> str:
+        return "PMA"  # no Svpbmt bits set: the platform's physical memory attributes decide
 
     def encode_table(self, level: int, pa: int, user: bool) -> int:
         return pa | PAGE_TABLE  # ``pa`` is the table's key: already PPN << 10
@@ -111,11 +122,16 @@ class RiscvTable(RadixTable):
     def _base(self, va: int) -> int:
         return va & ~((1 << self.va_bits) - 1)
 
+    def canonical(self, va: int) -> int:
+        if va >> (self.va_bits - 1) & 1:
+            return va | (((1 << 64) - 1) & ~((1 << self.va_bits) - 1))
+        return va
+
     def walk(self, va: int) -> Leaf | WalkFault:
         """The privileged spec's translation process (4.3.2), permission bits read from the leaf alone."""
         root = self.root_for(va)
         if isinstance(root, WalkFault):
-            return root
+            return WalkFault(root.kind, self.arch_level(root.level), root.steps, root.detail)
         table = self.tables[root]
         steps = 0
         last = len(self.levels) - 1
@@ -123,22 +139,22 @@ class RiscvTable(RadixTable):
             desc = table[(va >> shift) & (entries - 1)]
             steps += 1
             if not desc & V:
-                return WalkFault("translation", level, steps)
+                return WalkFault("translation", self.arch_level(level), steps)
             if desc & (R | W) == W:
-                return WalkFault("translation", level, steps, "reserved encoding: W without R")
+                return WalkFault("translation", self.arch_level(level), steps, "reserved encoding: W without R")
             if not desc & RWX:
                 if level == last:
-                    return WalkFault("translation", level, steps, "pointer entry at the last level")
+                    return WalkFault("translation", self.arch_level(level), steps, "pointer entry at the last level")
                 if desc & (A | D | U):
-                    return WalkFault("translation", level, steps, "A/D/U set on a pointer entry")
+                    return WalkFault("translation", self.arch_level(level), steps, "A/D/U set on a pointer entry")
                 table = self.tables[desc & PPN_MASK]
                 continue
             mask = (1 << shift) - 1
             pa = self.table_pa(desc)
             if pa & mask:
-                return WalkFault("translation", level, steps, "misaligned superpage")
+                return WalkFault("translation", self.arch_level(level), steps, "misaligned superpage")
             perm, global_, accessed = self.leaf_perm(desc, level, 0)
-            return Leaf(va & ~mask, pa, shift, perm, level, steps, global_, False, accessed)
+            return Leaf(va & ~mask, pa, shift, perm, self.arch_level(level), steps, global_, False, accessed)
         raise SimError(f"{self.name}.walk", "ran past the last level")  # pragma: no cover
 
     def leaf_perm(self, desc: int, level: int, acc: int) -> tuple[int, bool, bool]:

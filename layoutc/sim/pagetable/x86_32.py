@@ -31,9 +31,15 @@ class X86_32Table(X86_64Table):
     def _base(self, va: int) -> int:
         return 0
 
+    def canonical(self, va: int) -> int:
+        return va
+
 
 class X86_2LevelTable(X86_32Table):
     """Non-PAE: the linear map in 4 MiB PSE pages where aligned (CR4.PSE), 4K pages at the edges."""
+
+    def registers(self) -> dict[str, int]:
+        return {"CR0": 0x8005_0033, "CR3": self.root, "CR4": 1 << 4 | 1 << 7 | 1 << 20 | 1 << 21}  # PSE PGE SMEP SMAP
 
     name = "x86 2-level"
     entry_bytes = 4
@@ -41,6 +47,7 @@ class X86_2LevelTable(X86_32Table):
     addr_mask = 0xFFFF_F000
     has_nx = False  # 32-bit entries: no NX bit, every mapping is executable
     levels = ((22, 1024, "pmd", True), (12, 1024, "pte", False))
+    first_level = 2
 
     def __init__(self, alloc) -> None:
         super(X86_64Table, self).__init__(alloc)
@@ -65,8 +72,13 @@ class X86_2LevelTable(X86_32Table):
 
 class X86PaeTable(X86_32Table):
     name = "x86 PAE"
+
+    def registers(self) -> dict[str, int]:
+        return {"CR0": 0x8005_0033, "CR3": self.root, "CR4": 1 << 5 | 1 << 7 | 1 << 20 | 1 << 21, "EFER": 0x800}
+
     addr_mask = ((1 << 52) - 1) & ~0xFFF
     levels = ((30, 4, "pgd", False), (21, 512, "pmd", True), (12, 512, "pte", False))
+    first_level = 3
 
     def __init__(self, alloc) -> None:
         super(X86_64Table, self).__init__(alloc)

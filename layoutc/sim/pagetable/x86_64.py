@@ -19,6 +19,7 @@ PAGE_TABLE = P | RW | US | A | D  # _PAGE_TABLE (user)
 
 class X86_64Table(RadixTable):
     addr_mask = ((1 << 52) - 1) & ~0xFFF
+    level_step = -1  # the SDM's paging-structure depth: PML5 = 5, PML4 = 4 .. PT = 1 (#PF reports none)
 
     def __init__(self, alloc, five_level: bool = False) -> None:
         if five_level:
@@ -30,6 +31,7 @@ class X86_64Table(RadixTable):
                            (12, 512, "pte", False))
             self.va_bits = 48
         self.name = f"x86_64 {len(self.levels)}-level"
+        self.first_level = len(self.levels)
         super().__init__(alloc)
 
     def encode_table(self, level: int, pa: int, user: bool) -> int:
@@ -75,6 +77,17 @@ class X86_64Table(RadixTable):
             perm |= UR | (UW if rw else 0) | (0 if nx else UX)
         return perm, bool(desc & G), True
 
+    def registers(self) -> dict[str, int]:
+        """What arch/x86 runs with: CR0 PE MP ET NE WP AM PG; CR4 PAE PGE SMEP SMAP (+ LA57); EFER SCE LME LMA NXE."""
+        cr4 = 1 << 5 | 1 << 7 | 1 << 20 | 1 << 21 | (1 << 12 if len(self.levels) == 5 else 0)
+        return {"CR0": 0x8005_0033, "CR3": self.root, "CR4": cr4, "EFER": 0xD01}
+
+    def contexts(self) -> dict[str, dict[str, int]]:
+        return {"kernel": {"EFLAGS.AC": 0}, "user": {}}  # SMAP enforced: no stac outside uaccess
+
+    def memory_type(self, desc: int, level: int) -> str:
+        return "UC-" if desc & PCD else "WB"
+
     def root_for(self, va: int) -> int | WalkFault:
         top = va >> (self.va_bits - 1)
         if top not in (0, (1 << (65 - self.va_bits)) - 1):
@@ -83,6 +96,11 @@ class X86_64Table(RadixTable):
 
     def _base(self, va: int) -> int:
         return va & ~((1 << self.va_bits) - 1)
+
+    def canonical(self, va: int) -> int:
+        if va >> (self.va_bits - 1) & 1:
+            return va | (((1 << 64) - 1) & ~((1 << self.va_bits) - 1))
+        return va
 
     def attrs(self, desc: int, level: int) -> tuple[str, ...]:
         large = 0 < level < len(self.levels) - 1
