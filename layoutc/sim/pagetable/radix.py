@@ -140,8 +140,8 @@ class RadixTable(PageTable):
                 continue
             perm, global_, af = self.leaf_perm(desc, level, acc)
             mask = (1 << shift) - 1
-            return Leaf(va & ~mask, (self.decode_oa(desc)) & ~mask, shift, perm, self.arch_level(level), steps, global_, False,
-                        af)
+            return Leaf(va & ~mask, self.decode_oa(desc) & ~mask, shift, perm, self.arch_level(level), steps, global_,
+                        False, af)
         raise SimError(f"{self.name}.walk", "ran past the last level")  # pragma: no cover
 
     def dump(self, start: int, end: int, user: bool = False) -> Iterator[DumpEntry]:
