@@ -134,7 +134,7 @@ def build_parser() -> argparse.ArgumentParser:
 # ``add_parsers(subparsers, common)`` and sets ``handler=`` on its parsers; it
 # must stay cheap to import (heavy imports go inside the handlers).
 EXTENSIONS: tuple[str, ...] = ("layoutc.banner.commands", "layoutc.draw.commands", "layoutc.sim.commands",
-                               "layoutc.emit.commands", "layoutc.lsp.commands")
+                               "layoutc.emit.commands", "layoutc.lsp.commands", "layoutc.verify.commands")
 
 
 # ------------------------------------------------------------------ helpers

@@ -21,7 +21,26 @@ def add_parsers(sub, common) -> None:
     parser.add_argument("--ptdump", action="store_true", help="with --boot: also print the kernel page tables")
     parser.add_argument("--banner", action="store_true",
                         help="print the kernel's boot-time memory-layout banner for the layout's kernel version")
+    parser.add_argument("--export-tables", metavar="DIR",
+                        help="write the boot page tables as memory images at their physical addresses, with a JSON "
+                             "manifest of the registers they are built for (docs/sim.md)")
     parser.set_defaults(handler=cmd_sim)
+
+
+def write_export(directory: str, export) -> None:
+    """The images first, the manifest last (each atomically): a manifest always names complete files."""
+    import json
+    import os
+
+    from ..files import WriteError, write_file
+
+    try:
+        os.makedirs(directory, exist_ok=True)
+    except OSError as error:
+        raise WriteError(directory, error.strerror or str(error)) from None
+    for name, data in export.images:
+        write_file(os.path.join(directory, name), data)
+    write_file(os.path.join(directory, "manifest.json"), json.dumps(export.manifest, indent=2) + "\n")
 
 
 class _Progress:
@@ -113,6 +132,23 @@ def cmd_sim(args) -> int:
         sys.stderr.write(f"layoutc sim: cannot boot {args.file}: {error}\n")
         return EXIT_FINDINGS
     fmt = args.format or "human"
+    if args.export_tables:
+        from .export import export_tables
+
+        if m.pagetable is None:
+            sys.stderr.write(f"layoutc sim: {args.file}: no page tables to export\n")
+            return EXIT_FINDINGS
+        export = export_tables(m, tuple(args.defines or ()))
+        from ..files import WriteError
+
+        try:
+            write_export(args.export_tables, export)
+        except WriteError as error:
+            sys.stderr.write(f"{error}\n")
+            return EXIT_USAGE
+        sys.stdout.write(f"{args.export_tables}: {len(export.images)} table images, "
+                         f"{sum(len(d) for _, d in export.images)} bytes, manifest.json\n")
+        return EXIT_OK
     if scenario is None:
         if fmt == "json":
             data = {"layout": result.layout.name, "log": m.log, "meminfo": report.meminfo_values(m),

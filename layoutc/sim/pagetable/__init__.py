@@ -58,7 +58,7 @@ def _map_split(table: PageTable, va: int, pa: int, size: int, holes: list[tuple[
         table.map(cursor, pa + (cursor - va), va + size - cursor, PAGE_KERNEL)
 
 
-def _linear_ranges(m) -> list[tuple[int, int]]:
+def linear_ranges(m) -> list[tuple[int, int]]:
     """The physical ranges the linear map covers: each RAM bank inside lowmem (arm64 map_mem(), arm
     map_lowmem() and riscv setup_vm_final() walk memblock.memory, leaving holes between banks
     unmapped); x86 maps its direct map from 0 to the end of lowmem, holes included."""
@@ -111,7 +111,7 @@ def build_kernel_tables(m) -> None:
             image_holes.append((start, -(-(region.start + size) // section) * section, prot))
         elif m.kernel_image is not None and region.start == m.kernel_image[0]:
             extra.append((region.start, m.kernel_image[1], size, prot))
-    for lo, hi in _linear_ranges(m):
+    for lo, hi in linear_ranges(m):
         _map_split(table, m.linear.va(lo), lo, hi - lo, image_holes)
     for va, pa, size, prot in extra:
         table.map(va, pa, size, prot)

@@ -144,6 +144,9 @@ _TG1 = {12: 0b10, 14: 0b01, 16: 0b11}
 
 class Arm64Table(LongDescriptorTable):
     name = "arm64"
+    # an address outside both TTBR ranges is a level 0 translation fault whatever the start level
+    # (Arm ARM pseudocode AArch64.S1Translate; QEMU reports the same)
+    range_fault_level = 0
 
     def __init__(self, alloc, page_shift: int, va_bits: int) -> None:
         self.va_bits = va_bits

@@ -26,6 +26,7 @@ class RadixTable(PageTable):
     typecode = "Q"
     table_bytes = 4096
     addr_mask = 0
+    range_fault_level: int | None = None  # the level an out-of-range address faults at (None: the root's)
 
     def __init__(self, alloc, user_split: bool = False) -> None:
         super().__init__(alloc)
@@ -122,7 +123,8 @@ class RadixTable(PageTable):
     def walk(self, va: int) -> Leaf | WalkFault:
         root = self.root_for(va)
         if isinstance(root, WalkFault):
-            return WalkFault(root.kind, self.arch_level(root.level), root.steps, root.detail)
+            level = self.arch_level(root.level) if self.range_fault_level is None else self.range_fault_level
+            return WalkFault(root.kind, level, root.steps, root.detail)
         table = self.tables[root]
         acc = self.initial_acc()
         steps = 0

@@ -1,0 +1,132 @@
+"""Per-architecture halves of ``layoutc verify --qemu``: how to build and boot the guest, and how to
+read the hardware's raw answers (PAR, ESR, fault status codes) as "pa, or fault kind and level".
+
+Sources for the encodings: Arm ARM (DDI 0487) D17 PAR_EL1, ESR_EL1 (EC 0x20/0x21 instruction abort,
+0x24/0x25 data abort, DFSC/IFSC), Arm ARM v7-A (DDI 0406) B4.1.112 PAR, B3.13.3 fault status
+encodings; Intel SDM vol. 3 4.7 (#PF error code); RISC-V privileged spec 3.1.15 (mcause).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from .probes import Probe
+from .qemu import NO_PA, S_FAULT, S_OK, S_SKIPPED, Answer, VerifyError
+
+QEMU_ARM_RAM = 0x4000_0000  # -M virt: RAM starts at 1 GiB (hw/arm/virt.c)
+
+
+def arm_long_fsc(fsc: int) -> tuple[str, int | None]:
+    """Long-descriptor fault status (DFSC/IFSC/PAR.FST): (kind, level)."""
+    if fsc == 0b101011:
+        return "translation", -1
+    if fsc == 0b101001:
+        return "address size", -1
+    kind = {0: "address size", 1: "translation", 2: "access flag", 3: "permission"}.get(fsc >> 2)
+    if kind is None:
+        return f"fault status {fsc:#04x}", None
+    return kind, fsc & 3
+
+
+def arm_short_fs(fs: int) -> tuple[str, int | None]:
+    """Short-descriptor FSR/PAR FS[4:0] (B3.13.3): (kind, level)."""
+    table = {0b00101: ("translation", 1), 0b00111: ("translation", 2), 0b00011: ("access flag", 1),
+             0b00110: ("access flag", 2), 0b01001: ("domain", 1), 0b01011: ("domain", 2),
+             0b01101: ("permission", 1), 0b01111: ("permission", 2)}
+    return table.get(fs, (f"fault status {fs:#04x}", None))
+
+
+@dataclass(frozen=True)
+class Arm64:
+    """ARMv8-A EL1 on qemu-system-aarch64 -M virt -cpu max (PAN, LPA2, 52-bit PA, every granule)."""
+
+    qemu: str = "qemu-system-aarch64"
+    cc: str = "aarch64-linux-gnu-gcc"
+    sources: tuple[str, ...] = ("arm64/start.S", "arm64/probe.c")
+    cflags: tuple[str, ...] = ("-mgeneral-regs-only", "-mcmodel=large")
+    objcopy_flags: tuple[str, ...] = ()
+    ld_options: tuple[tuple[str, str], ...] = ()
+    reports_levels: bool = True
+
+    def check(self, m) -> None:
+        if min(lo for lo, _ in m.banks) < QEMU_ARM_RAM:
+            raise VerifyError("QEMU's virt machine has RAM from 0x40000000 only: this layout's RAM starts below it")
+
+    def machine_args(self, m) -> list[str]:
+        top = max(hi for _, hi in m.banks)
+        return ["-M", "virt", "-cpu", "max", "-m", f"{(top - QEMU_ARM_RAM) >> 20}M"]
+
+    def start_args(self, m, guest_pa: int) -> list[str]:
+        return ["-device", f"loader,addr={guest_pa + 0x1000:#x},cpu-num=0"]
+
+    def ldflags(self, workdir) -> list[str]:
+        return [f"-Wl,-T,{workdir / 'layout.ld'}", "-Wl,--no-warn-rwx-segments"]
+
+    def defines(self, m, guest_pa: int) -> dict[str, int]:
+        from .qemu import STACK_OFFSET
+
+        return {"STACK_VA": m.linear.va(guest_pa + STACK_OFFSET)}
+
+    def plant_ranges(self, m) -> list[tuple[int, int]]:
+        return linear_banks(m)
+
+    def registers(self, manifest: dict, m) -> list[int]:
+        regs = {k: int(v, 16) for k, v in manifest["registers"].items()}
+        pan = int(manifest["contexts"]["kernel"].get("PSTATE.PAN", "0x0"), 16) if m.mmu.pan else 0
+        return [regs["TCR_EL1"], regs["MAIR_EL1"], regs["SCTLR_EL1"], regs["TTBR0_EL1"], regs["TTBR1_EL1"], pan]
+
+    @staticmethod
+    def par(par: int, va: int, how: str) -> Answer:
+        if par & 1:
+            kind, level = arm_long_fsc(par >> 1 & 0x3F)
+            return Answer(fault=kind, level=level, how=how)
+        return Answer(pa=(par & 0x000F_FFFF_FFFF_F000) | (va & 0xFFF), how=how, attr=par >> 56)
+
+    @staticmethod
+    def syndrome(esr: int) -> Answer:
+        ec = esr >> 26 & 0x3F
+        if ec in (0x20, 0x21, 0x24, 0x25):
+            kind, level = arm_long_fsc(esr & 0x3F)
+            return Answer(fault=kind, level=level, how=f"ESR_EL1 {esr:#x}")
+        return Answer(fault=f"exception class {ec:#x}", how=f"ESR_EL1 {esr:#x}")
+
+    def decode(self, probe: Probe, status: int, a: int, b: int, c: int, token: int) -> Answer:
+        return decode_arm(self, probe, status, a, b, c, token)
+
+
+def linear_banks(m) -> list[tuple[int, int]]:
+    """The RAM the linear map reaches: where the guest may plant tokens through LIN()."""
+    from ..sim.pagetable import linear_ranges
+
+    return linear_ranges(m)
+
+
+def decode_arm(backend, probe: Probe, status: int, a: int, b: int, c: int, token: int) -> Answer:
+    """The ARM guests' results: (a) the AT answer, (b, c) the real access, see guest.h."""
+    at = backend.par(a, probe.va, "PAR")
+    if probe.who == "user":
+        return at
+    if status == S_SKIPPED:
+        if probe.access == "x" and at.pa is not None and at.pa == probe.expected:
+            return Answer(skipped=True)  # not run (the pa holds tables or the guest)
+        return Answer(pa=at.pa, fault=at.fault, level=at.level, how="PAR (access not attempted)", attr=at.attr)
+    if status == S_FAULT:
+        return backend.syndrome(b)
+    if status != S_OK:
+        return Answer(fault=f"guest status {status}", how="guest")
+    if probe.access == "x":
+        return Answer(pa=c | (probe.va & 3), how="jumped to a planted return", attr=at.attr)
+    if c == NO_PA:  # completed, nothing planted (tables or the guest's own memory there)
+        return Answer(pa=at.pa, how="access completed; pa from PAR", attr=at.attr)
+    if b != token:
+        return Answer(pa=at.pa, how=f"value {b:#x} is not the token planted at {c:#x}; pa from PAR", attr=at.attr)
+    return Answer(pa=c | (probe.va & 7), how="token read back", attr=at.attr)
+
+
+BACKENDS = {"arm64": Arm64()}
+
+
+def backend_for(m):
+    if m.arch == "arm64":
+        return BACKENDS["arm64"]
+    raise VerifyError(f"no QEMU probe guest for {m.arch} ({m.mmu_format}) yet")

@@ -1,0 +1,383 @@
+"""``layoutc verify --qemu``: the simulator's page tables and MMU judged by QEMU's MMU emulation.
+
+    Machine (booted layout) --export_tables--> table images + registers
+            --probes.expectations--> [Probe(va, access, mmu.translate's answer)]
+    guest sources + `layoutc emit header/ld` of the layout --cross gcc--> guest.bin (linked at the
+            kernel image's virtual address, loaded at its physical address)
+    qemu-system-* (TCG) + generic loader (guest, tables, control block) --QMP pmemsave--> raw answers
+            --Backend.decode--> Answer (pa, or fault kind and level) --compare--> Report
+
+The guest asks the emulated hardware: address-translation instructions and PAR on ARM, real
+loads, stores and jumps under an exception handler, a unique token planted at the predicted
+physical address and read back through the probed address.  Everything the guest reports is
+raw (PAR, ESR, error codes); decoding is done here, per architecture (``arches.py``).
+"""
+
+from __future__ import annotations
+
+import json
+import random
+import shutil
+import socket
+import struct
+import subprocess
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ..sim.export import export_tables
+from ..sim.mmu import Fault
+from .probes import KIND_CODES, Probe, expectations, probe_addresses
+
+GUEST_DIR = Path(__file__).resolve().parent / "guest"
+NO_PA = (1 << 64) - 1
+K_NOPLANT = 0x100
+S_OK, S_FAULT, S_SKIPPED = 1, 2, 3
+DONE_MAGIC = 0x454E4F44
+CTRL_MAGIC = 0x50434F5455414C
+CTRL_OFFSET = 0x80000  # control block, probes, results: this far into the image's physical range
+STACK_OFFSET = 0x7F000  # the guest's stack top (grows down towards its code)
+GUEST_MAX = 0x40000  # the guest's code must end below this offset
+
+
+class VerifyError(Exception):
+    """The verification cannot run (no tool, unsupported layout, guest crash): a message for the user."""
+
+
+@dataclass(frozen=True, slots=True)
+class Answer:
+    """What the hardware said: a physical address, or a fault (kind, architectural level)."""
+
+    pa: int | None = None
+    fault: str | None = None
+    level: int | None = None
+    how: str = ""  # the evidence: "token read back", "PAR", ...
+    attr: int | None = None  # memory attribute byte from PAR (ARM long descriptors)
+    skipped: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Mismatch:
+    probe: Probe
+    answer: Answer
+    reason: str
+
+    def __str__(self) -> str:
+        p, a = self.probe, self.answer
+        want = f"pa {p.expected:#x}" if isinstance(p.expected, int) else \
+            f"{p.expected.kind} fault, level {p.expected.level}"
+        got = f"pa {a.pa:#x}" if a.pa is not None else f"{a.fault} fault, level {a.level}"
+        return (f"{p.va:#018x} {p.who} {'read' if p.access == 'r' else 'write' if p.access == 'w' else 'exec'}"
+                f" ({p.why}): layoutc says {want}; QEMU says {got} [{a.how}]: {self.reason}")
+
+
+@dataclass
+class Report:
+    config: str
+    addresses: int = 0
+    accesses: int = 0
+    skipped: int = 0
+    attrs_checked: int = 0
+    mismatches: list[Mismatch] = field(default_factory=list)
+    seconds: float = 0.0
+    qemu: str = ""
+
+    def summary(self) -> str:
+        return (f"{self.config}: {self.addresses} probes, {self.accesses} accesses, {len(self.mismatches)} mismatches"
+                f" ({self.skipped} not attempted, {self.attrs_checked} memory types checked; {self.qemu},"
+                f" {self.seconds:.1f}s)")
+
+
+def _find(tool: str) -> str:
+    path = shutil.which(tool)
+    if path is None:
+        raise VerifyError(f"`{tool}` not found on PATH (see docs/sim.md: layoutc verify needs QEMU and a cross gcc)")
+    return path
+
+
+def build_guest(backend, layout, m, workdir: Path, overrides=()) -> Path:
+    """Compile the probe guest on the layout's own header and linker-script fragment."""
+    from ..emit import c_header, linker_script
+    from ..emit.base import EmitOptions
+
+    source = Path(layout.files[0].name).name if layout.files else ""
+    options = EmitOptions(prefix="LAYOUT", source=source, overrides=tuple(tuple(o.split("=", 1)) for o in overrides))
+    (workdir / "layout.h").write_text(c_header.emit(layout, options), encoding="utf-8")
+    ld_options = EmitOptions(prefix=options.prefix, source=options.source, overrides=options.overrides,
+                             extra=tuple(sorted(backend.ld_options)))
+    (workdir / "layout.ld").write_text(linker_script.emit(layout, ld_options), encoding="utf-8")
+    cc = _find(backend.cc)
+    guest_pa = m.kernel_image[1]
+    defines = {"CTRL_PA": guest_pa + CTRL_OFFSET, **backend.defines(m, guest_pa)}
+    elf = workdir / "guest.elf"
+    argv = [cc, "-O2", "-ffreestanding", "-nostdlib", "-fno-pic", "-fno-pie", "-no-pie", "-fno-stack-protector",
+            "-fno-asynchronous-unwind-tables", "-fno-unwind-tables", "-fno-builtin", "-Wall", "-Werror",
+            *backend.cflags, f"-I{GUEST_DIR}", f"-I{workdir}",
+            *(f"-D{k}={v:#x}" for k, v in defines.items()),
+            *backend.ldflags(workdir), "-Wl,--build-id=none", "-o", str(elf),
+            *(str(GUEST_DIR / s) for s in backend.sources)]
+    done = subprocess.run(argv, capture_output=True, text=True)
+    if done.returncode != 0:
+        raise VerifyError(f"building the probe guest failed:\n$ {' '.join(argv)}\n{done.stderr.strip()}")
+    binary = workdir / "guest.bin"
+    objcopy = _find(backend.cc.replace("gcc", "objcopy") if backend.cc != "gcc" else "objcopy")
+    done = subprocess.run([objcopy, "-O", "binary", *backend.objcopy_flags, str(elf), str(binary)],
+                          capture_output=True, text=True)
+    if done.returncode != 0:
+        raise VerifyError(f"objcopy failed: {done.stderr.strip()}")
+    if binary.stat().st_size > GUEST_MAX:
+        raise VerifyError(f"the probe guest is {binary.stat().st_size} bytes, more than {GUEST_MAX}")
+    return binary
+
+
+def _disable_thp() -> None:
+    """QEMU's guest RAM without transparent huge pages: touching a few pages of gigabytes stays cheap."""
+    try:
+        import ctypes
+
+        ctypes.CDLL(None, use_errno=True).prctl(41, 1, 0, 0, 0)  # PR_SET_THP_DISABLE
+    except (OSError, AttributeError):
+        pass
+
+
+class _Qmp:
+    def __init__(self, path: str, proc: subprocess.Popen, deadline: float) -> None:
+        self.proc = proc
+        while True:
+            try:
+                self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+                self.sock.connect(path)
+                break
+            except (FileNotFoundError, ConnectionRefusedError):
+                self.sock.close()
+                if proc.poll() is not None or time.monotonic() > deadline:
+                    raise VerifyError(f"QEMU did not start: {self._stderr()}") from None
+                time.sleep(0.01)
+        self.buffer = b""
+        self._read()  # greeting
+        self.call("qmp_capabilities")
+
+    def _stderr(self) -> str:
+        if self.proc.poll() is None:
+            return "(still running)"
+        return (self.proc.stderr.read() or b"").decode(errors="replace").strip()
+
+    def _read(self) -> dict:
+        while True:
+            while b"\n" not in self.buffer:
+                chunk = self.sock.recv(65536)
+                if not chunk:
+                    raise VerifyError(f"QEMU closed its monitor: {self._stderr()}")
+                self.buffer += chunk
+            line, self.buffer = self.buffer.split(b"\n", 1)
+            message = json.loads(line)
+            if "event" not in message:
+                return message
+
+    def call(self, command: str, **arguments) -> object:
+        self.sock.sendall(json.dumps({"execute": command, "arguments": arguments}).encode() + b"\n")
+        reply = self._read()
+        if "error" in reply:
+            raise VerifyError(f"QEMU monitor: {command}: {reply['error'].get('desc')}")
+        return reply.get("return")
+
+    def read(self, pa: int, size: int, path: str) -> bytes:
+        self.call("pmemsave", val=pa, size=size, filename=path)
+        return Path(path).read_bytes()
+
+
+def run_guest(backend, m, binary: Path, images, ctrl: bytes, result_size: int, workdir: Path,
+              timeout: float = 120.0) -> bytes:
+    """Boot the guest in QEMU with the tables loaded; return the results area once it is done."""
+    qemu = _find(backend.qemu)
+    guest_pa = m.kernel_image[1]
+    ctrl_pa = guest_pa + CTRL_OFFSET
+    loads = [(binary, guest_pa), (workdir / "ctrl.bin", ctrl_pa)]
+    (workdir / "ctrl.bin").write_bytes(ctrl)
+    for name, data in images:
+        path = workdir / name
+        path.write_bytes(data)
+        loads.append((path, int(name.split("-")[1].split(".")[0], 16)))
+    sock = str(workdir / "qmp.sock")
+    argv = [qemu, *backend.machine_args(m), "-accel", "tcg", "-nodefaults", "-display", "none", "-serial", "none",
+            "-monitor", "none", "-no-reboot", "-qmp", f"unix:{sock},server=on,wait=off"]
+    for path, pa in loads:
+        argv += ["-device", f"loader,file={path},addr={pa:#x},force-raw=on"]
+    argv += backend.start_args(m, guest_pa)
+    deadline = time.monotonic() + timeout
+    proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                            preexec_fn=_disable_thp)
+    try:
+        qmp = _Qmp(sock, proc, deadline)
+        head = str(workdir / "head.bin")
+        # an exception no probe expected ends in `fatal`, or loops on the vector when the vectors themselves
+        # are unmapped: either way the guest cannot go on
+        spins = [(a, a + n) for a, n in ((_symbol(backend, workdir / "guest.elf", "fatal"), 16),
+                                         (_symbol(backend, workdir / "guest.elf", "vectors"), 0x800)) if a is not None]
+        progress, still = -1, time.monotonic()
+        while True:
+            words = struct.unpack("<6Q", qmp.read(ctrl_pa, 48, head))
+            if words[4] == DONE_MAGIC:
+                break
+            if words[5] != progress:
+                progress, still = words[5], time.monotonic()
+            stuck = time.monotonic() - still > 0.5 and any(lo <= (_pc(qmp) or -1) < hi for lo, hi in spins)
+            if stuck or time.monotonic() > deadline or proc.poll() is not None:
+                state = qmp.call("human-monitor-command", **{"command-line": "info registers"}) \
+                    if proc.poll() is None else ""
+                raise VerifyError(f"the probe guest did not finish ({words[5]} of {words[1]} probes answered)"
+                                  f"\n{str(state)[:1500]}")
+            time.sleep(0.02)
+        results = qmp.read(words[3], result_size, str(workdir / "results.bin"))
+        try:
+            qmp.call("quit")
+        except VerifyError:
+            pass
+        return results
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+        proc.wait()
+        if proc.stderr:
+            proc.stderr.close()
+
+
+def _symbol(backend, elf: Path, name: str) -> int | None:
+    """The address of a guest symbol (the spin loop an unexpected exception ends in)."""
+    nm = shutil.which(backend.cc.replace("gcc", "nm")) or shutil.which("nm")
+    if nm is None:
+        return None
+    done = subprocess.run([nm, str(elf)], capture_output=True, text=True)
+    for line in done.stdout.splitlines():
+        parts = line.split()
+        if len(parts) == 3 and parts[2] == name:
+            return int(parts[0], 16)
+    return None
+
+
+def _pc(qmp) -> int | None:
+    text = str(qmp.call("human-monitor-command", **{"command-line": "info registers"}))
+    for key in ("PC=", "RIP=", "pc "):
+        at = text.find(key)
+        if at >= 0:
+            try:
+                return int(text[at + len(key):].split()[0], 16)
+            except ValueError:
+                return None
+    return None
+
+
+def _protected(m, images, guest_pa: int, end: int) -> list[tuple[int, int]]:
+    """Physical ranges the guest must never plant a token in: the tables, its own code and data."""
+    ranges = [(guest_pa + 0x1000, end)]
+    for name, data in images:
+        pa = int(name.split("-")[1].split(".")[0], 16)
+        ranges.append((pa, pa + len(data)))
+    return ranges
+
+
+def verify(m, backend, config: str = "", overrides=(), random_count: int = 64, seed: int = 0,
+           mutate=None, keep: str | None = None, timeout: float = 120.0) -> Report:
+    """Probe ``m``'s boot tables in QEMU; ``mutate(images) -> images`` alters the images (negative controls)."""
+    started = time.monotonic()
+    if m.pagetable is None or m.mmu is None or m.kernel_image is None:
+        raise VerifyError("the layout boots without page tables or a kernel image: nothing to verify")
+    backend.check(m)
+    export = export_tables(m, tuple(overrides))
+    images = list(export.images)
+    if mutate is not None:
+        images = mutate(images)
+    addresses = probe_addresses(m, random_count, seed)
+    probes = expectations(m, addresses)
+    guest_pa = m.kernel_image[1]
+    ctrl_pa = guest_pa + CTRL_OFFSET
+    probes_pa = ctrl_pa + 256
+    results_pa = probes_pa + 32 * len(probes)
+    end = results_pa + 32 * len(probes)
+    if end - guest_pa > max(m.kernel_image[2], 0):
+        raise VerifyError(f"{len(probes)} probes need {end - guest_pa:#x} bytes, more than the kernel image's "
+                          f"{m.kernel_image[2]:#x}")
+    protected = _protected(m, export.images, guest_pa, end)
+    rng = random.Random(seed ^ 0x5EED)
+    tokens = []
+    packed = bytearray()
+    for probe in probes:
+        token = rng.getrandbits(64) | 1
+        tokens.append(token)
+        plant = probe.expected if isinstance(probe.expected, int) else NO_PA
+        kind = KIND_CODES[(probe.who, probe.access)]
+        if plant != NO_PA and any(lo <= plant < hi for lo, hi in protected):
+            kind |= K_NOPLANT
+        packed += struct.pack("<4Q", probe.va, kind, plant, token)
+    regs = backend.registers(export.manifest, m)
+    ranges = [pa for lo_hi in backend.plant_ranges(m)[:4] for pa in lo_hi]
+    regs += [0] * (18 - len(regs)) + ranges + [0] * (8 - len(ranges))
+    ctrl = struct.pack("<6Q", CTRL_MAGIC, len(probes), probes_pa, results_pa, 0, 0) + struct.pack("<26Q", *regs)
+    ctrl = ctrl.ljust(256, b"\0") + bytes(packed)
+    with tempfile.TemporaryDirectory(prefix="layoutc-verify-") as tmp:
+        workdir = Path(keep) if keep else Path(tmp)
+        workdir.mkdir(parents=True, exist_ok=True)
+        binary = build_guest(backend, m.layout, m, workdir, overrides)
+        raw = run_guest(backend, m, binary, images, ctrl, 32 * len(probes), workdir, timeout)
+    report = Report(config or m.layout.name, addresses=len(addresses), accesses=len(probes))
+    leaves = _attr_map(export.manifest)
+    for i, probe in enumerate(probes):
+        status, a, b, c = struct.unpack_from("<4Q", raw, 32 * i)
+        answer = backend.decode(probe, status, a, b, c, tokens[i])
+        if answer.skipped:
+            report.skipped += 1
+            continue
+        reason = compare(probe, answer, backend.reports_levels)
+        if reason is None and answer.attr is not None and isinstance(probe.expected, int):
+            want = _attr_at(leaves, probe.va)
+            if want is not None:
+                report.attrs_checked += 1
+                if want != answer.attr:
+                    reason = f"memory attributes {answer.attr:#04x}, the leaf is meant to have {want:#04x}"
+        if reason is not None:
+            report.mismatches.append(Mismatch(probe, answer, reason))
+    report.seconds = time.monotonic() - started
+    report.qemu = backend.qemu
+    return report
+
+
+def compare(probe: Probe, answer: Answer, levels: bool) -> str | None:
+    """None when QEMU agrees with the model; else why not."""
+    want = probe.expected
+    if isinstance(want, int):
+        if answer.pa is None:
+            return "the model maps it, the hardware faults"
+        if answer.pa != want:
+            return "a different physical address"
+        return None
+    assert isinstance(want, Fault)
+    if answer.pa is not None:
+        return "the model faults, the hardware translates"
+    if answer.fault != want.kind:
+        return "a different kind of fault"
+    # an address outside both TTBR ranges faults before any walk: no level to compare (QEMU 7.2 reports
+    # level 0 for the TTBR0 side and the start level, -1 with LPA2, for the TTBR1 side)
+    if levels and answer.level != want.level and "outside both TTBR" not in want.detail:
+        return "a fault at a different level"
+    return None
+
+
+def _attr_map(manifest: dict) -> list[tuple[int, int, int]]:
+    out = []
+    for leaf in manifest["leaves"]:
+        memory = leaf["memory"]
+        if "= 0x" in memory:
+            va = int(leaf["va"], 16)
+            out.append((va, va + leaf["size"], int(memory.rsplit("= ", 1)[1], 16)))
+    return out
+
+
+def _attr_at(leaves, va: int) -> int | None:
+    for lo, hi, attr in leaves:
+        if lo <= va < hi:
+            return attr
+    return None
+
+
+__all__ = ["Answer", "Mismatch", "Report", "VerifyError", "build_guest", "compare", "verify"]
