@@ -161,7 +161,7 @@ class _Qmp:
     def _stderr(self) -> str:
         if self.proc.poll() is None:
             return "(still running)"
-        return (self.proc.stderr.read() or b"").decode(errors="replace").strip()
+        return ((self.proc.stderr.read() if self.proc.stderr else b"") or b"").decode(errors="replace").strip()
 
     def _read(self) -> dict:
         while True:

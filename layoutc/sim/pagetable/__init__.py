@@ -98,7 +98,7 @@ def build_kernel_tables(m) -> None:
     from ...arch.spec import arch_of
 
     spec = arch_of(layout)
-    section = (spec.section_size(layout) or page) if m.arch == "arm" else page
+    section = (spec.section_size(layout) or page) if m.arch == "arm" and spec is not None else page
     image_holes = []
     extra = []
     for region in layout.spaces["virtual"].regions:

@@ -23,8 +23,8 @@ from array import array
 from collections.abc import Iterator
 
 from ..errors import SimError
-from .long_desc import ARMV7_SCTLR
 from .format import KR, KW, KX, UR, UW, UX, DumpEntry, Leaf, PageTable, Prot, WalkFault
+from .long_desc import ARMV7_SCTLR
 
 # arch/arm/include/asm/domain.h
 DOMAIN_KERNEL, DOMAIN_USER, DOMAIN_IO, DOMAIN_VECTORS = 0, 1, 2, 3

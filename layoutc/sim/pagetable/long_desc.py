@@ -49,7 +49,10 @@ class LongDescriptorTable(RadixTable):
         self.addr_mask = ((1 << min(self.oa_bits, 48)) - 1) & ~0xFFF
         super().__init__(alloc, user_split)
 
-    sh_bits = SH_INNER
+    @property
+    def sh_bits(self) -> int:
+        """The shareability field of a leaf (bits [9:8]): inner shareable."""
+        return SH_INNER
 
     def encode_oa(self, pa: int) -> int:
         return pa
@@ -193,6 +196,7 @@ class Arm64Table(LongDescriptorTable):
         tcr |= (0b110 if self.oa_bits == 52 else 0b101) << 32 | 1 << 36 | 1 << 37
         if self.lpa2:
             tcr |= 1 << 59  # DS
+        assert self.user_root is not None  # arm64 always has its TTBR0 root
         return {"TCR_EL1": tcr, "MAIR_EL1": ARM64_MAIR, "SCTLR_EL1": ARM64_SCTLR,
                 "TTBR0_EL1": self.ttbr(self.user_root), "TTBR1_EL1": self.ttbr(self.root)}
 
@@ -231,7 +235,8 @@ class Arm64Table(LongDescriptorTable):
         return va & ~((1 << self.va_bits) - 1)
 
     def leaf_roots(self) -> list[tuple[int, int]]:
-        return [(self.root, (1 << 64) - (1 << self.va_bits)), (self.user_root, 0)]
+        roots = [(self.root, (1 << 64) - (1 << self.va_bits))]
+        return roots + ([(self.user_root, 0)] if self.user_root is not None else [])
 
 
 class LpaeTable(LongDescriptorTable):
