@@ -24,6 +24,7 @@ COMMANDS: dict[str, tuple[list[str], list[list[str]]]] = {
     "rules": ([], []),
     "explain": (["O401"], []),
     "completion": (["bash"], []),
+    "lsp": ([], [["--stdio"]]),
     "banner": (["a.kl"], [["-D", "kernel=4.19"], ["--against", "boot.log"]]),
     "import": (["boot.log"], [["-o", "board.kl"], ["--color", "never"]]),
     "render": (["a.kl"], [["-o", "a.svg"], ["--scale", "log"], ["-D", "highmem=false"]]),
