@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import time
 from pathlib import Path
 from typing import Any, Sequence
 from urllib.parse import unquote, urlparse
@@ -19,6 +20,8 @@ from lsprotocol import types as lsp
 from pygls.lsp.server import LanguageServer
 
 from .. import __version__
+from ..cli import FORMATS
+from ..config import ConfigError, Finder
 from ..diagnostics import Diagnostic, Severity
 from ..session import Policy
 from ..source import SourceFile, Span
@@ -26,7 +29,8 @@ from ..syntax import ast
 from . import complete, document, fixes, hover
 from .index import Index, norm
 
-DEBOUNCE = 0.05  # seconds of quiet after a change before it is checked
+DEBOUNCE = 0.03  # seconds of quiet after a change before it is checked
+CONFIG_TTL = 5.0  # seconds a project configuration is reused before it is read again
 MATRIX_DELAY = 0.3  # further quiet before the values per variant are computed
 
 _SEVERITY = {Severity.ERROR: lsp.DiagnosticSeverity.Error, Severity.WARNING: lsp.DiagnosticSeverity.Warning,
@@ -97,6 +101,7 @@ class KlServer:
         self.timers: dict[str, asyncio.TimerHandle] = {}
         self.matrix_tasks: dict[str, asyncio.Task[None]] = {}
         self.defines: list[str] = []
+        self._finder: tuple[float, Finder] | None = None  # (when made, the configurations it has read)
         self._register()
 
     # ---- checking
@@ -108,11 +113,11 @@ class KlServer:
 
     def _policy(self, path: str) -> Policy:
         """`select`/`ignore` from the file's project configuration, as `layoutc check` reads it."""
-        from ..cli import FORMATS
-        from ..config import ConfigError, Finder
-
+        now = time.monotonic()
+        if self._finder is None or now - self._finder[0] > CONFIG_TTL:
+            self._finder = (now, Finder(FORMATS))
         try:
-            config = Finder(FORMATS).for_file(path)
+            config = self._finder[1].for_file(path)
         except ConfigError:  # `layoutc check` reports a broken configuration; the editor keeps working
             return Policy()
         return Policy(config.select, config.ignore)
