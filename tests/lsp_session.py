@@ -49,6 +49,15 @@ class Session:
             uri, "kl", 1, path.read_text(encoding="utf-8") if text is None else text)))
         return uri
 
+    async def close_all(self) -> None:
+        """Close every open document and wait for the empty diagnostics each close publishes."""
+        for uri in list(self.versions):
+            count = len(self.diagnostics.get(uri, []))
+            self.client.text_document_did_close(lsp.DidCloseTextDocumentParams(lsp.TextDocumentIdentifier(uri)))
+            await self.wait_diagnostics(uri, count + 1)
+        self.versions.clear()
+        self.diagnostics.clear()
+
     def replace(self, uri: str, start: lsp.Position, end: lsp.Position, text: str) -> None:
         self.versions[uri] += 1
         self.client.text_document_did_change(lsp.DidChangeTextDocumentParams(

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import asyncio
 from pathlib import Path
-from typing import Awaitable, Callable
+from typing import Awaitable, Callable, Iterator
 
 import pytest
 
@@ -24,16 +24,33 @@ ARM32 = ROOT / "layouts" / "arm32.kl"
 RPI3 = ROOT / "layouts" / "boards" / "rpi3.kl"
 
 
-def run(scenario: Callable[[Session], Awaitable[None]]) -> None:
-    async def main() -> None:
-        session = Session()
-        await session.start()
-        try:
-            await scenario(session)
-        finally:
-            await session.stop()
+class Server:
+    """One `layoutc lsp` process for the module (start-up is most of a test's time); each test closes
+    what it opened, so the next one starts from a server with no open document."""
 
-    asyncio.run(main())
+    def __init__(self) -> None:
+        self.loop = asyncio.new_event_loop()
+        self.session = Session()
+        self.loop.run_until_complete(self.session.start())
+
+    def run(self, scenario: Callable[[Session], Awaitable[None]]) -> None:
+        try:
+            self.loop.run_until_complete(asyncio.wait_for(scenario(self.session), 60))
+        finally:
+            self.loop.run_until_complete(self.session.close_all())
+
+    def stop(self) -> None:
+        try:
+            self.loop.run_until_complete(self.session.stop())
+        finally:
+            self.loop.close()
+
+
+@pytest.fixture(scope="module")
+def server() -> Iterator[Server]:
+    running = Server()
+    yield running
+    running.stop()
 
 
 def apply(text: str, edits: list[lsp.TextEdit]) -> str:
@@ -47,7 +64,7 @@ def apply(text: str, edits: list[lsp.TextEdit]) -> str:
     return text
 
 
-def test_shipped_layout_is_clean_and_an_overlap_is_reported_with_both_ends_and_a_fix() -> None:
+def test_shipped_layout_is_clean_and_an_overlap_is_reported_with_both_ends_and_a_fix(server: Server) -> None:
     text = ARM32.read_text(encoding="utf-8")
 
     async def scenario(s: Session) -> None:
@@ -82,10 +99,10 @@ def test_shipped_layout_is_clean_and_an_overlap_is_reported_with_both_ends_and_a
         fixed = await s.wait_diagnostics(uri, 3)
         assert "O401" not in [d.code for d in fixed.diagnostics]
 
-    run(scenario)
+    server.run(scenario)
 
 
-def test_misspelt_name_gets_a_did_you_mean_code_action() -> None:
+def test_misspelt_name_gets_a_did_you_mean_code_action(server: Server) -> None:
     text = ARM32.read_text(encoding="utf-8")
 
     async def scenario(s: Session) -> None:
@@ -101,10 +118,10 @@ def test_misspelt_name_gets_a_did_you_mean_code_action() -> None:
         assert fix.edit is not None and fix.edit.changes is not None
         assert apply(text + "\nconst EXTRA = PAGE_OFSET + 1\n", fix.edit.changes[uri]).endswith("PAGE_OFFSET + 1\n")
 
-    run(scenario)
+    server.run(scenario)
 
 
-def test_hover_a_constant_value_provenance_and_values_per_variant() -> None:
+def test_hover_a_constant_value_provenance_and_values_per_variant(server: Server) -> None:
     text = ARM32.read_text(encoding="utf-8")
 
     async def scenario(s: Session) -> None:
@@ -128,10 +145,10 @@ def test_hover_a_constant_value_provenance_and_values_per_variant() -> None:
         assert "- `0xc0800000 (3080M)` when vmsplit=2G" in value
         assert "- `0xf0800000 (3848M)` when vmsplit in {3G, 3G_OPT}" in value
 
-    run(scenario)
+    server.run(scenario)
 
 
-def test_hover_a_param_set_by_a_board_shows_the_chain_default_then_set() -> None:
+def test_hover_a_param_set_by_a_board_shows_the_chain_default_then_set(server: Server) -> None:
     board = RPI3.read_text(encoding="utf-8")
 
     async def scenario(s: Session) -> None:
@@ -146,10 +163,10 @@ def test_hover_a_param_set_by_a_board_shows_the_chain_default_then_set() -> None
         set_line = next(i for i, line in enumerate(board.splitlines()) if line.startswith("set vmsplit")) + 1
         assert f"set: `2G` at {RPI3}:{set_line}:" in value
 
-    run(scenario)
+    server.run(scenario)
 
 
-def test_go_to_definition_across_extends() -> None:
+def test_go_to_definition_across_extends(server: Server) -> None:
     board = RPI3.read_text(encoding="utf-8")
     base = ARM32.read_text(encoding="utf-8")
 
@@ -164,10 +181,10 @@ def test_go_to_definition_across_extends() -> None:
         target = await s.client.text_document_definition_async(lsp.DefinitionParams(ident, find(board, '"../arm32.kl"', 0, 4)))
         assert isinstance(target, list) and [t.uri for t in target] == [ARM32.as_uri()]
 
-    run(scenario)
+    server.run(scenario)
 
 
-def test_references_and_an_edited_base_rechecks_the_open_board() -> None:
+def test_references_and_an_edited_base_rechecks_the_open_board(server: Server) -> None:
     base = ARM32.read_text(encoding="utf-8")
 
     async def scenario(s: Session) -> None:
@@ -192,10 +209,10 @@ def test_references_and_an_edited_base_rechecks_the_open_board() -> None:
         assert failed[0].related_information and failed[0].related_information[0].location.uri == base_uri
         assert [d.code for d in (await s.wait_diagnostics(base_uri, 2)).diagnostics] == []  # the base itself: 3G
 
-    run(scenario)
+    server.run(scenario)
 
 
-def test_document_symbols_outline_spaces_and_nested_regions() -> None:
+def test_document_symbols_outline_spaces_and_nested_regions(server: Server) -> None:
     async def scenario(s: Session) -> None:
         uri = s.open(ARM32)
         await s.wait_diagnostics(uri)
@@ -212,10 +229,10 @@ def test_document_symbols_outline_spaces_and_nested_regions() -> None:
         assert regions["lowmem"].detail == "[0xc0000000, 0xf0000000) 768M"  # 768 MiB lowmem at 3G
         assert "ram" in [c.name for c in by_name["physical"].children or []]
 
-    run(scenario)
+    server.run(scenario)
 
 
-def test_completion_of_names_attributes_kinds_and_choices() -> None:
+def test_completion_of_names_attributes_kinds_and_choices(server: Server) -> None:
     base = ARM32.read_text(encoding="utf-8")
     board = RPI3.read_text(encoding="utf-8")
 
@@ -244,10 +261,10 @@ def test_completion_of_names_attributes_kinds_and_choices() -> None:
         at = find(board, "set vmsplit     = 2G", 0, len("set vmsplit     = "))
         assert await complete(s, board_uri, at) == {"3G", "3G_OPT", "2G", "1G"}
 
-    run(scenario)
+    server.run(scenario)
 
 
-def test_matrix_too_big_for_values_per_variant_is_said(tmp_path: Path) -> None:
+def test_matrix_too_big_for_values_per_variant_is_said(server: Server, tmp_path: Path) -> None:
     params = "\n".join(f"param b{i}: bool = false" for i in range(9))  # 512 combinations
     text = f'layout t {{ bits = 32 }}\n{params}\nconst X = if b0 then 1 else 2\nassert X > 0 : "x"\n'
     path = tmp_path / "big.kl"
@@ -266,4 +283,4 @@ def test_matrix_too_big_for_values_per_variant_is_said(tmp_path: Path) -> None:
         assert "the --matrix has 512 combinations" in hover.contents.value
         assert "value: `2` (`0x2`)" in hover.contents.value
 
-    run(scenario)
+    server.run(scenario)
