@@ -89,6 +89,7 @@ def test_wheel_ships_the_grammar_and_schemas(installed):
     assert "layoutc/grammars/kl.lark" in names
     assert "layoutc/schemas/diagnostics.schema.json" in names
     assert "layoutc/cli.py" in names
+    assert "layoutc/py.typed" in names  # PEP 561: type checkers read the package's own annotations
     assert not any("__pycache__" in name or name.startswith("tests/") for name in names)
     entry_points = next(n for n in names if n.endswith(".dist-info/entry_points.txt"))
     assert "layoutc = layoutc.cli:main" in zipfile.ZipFile(wheel).read(entry_points).decode()
@@ -134,3 +135,27 @@ def test_installed_json_output_matches_the_installed_schema(installed, tmp_path)
     assert validate.returncode == 0, validate.stderr
     assert validate.stdout.strip() == "O401"
     assert json.loads(run.stdout)["summary"]["regions"] == 2
+
+
+def test_a_script_using_the_installed_package_is_type_checked_with_its_types(installed, tmp_path):
+    """mypy (the test extra's) on a user's script, resolving `layoutc` in the wheel's venv: the
+    py.typed marker makes it read our annotations, so the script sees real types, not Any."""
+    _, venv = installed
+    script = tmp_path / "script.py"
+    script.write_text(
+        "import layoutc\n"
+        "result = layoutc.load('layouts/arm32.kl', {'vmsplit': '2G'})\n"
+        "reveal_type(result)\n"
+        "assert result.layout is not None\n"
+        "reveal_type(result.layout.region('virtual', 'lowmem').start)\n"
+        "reveal_type(layoutc.check('x.kl'))\n"
+        "wrong: str = result.layout.bits\n", encoding="utf-8")
+    run = subprocess.run([sys.executable, "-m", "mypy", "--python-executable", str(_bin(venv, "python")),
+                          "--no-incremental", "--cache-dir", os.devnull, "--config-file", os.devnull, str(script)],
+                         cwd=tmp_path, capture_output=True, text=True, timeout=600, stdin=subprocess.DEVNULL)
+    out = run.stdout
+    assert 'Revealed type is "layoutc.session.Result"' in out, out
+    assert 'Revealed type is "int | None"' in out, out
+    assert 'Revealed type is "list[layoutc.diagnostics.Diagnostic]"' in out, out
+    assert 'script.py:7: error: Incompatible types in assignment (expression has type "int"' in out, out
+    assert "missing library stubs or py.typed marker" not in out

@@ -242,12 +242,12 @@ class Layout:
     spaces: Mapping[str, Space]
     assertions: tuple[Assertion, ...]
     waivers: tuple[Waiver, ...]  # every waiver, file- and region-scoped
-    files: tuple[SourceFile, ...]  # every file read, root first
+    files: tuple[SourceFile, ...]  # every file read: the base first, the file named last
     overrides: tuple[tuple[str, str], ...]  # -D NAME=VALUE as given
     used_names: frozenset[str] = field(default=frozenset())
 
     def __repr__(self) -> str:
-        source = self.files[0].name if self.files else "?"
+        source = self.files[-1].name if self.files else "?"  # the file named (after the bases it extends)
         overrides = "".join(f" -D {name}={value}" for name, value in self.overrides)
         return (f"Layout({self.name} from {source}{_cut(overrides, 80)}: "
                 f"{len(self.spaces)} spaces, {self.region_count} regions, "
@@ -260,6 +260,15 @@ class Layout:
 
     def has(self, name: str) -> bool:
         return name in self.params or name in self.consts
+
+    def provenance(self, name: str) -> tuple[Origin, ...]:
+        """Where a param's or constant's value came from: for a param its declared default, then
+        every `set` and `-D` in the order applied (the last one is in force); for a constant its
+        definition.  KeyError for a name that is neither."""
+        if name in self.params:
+            return self.params[name].origins
+        const = self.consts[name]
+        return (Origin("const", const.span, const.formula),)
 
     def int_value(self, name: str) -> int | None:
         """A well-known integer constant (PAGE_OFFSET...), or None when absent or not an int."""
