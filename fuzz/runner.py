@@ -1,0 +1,281 @@
+"""Run cases in worker processes: a per-input time limit, peak memory, and the crash site.
+
+Each worker is a forked process at nice 10 with an address-space limit (RLIMIT_AS); it runs the
+CLI's dispatcher in-process on a thread with a large stack (as ``layoutc.cli.main`` does), with
+LAYOUTC_DEBUG=1 so that an internal error reaches us as an exception whose innermost *project*
+frame is its crash site.  Peak RSS per input comes from VmHWM after resetting it through
+/proc/self/clear_refs.  The parent enforces the wall-clock limit: a worker that does not answer
+in time is killed and replaced, and the input counts as a hang.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import gc
+import io
+import multiprocessing
+import os
+import resource
+import shutil
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import traceback
+from dataclasses import dataclass
+from multiprocessing.connection import Connection, wait
+from pathlib import Path
+
+from .cases import Case
+
+REPO = Path(__file__).resolve().parent.parent
+HANG_SECONDS = 2.0  # CPU seconds of one input past which it is a hang
+KILL_SECONDS = 20.0  # wall seconds after which the parent kills the worker (the machine is shared)
+OVER_MEMORY_KB = 500 * 1024
+ADDRESS_SPACE = 3 * 1024 ** 3 + 600 * 1024 ** 2  # the 512 MiB thread stack is reserved address space too
+
+
+@dataclass
+class Outcome:
+    index: int
+    kind: str  # ok | internal | hang | memory
+    exit_code: int
+    site: str  # "" when ok; "ExcType at layoutc/x.py:123 (function)" otherwise
+    cpu: float
+    wall: float
+    peak_kb: int
+    detail: str = ""
+
+
+# ------------------------------------------------------------------ in the worker
+
+def _peak_reset() -> None:
+    try:
+        with open("/proc/self/clear_refs", "w") as f:
+            f.write("5")
+    except OSError:
+        pass
+
+
+def _peak_kb() -> int:
+    try:
+        with open("/proc/self/status") as f:
+            for line in f:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1])
+    except OSError:
+        pass
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+
+
+def crash_site(error: BaseException) -> str:
+    """Exception type + innermost frame inside the layoutc package (else the innermost frame)."""
+    frames = traceback.extract_tb(error.__traceback__)
+    project = [f for f in frames if f"{os.sep}layoutc{os.sep}" in f.filename]
+    frame = (project or frames or [None])[-1]
+    if frame is None:
+        return type(error).__name__
+    path = frame.filename
+    if f"{os.sep}layoutc{os.sep}" in path:
+        path = "layoutc/" + path.split(f"{os.sep}layoutc{os.sep}", 1)[1]
+    return f"{type(error).__name__} at {path}:{frame.lineno} ({frame.name})"
+
+
+def _materialise(case: Case, scratch: Path) -> list[str]:
+    if scratch.exists():
+        for child in scratch.iterdir():  # a read-only dir from the last case must not stop us
+            with contextlib.suppress(OSError):
+                child.chmod(0o755)
+        shutil.rmtree(scratch, ignore_errors=True)
+    scratch.mkdir(parents=True)
+    for name, data in case.files.items():
+        path = scratch / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(data)
+    make = case.extra.get("make", "")
+    if "fifo" in make:
+        os.mkfifo(scratch / "fifo.kl")
+        (scratch / "sub").mkdir()
+        os.symlink("/dev/zero", scratch / "link.kl")
+    if "ro" in make:
+        (scratch / "ro").mkdir()
+        (scratch / "ro").chmod(0o555)
+    main = str(scratch / case.main)
+    return [a.replace("{main}", case.main).replace("{dir}", str(scratch)) for a in case.argv] if main else []
+
+
+def run_in_process(argv: list[str]) -> tuple[int, str, BaseException | None]:
+    from layoutc.cli import _dispatch
+
+    out = io.TextIOWrapper(io.BytesIO(), encoding="utf-8", errors="replace")
+    err = io.TextIOWrapper(io.BytesIO(), encoding="utf-8", errors="replace")
+    try:
+        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+            code = _dispatch(argv)
+    except BaseException as error:  # noqa: BLE001 - every escape is a finding
+        return 3, "", error
+    out.flush()
+    err.flush()
+    text = out.buffer.getvalue()[-4000:].decode("utf-8", "replace") + err.buffer.getvalue()[-4000:].decode("utf-8", "replace")
+    return code, text, None
+
+
+def run_cli(argv: list[str], cwd: Path) -> tuple[int, str, int]:
+    env = dict(os.environ, PYTHONPATH=str(REPO), LAYOUTC_DEBUG="1")
+    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    try:
+        done = subprocess.run([sys.executable, "-m", "layoutc", *argv], cwd=cwd, env=env, capture_output=True,
+                              timeout=KILL_SECONDS - 2, stdin=subprocess.DEVNULL)
+    except subprocess.TimeoutExpired:
+        return -1, "timeout", 0
+    after = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    text = done.stderr.decode("utf-8", "replace")[-4000:]
+    return done.returncode, text, after if after > before else 0
+
+
+def execute(case: Case, index: int, scratch: Path) -> Outcome:
+    argv = _materialise(case, scratch)
+    os.chdir(scratch)
+    _peak_reset()
+    start_cpu, start = time.thread_time(), time.perf_counter()
+    if case.cli:
+        code, text, peak = run_cli(argv, scratch)
+        error = None
+        cpu = time.perf_counter() - start
+    else:
+        code, text, error = run_in_process(argv)
+        cpu = time.thread_time() - start_cpu
+        peak = _peak_kb()
+    wall = time.perf_counter() - start
+    os.chdir(REPO)
+    if error is not None:
+        site = crash_site(error)
+        kind = "memory" if isinstance(error, MemoryError) else "internal"
+        return Outcome(index, kind, 3, site, cpu, wall, peak, f"{type(error).__name__}: {str(error)[:300]}")
+    if code == -1:
+        return Outcome(index, "hang", -1, "CLI timeout", cpu, wall, peak)
+    if code not in (0, 1, 2) or "Traceback" in text:
+        where = text.strip().splitlines()[-1][:200] if text.strip() else f"exit {code}"
+        return Outcome(index, "internal", code, f"CLI: {where}", cpu, wall, peak, text[-1500:])
+    if cpu > HANG_SECONDS:
+        return Outcome(index, "hang", code, f"slow {case.family}/{case.extra.get('shape', '')}", cpu, wall, peak)
+    if peak > OVER_MEMORY_KB:
+        return Outcome(index, "memory", code, f"peak {case.family}/{case.extra.get('shape', '')}", cpu, wall, peak)
+    return Outcome(index, "ok", code, "", cpu, wall, peak)
+
+
+def _serve(conn: Connection, number: int) -> None:
+    os.environ["LAYOUTC_DEBUG"] = "1"
+    os.environ.pop("NO_COLOR", None)
+    scratch = Path(tempfile.gettempdir()) / f"layoutc-fuzz-{os.getpid()}-{number}"
+    count = 0
+    try:
+        while True:
+            try:
+                message = conn.recv()
+            except EOFError:
+                return
+            if message is None:
+                return
+            index, case = message
+            try:
+                outcome = execute(case, index, scratch)
+            except BaseException as error:  # noqa: BLE001 - the harness itself must survive
+                outcome = Outcome(index, "internal", 3, "harness: " + crash_site(error), 0, 0, 0, repr(error)[:300])
+            conn.send(outcome)
+            count += 1
+            if count % 64 == 0:
+                gc.collect()
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+
+
+def _worker(conn: Connection, number: int) -> None:
+    with contextlib.suppress(OSError):
+        os.nice(10)
+    resource.setrlimit(resource.RLIMIT_AS, (ADDRESS_SPACE, ADDRESS_SPACE))
+    sys.setrecursionlimit(max(sys.getrecursionlimit(), 60_000))
+    threading.stack_size(512 * 1024 * 1024)
+    thread = threading.Thread(target=_serve, args=(conn, number))
+    thread.start()
+    thread.join()
+
+
+class Worker:
+    def __init__(self, number: int) -> None:
+        self.number = number
+        self.start()
+
+    def start(self) -> None:
+        context = multiprocessing.get_context("fork")
+        self.conn, child = context.Pipe()
+        self.process = context.Process(target=_worker, args=(child, self.number), daemon=True)
+        self.process.start()
+        child.close()
+        self.busy: tuple[int, Case, float] | None = None
+
+    def submit(self, index: int, case: Case) -> None:
+        self.conn.send((index, case))
+        self.busy = (index, case, time.perf_counter())
+
+    def kill(self) -> None:
+        self.process.kill()
+        self.process.join()
+        self.conn.close()
+
+    def stop(self) -> None:
+        with contextlib.suppress(OSError, BrokenPipeError):
+            self.conn.send(None)
+        self.process.join(5)
+        if self.process.is_alive():
+            self.kill()
+
+
+class Pool:
+    """Workers fed one case at a time; ``run`` yields (case, outcome) in completion order."""
+
+    def __init__(self, workers: int, kill_seconds: float = KILL_SECONDS) -> None:
+        import layoutc.cli  # noqa: F401 - imported once before forking, not once per worker
+        import layoutc.rules  # noqa: F401
+
+        self.kill_seconds = kill_seconds
+        self.workers = [Worker(n) for n in range(workers)]
+
+    def run(self, cases):
+        cases = iter(cases)
+        pending = True
+        while True:
+            for worker in self.workers:
+                if worker.busy is None and pending:
+                    try:
+                        index, case = next(cases)
+                    except StopIteration:
+                        pending = False
+                        break
+                    worker.submit(index, case)
+            busy = [w for w in self.workers if w.busy is not None]
+            if not busy:
+                return
+            ready = wait([w.conn for w in busy], timeout=0.5)
+            now = time.perf_counter()
+            for worker in busy:
+                index, case, started = worker.busy
+                if worker.conn in ready:
+                    try:
+                        outcome = worker.conn.recv()
+                    except (EOFError, OSError):  # the worker died (a segfault, the OOM killer)
+                        outcome = Outcome(index, "internal", -9, "worker died", now - started, now - started, 0)
+                        worker.kill()
+                        worker.start()
+                    worker.busy = None
+                    yield case, outcome
+                elif now - started > self.kill_seconds:
+                    worker.kill()
+                    worker.start()
+                    yield case, Outcome(index, "hang", -1, f"timeout {case.family}/{case.extra.get('shape', '')}",
+                                        now - started, now - started, 0)
+
+    def close(self) -> None:
+        for worker in self.workers:
+            worker.stop()
