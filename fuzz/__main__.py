@@ -117,8 +117,10 @@ def main(argv=None) -> int:
         for site, count in site_counts.most_common():
             case, outcome = sites[site]
             where = minimised.get(site)
-            print(f"  {count:6d}  [{outcome.kind}] {site}  e.g. #{outcome.index} {case.family} "
-                  f"{' '.join(case.argv)}" + (f"  -> {where}" if where else ""))
+            shown = " ".join(case.argv)
+            shown = shown if len(shown) < 160 else shown[:150] + "..."
+            print(f"  {count:6d}  [{outcome.kind}] {site}  e.g. #{outcome.index} {case.family} {shown}"
+                  + (f"  -> {where}" if where else ""))
     return 1 if site_counts else 0
 
 

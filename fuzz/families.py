@@ -157,7 +157,8 @@ def spliced(rng: random.Random) -> Case:
 # ------------------------------------------------------------------ pathological families
 
 def _size(rng: random.Random) -> int:
-    return rng.choice([10, 100, 1000, 3000, 10_000])
+    """Mostly small, sometimes large: a 10,000-line file costs ~1 s to parse, so it is rare."""
+    return rng.choices([10, 100, 300, 1000, 3000, 10_000], weights=[20, 30, 25, 15, 7, 3])[0]
 
 
 PATHOLOGICAL: dict[str, Callable[[random.Random, int], str]] = {

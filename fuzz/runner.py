@@ -31,7 +31,7 @@ from .cases import Case
 
 REPO = Path(__file__).resolve().parent.parent
 HANG_SECONDS = 2.0  # CPU seconds of one input past which it is a hang
-KILL_SECONDS = 20.0  # wall seconds after which the parent kills the worker (the machine is shared)
+KILL_SECONDS = 10.0  # wall seconds after which the parent kills the worker (the machine is shared)
 OVER_MEMORY_KB = 500 * 1024
 ADDRESS_SPACE = 3 * 1024 ** 3 + 600 * 1024 ** 2  # the 512 MiB thread stack is reserved address space too
 
@@ -232,12 +232,27 @@ class Worker:
             self.kill()
 
 
+def warm_up() -> None:
+    """Import every command module and build the parser once, before forking: a worker that is
+    replaced after a hang must not charge the next input with a second of start-up."""
+    import importlib
+
+    import layoutc.cli
+    from layoutc.source import SourceFile
+    from layoutc.syntax.grammar import parse
+
+    for name in layoutc.cli.EXTENSIONS + ("layoutc.rules", "layoutc.session", "layoutc.render", "layoutc.emit.table",
+                                          "layoutc.sim.scenario", "layoutc.draw.dot"):
+        with contextlib.suppress(ImportError):
+            importlib.import_module(name)
+    parse(SourceFile("<warm-up>", "const X = 1\n"))
+
+
 class Pool:
     """Workers fed one case at a time; ``run`` yields (case, outcome) in completion order."""
 
     def __init__(self, workers: int, kill_seconds: float = KILL_SECONDS) -> None:
-        import layoutc.cli  # noqa: F401 - imported once before forking, not once per worker
-        import layoutc.rules  # noqa: F401
+        warm_up()
 
         self.kill_seconds = kill_seconds
         self.workers = [Worker(n) for n in range(workers)]

@@ -281,7 +281,7 @@ def cmd_check(args) -> int:
             finally:
                 progress.done()
             if matrix.too_many:
-                raise UsageError(f"layoutc: --matrix on {name} would check {matrix.too_many} combinations "
+                raise UsageError(f"layoutc: error[L009]: --matrix on {name} would check {matrix.too_many} combinations "
                                  f"(more than {limit}); fix some params with -D, or raise --max-variants")
             variants_total += len(matrix.variants)
             variant_info[name] = {"axes": matrix.axes, "count": len(matrix.variants),
@@ -422,13 +422,11 @@ class Progress:
 
 def _against(result, log_path: str, policy) -> None:
     """Add one diagnostic per banner line the layout does not reproduce (issue: board bring-up CI gate)."""
+    from .banner.commands import _read
     from .banner.comparison import compare
     from .session import finish
 
-    try:
-        text = Path(log_path).read_text(encoding="utf-8", errors="replace")
-    except OSError as error:
-        raise UsageError(f"layoutc: cannot read boot log `{log_path}`: {error.strerror or error}")
+    text = _read(log_path, "boot log ")
     reported, waived = finish(compare(result.layout, text, log_path), result.layout, policy)
     result.diagnostics.extend(reported)
     result.waived.extend(waived)

@@ -39,6 +39,58 @@ def read_bytes(path: str | os.PathLike[str]) -> bytes | None:
         return None
 
 
+class ReadError(Exception):
+    """An input file that is refused or cannot be read; ``reason`` is the message's tail."""
+
+    def __init__(self, path: str, reason: str, too_large: bool = False) -> None:
+        super().__init__(f"cannot read `{path}`: {reason}")
+        self.path = path
+        self.reason = reason
+        self.too_large = too_large  # the size limit (L001), not a missing or odd file (N104)
+
+
+def read_input(path: str | os.PathLike[str], limit: int) -> bytes:
+    """The bytes of an input file of at most ``limit`` bytes, or ``ReadError`` saying why not.
+
+    Only regular files are read: a device, FIFO or socket (``/dev/zero``, a named pipe) is
+    refused from its ``fstat`` without reading from it (opened non-blocking, so a FIFO with
+    no writer cannot hang us), and at most ``limit + 1`` bytes are ever read.
+    """
+    name = os.fspath(path)
+    if "\0" in name:
+        raise ReadError(name, "the path contains a NUL byte")
+    try:
+        descriptor = os.open(name, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0))
+    except FileNotFoundError:
+        raise ReadError(name, "no such file") from None
+    except IsADirectoryError:
+        raise ReadError(name, "it is a directory") from None
+    except (OSError, ValueError) as error:
+        raise ReadError(name, getattr(error, "strerror", None) or str(error)) from None
+    try:
+        info = os.fstat(descriptor)
+        if stat.S_ISDIR(info.st_mode):
+            raise ReadError(name, "it is a directory")
+        if not stat.S_ISREG(info.st_mode):
+            raise ReadError(name, "not a regular file (a device, FIFO or socket)")
+        if info.st_size > limit:
+            raise ReadError(name, f"{info.st_size:,} bytes, more than the limit of {limit:,}", too_large=True)
+        chunks, total = [], 0
+        while total <= limit:
+            chunk = os.read(descriptor, min(1 << 20, limit + 1 - total))
+            if not chunk:
+                break
+            chunks.append(chunk)
+            total += len(chunk)
+        if total > limit:  # grew while we read it
+            raise ReadError(name, f"more than the limit of {limit:,} bytes", too_large=True)
+        return b"".join(chunks)
+    except OSError as error:
+        raise ReadError(name, error.strerror or str(error)) from None
+    finally:
+        os.close(descriptor)
+
+
 def _new_file_mode() -> int:
     umask = os.umask(0)
     os.umask(umask)
@@ -51,10 +103,15 @@ def write_file(path: str | os.PathLike[str], data: bytes | str) -> bool:
 
     target = Path(path)
     payload = data.encode("utf-8") if isinstance(data, str) else data
-    if target.is_dir():
-        raise WriteError(target, "it is a directory")
-    if read_bytes(target) == payload:
-        return False
+    if "\0" in str(target):
+        raise WriteError(target, "the path contains a NUL byte")
+    try:
+        if target.is_dir():
+            raise WriteError(target, "it is a directory")
+        if read_bytes(target) == payload:
+            return False
+    except OSError as error:  # a name too long, a loop of links, no permission to read
+        raise WriteError(target, error.strerror or str(error)) from None
     try:
         mode = stat.S_IMODE(target.stat().st_mode)
     except FileNotFoundError:
@@ -90,5 +147,5 @@ def make_directory(path: str | os.PathLike[str]) -> None:
         os.makedirs(path, exist_ok=True)
     except FileExistsError:
         raise WriteError(path, "it exists and is not a directory") from None
-    except OSError as error:
-        raise WriteError(path, error.strerror or str(error)) from None
+    except (OSError, ValueError) as error:  # ValueError: a NUL byte in the path
+        raise WriteError(path, getattr(error, "strerror", None) or str(error)) from None

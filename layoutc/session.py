@@ -12,17 +12,17 @@ import gc
 import itertools
 import os
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Callable, Iterable, Mapping, Sequence
 
 from .diagnostics import Diagnostic, Label, Severity, sorted_diagnostics
+from .limits import MAX_VARIANTS
 from .model.elaborate import Override, elaborate
 from .model.types import Layout
 from .source import SourceFile, Span
 from .syntax import ast
 from .syntax.grammar import parse
 
-MAX_VARIANTS_DEFAULT = 4096
+MAX_VARIANTS_DEFAULT = MAX_VARIANTS  # L009 (layoutc/limits.py)
 
 
 # ------------------------------------------------------------------ policy
@@ -67,18 +67,21 @@ def _read(path: str, sink: list[Diagnostic], span: Span | None, data: bytes | No
             return SourceFile(path, buffer)
     if span is None:  # a file named on the command line: report at its 1:1 -- a missing file is still a place
         span = SourceFile(path, "").whole()
+    from .files import ReadError, read_input
+    from .limits import MAX_FILE_BYTES
+
     try:
         if data is None:
-            data = Path(path).read_bytes()
-    except IsADirectoryError:
-        sink.append(Diagnostic("N104", f"cannot read `{path}`: it is a directory", span,
-                               help="name a .kl file, or a glob such as layouts/**/*.kl"))
-        return None
-    except FileNotFoundError:
-        sink.append(Diagnostic("N104", f"cannot read `{path}`: no such file", span))
-        return None
-    except OSError as error:
-        sink.append(Diagnostic("N104", f"cannot read `{path}`: {error.strerror or error}", span))
+            data = read_input(path, MAX_FILE_BYTES)
+    except ReadError as error:
+        if error.too_large:
+            sink.append(Diagnostic("L001", f"`{path}` is too large: {error.reason}", span,
+                                   help="a layout is a few kilobytes; split generated tables into their own files"))
+        elif error.reason == "it is a directory":
+            sink.append(Diagnostic("N104", str(error), span,
+                                   help="name a .kl file, or a glob such as layouts/**/*.kl"))
+        else:
+            sink.append(Diagnostic("N104", str(error), span))
         return None
     try:
         return SourceFile(path, data.decode("utf-8"))
@@ -182,7 +185,7 @@ class Result:
 
 
 def _waived_by(diagnostic: Diagnostic, layout: Layout | None):
-    if layout is None or diagnostic.code.startswith("S"):
+    if layout is None or diagnostic.code.startswith(("S", "L")):
         return None
     for waiver in layout.waivers:
         if waiver.rule.upper() != diagnostic.code and waiver.rule.lower() != diagnostic.name:
@@ -214,7 +217,7 @@ def finish(raw: Iterable[Diagnostic], layout: Layout | None, policy: Policy) -> 
         name = entry.name if entry else diagnostic.code.lower()
         severity = diagnostic.severity or (entry.severity if entry else Severity.ERROR)
         diagnostic = diagnostic.with_(name=name, severity=severity)
-        if not policy.enabled(diagnostic.code, name) and diagnostic.code[0] not in "S":
+        if not policy.enabled(diagnostic.code, name) and diagnostic.code[0] not in "SL":
             continue
         waiver = _waived_by(diagnostic, layout)
         if waiver is not None:
@@ -222,6 +225,26 @@ def finish(raw: Iterable[Diagnostic], layout: Layout | None, policy: Policy) -> 
         else:
             reported.append(diagnostic)
     return reported, waived
+
+
+def _region_limit(files: Sequence[ast.File]) -> Diagnostic | None:
+    """L007 at the first region or hole past MAX_REGIONS (all files together), else None."""
+    from .limits import MAX_REGIONS
+
+    count = 0
+    pending: list = [space for file in files for space in reversed(file.items) if isinstance(space, ast.SpaceDecl)]
+    while pending:
+        item = pending.pop()
+        if isinstance(item, ast.SpaceDecl):
+            pending.extend(reversed((*item.regions, *item.holes)))
+            continue
+        count += 1
+        if count > MAX_REGIONS:
+            return Diagnostic("L007", f"more than {MAX_REGIONS:,} regions and holes in one layout", item.span,
+                              help="describe large uniform ranges as one region")
+        if isinstance(item, ast.RegionDecl):
+            pending.extend(reversed(item.children))
+    return None
 
 
 def evaluate(parsed: Parsed, overrides: Sequence[Override] = (), policy: Policy = Policy(),
@@ -232,7 +255,11 @@ def evaluate(parsed: Parsed, overrides: Sequence[Override] = (), policy: Policy 
     raw = list(parsed.diagnostics) + list(extra)
     layout = None
     ran = 0
-    if parsed.files and not any(d.code.startswith("S") or d.code in ("N104", "N105") for d in parsed.diagnostics):
+    too_many = _region_limit(parsed.files)
+    if too_many is not None:
+        raw.append(too_many)
+    elif parsed.files and not any(d.code.startswith(("S", "L")) or d.code in ("N104", "N105")
+                                  for d in parsed.diagnostics):
         # like a parse, elaboration makes many small acyclic objects: no cyclic-GC passes over them
         collecting = gc.isenabled()
         gc.disable()

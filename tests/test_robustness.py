@@ -21,6 +21,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from layoutc.cli import main
+from layoutc.limits import MAX_DEPTH
 
 # layoutc.cli.main raises the recursion limit for deeply nested input; hypothesis notices and warns.
 pytestmark = pytest.mark.filterwarnings("ignore:The recursion limit will not be reset")
@@ -165,6 +166,7 @@ def test_random_bytes_give_diagnostics_not_crashes(sandbox, data):
 # ------------------------------------------------------------------ explicit cases
 
 DEPTH = 10_000
+LIMIT = MAX_DEPTH  # nesting of expressions and regions (docs/language.md, "Limits"; L006)
 
 
 def _write(tmp_path: Path, text: str | bytes, name: str = "case.kl") -> Path:
@@ -181,38 +183,64 @@ def _last_line(out: str) -> str:
     return out.rstrip("\n").splitlines()[-1]
 
 
-@pytest.mark.parametrize("expr", [
-    "(" * DEPTH + "4K" + ")" * DEPTH,
-    "-" * (2 * DEPTH) + "4K",
-    "4K" + " + 0" * DEPTH,
-    "if true then " * DEPTH + "4K" + " else 0" * DEPTH,
-], ids=["parentheses", "unary-minus", "long-sum", "nested-if"])
-def test_deeply_nested_expression(tmp_path, expr):
+NESTED = {
+    "parentheses": lambda n: "(" * n + "4K" + ")" * n,
+    "unary-minus": lambda n: "-" * n + "4K",
+    "nested-if": lambda n: "if true then " * n + "4K" + " else 0" * n,
+    "nested-call": lambda n: "max(1, " * n + "4K" + ")" * n,
+    "nested-match": lambda n: "match 1 { 1 => " * n + "4K" + " }" * n,
+}
+
+
+@pytest.mark.parametrize("shape", sorted(NESTED))
+def test_nested_expression_at_the_limit(tmp_path, shape):
+    expr = NESTED[shape](LIMIT if shape != "unary-minus" else LIMIT - LIMIT % 2)  # an even number of minus signs
     text = f"const X = {expr}\nspace s bits 32 {{ region r [0, X) }}\n"
     code, out, err = check(_write(tmp_path, text))
-    assert_handled(code, out, err, text[:200])
     assert code == 0, out[-2000:]
     assert "1 region" in _last_line(out)
 
 
-def test_deeply_nested_regions(tmp_path):
-    opening = "".join(f"region r{i} [0, 4K) {{\n" for i in range(DEPTH))
-    text = "space s bits 32 {\n" + opening + "}\n" * DEPTH + "}\n"
+@pytest.mark.parametrize("shape", sorted(NESTED))
+@pytest.mark.parametrize("depth", [LIMIT + 1, DEPTH])
+def test_nested_expression_past_the_limit(tmp_path, shape, depth):
+    text = f"const X = {NESTED[shape](depth)}\nspace s bits 32 {{ region r [0, X) }}\n"
+    started = time.perf_counter()
     code, out, err = check(_write(tmp_path, text))
+    assert_handled(code, out, err, text[:200])
+    assert code == 1 and out.count("error[L006]") == 1, out[-2000:]
+    assert time.perf_counter() - started < 30  # a hang, not a benchmark
+
+
+def test_long_operator_chain_is_not_nesting(tmp_path):
+    text = "const X = 4K" + " + 0" * DEPTH + "\nspace s bits 32 { region r [0, X) }\n"
+    code, out, err = check(_write(tmp_path, text))
+    assert code == 0, out[-2000:]
+
+
+def _nested_regions(depth: int) -> str:
+    opening = "".join(f"region r{i} [0, 4K) {{\n" for i in range(depth))
+    return "space s bits 32 {\n" + opening + "}\n" * depth + "}\n"
+
+
+def test_deeply_nested_regions_at_the_limit(tmp_path):
+    path = _write(tmp_path, _nested_regions(LIMIT))
+    code, out, err = check(path)
     assert code == 0, (out + err)[-2000:]
-    assert f"{DEPTH} regions" in _last_line(out)
-
-
-def test_deeply_nested_regions_json_and_show(tmp_path):
-    opening = "".join(f"region r{i} [0, 4K) {{\n" for i in range(DEPTH))
-    path = _write(tmp_path, "space s bits 32 {\n" + opening + "}\n" * DEPTH + "}\n")
+    assert f"{LIMIT} regions" in _last_line(out)
     code, out, err = check(path, "--format", "json")
-    assert code == 0 and f'"regions": {DEPTH}' in out
+    assert code == 0 and f'"regions": {LIMIT}' in out
     out_buffer, err_buffer = io.StringIO(), io.StringIO()
     with contextlib.redirect_stdout(out_buffer), contextlib.redirect_stderr(err_buffer):
         code = main(["show", str(path)])
     assert code == 0, err_buffer.getvalue()[-2000:]
-    assert out_buffer.getvalue().count("| ") >= DEPTH
+    assert out_buffer.getvalue().count("| ") >= LIMIT
+
+
+@pytest.mark.parametrize("depth", [LIMIT + 1, DEPTH])
+def test_deeply_nested_regions_past_the_limit(tmp_path, depth):
+    code, out, err = check(_write(tmp_path, _nested_regions(depth)))
+    assert code == 1 and out.count("error[L006]") == 1, (out + err)[-2000:]
 
 
 def test_deeply_nested_unclosed_blocks(tmp_path):
@@ -251,14 +279,14 @@ def test_ten_thousand_digit_integer(tmp_path):
     code, out, err = check(_write(tmp_path, text))
     assert_handled(code, out, err, text[:100])
     assert code == 1
-    assert re.search(r"case\.kl:2:11: error\[S002\]", out), out[:1000]
+    assert re.search(r"case\.kl:2:11: error\[L002\]", out), out[:1000]
 
 
 @pytest.mark.parametrize("literal", ["0x" + "f" * 10_000, "0b" + "1" * 10_000, "1" * 5_000 + "E"])
 def test_huge_integer_literals_in_other_bases(tmp_path, literal):
     code, out, err = check(_write(tmp_path, f"const X = {literal}\n"))
     assert_handled(code, out, err, literal[:100])
-    assert code == 1 and "error[S002]" in out
+    assert code == 1 and "error[L002]" in out
 
 
 @pytest.mark.parametrize("text", [

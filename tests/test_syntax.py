@@ -161,7 +161,7 @@ def test_a_number_keeps_its_spelling() -> None:
 ], ids=["10000-digits", "leading-zeros", "hex-4097-bits", "bin-4097-bits", "dec-4097-bits", "with-suffix"])
 def test_huge_literal_is_a_diagnostic_not_a_crash(literal: str, load_kl) -> None:
     result = load_kl(f"const PAGE_OFFSET = {literal}\n")
-    assert [d.code for d in result.diagnostics] == ["S002"]
+    assert [d.code for d in result.diagnostics] == ["L002"]
     diagnostic = result.diagnostics[0]
     assert "too large" in diagnostic.message
     assert diagnostic.span.start_position() == (1, 21)
@@ -183,10 +183,10 @@ def test_parse_number_raises_a_typed_error_for_huge_literals() -> None:
 
 def test_huge_literal_in_a_choice_or_pattern_or_override(load_kl) -> None:
     huge = "1" + "0" * 5000
-    assert [d.code for d in _errors(f"param p: choice(A, {huge}) = A")] == ["S002"]
-    assert [d.code for d in _errors(f"const X = match 1 {{ {huge} => 1, _ => 2 }}")] == ["S002"]
+    assert [d.code for d in _errors(f"param p: choice(A, {huge}) = A")] == ["L002"]
+    assert [d.code for d in _errors(f"const X = match 1 {{ {huge} => 1, _ => 2 }}")] == ["L002"]
     result = load_kl("param n: int = 1\nassert n > 0 : \"n\"\n", [f"n={huge}"])
-    assert "S002" in [d.code for d in result.diagnostics]
+    assert "L002" in [d.code for d in result.diagnostics]
     assert result.usage_error
 
 
@@ -194,7 +194,7 @@ def test_huge_literal_through_the_cli_exits_with_findings(cli, write_kl) -> None
     path = write_kl("const PAGE_OFFSET = " + "9" * 10_000 + "\n")
     code, out, err = cli("check", path, "--format", "json")
     assert code == 1
-    assert "S002" in out and "Traceback" not in err
+    assert "L002" in out and "Traceback" not in err
 
 
 @pytest.mark.parametrize("version, value", [("6.12", (6, 12)), ("2.6.35", (2, 6, 35)), ("2.06.035", (2, 6, 35)),
@@ -207,7 +207,7 @@ def test_version_literals(version: str, value: tuple[int, ...]) -> None:
 
 def test_huge_version_component_is_a_diagnostic(load_kl) -> None:
     result = load_kl("param kernel: version = 1." + "9" * 10_000 + "\n")
-    assert [d.code for d in result.diagnostics] == ["S002"]
+    assert [d.code for d in result.diagnostics] == ["L002"]
 
 
 def test_region_may_end_at_two_to_the_64(load_kl) -> None:

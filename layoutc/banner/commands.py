@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import os
 import sys
-from pathlib import Path
 
 
 def add_parsers(sub, common) -> None:
@@ -27,13 +26,18 @@ def add_parsers(sub, common) -> None:
     imp.set_defaults(handler=cmd_import)
 
 
-def _read(path: str) -> str:
+def _read(path: str, what: str = "") -> str:
+    """A boot log as text (bad UTF-8 replaced); a usage error if it is missing, odd or too large (L001)."""
     from ..cli import UsageError
+    from ..files import ReadError, read_input
+    from ..limits import MAX_LOG_BYTES
 
     try:
-        return Path(path).read_text(encoding="utf-8", errors="replace")
-    except OSError as error:
-        raise UsageError(f"layoutc: cannot read `{path}`: {error.strerror or error}") from None
+        return read_input(path, MAX_LOG_BYTES).decode("utf-8", errors="replace")
+    except ReadError as error:
+        code = "error[L001]: " if error.too_large else ""
+        hint = "; keep the lines around the boot banner" if code else ""
+        raise UsageError(f"layoutc: {code}cannot read {what}`{path}`: {error.reason}{hint}") from None
 
 
 def _report(diagnostics, args) -> tuple[int, int]:

@@ -303,9 +303,9 @@ def _arm64(found: Found, e: dict[str, Entry]) -> Inference:
                      "not in the banner)")
     if "kasan" in e and _version(kernel) < (4, 4):  # arm64 KASAN exists from v4.4
         kernel = "4.4"
-    starts = [x.start for x in found.entries if x.start is not None and x.start >= 1 << 63]
+    starts = [x.start for x in found.entries if x.start is not None and 1 << 63 <= x.start < _TOP]
     va_start = min(starts) if starts else _TOP - (1 << 39)
-    va_bits = (_TOP - va_start).bit_length() - 1
+    va_bits = max(1, (_TOP - va_start).bit_length() - 1)  # a garbled log: no granule accepts the width
     if shape == "3.7" and va_bits == 42 and _version(kernel) < (3, 13):  # 64K pages with 42 bits (arm64.kl E0_VA_OK)
         kernel = "3.13"
     params["kernel"] = kernel

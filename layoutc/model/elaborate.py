@@ -16,6 +16,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from ..diagnostics import Diagnostic, Label, Sink
+from ..limits import MAX_ADDRESS_BITS, VA_BITS_RANGE
 from ..source import Span
 from ..suggest import did_you_mean
 from ..syntax import ast
@@ -137,6 +138,7 @@ class _Elaborator:
         self.region_values: dict[tuple[str, str], RegionValue] = {}
         self.ev = Evaluator(self.scope, self.values, self.region_values, self.sink, self._demand)
         self._active: list[tuple] = []  # definitions being evaluated, outermost first
+        self._active_set: set[tuple] = set()  # the same, for an O(1) cycle test (chains of thousands)
         self.used: set[str] = set()
         self.effective: dict[str, tuple[ast.Expr | None, tuple[Origin, ...]]] = {}
 
@@ -325,7 +327,7 @@ class _Elaborator:
 
     def _demand(self, node: tuple) -> None:
         """Evaluate a definition out of order because another one needs it now."""
-        if node in self._active:
+        if node in self._active_set:
             self._report_cycle(self._active[self._active.index(node):] + [node])
             raise EvalError()
         self._evaluate_node(node)
@@ -340,6 +342,7 @@ class _Elaborator:
     def _evaluate_node(self, node: tuple) -> None:
         kind, key = node
         self._active.append(node)
+        self._active_set.add(node)
         try:
             if kind == "name":
                 decl = self.g.defs[key]
@@ -350,7 +353,7 @@ class _Elaborator:
             else:
                 self._evaluate_region(key)
         finally:
-            self._active.pop()
+            self._active_set.discard(self._active.pop())
 
     def _evaluate_region(self, key: tuple[str, str]) -> None:
         rd = self.g.regions[key]
@@ -368,7 +371,16 @@ class _Elaborator:
         end = self.ev.eval_int(d.range.end, "a region size" if d.range.relative else "a region end")
         if d.range.relative and isinstance(start, int) and isinstance(end, int):
             end = start + end
+        start, end = self._address(start, d.range.start.span), self._address(end, d.range.end.span)
         self.region_values[key] = RegionValue(start, end, True)
+
+    def _address(self, value: int | Unknown, span) -> int | Unknown:
+        """A region bound within [-2^128, 2^128] (L004), else unknown: no machine has wider addresses."""
+        if isinstance(value, int) and abs(value) > 1 << MAX_ADDRESS_BITS:
+            self.sink.emit("L004", f"address wider than {MAX_ADDRESS_BITS} bits ({value.bit_length()} bits)", span,
+                           help=f"a space is at most {MAX_ADDRESS_BITS} bits wide; check the expression")
+            return UNKNOWN
+        return value
 
     # ---- model
     def _attr_symbol(self, attr: ast.AttrStmt) -> str | None:
@@ -504,7 +516,35 @@ class _Elaborator:
                     self.sink.emit("E204", f"`{name}` must be > 0, found {value}", attr.value.span)
                     value = UNKNOWN
                 header[name] = value if isinstance(value, int) else None
+        self._header_widths(header)
         return header
+
+    def _header_widths(self, header: dict[str, object]) -> None:
+        """`bits` and `va_bits` within the architecture's range (L005); `page_size` within 2^128 (L004)."""
+        from ..arch.spec import ARCHES
+
+        arch = ARCHES.get(str(header.get("arch") or ""))
+        widest = arch.bits if arch is not None else MAX_ADDRESS_BITS
+        bits = header.get("bits")
+        if isinstance(bits, int) and bits > widest:
+            where = f"{arch.name} addresses are" if arch is not None else "an address is"
+            self.sink.emit("L005", f"`bits = {_short(bits)}`: {where} at most {widest} bits wide",
+                           self.g.header["bits"].value.span, help=f"use a width from 1 to {widest}")
+            header["bits"] = bits = None
+        va_bits = header.get("va_bits")
+        if isinstance(va_bits, int):
+            low, high = VA_BITS_RANGE.get(arch.name if arch is not None else "", (1, bits or widest))
+            if not low <= va_bits <= high:
+                what = f"on {arch.name}" if arch is not None else "here"
+                self.sink.emit("L005", f"`va_bits = {_short(va_bits)}`: {what} it is {low} to {high}",
+                               self.g.header["va_bits"].value.span,
+                               help="the kernel's VA_BITS: 39 or 48 (arm64 4K pages), 48 or 57 (x86_64)")
+                header["va_bits"] = None
+        page_size = header.get("page_size")
+        if isinstance(page_size, int) and page_size > 1 << MAX_ADDRESS_BITS:
+            self.sink.emit("L004", f"`page_size` wider than {MAX_ADDRESS_BITS} bits", self.g.header["page_size"].value.span,
+                           help="4K, 16K or 64K")
+            header["page_size"] = None
 
     def run(self) -> Layout:
         self._apply_overrides()
@@ -529,8 +569,10 @@ class _Elaborator:
                 if isinstance(ref, str):
                     self.used.add(ref)
             bits = self.ev.eval_int(bits_decl.bits, "a space's `bits`")
-            if isinstance(bits, int) and not 1 <= bits <= 128:
-                self.sink.emit("E204", f"a space is 1 to 128 bits wide, found {bits}", bits_decl.bits.span)
+            if isinstance(bits, int) and not 1 <= bits <= MAX_ADDRESS_BITS:
+                code = "L004" if bits > MAX_ADDRESS_BITS else "E204"
+                self.sink.emit(code, f"a space is 1 to {MAX_ADDRESS_BITS} bits wide, found {_short(bits)}",
+                               bits_decl.bits.span)
                 bits = UNKNOWN
             regions = tuple(self._region(key, children) for key in self.g.regions if key[0] == name)
             holes = []
@@ -545,6 +587,7 @@ class _Elaborator:
                 end = self.ev.eval_int(hole.range.end, "a hole end")
                 if hole.range.relative and isinstance(start, int) and isinstance(end, int):
                     end = start + end
+                start, end = self._address(start, hole.range.start.span), self._address(end, hole.range.end.span)
                 holes.append(Hole(name, hole.name, start if isinstance(start, int) else None,
                                   end if isinstance(end, int) else None, hole.reason, hole.span))
             spaces[name] = Space(name, bits if isinstance(bits, int) else 64, regions, tuple(holes), decl.span)
@@ -589,6 +632,11 @@ class _Elaborator:
             overrides=tuple((o.name, o.value.span.text) for o in self.overrides),
             used_names=frozenset(self.used),
         )
+
+
+def _short(value: int) -> str:
+    """A number for a message: in full up to 20 digits, else its width (`a 4000-bit number`)."""
+    return str(value) if abs(value) < 10 ** 20 else f"a {value.bit_length()}-bit number"
 
 
 def _header_int(header: dict[str, object], name: str) -> int | None:

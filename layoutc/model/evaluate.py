@@ -18,12 +18,12 @@ from dataclasses import dataclass
 from typing import Callable, Mapping
 
 from ..diagnostics import Sink
+from ..limits import MAX_EVAL_STEPS
+from ..limits import MAX_VALUE_BITS as MAX_BITS
 from ..source import Span
 from ..suggest import did_you_mean
 from ..syntax import ast
 from .values import UNKNOWN, Bank, Banks, Choice, Unknown, Version, show, type_name
-
-MAX_BITS = 4096
 
 RegionKey = tuple[str, str]  # (space, region)
 
@@ -138,6 +138,7 @@ class Evaluator:
         self.values = values
         self.regions = regions
         self.sink = sink
+        self.budget = MAX_EVAL_STEPS  # expression nodes this evaluator may still visit (L010)
         # Called for a declared name or region not evaluated yet: definitions are evaluated in
         # dependency order, so this only happens inside a (possible) cycle, which `demand` resolves
         # or reports -- a cycle through an `if` branch that is not taken is no cycle.
@@ -187,11 +188,17 @@ class Evaluator:
 
     def _checked(self, value: int, node) -> int:
         if value.bit_length() > MAX_BITS:
-            raise self._fail("E204", f"value too large (more than {MAX_BITS} bits)", node.span)
+            raise self._fail("L003", f"value too large (more than {MAX_BITS} bits)", node.span)
         return value
 
     # ---- the evaluator proper
     def _eval(self, node):
+        self.budget -= 1
+        if self.budget < 0:
+            if self.budget == -1:
+                self.sink.emit("L010", f"evaluation stopped after {MAX_EVAL_STEPS:,} expression nodes", node.span,
+                               help="simplify the definitions; the rest of the layout is left unknown")
+            raise EvalError()
         method = getattr(self, "_eval_" + type(node).__name__)
         return method(node)
 
@@ -351,7 +358,7 @@ class Evaluator:
                 raise self._fail("E204", f"negative shift count {b}", node.right.span)
             if op == "<<":
                 if b > MAX_BITS or a.bit_length() + b > MAX_BITS:
-                    raise self._fail("E204", f"value too large (more than {MAX_BITS} bits)", node.span)
+                    raise self._fail("L003", f"value too large (more than {MAX_BITS} bits)", node.span)
                 return a << b
             return a >> b
         if op == "&":
@@ -540,7 +547,7 @@ def _wrap(ev, node, args):
     x, bits = _ints(ev, node, args)
     _positive(ev, node, bits, 1)
     if bits > MAX_BITS:
-        raise ev._fail("E204", f"width too large (more than {MAX_BITS} bits)", node.args[1].span)
+        raise ev._fail("L003", f"width too large (more than {MAX_BITS} bits)", node.args[1].span)
     return x & ((1 << bits) - 1)
 
 

@@ -107,13 +107,17 @@ def format_size(size: int) -> str:
 
 
 def human_size(size: int) -> str:
-    """Approximate size for tables: 128 TB, 0.5 TB, 1520 MB, 4 kB (as the kernel docs print them)."""
+    """Approximate size for tables: 128 TB, 0.5 TB, 1520 MB, 4 kB (as the kernel docs print them).
+
+    Integer arithmetic only, so any size prints (a float would overflow past 2^1024).
+    """
     for shift, unit in ((60, "EB"), (50, "PB"), (40, "TB"), (30, "GB"), (20, "MB"), (10, "kB")):
         if size >= 1 << shift:
-            value = size / (1 << shift)
-            if value == int(value):
-                return f"{int(value)} {unit}"
-            return f"{value:.1f} {unit}".replace(".0 ", " ")
+            whole, rest = divmod(size, 1 << shift)
+            tenths = (rest * 10 + (1 << (shift - 1))) >> shift  # rounded to one decimal
+            if tenths == 10:
+                whole, tenths = whole + 1, 0
+            return f"{whole} {unit}" if tenths == 0 else f"{whole}.{tenths} {unit}"
     return f"{size} B"
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import bisect
+import itertools
 from typing import Iterator
 
 from ..diagnostics import Diagnostic, Label, Severity
@@ -125,8 +127,16 @@ def region_in_hole(ctx: Context) -> Iterator[Diagnostic]:
         holes = [(h, h.start, h.end) for h in space.holes if h.start is not None and h.end is not None]
         if not holes:
             continue
+        holes.sort(key=lambda h: h[1])
+        starts = [start for _, start, _ in holes]
+        reach = list(itertools.accumulate((end for _, _, end in holes), max))  # furthest end of holes[:i + 1]
         for region in ctx.regions(space):
-            for hole, hole_start, hole_end in holes:
+            # holes starting before the region ends, nearest first; stop once none of the rest reaches it
+            last = bisect.bisect_left(starts, region.end) - 1
+            for index in range(last, -1, -1):
+                if reach[index] <= region.start:
+                    break
+                hole, hole_start, hole_end = holes[index]
                 shared = intervals.intersection((region.start, region.end), (hole_start, hole_end))
                 if shared is None:
                     continue

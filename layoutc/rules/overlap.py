@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import bisect
 from typing import Iterator
 
 from ..diagnostics import Diagnostic, Label, Severity
@@ -42,7 +43,14 @@ def region_overlap(ctx: Context) -> Iterator[Diagnostic]:
         for region in ctx.regions(space):
             groups.setdefault(region.parent, []).append(region)
         for siblings in groups.values():
-            pairs = intervals.overlapping_pairs(siblings, lambda r: (r.start, r.end))
+            counts = _overlap_counts(siblings)
+            crowded = [r for r in siblings if counts.get(r.name, 0) > GROUP_AT]
+            if crowded:
+                ordered = sorted(siblings, key=ctx.declared_order)
+                yield from (_grouped(ctx, space, region, counts[region.name], ordered) for region in crowded)
+            crowded_names = {r.name for r in crowded}
+            rest = [r for r in siblings if r.name not in crowded_names]
+            pairs = intervals.overlapping_pairs(rest, lambda r: (r.start, r.end))
             for first, second, (start, end) in pairs:
                 if _related(first, second):
                     continue
@@ -61,6 +69,52 @@ def region_overlap(ctx: Context) -> Iterator[Diagnostic]:
                     ),
                     help=_fix(ctx, a, b, space),
                 )
+
+
+GROUP_AT = 8  # a region overlapping more siblings than this is one finding, not one per pair
+
+
+def _overlap_counts(siblings) -> dict[str, int]:
+    """For each region, how many siblings it overlaps without a declared relation, in O(n log n).
+
+    For non-empty intervals, j overlaps i iff start_j < end_i and not end_j <= start_i
+    (the second set is inside the first), so two bisections count them.
+    """
+    live = [r for r in siblings if r.start < r.end]
+    starts = sorted(r.start for r in live)
+    ends = sorted(r.end for r in live)
+    by_name = {r.name: r for r in live}
+    counts = {}
+    for region in live:
+        count = bisect.bisect_left(starts, region.end) - bisect.bisect_right(ends, region.start) - 1
+        for other in {rel.other for rel in region.relations}:
+            match = by_name.get(other)
+            if match is not None and match is not region and match.start < region.end and region.start < match.end:
+                count -= 1
+        counts[region.name] = count
+    return counts
+
+
+def _grouped(ctx: Context, space, region, count: int, ordered) -> Diagnostic:
+    """One finding for a region that overlaps many siblings (``ordered`` as declared); the first three are named."""
+    others = []
+    for other in ordered:
+        if (other is not region and other.start < other.end and other.start < region.end
+                and region.start < other.end and not _related(region, other)):
+            others.append(other)
+            if len(others) == 3:
+                break
+    return ctx.diag(
+        "O401",
+        f"`{region.name}` overlaps {count:,} other regions",
+        region.range_span,
+        regions=(region.name,),
+        labels=tuple(Label(o.range_span, f"`{o.name}` is {ctx.range(o.start, o.end, space)}") for o in others),
+        notes=(f"`{region.name}` is {ctx.range(region.start, region.end, space)}",
+               "overlaps with more than {GROUP_AT} regions are reported per region, not per pair".format(
+                   GROUP_AT=GROUP_AT)),
+        help="give each region its own range, or declare the intended overlaps: `overlaps NAME \"why\"`",
+    )
 
 
 def _fix(ctx: Context, a, b, space) -> str:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Iterable
 
 from ..diagnostics import Diagnostic
+from ..limits import MAX_FINDINGS_PER_RULE
 from ..model.types import Layout
 from .context import Context
 from .registry import RULES
@@ -20,5 +21,23 @@ def run_rules(layout: Layout, enabled: Iterable[str] | None = None) -> tuple[lis
         if entry.stage != "model" or (wanted is not None and code not in wanted):
             continue
         ran += 1
-        found.extend(entry.check(ctx))
+        found.extend(_capped(entry.check(ctx), code, entry.name, layout))
     return found, ran
+
+
+def _capped(diagnostics: Iterable[Diagnostic], code: str, name: str, layout: Layout) -> list[Diagnostic]:
+    """The first MAX_FINDINGS_PER_RULE findings, and an L008 note instead of the rest (L008).
+
+    The rule's iterator is not run past the limit: a rule whose findings grow quadratically
+    (every region against every other) costs no more than its first hundred.
+    """
+    kept: list[Diagnostic] = []
+    for diagnostic in diagnostics:
+        if len(kept) == MAX_FINDINGS_PER_RULE:
+            span = layout.files[-1].whole() if layout.files else None
+            kept.append(Diagnostic("L008", f"more than {MAX_FINDINGS_PER_RULE} findings of {code} ({name}): "
+                                           "the rest are not reported", span,
+                                   help="fix the findings above and check again"))
+            break
+        kept.append(diagnostic)
+    return kept

@@ -173,7 +173,10 @@ def cmd_sim(args) -> int:
     trace: list | None = [] if args.trace else None
     progress = _Progress()
     try:
-        run = run_scenario(m, scenario, seed=args.seed, max_steps=args.steps, trace=trace, progress=progress)
+        from ..limits import MAX_SCENARIO_STEPS
+
+        steps = args.steps if args.steps is not None else MAX_SCENARIO_STEPS
+        run = run_scenario(m, scenario, seed=args.seed, max_steps=steps, trace=trace, progress=progress)
     except SimError as error:
         progress.done()
         sys.stderr.write(f"layoutc sim: scenario {scenario['name']}: {error}\n")

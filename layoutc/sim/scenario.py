@@ -15,7 +15,6 @@ import random
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from importlib import resources
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ..model.types import is_known
@@ -75,14 +74,25 @@ def load(path_or_name: str) -> dict:
         where = f"<builtin {name}>"
     else:
         where = path_or_name
+        from ..files import ReadError, read_input
+        from ..limits import MAX_FILE_BYTES
+
         try:
-            text = Path(path_or_name).read_text(encoding="utf-8")
-        except OSError as error:
-            raise ScenarioError(f"{where}: cannot read scenario: {error.strerror}") from None
+            data = read_input(path_or_name, MAX_FILE_BYTES)
+        except ReadError as error:
+            code = " error[L001]:" if error.too_large else ""
+            raise ScenarioError(f"{where}:{code} cannot read scenario: {error.reason}") from None
+        try:
+            text = data.decode("utf-8")
+        except UnicodeDecodeError as error:
+            line = data.count(b"\n", 0, error.start) + 1
+            raise ScenarioError(f"{where}:{line}: error: not UTF-8 text: byte 0x{data[error.start]:02x}") from None
     try:
         data = json.loads(text)
     except json.JSONDecodeError as error:
         raise ScenarioError(f"{where}:{error.lineno}:{error.colno}: error: invalid JSON: {error.msg}") from None
+    except RecursionError:
+        raise ScenarioError(f"{where}: error: JSON nested too deeply") from None
     import jsonschema
 
     validator = jsonschema.Draft202012Validator(_schema())
@@ -94,7 +104,39 @@ def load(path_or_name: str) -> dict:
             at = "/".join(str(p) for p in e.absolute_path) or "(top level)"
             lines.append(f"{where}:{line}:{col}: error: {at}: {e.message}")
         raise ScenarioError("\n".join(lines))
+    _check_steps(data["steps"], where, text)
     return data
+
+
+# The fields each op reads without a default (the schema lists the fields, not which op needs which).
+REQUIRED = {"task": ("comm",), "free_pages": ("tag",), "kfree": ("tag",), "cache_alloc": ("cache",),
+            "cache_free": ("tag",), "vfree": ("tag",), "kmap": ("tag",), "kunmap": ("tag",), "touch": ("tag",),
+            "phase": ("name",), "repeat": ("steps",), "expect": ("metric", "value")}
+
+
+def _check_steps(steps: list, where: str, text: str) -> None:
+    """Every step has the fields its op needs; `repeat` nests at most MAX_DEPTH deep (iteratively)."""
+    from ..limits import MAX_DEPTH
+
+    pending = [(steps, [], 1)]
+    while pending:
+        items, path, depth = pending.pop()
+        if depth > MAX_DEPTH:
+            line, col = _line_of(text, ["steps"])
+            raise ScenarioError(f"{where}:{line}:{col}: error[L006]: `repeat` nested more than {MAX_DEPTH} deep")
+        for index, step in enumerate(items):
+            here = path + ["steps", index] if path else ["steps", index]
+            missing = [key for key in REQUIRED.get(step["op"], ()) if key not in step]
+            if missing:
+                line, col = _line_of(text, here)
+                raise ScenarioError(f"{where}:{line}:{col}: error: {'/'.join(map(str, here))}: "
+                                    f"`{step['op']}` needs {', '.join(f'`{k}`' for k in missing)}")
+            if step["op"] == "repeat":
+                if not step["steps"]:  # every round runs (and counts) a step, so `--steps` bounds it
+                    line, col = _line_of(text, here)
+                    raise ScenarioError(f"{where}:{line}:{col}: error: {'/'.join(map(str, here))}: "
+                                        "`repeat` needs at least one step")
+                pending.append((step["steps"], here, depth + 1))
 
 
 @dataclass

@@ -13,6 +13,7 @@ import dataclasses
 import re
 
 from ..diagnostics import Sink
+from ..limits import MAX_DEPTH, MAX_LITERAL_BITS, MAX_VERSION_DIGITS
 from ..source import SourceFile, Span
 from . import ast
 from .lalr import Token
@@ -22,13 +23,11 @@ _SUFFIX = {
     "KiB": 1 << 10, "MiB": 1 << 20, "GiB": 1 << 30, "TiB": 1 << 40, "PiB": 1 << 50, "EiB": 1 << 60,
 }
 _NUMBER = re.compile(r"(?:0x([0-9a-fA-F]+)|0b([01]+)|([0-9]+)(K|M|G|T|P|E|KiB|MiB|GiB|TiB|PiB|EiB)?)\Z")
-_MAX_VERSION_DIGITS = 9
 _ESCAPES = {"n": "\n", "t": "\t", "r": "\r", "0": "\0", "\\": "\\", '"': '"'}
 
 
-# Literals wider than the evaluator's limit (model/evaluate.py MAX_BITS) are refused
-# here, which also keeps int() clear of Python's 4300-digit conversion limit.
-MAX_LITERAL_BITS = 4096
+# Literals wider than the limit are refused here (L002), which also keeps int() clear of
+# Python's 4300-digit conversion limit.
 
 
 class LiteralTooLarge(ValueError):
@@ -92,6 +91,19 @@ class AstBuilder:
     def reset(self, source: SourceFile) -> None:
         self.source = source
         self.sink = Sink()
+        self._depth: dict[int, int] = {}  # id(node) -> nesting depth, for expressions and regions (L006)
+        self._too_deep = False
+
+    def _nest(self, node, children, what: str = "expression"):
+        """Record ``node``'s nesting depth (one more than its deepest child); L006 once past the limit."""
+        depth = 1 + max((self._depth.get(id(child), 0) for child in children), default=0)
+        self._depth[id(node)] = depth
+        if depth > MAX_DEPTH and not self._too_deep:
+            self._too_deep = True
+            self.sink.emit("L006", f"{what} nested more than {MAX_DEPTH} levels deep", node.span,
+                           help="name inner parts as constants" if what == "expression" else
+                           "real layouts nest regions a few levels; flatten the generated ones")
+        return node
 
     @property
     def file(self) -> SourceFile:
@@ -196,7 +208,7 @@ class AstBuilder:
         return c[0]
 
     def _too_large(self, tok: Token) -> None:
-        self.sink.emit("S002", f"integer literal too large (more than {MAX_LITERAL_BITS} bits)", self._tok(tok),
+        self.sink.emit("L002", f"integer literal too large (more than {MAX_LITERAL_BITS} bits)", self._tok(tok),
                        help="layout values fit in 64 bits; check for a stray run of digits")
 
     def const_decl(self, c):
@@ -226,15 +238,16 @@ class AstBuilder:
     def region(self, c):
         keyword, name, range_, cond, body = c
         items = body or []
-        return ast.RegionDecl(
+        children = tuple(i for i in items if isinstance(i, ast.RegionDecl))
+        return self._nest(ast.RegionDecl(
             str(name), range_, cond,
             tuple(i for i in items if isinstance(i, ast.AttrStmt)),
-            tuple(i for i in items if isinstance(i, ast.RegionDecl)),
+            children,
             tuple(i for i in items if isinstance(i, ast.Overlaps)),
             tuple(i for i in items if isinstance(i, ast.Allow)),
             self._span(keyword, (body[-1] if body else None) or cond or range_),
             self._tok(name),
-        )
+        ), children, "regions")
 
     def cond(self, c):
         return c[1]
@@ -304,8 +317,8 @@ class AstBuilder:
     def version(self, c):
         tok = c[0]
         parts = str(tok).split(".")
-        if any(len(part.lstrip("0")) > _MAX_VERSION_DIGITS for part in parts):  # keeps int() below its digit limit
-            self.sink.emit("S002", f"version component too large (more than {_MAX_VERSION_DIGITS} digits)",
+        if any(len(part.lstrip("0")) > MAX_VERSION_DIGITS for part in parts):  # keeps int() below its digit limit
+            self.sink.emit("L002", f"version component too large (more than {MAX_VERSION_DIGITS} digits)",
                            self._tok(tok), help="versions are written like 6.12 or 2.6.35")
             return ast.Ver((0,), str(tok), self._tok(tok))
         return ast.Ver(tuple(int(part.lstrip("0") or "0") for part in parts), str(tok), self._tok(tok))
@@ -324,25 +337,25 @@ class AstBuilder:
 
     def attribute(self, c):
         obj, name = c
-        return ast.Attr(obj, str(name), self._span(obj, name), self._tok(name))
+        return self._nest(ast.Attr(obj, str(name), self._span(obj, name), self._tok(name)), (obj,))
 
     def index(self, c):
         obj, idx = c
-        return ast.Index(obj, idx, Span(self.file, obj.span.start, idx.span.end + 1))
+        return self._nest(ast.Index(obj, idx, Span(self.file, obj.span.start, idx.span.end + 1)), (obj, idx))
 
     def call(self, c):
         name, *args, rpar = c
         args = tuple(a for a in args if a is not None)
-        return ast.Call(str(name), args, self._span(name, rpar), self._tok(name))
+        return self._nest(ast.Call(str(name), args, self._span(name, rpar), self._tok(name)), args)
 
     def paren(self, c):
         """A parenthesised expression keeps its node; its span grows to cover the parentheses."""
         lpar, expr, rpar = c
-        return dataclasses.replace(expr, span=self._span(lpar, rpar))
+        return self._nest(dataclasses.replace(expr, span=self._span(lpar, rpar)), (expr,))
 
     def unop(self, c):
         op, operand = c
-        return ast.Unary(str(op), operand, self._span(op, operand))
+        return self._nest(ast.Unary(str(op), operand, self._span(op, operand)), (operand,))
 
     def binary(self, c):
         """`a op b op c ...` -> Binary nodes by C precedence (operator-precedence parsing, left-associative)."""
@@ -364,16 +377,17 @@ class AstBuilder:
             operands.append(c[i + 1])
         while operators:
             reduce()
-        return operands[0]
+        return self._nest(operands[0], c[0::2])  # a chain of operators is one level, however long
 
     def if_expr(self, c):
         keyword, cond, then, otherwise = c
-        return ast.IfExpr(cond, then, otherwise, self._span(keyword, otherwise))
+        return self._nest(ast.IfExpr(cond, then, otherwise, self._span(keyword, otherwise)), (cond, then, otherwise))
 
     def match_expr(self, c):
         keyword, subject, *arms, rbrace = c
         arms = tuple(a for a in arms if a is not None)
-        return ast.Match(subject, arms, self._span(keyword, rbrace))
+        return self._nest(ast.Match(subject, arms, self._span(keyword, rbrace)),
+                          (subject, *(arm.value for arm in arms)))
 
     def match_arm(self, c):
         *patterns, value = c

@@ -1,0 +1,31 @@
+"""Limits on input: every bound a hostile file meets, in one place (docs/language.md, "Limits").
+
+Each limit has its own diagnostic code in the L family (registered in rules/frontend.py, so
+`layoutc explain L001` documents it).  They are chosen far above any real layout (the largest
+shipped layout is ~40 KB, ~60 regions, nesting depth 4) and low enough that a file at the limit
+is checked in well under a second per megabyte with memory bounded by a small multiple of its
+size.  Tests check each at the limit and one past it (tests/test_limits.py).
+"""
+
+from __future__ import annotations
+
+MAX_FILE_BYTES = 16 * 1024 * 1024  # L001: a layout or scenario file
+MAX_LOG_BYTES = 32 * 1024 * 1024  # L001: a boot log (`import`, `check --against`)
+MAX_LITERAL_BITS = 4096  # L002: an integer literal (decimal digits are counted before conversion)
+MAX_VERSION_DIGITS = 9  # L002: one component of a version literal
+MAX_VALUE_BITS = 4096  # L003: any evaluated integer, intermediate results included
+MAX_ADDRESS_BITS = 128  # L004: a space's `bits`; region bounds must lie in [-2^128, 2^128]
+MAX_DEPTH = 256  # L006: nesting of expressions (operators, parentheses, calls, if, match) and of regions
+MAX_REGIONS = 200_000  # L007: regions and holes of one layout, all files together
+MAX_FINDINGS_PER_RULE = 100  # L008: findings of one rule reported one by one; the rest are counted
+MAX_VARIANTS = 4096  # L009: --matrix combinations (raise with --max-variants)
+MAX_EVAL_STEPS = 2_000_000  # L010: expression nodes evaluated for one layout
+MAX_SCENARIO_STEPS = 1_000_000  # `sim --scenario` without --steps stops here (the built-ins need < 40,000)
+# Scenario files also have maxima in layoutc/schemas/scenario.schema.json: count, times, passes and
+# stride at most 2^20, sizes at most 1 GiB, 100,000 steps per list; `repeat` nests at most MAX_DEPTH deep.
+
+# L005: the header's `bits` (1 to MAX_ADDRESS_BITS; at most the architecture's width) and
+# `va_bits` per architecture: the implemented virtual-address widths Linux supports
+# (arm64: VA_BITS 36..52, arch/arm64/Kconfig; x86_64: 48 or 57 with LA57;
+# riscv64: Sv39/Sv48/Sv57, arch/riscv/Kconfig).  Other arches: 1 to `bits`.
+VA_BITS_RANGE = {"arm64": (36, 52), "x86_64": (48, 57), "riscv64": (39, 57)}

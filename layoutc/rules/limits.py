@@ -1,0 +1,184 @@
+"""Limit codes (L): the bounds on input, from layoutc/limits.py.
+
+Produced by the reader (session.py), the parser and AST builder (syntax/), the elaborator and
+evaluator (model/), the rule runner and the matrix; here they get names, severities and
+documentation.  docs/language.md ("Limits") lists them; tests/test_limits.py checks each at
+the limit and one past it.
+"""
+
+from __future__ import annotations
+
+from ..diagnostics import Severity
+from .registry import rule
+
+
+@rule("L001", "file-too-large", Severity.ERROR, stage="front")
+def file_too_large(ctx=None):
+    """An input file larger than its limit: 16 MiB for a layout or scenario, 32 MiB for a boot log.
+
+    What it does:
+        Refuses the file from its size alone, before reading it.
+    Why it matters:
+        A layout is a few kilobytes; a file of hundreds of megabytes is a mistake (a log or a
+        binary named on the command line) and would take minutes and gigabytes to read.
+    Example:
+        layoutc check huge.kl     # a 20 MiB file
+    Fix:
+        Split generated tables into several files, or cut a boot log down to the banner.
+    """
+    return ()
+
+
+@rule("L002", "literal-too-large", Severity.ERROR, stage="front")
+def literal_too_large(ctx=None):
+    """An integer literal wider than 4096 bits, or a version component of more than 9 digits.
+
+    What it does:
+        Reports the literal without converting it (a number of thousands of digits is refused
+        from its length).
+    Why it matters:
+        No address or size needs more than 128 bits; such a literal is a typo or an attack.
+    Example:
+        const X = 0x1_0000 ... (1025 hex digits)
+    Fix:
+        const X = 0x1_0000
+    """
+    return ()
+
+
+@rule("L003", "value-too-large", Severity.ERROR, stage="front")
+def value_too_large(ctx=None):
+    """An evaluated integer (intermediate results included) wider than 4096 bits.
+
+    What it does:
+        Stops the evaluation of that expression at the operator whose result is too wide.
+    Why it matters:
+        `1 << 100000` or a chain of squarings would cost memory and time exponential in the text.
+    Example:
+        const X = 1 << 5000
+    Fix:
+        const X = 1 << 64
+    """
+    return ()
+
+
+@rule("L004", "address-too-wide", Severity.ERROR, stage="front")
+def address_too_wide(ctx=None):
+    """A space wider than 128 bits, or a region bound outside [-2^128, 2^128].
+
+    What it does:
+        Reports the space's `bits` or the region's bound; the region is then left out of the
+        model rules and outputs.
+    Why it matters:
+        No machine has addresses wider than 128 bits; every table and header prints addresses
+        with the space's width.
+    Example:
+        space s bits 256 { region r [0, +4K) }
+    Fix:
+        space s bits 64 { region r [0, +4K) }
+    """
+    return ()
+
+
+@rule("L005", "bits-out-of-range", Severity.ERROR, stage="front")
+def bits_out_of_range(ctx=None):
+    """The header's `bits` or `va_bits` outside the range of the architecture.
+
+    What it does:
+        `bits` is 1 to 128 (at most 32 for arm and x86, 64 for arm64, x86_64, riscv64);
+        `va_bits` is 36 to 52 on arm64, 48 to 57 on x86_64, 39 to 57 on riscv64, and
+        1 to `bits` elsewhere.
+    Why it matters:
+        The canonical halves, address formatting and the page-table walk are computed from
+        these widths; a width the architecture cannot have gives meaningless checks.
+    Example:
+        layout l { arch = x86_64; va_bits = 1 << 40 }
+    Fix:
+        layout l { arch = x86_64; va_bits = 48 }
+    """
+    return ()
+
+
+@rule("L006", "nesting-too-deep", Severity.ERROR, stage="front")
+def nesting_too_deep(ctx=None):
+    """Expressions or regions nested more than 256 levels deep.
+
+    What it does:
+        Reports the first construct past the limit: a parenthesis, operator, call, `if` or
+        `match` of an expression, or a region inside 256 others.
+    Why it matters:
+        Real layouts nest regions a few levels and expressions a few dozen; deeper nesting is
+        generated or hostile and costs stack depth at every stage.
+    Example:
+        const X = ((((... 300 parentheses ... 1 ...))))
+    Fix:
+        Name the inner parts as constants.
+    """
+    return ()
+
+
+@rule("L007", "too-many-regions", Severity.ERROR, stage="front")
+def too_many_regions(ctx=None):
+    """More than 200,000 regions and holes in one layout (all its files together).
+
+    What it does:
+        Reports the first region past the limit; the layout is not checked further.
+    Why it matters:
+        Bounds the work of every rule and emitter; a real layout has tens of regions.
+    Example:
+        a generated file with 200,001 `region` lines
+    Fix:
+        Describe large uniform ranges as one region.
+    """
+    return ()
+
+
+@rule("L008", "too-many-findings", Severity.NOTE, stage="front")
+def too_many_findings(ctx=None):
+    """A rule found more than 100 problems: the first 100 are reported, the rest counted.
+
+    What it does:
+        Reports, once per rule, how many findings were not shown.  Overlaps are grouped too:
+        a region that overlaps many others is one finding, "`r0` overlaps 9,999 other regions".
+    Why it matters:
+        Thousands of mutually overlapping regions would give millions of findings (a check
+        that never ends); the first hundred say what is wrong.
+    Example:
+        10,000 regions all declared [0, 1G)
+    Fix:
+        Fix the first findings and run the check again.
+    """
+    return ()
+
+
+@rule("L009", "too-many-variants", Severity.ERROR, stage="front")
+def too_many_variants(ctx=None):
+    """`--matrix` would check more than 4096 combinations (or the `--max-variants` given).
+
+    What it does:
+        Refuses the matrix before checking any variant and says how many there would be.
+    Why it matters:
+        Each bool or choice param multiplies the combinations; 20 bools are a million checks.
+    Example:
+        layoutc check --matrix layout-with-20-bools.kl
+    Fix:
+        Fix some params with -D, or raise --max-variants (or `max_variants` in the config).
+    """
+    return ()
+
+
+@rule("L010", "evaluation-too-long", Severity.ERROR, stage="front")
+def evaluation_too_long(ctx=None):
+    """A layout whose evaluation visits more than 2,000,000 expression nodes.
+
+    What it does:
+        Stops evaluating; the definitions not evaluated yet are unknown.
+    Why it matters:
+        Bounds the work per evaluation (once per `--matrix` variant) whatever the shape of the
+        definitions.
+    Example:
+        a generated file with millions of operators
+    Fix:
+        Simplify the definitions, or split the layout.
+    """
+    return ()

@@ -1,0 +1,244 @@
+"""Limits on input are features (docs/language.md, "Limits"): each is checked AT the limit (accepted)
+and ONE PAST it (its own L code, exit 1 or 2, quickly).
+
+Where the input at the real limit would take minutes to build (200,000 regions, 2,000,000 evaluated
+nodes) the limit's constant is lowered with monkeypatch: the counting mechanism is the same, and a
+separate assertion pins the documented number.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+
+import pytest
+
+from layoutc import limits
+
+
+def _codes(result) -> list[str]:
+    return [d.code for d in result.diagnostics]
+
+
+# ------------------------------------------------------------------ L001 file size, and what a file is
+
+
+def test_the_documented_numbers():
+    assert (limits.MAX_FILE_BYTES, limits.MAX_LOG_BYTES) == (16 << 20, 32 << 20)
+    assert (limits.MAX_LITERAL_BITS, limits.MAX_VALUE_BITS, limits.MAX_ADDRESS_BITS) == (4096, 4096, 128)
+    assert (limits.MAX_DEPTH, limits.MAX_REGIONS, limits.MAX_FINDINGS_PER_RULE) == (256, 200_000, 100)
+    assert (limits.MAX_VARIANTS, limits.MAX_EVAL_STEPS) == (4096, 2_000_000)
+
+
+def _comment_file(path, size: int):
+    """A file of exactly ``size`` bytes that is one comment: cheap to lex at any size."""
+    path.write_bytes(b"//" + b"x" * (size - 3) + b"\n")
+    assert path.stat().st_size == size
+    return path
+
+
+def test_layout_file_at_the_size_limit_is_read(tmp_path, cli):
+    path = _comment_file(tmp_path / "big.kl", limits.MAX_FILE_BYTES)
+    code, out, err = cli("check", path)
+    assert code == 0, out[-500:] + err
+    assert "checked 1 file, 0 regions" in out
+
+
+def test_layout_file_one_byte_past_the_limit_is_refused(tmp_path, cli):
+    path = _comment_file(tmp_path / "big.kl", limits.MAX_FILE_BYTES + 1)
+    started = time.perf_counter()
+    code, out, err = cli("check", path)
+    assert code == 2 and "error[L001]" in out, out[-500:]
+    assert time.perf_counter() - started < 5
+
+
+def test_extends_of_a_too_large_file(tmp_path, cli):
+    _comment_file(tmp_path / "base.kl", limits.MAX_FILE_BYTES + 1)
+    (tmp_path / "board.kl").write_text('extends "base.kl"\n')
+    code, out, _ = cli("check", tmp_path / "board.kl")
+    assert code == 1 and "board.kl:1:1: error[L001]" in out, out
+
+
+@pytest.mark.parametrize("target", ["/dev/zero", "/dev/null", "fifo.kl"])
+def test_extends_of_a_non_regular_file_is_refused_without_reading_it(tmp_path, cli, target):
+    if target == "fifo.kl":
+        os.mkfifo(tmp_path / "fifo.kl")  # no writer: reading it would block for ever
+    elif not os.path.exists(target):
+        pytest.skip(f"no {target} here")
+    (tmp_path / "board.kl").write_text(f'extends "{target}"\n')
+    started = time.perf_counter()
+    code, out, _ = cli("check", tmp_path / "board.kl")
+    assert code == 1 and "error[N104]" in out and "not a regular file" in out, out
+    assert time.perf_counter() - started < 5
+
+
+def test_a_fifo_named_on_the_command_line_is_a_usage_error(tmp_path, cli):
+    os.mkfifo(tmp_path / "fifo.kl")
+    code, out, _ = cli("check", tmp_path / "fifo.kl")
+    assert code == 2 and "error[N104]" in out
+
+
+def test_extends_path_with_a_nul_byte(tmp_path, cli):
+    (tmp_path / "board.kl").write_text('extends "base\\0.kl"\n')
+    code, out, err = cli("check", tmp_path / "board.kl")
+    assert code == 1 and "error[N104]" in out and "NUL" in out, out + err
+
+
+def test_boot_log_size_limit(tmp_path, cli):
+    log = tmp_path / "boot.log"
+    log.write_bytes(b"x" * limits.MAX_LOG_BYTES)
+    code, out, err = cli("import", log)
+    assert code in (1, 2) and "L001" not in err, err[-500:]
+    log.write_bytes(b"x" * (limits.MAX_LOG_BYTES + 1))
+    code, out, err = cli("import", log)
+    assert code == 2 and "error[L001]" in err, err[-500:]
+
+
+def test_scenario_size_limit(tmp_path, cli):
+    scenario = tmp_path / "s.json"
+    scenario.write_bytes(b" " * (limits.MAX_FILE_BYTES + 1))
+    code, out, err = cli("sim", "layouts/x86_64.kl", "--scenario", scenario)
+    assert code == 2 and "L001" in err, err[-500:]
+
+
+# ------------------------------------------------------------------ L005 bits and va_bits per architecture
+
+RANGES = [("arm64", 36, 52), ("x86_64", 48, 57), ("riscv64", 39, 57)]
+
+
+@pytest.mark.parametrize("arch, low, high", RANGES)
+def test_va_bits_at_both_ends_and_one_past(load_kl, arch, low, high):
+    for va_bits, fails in ((low, False), (high, False), (low - 1, True), (high + 1, True), (1 << 40, True)):
+        result = load_kl(f"layout l {{ arch = {arch}; bits = 64; va_bits = {va_bits} }}\n")
+        assert ("L005" in _codes(result)) is fails, (arch, va_bits, _codes(result))
+
+
+@pytest.mark.parametrize("arch, widest", [("arm", 32), ("x86", 32), ("arm64", 64), ("x86_64", 64), ("", 128)])
+def test_header_bits_at_the_limit_and_one_past(load_kl, arch, widest):
+    header = f"arch = {arch}; " if arch else ""
+    assert "L005" not in _codes(load_kl(f"layout l {{ {header}bits = {widest} }}\n"))
+    assert "L005" in _codes(load_kl(f"layout l {{ {header}bits = {widest + 1} }}\n"))
+
+
+@pytest.mark.parametrize("verb", [["check"], ["show"], ["show", "--explain", "r"], ["emit", "header"], ["render"]])
+@pytest.mark.parametrize("header", ["bits = 1 << 95", "arch = arm64; va_bits = 1 << 40", "va_bits = 200",
+                                    "page_size = 1 << 200"])
+def test_absurd_widths_are_diagnostics_in_every_verb(tmp_path, cli, verb, header):
+    path = tmp_path / "w.kl"
+    path.write_text(f"layout l {{ {header} }}\nspace virtual bits 64 {{ region r [0, +4K) }}\n")
+    code, out, err = cli(*verb, path)
+    assert code in (1, 2), err
+    assert "L00" in out + err and "internal error" not in err
+
+
+# ------------------------------------------------------------------ L006 nesting in scenarios
+
+
+def _nested_scenario(depth: int) -> str:
+    steps: list = [{"op": "phase", "name": "inner"}]
+    for _ in range(depth - 1):
+        steps = [{"op": "repeat", "times": 1, "steps": steps}]
+    return json.dumps({"name": "deep", "steps": steps})
+
+
+@pytest.mark.parametrize("depth, ok", [(limits.MAX_DEPTH, True), (limits.MAX_DEPTH + 1, False), (100_000, False)])
+def test_scenario_nesting(tmp_path, depth, ok):
+    from layoutc.sim.scenario import ScenarioError, load
+
+    path = tmp_path / "s.json"
+    path.write_text(_nested_scenario(depth) if depth <= 1000 else
+                    '{"name": "d", "steps": [' + '{"op": "repeat", "steps": [' * depth + "]}" * depth + "]}")
+    if ok:
+        assert load(str(path))["name"] == "deep"
+    else:
+        with pytest.raises(ScenarioError, match="L006|nested too deeply"):
+            load(str(path))
+
+
+# ------------------------------------------------------------------ L007 regions
+
+
+@pytest.mark.parametrize("count, fails", [(50, False), (51, True)])
+def test_region_count(load_kl, monkeypatch, count, fails):
+    monkeypatch.setattr(limits, "MAX_REGIONS", 50)
+    regions = "".join(f"    region r{i} [{i * 4096}, +4K)\n" for i in range(count - 10))
+    holes = "".join(f'    hole [{(1 << 30) + i * 4096}, +4K) "h"\n' for i in range(5))
+    nested = "    region outer [1G + 1M, +1M) {\n" + "".join(
+        f"        region n{i} [1G + 1M + {i * 4096}, +4K)\n" for i in range(4)) + "    }\n"
+    result = load_kl("space s bits 64 {\n" + regions + holes + nested + "}\n")
+    assert ("L007" in _codes(result)) is fails, _codes(result)
+    assert (result.layout is None) is fails
+
+
+# ------------------------------------------------------------------ L008 findings per rule
+
+
+@pytest.mark.parametrize("count, capped", [(limits.MAX_FINDINGS_PER_RULE, False), (limits.MAX_FINDINGS_PER_RULE + 1, True)])
+def test_findings_per_rule(load_kl, count, capped):
+    result = load_kl("space s bits 32 {\n" + "".join(f"    region e{i} [{i * 4096}, +0)\n" for i in range(count)) + "}\n")
+    codes = _codes(result)
+    assert codes.count("B301") == limits.MAX_FINDINGS_PER_RULE
+    assert ("L008" in codes) is capped
+
+
+def test_thousands_of_mutually_overlapping_regions_are_grouped(load_kl):
+    text = "space s bits 64 {\n" + "".join(f"    region r{i} [0, 1G)\n" for i in range(10_000)) + "}\n"
+    started = time.perf_counter()
+    result = load_kl(text)
+    elapsed = time.perf_counter() - started
+    overlaps = [d for d in result.diagnostics if d.code == "O401"]
+    assert len(overlaps) == limits.MAX_FINDINGS_PER_RULE
+    assert overlaps[0].message == "`r0` overlaps 9,999 other regions"
+    assert "L008" in _codes(result)
+    assert elapsed < 60  # quadratic would be 50 million pairs; the figure is in the fuzz report
+
+
+def test_a_few_overlaps_are_still_reported_pair_by_pair(load_kl):
+    text = "space s bits 64 {\n" + "".join(f"    region r{i} [0, 1G)\n" for i in range(9)) + "}\n"
+    overlaps = [d for d in load_kl(text).diagnostics if d.code == "O401"]
+    assert len(overlaps) == 36 and all(" and " in d.message for d in overlaps)
+
+
+def test_grouping_leaves_declared_overlaps_out(load_kl):
+    inner = "".join(f"    region r{i} [0, 1G) {{ overlaps big \"window\" }}\n" for i in range(20))
+    text = "space s bits 64 {\n    region big [0, 2G)\n" + inner + "}\n"
+    messages = [d.message for d in load_kl(text).diagnostics if d.code == "O401"]
+    assert "`r0` overlaps 19 other regions" in messages
+    assert not any(m.startswith("`big`") for m in messages), messages
+
+
+# ------------------------------------------------------------------ L009 variants
+
+
+def _bools(n: int) -> str:
+    return "".join(f"param b{i}: bool = true\n" for i in range(n)) + "assert " + " || ".join(
+        f"b{i}" for i in range(n)) + " || true : \"x\"\n"
+
+
+@pytest.mark.parametrize("count, code", [(2, 0), (3, 2)])
+def test_matrix_variants_at_the_limit_and_one_past(tmp_path, cli, count, code):
+    path = tmp_path / "m.kl"
+    path.write_text(_bools(count))
+    got, out, err = cli("check", "--matrix", "--max-variants", "4", path)
+    assert got == code, out + err
+    assert ("error[L009]" in err) is (code == 2)
+
+
+def test_matrix_default_limit(tmp_path, cli):
+    path = tmp_path / "m.kl"
+    path.write_text(_bools(13))  # 8192 combinations, refused before any is checked
+    code, out, err = cli("check", "--matrix", path)
+    assert code == 2 and "error[L009]" in err and "8192" in err
+
+
+# ------------------------------------------------------------------ L010 work per evaluation
+
+
+@pytest.mark.parametrize("budget, fails", [(3, False), (2, True)])
+def test_evaluation_budget(load_kl, monkeypatch, budget, fails):
+    import layoutc.model.evaluate as evaluate
+
+    monkeypatch.setattr(evaluate, "MAX_EVAL_STEPS", budget)
+    result = load_kl("const X = 1 + 2\n")  # three nodes: `+` and its two operands
+    assert ("L010" in _codes(result)) is fails, _codes(result)
