@@ -84,10 +84,15 @@ def _overlap_counts(siblings) -> dict[str, int]:
     starts = sorted(r.start for r in live)
     ends = sorted(r.end for r in live)
     by_name = {r.name: r for r in live}
+    related: dict[str, set[str]] = {}  # a declared `overlaps` excuses the pair from both sides
+    for region in live:
+        for rel in region.relations:
+            related.setdefault(region.name, set()).add(rel.other)
+            related.setdefault(rel.other, set()).add(region.name)
     counts = {}
     for region in live:
         count = bisect.bisect_left(starts, region.end) - bisect.bisect_right(ends, region.start) - 1
-        for other in {rel.other for rel in region.relations}:
+        for other in related.get(region.name, ()):
             match = by_name.get(other)
             if match is not None and match is not region and match.start < region.end and region.start < match.end:
                 count -= 1
