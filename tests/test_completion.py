@@ -76,7 +76,7 @@ def test_bash_completes_options_of_the_subcommand(tree):
 
 def test_bash_completes_option_values(tree):
     path = _write(tree, "bash")
-    assert _bash(path, "layoutc check --format ", tree) == ["github", "human", "json", "sarif"]
+    assert _bash(path, "layoutc check --format ", tree) == ["concise", "github", "human", "json", "sarif"]
     assert _bash(path, "layoutc check -D ", tree) == []  # NAME=VALUE: nothing to offer
     assert "notes.txt" in _bash(path, "layoutc check --config ", tree)  # a path of any kind
 
@@ -123,7 +123,7 @@ def test_fish_script_parses_and_completes(tree):
     assert "--matrix" in _fish(path, "layoutc check --ma", tree)
     assert "--matrix" not in _fish(path, "layoutc show --", tree)
     assert _fish(path, "layoutc check --format=", tree) == [
-        "--format=github", "--format=human", "--format=json", "--format=sarif"]
+        "--format=concise", "--format=github", "--format=human", "--format=json", "--format=sarif"]
     files = _fish(path, "layoutc check ", tree)
     assert "arm32.kl" in files and "arm64.kl" in files and "notes.txt" not in files
 
@@ -207,7 +207,7 @@ def test_zsh_completes(tree):
     assert set(commands) >= _subcommands()
     assert options == ["--matrix", "--max-variants"]
     assert "--space" in other and "--matrix" not in other  # show's options, after its FILE
-    assert values == ["github", "human", "json", "sarif"]
+    assert values == ["concise", "github", "human", "json", "sarif"]
     assert layouts == ["arm32.kl", "arm64.kl", "boards"]
     assert "notes.txt" in paths
 
