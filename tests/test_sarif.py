@@ -322,3 +322,21 @@ def test_docs_rules_md_is_generated_from_the_registry():
     for entry in all_rules():
         assert rule_anchor(entry) in _github_anchors(expected)
         assert entry.section("Example") in expected
+
+
+def test_a_layout_from_stdin_is_an_artifact(root, cli, monkeypatch, validator):
+    import io
+    import sys
+
+    def feed() -> None:
+        monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(OVERLAP.encode("utf-8")), encoding="utf-8"))
+
+    feed()
+    log = sarif(cli, "-", "--stdin-filename", "boards/piped.kl", expect=1)
+    validator.validate(log)
+    assert {physical(r)["artifactLocation"]["uri"] for r in results(log)} == {"boards/piped.kl"}
+    feed()
+    log = sarif(cli, "-", expect=1)  # unnamed: still a result with a location, not a notification
+    validator.validate(log)
+    assert {r["ruleId"] for r in results(log)} == {"O401", "B301"}
+    assert "toolConfigurationNotifications" not in log["runs"][0]["invocations"][0]
