@@ -101,6 +101,27 @@ def test_an_unwritable_destination_is_a_usage_error(tmp_path, capsys, command):
 
 
 @pytest.mark.parametrize("command", WRITERS, ids=list(WRITERS))
+def test_permission_denied_is_a_usage_error_even_as_root(tmp_path, capsys, monkeypatch, command):
+    """What a read-only directory gives a normal user (EACCES from creating the temporary file),
+    injected so that the test also runs as root, which CI is."""
+    import tempfile
+
+    argv, written = WRITERS[command](tmp_path)
+
+    def denied(*args, **kwargs):
+        raise PermissionError(13, "Permission denied")
+
+    monkeypatch.setattr(tempfile, "mkstemp", denied)
+    code = main(argv)
+    monkeypatch.undo()
+    err = capsys.readouterr().err
+    assert code == 2, err
+    assert f"cannot write `{written.parent}{os.sep}" in err and err.rstrip().endswith(": Permission denied")
+    assert "Traceback" not in err and "internal error" not in err
+    assert not written.exists()  # (build stops at its first output: none is half-made)
+
+
+@pytest.mark.parametrize("command", WRITERS, ids=list(WRITERS))
 def test_a_directory_in_the_way_is_a_usage_error(tmp_path, capsys, command):
     argv, written = WRITERS[command](tmp_path)
     written.mkdir(parents=True)
