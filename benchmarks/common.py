@@ -7,12 +7,14 @@ goes first on ``sys.path``), print figures to stdout and never assert on them.
 from __future__ import annotations
 
 import gc
+import os
 import statistics
+import subprocess
 import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import TypeVar
+from typing import NamedTuple, TypeVar
 
 ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
@@ -60,3 +62,71 @@ def table(rows: list[list[str]], header: list[str]) -> str:
              "  ".join("-" * w for w in widths)]
     lines += ["  ".join(str(cell).ljust(widths[i]) for i, cell in enumerate(row)).rstrip() for row in rows]
     return "\n".join(lines)
+
+
+# Variables that would let a fresh venv see this tree or another environment, or change how it starts.
+_LEAKY = ("PYTHONPATH", "PYTHONHOME", "VIRTUAL_ENV", "PYTHONSTARTUP", "PYTHONDONTWRITEBYTECODE", "PYTHONNOUSERSITE",
+          "LAYOUTC_DEBUG", "PYTHONPROFILEIMPORTTIME")
+
+
+def clean_env() -> dict[str, str]:
+    """This environment without what would make a venv's interpreter start differently from a user's."""
+    env = {k: v for k, v in os.environ.items() if k not in _LEAKY}
+    env["NO_COLOR"] = "1"
+    env["PIP_DISABLE_PIP_VERSION_CHECK"] = "1"
+    return env
+
+
+def venv_bin(venv: Path, name: str) -> Path:
+    return venv / ("Scripts" if os.name == "nt" else "bin") / (name + (".exe" if os.name == "nt" else ""))
+
+
+def fresh_venv(directory: Path, extras: str = "") -> Path:
+    """A new venv (no system site-packages) with this tree installed as users get it: not editable, deps from PyPI.
+
+    ``extras`` e.g. ``"bench"``.  Raises RuntimeError with pip's output when the install fails.
+    """
+    venv = directory / ("venv-" + (extras or "plain"))
+    made = subprocess.run([sys.executable, "-m", "venv", str(venv)], capture_output=True, text=True, env=clean_env())
+    if made.returncode != 0:
+        raise RuntimeError(f"python -m venv failed: {made.stderr[-2000:]}")
+    target = str(ROOT) + (f"[{extras}]" if extras else "")
+    print(f"  (installing {target} into a fresh venv {venv} ...)", flush=True)
+    install = subprocess.run([str(venv_bin(venv, "python")), "-m", "pip", "install", "-q", target],
+                             capture_output=True, text=True, env=clean_env())
+    if install.returncode != 0:
+        raise RuntimeError(f"pip install {target} failed: {install.stdout[-2000:]}{install.stderr[-2000:]}")
+    return venv
+
+
+class Run(NamedTuple):
+    """One finished process: wall seconds, CPU seconds (user + system), peak RSS in MiB, exit status."""
+
+    wall: float
+    cpu: float
+    rss_mib: float
+    code: int
+
+
+def run_process(argv: list[str], cwd: Path, env: dict[str, str] | None = None) -> Run:
+    """Run ``argv`` to the end (output discarded) and measure it; RSS is the child's own peak (wait4)."""
+    start = time.perf_counter()
+    proc = subprocess.Popen(argv, cwd=cwd, env=env or clean_env(), stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL, stdin=subprocess.DEVNULL)
+    _, status, usage = os.wait4(proc.pid, 0)
+    wall = time.perf_counter() - start
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    rss = usage.ru_maxrss / 1024 if sys.platform != "darwin" else usage.ru_maxrss / 2**20  # KiB on Linux
+    return Run(wall, usage.ru_utime + usage.ru_stime, rss, proc.returncode)
+
+
+def runs_of(commands: list[list[str]], runs: int, cwd: Path, warmup: bool = True) -> list[list[Run]]:
+    """``runs`` fresh processes of each command, taking turns so load from other jobs hits all alike."""
+    if warmup:  # .pyc files, the page cache
+        for argv in commands:
+            run_process(argv, cwd)
+    results: list[list[Run]] = [[] for _ in commands]
+    for _ in range(runs):
+        for i, argv in enumerate(commands):
+            results[i].append(run_process(argv, cwd))
+    return results

@@ -19,9 +19,9 @@ from __future__ import annotations
 import os
 import re
 import sys
-from dataclasses import dataclass
 from pathlib import Path
 
+from .frozen import frozen
 from .suggest import did_you_mean
 
 CONFIG_NAME = "layoutc.toml"
@@ -41,7 +41,7 @@ class ConfigError(ValueError):
     """A configuration file that is not TOML, or whose layoutc table has a bad key or value."""
 
 
-@dataclass(frozen=True)
+@frozen(slots=False)
 class Config:
     """One file's settings; ``path`` is where they came from (None: the built-in defaults)."""
 

@@ -9,9 +9,10 @@ the default severity when the session applies the user's policy
 from __future__ import annotations
 
 import enum
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from typing import Iterable
 
+from .frozen import frozen
 from .source import Span
 
 
@@ -24,7 +25,7 @@ class Severity(enum.IntEnum):
         return self.name.lower()
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class Label:
     """A secondary place that belongs to a diagnostic (the other region of an overlap)."""
 
@@ -32,7 +33,7 @@ class Label:
     message: str
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class Diagnostic:
     code: str
     message: str

@@ -7,10 +7,10 @@ whether colour is on.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Iterable, Mapping, Sequence
 
 from .diagnostics import Diagnostic, Severity
+from .frozen import frozen
 from .source import Span
 
 if TYPE_CHECKING:
@@ -20,7 +20,7 @@ _COLOURS = {"error": "\x1b[1;31m", "warning": "\x1b[1;33m", "note": "\x1b[1;36m"
             "blue": "\x1b[1;34m", "reset": "\x1b[0m"}
 
 
-@dataclass(frozen=True)
+@frozen(slots=False)
 class Summary:
     errors: int
     warnings: int

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from typing import Callable, Iterable, Mapping, Sequence
 
 from .diagnostics import Diagnostic, Label, Severity, sorted_diagnostics
+from .frozen import frozen
 from .limits import MAX_VARIANTS
 from .model.elaborate import Override, elaborate
 from .model.types import Layout
@@ -28,7 +29,7 @@ MAX_VARIANTS_DEFAULT = MAX_VARIANTS  # L009 (layoutc/limits.py)
 # ------------------------------------------------------------------ policy
 
 
-@dataclass(frozen=True)
+@frozen(slots=False)
 class Policy:
     """What the user asked for: rule selection and severity (CLI flags and config)."""
 

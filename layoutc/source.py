@@ -8,10 +8,12 @@ stage ever re-reads a file to show an error.
 from __future__ import annotations
 
 import bisect
-from dataclasses import dataclass, field
+from dataclasses import field
+
+from .frozen import frozen
 
 
-@dataclass(frozen=True, eq=False)
+@frozen(eq=False, slots=False)
 class SourceFile:
     """One text the pipeline read: a layout file, or a ``-D`` override."""
 
@@ -58,7 +60,7 @@ class SourceFile:
         return Span(self, 0, 0)
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class Span:
     """Half-open character range ``[start, end)`` in ``file``."""
 

@@ -14,9 +14,9 @@ Sources are cited at each number (see also shared LINUX-LAYOUTS.md).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Callable
 
+from ..frozen import frozen
 from ..model.types import Layout
 from ..model.values import Version
 
@@ -36,7 +36,7 @@ def _flag(layout: Layout, name: str) -> bool:
     return layout.has(name) and layout.value(name) is True
 
 
-@dataclass(frozen=True)
+@frozen(slots=False)
 class ArchSpec:
     name: str
     title: str

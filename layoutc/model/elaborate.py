@@ -16,6 +16,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from ..diagnostics import Diagnostic, Label, Sink
+from ..frozen import frozen
 from ..limits import MAX_ADDRESS_BITS, VA_BITS_RANGE
 from ..source import Span
 from ..suggest import did_you_mean
@@ -34,7 +35,7 @@ KINDS = (
 )
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class Override:
     """``-D NAME=VALUE``: the value parsed from its own small source."""
 

@@ -14,10 +14,10 @@ memory with ``1 << 10**9``.
 from __future__ import annotations
 
 import operator
-from dataclasses import dataclass
 from typing import Callable, Mapping
 
 from ..diagnostics import Sink
+from ..frozen import frozen
 from ..limits import MAX_EVAL_STEPS
 from ..limits import MAX_VALUE_BITS as MAX_BITS
 from ..source import Span
@@ -28,7 +28,7 @@ from .values import UNKNOWN, Bank, Banks, Choice, Unknown, Version, show, type_n
 RegionKey = tuple[str, str]  # (space, region)
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class RegionValue:
     start: int | Unknown
     end: int | Unknown

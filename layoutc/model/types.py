@@ -6,9 +6,10 @@ parser; ``elaborate`` builds it from the AST.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import TYPE_CHECKING, Iterator, Mapping, TypeGuard, overload
 
+from ..frozen import frozen
 from ..source import SourceFile, Span
 from .values import format_address, show
 
@@ -26,7 +27,7 @@ def _at(span: Span) -> str:
     return span.where()
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class Origin:
     """One link of a provenance chain: where a value was defined or overridden."""
 
@@ -41,7 +42,7 @@ class Origin:
         return f"Origin({self.how} {_short(self.text)} at {_at(self.span)})"
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class Param:
     name: str
     type: str  # int size addr bool version string choice banks
@@ -56,7 +57,7 @@ class Param:
         return f"Param({self.name}: {self.type} = {_short(self.value)} at {_at(last)})"
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class Const:
     name: str
     value: object
@@ -69,7 +70,7 @@ class Const:
         return f"Const({self.name} = {_short(self.value)} at {_at(self.span)})"
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class Waiver:
     rule: str  # code or kebab-case name, as written
     reason: str
@@ -80,7 +81,7 @@ class Waiver:
         return f"Waiver({self.rule} {_short(self.reason, 40)} at {_at(self.span)})"
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class Relation:
     other: str  # region name the overlap with is intended
     reason: str
@@ -90,7 +91,7 @@ class Relation:
         return f"Relation(overlaps {self.other} at {_at(self.span)})"
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class Region:
     space: str
     name: str
@@ -139,7 +140,7 @@ class Region:
         return f"Region({self.qualified} {where} kind={self.kind} at {_at(self.span)})"
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class Hole:
     space: str
     name: str | None
@@ -186,7 +187,7 @@ def is_known(item: Region | Hole) -> bool:
     return item.start is not None and item.end is not None
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class Space:
     name: str
     bits: int
@@ -203,7 +204,7 @@ class Space:
                 f"at {_at(self.span)})")
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class Operand:
     text: str
     value: object
@@ -212,7 +213,7 @@ class Operand:
         return f"Operand({_short(self.text, 40)} = {_short(self.value, 40)})"
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class Assertion:
     message: str
     passed: bool | None  # None: could not be evaluated (already reported)
@@ -227,7 +228,7 @@ class Assertion:
         return f"Assertion({self.keyword} {_short(self.message, 50)} {verdict} at {_at(self.span)})"
 
 
-@dataclass(frozen=True, eq=False)
+@frozen(eq=False, slots=False)
 class Layout:
     name: str
     title: str

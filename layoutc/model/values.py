@@ -8,7 +8,9 @@ mistake is reported once, not once per use.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import field
+
+from ..frozen import frozen
 
 
 class Unknown:
@@ -34,7 +36,7 @@ class Version(tuple):
         return f"Version({self})"
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class Choice:
     """A member of a ``choice(...)`` param; numeric-looking members (16K) also act as numbers."""
 
@@ -46,7 +48,7 @@ class Choice:
         return self.text
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class Bank:
     base: int
     size: int

@@ -16,13 +16,13 @@ from __future__ import annotations
 
 import inspect
 import re
-from dataclasses import dataclass
 from typing import Callable, Iterable, TypeVar
 
 from ..diagnostics import Diagnostic, Severity
+from ..frozen import frozen
 
 
-@dataclass(frozen=True)
+@frozen(slots=False)
 class Rule:
     code: str
     name: str

@@ -7,22 +7,22 @@ module (and the model built from it).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Union
 
+from ..frozen import frozen
 from ..source import SourceFile, Span
 
 # ---------------------------------------------------------------- expressions
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class Num:
     value: int
     text: str  # spelling as written, so `3G` can match the choice member `3G`
     span: Span
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class Word:
     """A digit-led word that is not a number (``3G_OPT``): only a choice member can mean it."""
 
@@ -30,32 +30,32 @@ class Word:
     span: Span
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class Ver:
     value: tuple[int, ...]
     text: str
     span: Span
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class Str:
     value: str
     span: Span
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class Bool:
     value: bool
     span: Span
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class Name:
     name: str
     span: Span
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class Attr:
     obj: Expr
     name: str
@@ -63,14 +63,14 @@ class Attr:
     name_span: Span
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class Index:
     obj: Expr
     index: Expr
     span: Span
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class Call:
     func: str
     args: tuple[Expr, ...]
@@ -78,14 +78,14 @@ class Call:
     func_span: Span
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class Unary:
     op: str
     operand: Expr
     span: Span
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class Binary:
     op: str
     left: Expr
@@ -94,7 +94,7 @@ class Binary:
     op_span: Span
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class IfExpr:
     cond: Expr
     then: Expr
@@ -102,7 +102,7 @@ class IfExpr:
     span: Span
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class Wildcard:
     span: Span
 
@@ -110,28 +110,28 @@ class Wildcard:
 Pattern = Union[Num, Word, Ver, Str, Bool, Name, Wildcard]
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class MatchArm:
     patterns: tuple[Pattern, ...]
     value: Expr
     span: Span
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class Match:
     subject: Expr
     arms: tuple[MatchArm, ...]
     span: Span
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class BankLit:
     base: Expr
     size: Expr
     span: Span
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class Banks:
     """``BASE:SIZE[, BASE:SIZE...]`` -- only where a value is expected (param default, set, -D)."""
 
@@ -144,7 +144,7 @@ Expr = Union[Num, Word, Ver, Str, Bool, Name, Attr, Index, Call, Unary, Binary, 
 # ---------------------------------------------------------------- statements
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class AttrStmt:
     name: str
     value: Expr
@@ -152,7 +152,7 @@ class AttrStmt:
     name_span: Span
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class TypeSpec:
     name: str  # int size addr bool version string choice banks
     arg: str | None  # banks(phys_offset): the param a bare size is based at
@@ -160,7 +160,7 @@ class TypeSpec:
     span: Span
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class ParamDecl:
     name: str
     type: TypeSpec
@@ -170,7 +170,7 @@ class ParamDecl:
     name_span: Span
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class ConstDecl:
     name: str
     expr: Expr
@@ -179,7 +179,7 @@ class ConstDecl:
     name_span: Span
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class SetStmt:
     name: str
     value: Expr
@@ -187,21 +187,21 @@ class SetStmt:
     name_span: Span
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class Allow:
     rule: str
     reason: str
     span: Span
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class Overlaps:
     path: tuple[str, ...]
     reason: str
     span: Span
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class RangeSpec:
     start: Expr
     end: Expr
@@ -209,7 +209,7 @@ class RangeSpec:
     span: Span
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class RegionDecl:
     name: str
     range: RangeSpec
@@ -222,7 +222,7 @@ class RegionDecl:
     name_span: Span
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class HoleDecl:
     name: str | None
     range: RangeSpec
@@ -230,7 +230,7 @@ class HoleDecl:
     span: Span
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class SpaceDecl:
     name: str
     bits: Expr
@@ -241,7 +241,7 @@ class SpaceDecl:
     name_span: Span
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class AssertStmt:
     """`assert COND : "msg"` (the layout must satisfy it) or `requires COND : "msg"`
     (configurations that violate it do not exist, like Kconfig's `depends on`)."""
@@ -252,13 +252,13 @@ class AssertStmt:
     keyword: str = "assert"
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class Extends:
     path: str
     span: Span
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class LayoutHeader:
     name: str
     attrs: tuple[AttrStmt, ...]
@@ -269,7 +269,7 @@ class LayoutHeader:
 Statement = Union[Extends, LayoutHeader, ParamDecl, ConstDecl, SetStmt, SpaceDecl, AssertStmt, Allow]
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class File:
     source: SourceFile
     items: tuple[Statement, ...]
