@@ -2,11 +2,11 @@
 
 ``dataclasses`` writes the source of ``__init__``, ``__repr__``, ``__eq__``,
 ``__hash__``, ``__setattr__`` and ``__delattr__`` for each class and compiles
-it; for the ~60 classes a check imports that was the largest part of the
-start-up (issue 13).  Here the class is still made by ``dataclasses.dataclass``
-(so ``dataclasses.fields``, ``replace``, ``asdict`` and ``is_dataclass`` work,
-and ``__match_args__`` and the slots are dataclasses' own), but with those
-methods switched off; then:
+it, and inspects every annotation; for the ~60 classes a check imports that
+was the largest part of the start-up (issue 13).  For classes of plain fields
+this builds the same class directly: the slots, ``__match_args__`` and the
+``__dataclass_fields__`` record dataclasses would write (so
+``dataclasses.fields``, ``replace``, ``asdict`` and ``is_dataclass`` work), and:
 
 * ``__init__`` is a template compiled once per number of fields, renamed with
   ``CodeType.replace`` to the class's field names (keywords and defaults work,
@@ -112,28 +112,48 @@ def _plain_fields(cls: type) -> tuple[tuple[str, ...], tuple[Any, ...]] | None:
     return tuple(names), tuple(defaults)
 
 
+def _fields(cls: type, names: tuple[str, ...], defaults: tuple[Any, ...]) -> dict[str, dataclasses.Field[Any]]:
+    """The ``__dataclass_fields__`` dataclasses would record for plain fields."""
+    annotations = cls.__dict__.get("__annotations__", {})
+    first_default = len(names) - len(defaults)
+    made: dict[str, dataclasses.Field[Any]] = {}
+    for i, name in enumerate(names):
+        made[name] = made_field = (dataclasses.field() if i < first_default
+                                   else dataclasses.field(default=defaults[i - first_default]))
+        made_field.name, made_field.type, made_field.kw_only = name, annotations[name], False
+        made_field._field_type = _FIELD
+    return made
+
+
+# dataclasses' marker of a regular field (stable since 3.7); without it, let dataclasses build the class.
+_FIELD = getattr(dataclasses, "_FIELD", None)
+
+
 def _frozen(cls: type[T] | None = None, *, eq: bool = True, slots: bool = True) -> Any:
     def wrap(cls: type[T]) -> type[T]:
-        plain = _plain_fields(cls)
+        plain = _plain_fields(cls) if _FIELD is not None else None
         if plain is None:
             return dataclasses.dataclass(cls, frozen=True, eq=eq, slots=slots)
         names, defaults = plain
-        own_repr = "__repr__" in cls.__dict__
-        if not cls.__dict__.get("__doc__"):  # what dataclasses would write, without inspect.signature
-            annotations = cls.__dict__.get("__annotations__", {})
-            cls.__doc__ = f"{cls.__name__}({', '.join(f'{n}: {annotations[n]}' for n in names)})"
-        made = dataclasses.dataclass(cls, init=False, repr=False, eq=False, slots=slots)
-        methods: dict[str, Any] = {"__init__": _init(made, names, defaults), "__setattr__": _frozen_setattr,
-                                   "__delattr__": _frozen_delattr}
-        if not own_repr:
-            methods["__repr__"] = _repr
+        own = cls.__dict__
+        methods: dict[str, Any] = {"__init__": _init(cls, names, defaults), "__setattr__": _frozen_setattr,
+                                   "__delattr__": _frozen_delattr, "__repr__": _repr, "__match_args__": names,
+                                   "__dataclass_fields__": _fields(cls, names, defaults)}
         if eq:
             methods.update(_values=staticmethod(attrgetter(*names) if names else (lambda _: ())), __eq__=_eq,
                            __hash__=_hash)
-        if slots:
-            methods.update(__getstate__=_getstate, __setstate__=_setstate)
-        for name, method in methods.items():
-            setattr(made, name, method)
+        if not own.get("__doc__"):  # what dataclasses would write, without inspect.signature
+            annotations = own.get("__annotations__", {})
+            methods["__doc__"] = f"{cls.__name__}({', '.join(f'{n}: {annotations[n]}' for n in names)})"
+        methods = {name: value for name, value in methods.items() if name not in own or name == "__doc__"}
+        if not slots:
+            for name, value in methods.items():
+                setattr(cls, name, value)
+            return cls
+        body = {name: value for name, value in own.items() if name not in names and name not in ("__dict__", "__weakref__")}
+        body.update(methods, __slots__=names, __getstate__=_getstate, __setstate__=_setstate)
+        made: Any = type(cls)(cls.__name__, cls.__bases__, body)  # a new class: slots need one
+        made.__qualname__ = cls.__qualname__
         return made
 
     return wrap if cls is None else wrap(cls)
