@@ -152,7 +152,8 @@ def _frozen(cls: type[T] | None = None, *, eq: bool = True, slots: bool = True) 
             return cls
         body = {name: value for name, value in own.items() if name not in names and name not in ("__dict__", "__weakref__")}
         body.update(methods, __slots__=names, __getstate__=_getstate, __setstate__=_setstate)
-        made: Any = type(cls)(cls.__name__, cls.__bases__, body)  # a new class: slots need one
+        metaclass: Any = type(cls)
+        made = metaclass(cls.__name__, cls.__bases__, body)  # a new class: slots need one
         made.__qualname__ = cls.__qualname__
         return made
 
