@@ -1,7 +1,12 @@
 """Run every benchmark (cold start, scale, SystemRDL) and print a summary table of figures and targets.
 
-    python3 benchmarks/run_all.py            # full: 15 cold runs; 1k/10k/100k regions; SystemRDL at 1k/10k
-    python3 benchmarks/run_all.py --quick    # a few minutes less: 7 cold runs; 1k/10k; SystemRDL at 1k
+    python benchmarks/run_all.py            # full: 15 cold runs; 1k/10k/100k regions; SystemRDL at 1k/10k,
+                                            # whole process at 10k/100k
+    python benchmarks/run_all.py --quick    # a few minutes less: 7 cold runs; 1k/10k; SystemRDL at 1k,
+                                            # whole process at 10k
+
+The cold start and the whole-process figures run in fresh venvs the run makes
+(``pip install .`` and ``.[bench]``); run it under ``nice`` on a shared machine.
 
 Each section prints its own figures first; the table at the end restates them
 against the targets.  Nothing here asserts: a missed target is a figure to
@@ -38,10 +43,13 @@ def main(argv: list[str] | None = None) -> int:
     print("\n" + "=" * 30, "systemrdl", "=" * 30)
     rdl = vs_systemrdl.run(rdl_sizes, args.repeat)
     vs_systemrdl.report(rdl)
+    whole = vs_systemrdl.whole_process([10_000] if args.quick else [10_000, 100_000], 3)
+    vs_systemrdl.report_whole(whole)
 
     rows = []
     ratio = median(cold["layoutc"]) / median(cold["python"])
-    rows.append(["cold `layoutc check` / `python3 -c pass`", f"{ratio:.2f}x", f"<= {cold_start.TARGET_RATIO:.0f}x",
+    rows.append(["cold `layoutc check` / clean venv's `python -c pass`", f"{ratio:.2f}x",
+                 f"<= {cold_start.TARGET_RATIO:.0f}x (stretch {cold_start.STRETCH_RATIO:.0f}x)",
                  verdict(ratio <= cold_start.TARGET_RATIO)])
     for row in grown["rows"]:
         rows.append([f"check overhead over Lark floor, {row['regions']:,} regions",
@@ -55,8 +63,17 @@ def main(argv: list[str] | None = None) -> int:
     if rdl["skipped"]:
         rows.append(["speedup over systemrdl-compiler", "skipped", f">= {vs_systemrdl.TARGET_SPEEDUP:.0f}x", "n/a"])
     for row in rdl["rows"]:
-        rows.append([f"speedup over systemrdl-compiler, {row['regions']:,} registers", f"{row['speedup']:.2f}x",
-                     f">= {vs_systemrdl.TARGET_SPEEDUP:.0f}x", verdict(row["speedup"] >= vs_systemrdl.TARGET_SPEEDUP)])
+        rows.append([f"speedup over systemrdl-compiler, {row['regions']:,} registers, in process",
+                     f"{row['speedup']:.2f}x", f">= {vs_systemrdl.TARGET_SPEEDUP:.0f}x",
+                     verdict(row["speedup"] >= vs_systemrdl.TARGET_SPEEDUP)])
+    for row in whole["rows"]:
+        speedup = row["systemrdl"] / row["layoutc"]
+        rows.append([f"speedup over systemrdl-compiler, {row['regions']:,} registers, whole process",
+                     f"{speedup:.2f}x (RSS {row['layoutc_rss']:.0f} vs {row['systemrdl_rss']:.0f} MiB)",
+                     f">= {vs_systemrdl.TARGET_SPEEDUP:.0f}x", verdict(speedup >= vs_systemrdl.TARGET_SPEEDUP)])
+    if whole.get("growth") is not None:
+        rows.append(["whole-process check 10k -> 100k regions (flat map)", f"{whole['growth']:.1f}x",
+                     f"<= {vs_systemrdl.TARGET_GROWTH:.0f}x", verdict(whole["growth"] <= vs_systemrdl.TARGET_GROWTH)])
     print("\n" + "=" * 30, "summary", "=" * 30)
     print(table(rows, ["figure", "measured", "target", "verdict"]))
     print(f"(all benchmarks took {time.perf_counter() - began:.0f} s; figures on a shared machine vary by 10-30 %)")

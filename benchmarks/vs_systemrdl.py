@@ -11,13 +11,23 @@ printed beside it.  In this one process, best of ``--repeat`` runs:
   systemrdl  ``RDLCompiler().compile_file(path)`` + ``.elaborate()``
   layoutc    ``layoutc.session.load_layout(path)`` (parse, elaborate, every rule)
 
-Target: layoutc at least 5x faster.  Both parsers run with their grammar
-already built (systemrdl-compiler's ANTLR tables load at import; layoutc's
-Lark parser is built by a warm-up call), so the figures compare the work per
-file.  Skips with a message when systemrdl-compiler is not installed
-(``pip install systemrdl-compiler``; it is in the `bench` extra).
+Both parsers run with their grammar already built (systemrdl-compiler's
+ANTLR tables load at import; layoutc's parser by a warm-up call), so the
+in-process figures compare the work per file.  Skips with a message when
+systemrdl-compiler is not installed (``pip install systemrdl-compiler``; it
+is in the `bench` extra).
 
-    python3 benchmarks/vs_systemrdl.py [--sizes 1000,10000] [--repeat 3]
+Then the figures the targets are about, WHOLE PROCESS as a user runs them, in
+a fresh venv made by the benchmark (``pip install .[bench]``): the venv's
+``layoutc check MAP.kl`` against its ``python -c '<compile_file + elaborate>'``
+on the same flat map (median of ``--runs``; peak RSS of each process from
+wait4), and ``layoutc check`` of the realistic layout beside them.  Targets:
+layoutc at least 5x faster at 10,000 registers; 100,000 regions at most 13x the
+10,000-region time; the peak RSS of the 100k check is shown beside
+systemrdl-compiler's.
+
+    python benchmarks/vs_systemrdl.py [--sizes 1000,10000] [--repeat 3]
+                                      [--whole 10000,100000] [--runs 3] [--venv DIR]
 """
 
 from __future__ import annotations
@@ -26,10 +36,14 @@ import argparse
 import tempfile
 from pathlib import Path
 
-from common import best_of, secs, table, verdict  # also puts the repository on sys.path
+from common import best_of, fresh_venv, median, run_process, secs, table, venv_bin, verdict
 from generate import generate, register_map_kl
 
 TARGET_SPEEDUP = 5.0
+TARGET_GROWTH = 13.0  # whole-process time of 100k regions over 10k
+RDL_SCRIPT = ("import sys\nfrom systemrdl import RDLCompiler\ncompiler = RDLCompiler()\n"
+              "compiler.compile_file(sys.argv[1])\nroot = compiler.elaborate()\n"
+              "sys.exit(0 if sum(1 for _ in root.top.registers()) == int(sys.argv[2]) else 1)\n")
 
 
 def available() -> str | None:
@@ -128,13 +142,78 @@ def report(results: dict) -> None:
         print("  WARNING: a run did not describe the same map in both tools (offsets, count or errors differ)")
 
 
+def whole_process(sizes: list[int], runs: int, venv: str | None = None) -> dict:
+    """Each size as fresh processes of the venv's `layoutc check` and of systemrdl-compiler (medians, peak RSS)."""
+    if not sizes:
+        return {"skipped": "no sizes", "rows": []}
+    with tempfile.TemporaryDirectory(prefix="layoutc-rdl-whole-") as tmp:
+        directory = Path(tmp)
+        try:
+            where = Path(venv) if venv else fresh_venv(directory, "bench")
+        except RuntimeError as error:
+            return {"skipped": str(error), "rows": []}
+        layoutc, python = str(venv_bin(where, "layoutc")), str(venv_bin(where, "python"))
+        rows = []
+        for n in sizes:
+            gen = generate(n)
+            plain, real, rdl = directory / f"map_{n}.kl", directory / f"real_{n}.kl", directory / f"map_{n}.rdl"
+            plain.write_text(register_map_kl(gen), encoding="utf-8")
+            real.write_text(gen.kl, encoding="utf-8")
+            rdl.write_text(gen.systemrdl(), encoding="utf-8")
+            rdl_runs = 1 if n >= 100_000 else runs  # one 100k systemrdl run is tens of seconds
+            measured = {
+                "layoutc": [run_process([layoutc, "check", str(plain)], directory) for _ in range(runs)],
+                "realistic": [run_process([layoutc, "check", str(real)], directory) for _ in range(runs)],
+                "systemrdl": [run_process([python, "-c", RDL_SCRIPT, str(rdl), str(n)], directory)
+                              for _ in range(rdl_runs)],
+            }
+            row = {"regions": n, "ok": all(r.code == 0 for runs_ in measured.values() for r in runs_)}
+            for key, done in measured.items():
+                row[key] = median([r.wall for r in done])
+                row[key + "_cpu"] = median([r.cpu for r in done])
+                row[key + "_rss"] = max(r.rss_mib for r in done)
+                row[key + "_runs"] = len(done)
+            rows.append(row)
+            print(f"  whole process {n:>7}: layoutc {secs(row['layoutc'])}, systemrdl {secs(row['systemrdl'])}",
+                  flush=True)
+    by_n = {row["regions"]: row for row in rows}
+    growth = by_n[100_000]["layoutc"] / by_n[10_000]["layoutc"] if {10_000, 100_000} <= set(by_n) else None
+    return {"skipped": None, "rows": rows, "growth": growth, "venv": str(venv) if venv else "fresh (made by this run)"}
+
+
+def report_whole(results: dict) -> None:
+    if results["skipped"]:
+        print(f"whole-process systemrdl comparison SKIPPED: {results['skipped']}")
+        return
+    print(f"\nwhole process, as users run it (venv: {results['venv']}; median wall of the runs, peak RSS):")
+    body = []
+    for row in results["rows"]:
+        speedup = row["systemrdl"] / row["layoutc"]
+        body.append([f"{row['regions']:,}", f"{secs(row['layoutc'])} ({secs(row['layoutc_cpu'])} cpu)",
+                     f"{secs(row['systemrdl'])} ({secs(row['systemrdl_cpu'])} cpu)", f"{speedup:.2f}x",
+                     verdict(speedup >= TARGET_SPEEDUP), f"{row['layoutc_rss']:.0f} MiB",
+                     f"{row['systemrdl_rss']:.0f} MiB", secs(row["realistic"]), f"{row['realistic_rss']:.0f} MiB",
+                     f"{row['layoutc_runs']}/{row['systemrdl_runs']}", "yes" if row["ok"] else "NO"])
+    print(table(body, ["regions", "layoutc check (flat map)", "systemrdl compile+elaborate", "speedup", ">=5x",
+                       "layoutc RSS", "systemrdl RSS", "layoutc realistic", "realistic RSS", "runs kl/rdl",
+                       "exit 0"]))
+    if results["growth"] is not None:
+        print(f"  growth of the flat-map check 10,000 -> 100,000 regions: {results['growth']:.1f}x "
+              f"(target <= {TARGET_GROWTH:.0f}x) -> {verdict(results['growth'] <= TARGET_GROWTH)}")
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", default="1000,10000", help="comma-separated register/region counts")
-    parser.add_argument("--repeat", type=int, default=3, help="runs per figure; the best counts")
+    parser.add_argument("--repeat", type=int, default=3, help="runs per in-process figure; the best counts")
+    parser.add_argument("--whole", default="10000,100000", help="sizes for the whole-process figures ('' skips)")
+    parser.add_argument("--runs", type=int, default=3, help="processes per whole-process figure; the median counts")
+    parser.add_argument("--venv", help="reuse this venv (layoutc[bench] installed) instead of making a fresh one")
     args = parser.parse_args(argv)
     sizes = [int(s.replace("_", "")) for s in args.sizes.split(",") if s.strip()]
     report(run(sizes, args.repeat))
+    whole = [int(s.replace("_", "")) for s in args.whole.split(",") if s.strip()]
+    report_whole(whole_process(whole, args.runs, args.venv))
     return 0
 
 

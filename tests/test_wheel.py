@@ -159,3 +159,97 @@ def test_a_script_using_the_installed_package_is_type_checked_with_its_types(ins
     assert 'Revealed type is "list[layoutc.diagnostics.Diagnostic]"' in out, out
     assert 'script.py:7: error: Incompatible types in assignment (expression has type "int"' in out, out
     assert "missing library stubs or py.typed marker" not in out
+
+
+# ---------------------------------------------------------------- declared lower bounds
+
+
+def _lower_bounds() -> list[str]:
+    """`name==X` (marker kept) for every `name>=X` among [project] dependencies; each must have one."""
+    import re
+
+    try:
+        import tomllib
+    except ModuleNotFoundError:  # Python 3.10
+        import tomli as tomllib  # type: ignore[no-redef]
+    project = tomllib.loads((REPO / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+    pins = []
+    for requirement in project["dependencies"]:
+        match = re.fullmatch(r"\s*([A-Za-z0-9_.\-]+)\s*>=\s*([^,;\s]+)\s*(;.*)?", requirement)
+        assert match, f"dependency {requirement!r} must declare its lower bound as `name>=X` (and nothing else)"
+        name, version, marker = match.groups()
+        pins.append(f"{name}=={version}{marker or ''}")
+    return pins
+
+
+@pytest.fixture(scope="module")
+def lowest(installed, tmp_path_factory) -> Path:
+    """A fresh venv with the wheel and every dependency at exactly its declared lower bound (from PyPI)."""
+    wheel, _ = installed
+    scratch = tmp_path_factory.mktemp("lowest")
+    constraints = scratch / "lower-bounds.txt"
+    constraints.write_text("\n".join(_lower_bounds()) + "\n", encoding="utf-8")
+    venv = scratch / "venv"
+    made = _run([sys.executable, "-m", "venv", venv], scratch)
+    assert made.returncode == 0, made.stderr
+    python = _bin(venv, "python")
+    install = _run([python, "-m", "pip", "install", "--constraint", constraints, wheel], scratch)
+    if install.returncode != 0:
+        if _registry_unreachable(python, scratch):
+            _skip_or_fail("cannot install the lower bounds: the package registry is unreachable")
+        pytest.fail(f"the declared lower bounds do not install together:\n{install.stdout[-3000:]}\n"
+                    f"{install.stderr[-3000:]}", pytrace=False)
+    return venv
+
+
+def test_lower_bounds_are_what_got_installed(lowest, tmp_path):
+    pins = [pin.split(";")[0] for pin in _lower_bounds()]
+    script = ("import sys\nfrom importlib.metadata import version, PackageNotFoundError\n"
+              "for pin in sys.argv[1:]:\n"
+              "    name, wanted = pin.split('==')\n"
+              "    try:\n        print(name, version(name), wanted)\n"
+              "    except PackageNotFoundError:\n        print(name, '-', wanted)\n")
+    run = _run([_bin(lowest, "python"), "-c", script, *pins], tmp_path)
+    assert run.returncode == 0, run.stderr
+    rows = [line.split() for line in run.stdout.splitlines()]
+
+    def release(version: str) -> tuple[int, ...]:  # 4.18 and 4.18.0 are the same release
+        parts = [int(part) for part in version.split(".")]
+        while parts and parts[-1] == 0:
+            parts.pop()
+        return tuple(parts)
+
+    assert rows and all(have == "-" or release(have) == release(wanted) for _, have, wanted in rows), rows
+    assert any(have != "-" for _, have, _ in rows)  # "-": the marker excludes it on this Python
+
+
+def test_every_shipped_layout_checks_clean_with_the_lower_bounds(lowest, tmp_path):
+    """Every command a dependency serves, at its lower bound: config (tomllib/tomli), JSON output validated by
+    jsonschema, the DOT drawing (graphviz), a simulator scenario (jsonschema), every shipped layout."""
+    work = tmp_path / "project"
+    shutil.copytree(REPO / "layouts", work / "layouts")
+    (work / "pyproject.toml").write_text('[tool.layoutc]\nignore = ["B301"]\n', encoding="utf-8")
+    layouts = sorted(str(p.relative_to(work)) for p in (work / "layouts").rglob("*.kl"))
+    assert len(layouts) >= 5
+    layoutc = _bin(lowest, "layoutc")
+    check = _run([layoutc, "check", *layouts], work, timeout=300)
+    assert check.returncode == 0, check.stdout[-3000:] + check.stderr[-3000:]
+    assert f"checked {len(layouts)} files" in check.stdout and " 0 errors" in check.stdout, check.stdout[-2000:]
+
+    findings = _run([layoutc, "check", "--format", "json", "layouts/arm32.kl"], work)
+    assert findings.returncode == 0, findings.stderr
+    (work / "out.json").write_text(findings.stdout, encoding="utf-8")
+    validate = _run([_bin(lowest, "python"), "-c",
+                     "import json, jsonschema\nfrom importlib import resources\n"
+                     "schema = json.loads(resources.files('layoutc').joinpath('schemas/diagnostics.schema.json')"
+                     ".read_text())\n"
+                     "jsonschema.Draft202012Validator(schema).validate(json.load(open('out.json')))\n"], work)
+    assert validate.returncode == 0, validate.stderr
+
+    drawn = _run([layoutc, "render", "layouts/arm32.kl", "-o", "arm32.dot"], work)
+    assert drawn.returncode == 0, drawn.stderr
+    assert (work / "arm32.dot").read_text(encoding="utf-8").startswith("digraph")
+
+    simulated = _run([layoutc, "sim", "layouts/arm32.kl", "-D", "ram=2G", "--scenario", "highmem-pressure"], work)
+    assert simulated.returncode in (0, 1), simulated.stdout[-2000:] + simulated.stderr[-2000:]
+    assert "internal error" not in simulated.stderr and simulated.stdout.strip()
