@@ -161,8 +161,15 @@ def _frozen(cls: type[T] | None = None, *, eq: bool = True, slots: bool = True) 
 
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+    from typing import overload
+
     from typing_extensions import dataclass_transform
 
+    @overload
+    def frozen(cls: type[T], /) -> type[T]: ...
+    @overload
+    def frozen(*, eq: bool = True, slots: bool = True) -> Callable[[type[T]], type[T]]: ...
     @dataclass_transform(frozen_default=True)
     def frozen(cls: type[T] | None = None, /, *, eq: bool = True, slots: bool = True) -> Any: ...
 else:
