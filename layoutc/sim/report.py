@@ -243,59 +243,143 @@ def _size(size: int, units: str) -> str:
     return f"{size:9d}{units[unit]}"
 
 
-def _merged(entries):
-    run = None
-    for e in entries:
-        if run and run[1] == e.va and run[2] == e.level and run[3] == e.attrs and run[4] == e.mapped:
-            run[1] = e.va + e.size
-            continue
-        if run:
-            yield tuple(run)
-        run = [e.va, e.va + e.size, e.level, e.attrs, e.mapped]
-    if run:
-        yield tuple(run)
+def kernel_markers(m) -> list[tuple[int, str]]:
+    """The address_markers[] of the architecture's ptdump for the machine's era, at the layout's addresses.
+
+    arch/arm/mm/dump.c (Kasan shadow from v5.11, Modules, Kernel Mapping, vmalloc() Area/End, Fixmap
+    Area, Vectors/Vectors End -- as the 2021 and 2016 ARM captures list them), arch/arm64/mm/ptdump.c
+    ("Linear Mapping start/end" first from v5.4, when the linear map moved to the bottom; before,
+    "Modules start" .. "vmemmap end" and "Linear Mapping" last), arch/x86/mm/dump_pagetables.c (the
+    64-bit and the 32-bit tables).  A marker whose constant the layout lacks is left out.  RISC-V
+    keeps the layout's region names.
+    """
+    lay = m.layout
+    e = era(m)
+    value = lay.int_value
+
+    def pairs(*items):
+        return [(addr, name) for addr, name in ((value(c) if isinstance(c, str) else c, n) for c, n in items)
+                if addr is not None]
+
+    arch = m.arch
+    if arch == "arm":
+        markers = pairs(("KASAN_SHADOW_START", "Kasan shadow start"), ("KASAN_SHADOW_END", "Kasan shadow end")) \
+            if e.since(5, 11) and lay.has("kasan") and lay.value("kasan") else []
+        markers += pairs(("MODULES_VADDR", "Modules"), ("PAGE_OFFSET", "Kernel Mapping"),
+                         ("VMALLOC_START", "vmalloc() Area"), ("VMALLOC_END", "vmalloc() End"),
+                         ("FIXADDR_START", "Fixmap Area"), (0xFFFF0000, "Vectors"), (0xFFFF2000, "Vectors End"))
+    elif arch == "arm64":
+        vmemmap_end = value("VMEMMAP_END")
+        if vmemmap_end is None and value("VMEMMAP_START") is not None and value("VMEMMAP_SIZE") is not None:
+            vmemmap_end = value("VMEMMAP_START") + value("VMEMMAP_SIZE")
+        tail = pairs(("MODULES_VADDR", "Modules start"), ("MODULES_END", "Modules end"),
+                     ("VMALLOC_START", "vmalloc() area" if e.since(5, 4) else "vmalloc() Area"),
+                     ("VMALLOC_END", "vmalloc() end" if e.since(5, 4) else "vmalloc() End"),
+                     ("FIXADDR_START", "Fixmap start"), ("FIXADDR_TOP", "Fixmap end"),
+                     ("PCI_IO_START", "PCI I/O start"), ("PCI_IO_END", "PCI I/O end"),
+                     ("VMEMMAP_START", "vmemmap start"), (vmemmap_end, "vmemmap end"))
+        if e.since(5, 4):
+            markers = pairs(("PAGE_OFFSET", "Linear Mapping start"), ("PAGE_END", "Linear Mapping end"))
+            if lay.has("kasan") and lay.value("kasan"):
+                markers += pairs(("KASAN_SHADOW_START", "Kasan shadow start"), ("KASAN_SHADOW_END", "Kasan shadow end"))
+            markers += tail
+        else:
+            markers = tail + pairs(("PAGE_OFFSET", "Linear Mapping"))
+    elif arch == "x86_64":
+        start = (1 << 64) - (1 << (m.va_bits - 1))
+        markers = [(start, "Kernel Space")] + pairs(
+            ("PAGE_OFFSET", "Low Kernel Mapping"), ("VMALLOC_START", "vmalloc() Area"), ("VMEMMAP_START", "Vmemmap"),
+            ("START_KERNEL_MAP", "High Kernel Mapping"), ("MODULES_VADDR", "Modules"), ("MODULES_END", "End Modules"),
+            ("FIXADDR_START", "Fixmap Area"))
+    elif arch == "x86":
+        markers = pairs(("PAGE_OFFSET", "Kernel Mapping"), ("VMALLOC_START", "vmalloc() Area"),
+                        ("VMALLOC_END", "vmalloc() End"), ("PKMAP_BASE", "Persistent kmap() Area"),
+                        ("FIXADDR_START", "Fixmap Area" if e.since(4, 0) else "Fixmap area"))
+    else:
+        return sorted((s, name) for s, _, name in m.markers)
+    return sorted(markers)
+
+
+def _arm64_words(attrs: tuple[str, ...], e) -> tuple[str, ...]:
+    """arm64 pte_bits: the valid bit's column first (" " set, "F" clear) and, from v5.10 (BTI), GP after UXN."""
+    words = (" ",) + attrs
+    if e.since(5, 10):
+        index = 1 + 9  # after F USR ro NX SHD AF NG CON BLK UXN, before the memory type
+        words = words[:index] + ("  ",) + words[index:]
+    return words
 
 
 def ptdump(m) -> str:
-    """The kernel page tables as /sys/kernel/debug/kernel_page_tables prints them, with layout markers."""
+    """/sys/kernel/debug/kernel_page_tables as the machine's kernel prints it.
+
+    The walk's entries are merged while level and attributes stay equal; a marker is crossed at the
+    first entry at or above its address (note_page tests `addr >= marker[1].start_address` per entry),
+    so a range always ends on its level's alignment.  The first marker is printed before the first
+    entry.  ARM prints present ranges only, with the level name from v6.1 (Kefeng Wang's "ARM: dump:
+    show page table level name", Sept 2022) and, from v4.15, the domain on short descriptors; arm64 and x86 print
+    holes with their level; arm64 has the F and (v5.10+) GP columns.
+    """
     table = m.pagetable
     if table is None:
         return ""
+    e = era(m)
     bits = m.layout.bits
     width = 8 if bits == 32 else 16
-    if bits == 32:
-        start, end = min(s for s, _, _ in m.markers), 1 << 32
-    else:
-        start, end = (1 << 64) - (1 << (m.va_bits if m.arch == "arm64" else m.va_bits - 1)), 1 << 64
+    start, end = _kernel_range(m)
     x86 = m.arch.startswith("x86")
-    markers = sorted((s, name) for s, _, name in m.markers if start <= s < end)
-    lines = []
-    mi = 0
-    cuts = [s for s, _ in markers]
-    runs = []
-    for va, stop, level, attrs, mapped in _merged(table.dump(start, end)):
-        inner = [c for c in cuts if va < c < stop]
-        for a, b in zip([va] + inner, inner + [stop]):
-            runs.append((a, b, level, attrs, mapped))
+    markers = kernel_markers(m)
+    lines: list[str] = []
     mask = (1 << bits) - 1
-    for va, stop, level, attrs, mapped in runs:
-        while mi < len(markers) and markers[mi][0] < stop:
-            lines.append(f"---[ {markers[mi][1]} ]---")
-            mi += 1
+    mi = 0
+
+    def emit(run):
+        va, stop, level, attrs, mapped = run
         head = f"0x{va:0{width}x}-0x{stop & mask:0{width}x}   "
         if x86:
             if not mapped:
                 lines.append(head + _size(stop - va, "BKMGTPE") + " " + " " * 30 + level)
-                continue
+                return
             usr, rw, pwt, pcd, pse, pat, glb, nx = attrs
             flags = f"{usr} " + f"{rw} " + f"{pwt} {pcd} {pse} {pat} {glb} " + (f"{nx} " if nx == "NX" else "x  ")
             lines.append(head + _size(stop - va, "BKMGTPE") + " " + flags + level)
+            return
+        size = _size((stop - va) >> 10, "KMGTPE")
+        if m.arch == "arm":
+            if mapped:
+                token = f" {level}" if e.since(6, 1) else ""
+                if m.mmu_format == "arm_short" and not e.since(4, 15):
+                    attrs = attrs[1:]  # the domain column (boundary not pinned: the 2016 capture has none)
+                lines.append(head + size + token + "".join(f" {a}" for a in attrs))
+            return
+        if not mapped:
+            lines.append(head + size + f" {level}")
+            return
+        words = _arm64_words(attrs, e) if m.arch == "arm64" else attrs
+        lines.append(head + size + f" {level}" + "".join(f" {a}" for a in words))
+
+    run = None
+    for entry in table.dump(start, end):
+        crossed = mi < len(markers) and entry.va >= markers[mi][0]
+        same = (run is not None and run[1] == entry.va and run[2] == entry.level and run[3] == entry.attrs
+                and run[4] == entry.mapped)
+        if run is not None and (crossed or not same):
+            emit(run)
+            run = None
+        if not lines and mi == 0 and markers and run is None and not crossed:
+            lines.append(f"---[ {markers[0][1]} ]---")  # st->level == 0: the first marker, whatever the address
+            mi = 1
+            crossed = mi < len(markers) and entry.va >= markers[mi][0]
+        while mi < len(markers) and entry.va >= markers[mi][0]:
+            lines.append(f"---[ {markers[mi][1]} ]---")
+            mi += 1
+        if run is None:
+            run = [entry.va, entry.va + entry.size, entry.level, entry.attrs, entry.mapped]
         else:
-            if not mapped:
-                if m.arch == "arm64":
-                    lines.append(head + _size((stop - va) >> 10, "KMGTPE") + f" {level}")
-                continue
-            lines.append(head + _size((stop - va) >> 10, "KMGTPE") + f" {level}" + "".join(f" {a}" for a in attrs))
+            run[1] = entry.va + entry.size
+    if run is not None:
+        emit(run)
+    if m.arch == "arm":  # dump.c notes every empty entry up to 4 GiB too: the markers above the last range follow
+        lines += [f"---[ {name} ]---" for _, name in markers[mi:]]
     return "\n".join(lines) + "\n"
 
 
@@ -316,10 +400,11 @@ def wx_check(m) -> str | None:
         leaf = m.pagetable.walk(e.va)
         if isinstance(leaf, Leaf) and leaf.perm & KW and leaf.perm & KX:
             bad += e.size >> m.page_shift
-    prefix = "x86/mm: " if m.arch.startswith("x86") else ""
+    x86 = m.arch.startswith("x86")
+    prefix, stop = ("x86/mm: ", ".") if x86 else ("", "")  # the x86 lines end with a full stop (ptdump_walk_pgd_level_checkwx)
     if bad:
-        return f"{prefix}Checked W+X mappings: FAILED, {bad} W+X pages found"
-    return f"{prefix}Checked W+X mappings: passed, no W+X pages found"
+        return f"{prefix}Checked W+X mappings: FAILED, {bad} W+X pages found{stop}"
+    return f"{prefix}Checked W+X mappings: passed, no W+X pages found{stop}"
 
 
 def _kernel_range(m) -> tuple[int, int]:

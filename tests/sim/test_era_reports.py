@@ -287,3 +287,98 @@ def test_zone_batchsize_of_the_era_is_the_boot_logs(managed, version, batch):
 def test_min_free_kbytes_cap_follows_the_era():
     assert min_free_kbytes(1 << 40 >> 10, (5, 6)) == 65536
     assert min_free_kbytes(1 << 40 >> 10, (5, 7)) == 131072  # int_sqrt(1 TiB in kB * 16), under the new cap
+
+
+# ------------------------------------------------------------------ kernel_page_tables
+
+_PTDUMP = re.compile(r"^0x[0-9a-f]+-0x[0-9a-f]+ +\d+[BKMGTPE](?P<rest>.*)$")
+
+
+def ptdump_columns(lines: list[str]) -> set[str]:
+    """What follows the size on each range line (level, domain and attribute columns): the layout to compare."""
+    return {m["rest"] for m in map(_PTDUMP.match, lines) if m}
+
+
+def ptdump_markers(lines: list[str]) -> list[str]:
+    return [line for line in lines if line.startswith("---[")]
+
+
+PTDUMP = [
+    # capture, layout, defines; columns: ours must contain the capture's (the same bits printed the same way)
+    ("arm-4.6-ptdump-kernel-mapping.txt", "arm32.kl", ["kernel=4.6"], True),
+    ("arm64-6.x-ptdump-linear-map.txt", "arm64.kl", ["kernel=6.12"], True),
+    ("arm64-4.14-ptdump-kernel-image.txt", "arm64.kl", ["kernel=4.14"], True),
+    ("x86-4.x-ptdump-wx.txt", "x86.kl", ["kernel=4.19", "pae=true"], False),  # x86's columns never moved
+]
+
+
+def _columns(rest: str) -> frozenset[tuple[str, int]]:
+    """Where the always-printed columns sit after the size: the level name, the write (RW/ro) and execute
+    (x/NX) columns and the memory type; optional flags (USR, AF, NG, CON, BLK, ...) are left out."""
+    classes = {"PGD": "level", "PUD": "level", "PMD": "level", "PTE": "level", "P4D": "level",
+               "pgd": "level", "pud": "level", "pmd": "level", "pte": "level",
+               "RW": "write", "ro": "write", "x": "exec", "NX": "exec"}
+    found = set()
+    for word in re.finditer(r"\S+", rest):
+        kind = classes.get(word[0]) or ("memtype" if "/" in word[0] else None)
+        if kind:
+            found.add((kind, word.start()))
+    return frozenset(found)
+
+
+def _columns_match(text: str, real: set) -> bool:
+    """Each of our mapped ranges puts every column it shares with one of the capture's layouts where that one has it."""
+    mapped = [c for c in map(_columns, ptdump_columns(text.splitlines())) if any(k == "write" for k, _ in c)]
+    assert mapped, "no mapped range to compare"
+    return all(any(all((k, pos) in a for k, pos in b if k in {kk for kk, _ in a}) for b in real) for a in mapped)
+
+
+@pytest.mark.parametrize("name, layout, defines, moved", PTDUMP, ids=[p[0] for p in PTDUMP])
+def test_ptdump_columns_are_the_kernels(name, layout, defines, moved):
+    """Our mapped ranges put the level name (or none), the write and execute columns and the memory type in
+    the capture's columns -- which move with the F and GP columns, the domain and the level token."""
+    real = {_columns(rest) for rest in ptdump_columns(capture(name))}
+    m = machine(layout, *defines)
+    text = report.ptdump(m)
+    assert _columns_match(text, real), (ptdump_columns(text.splitlines()), ptdump_columns(capture(name)))
+    m.era = replace(m.era, version=(6, 12) if m.era.version < (5, 0) else (4, 4))  # another era: columns move
+    assert _columns_match(report.ptdump(m), real) is not moved
+
+
+def test_arm_ptdump_markers_are_the_kernels():
+    """arch/arm/mm/dump.c's marker names in order (the 2021 LPAE capture; the simulated layout has no KASAN)."""
+    real = [line for line in ptdump_markers(capture("arm-5.11-lpae-ptdump-markers.txt")) if "Kasan" not in line]
+    ours = ptdump_markers(report.ptdump(machine("arm32.kl", "kernel=5.11", "lpae=true")).splitlines())
+    assert [line for line in ours if line in real] == real[:len([line for line in ours if line in real])]
+    assert ours[0] == "---[ Modules ]---" and "---[ Kernel Mapping ]---" in ours and "---[ vmalloc() Area ]---" in ours
+
+
+def test_arm_level_name_from_6_1_only():
+    old = report.ptdump(machine("arm32.kl", "kernel=6.0", "ram=2G"))
+    new = report.ptdump(machine("arm32.kl", "kernel=6.1", "ram=2G"))
+    assert " PGD " not in old and " PTE " not in old
+    assert re.search(r"^0x[0-9a-f]{8}-0xf0000000 +\d+M PGD KERNEL +RW NX SHD$", new, re.MULTILINE)
+
+
+def test_ranges_end_on_their_level_alignment():
+    """note_page crosses a marker at the first entry at or above it: a hole never ends at an unaligned marker."""
+    for layout in ("arm64.kl", "x86_64.kl"):
+        m = machine(layout)
+        sizes = {"PGD": None, "PUD": 1 << 30, "PMD": 2 << 20, "PTE": m.page_size,
+                 "pgd": None, "pud": 1 << 30, "pmd": 2 << 20, "pte": 4096}
+        for line in report.ptdump(m).splitlines():
+            match = re.match(r"^0x([0-9a-f]+)-0x([0-9a-f]+) .* (\w+)$", line) or re.match(
+                r"^0x([0-9a-f]+)-0x([0-9a-f]+) +\d+\w (\w+)", line)
+            if not match:
+                continue
+            level = match.groups()[-1]
+            align = sizes.get(level)
+            if align:
+                assert int(match[1], 16) % align == 0 and int(match[2], 16) % align == 0, line
+
+
+def test_x86_wx_line_ends_as_the_kernels():
+    real = capture("x86-4.x-ptdump-wx.txt")[0]
+    m = machine("x86.kl", "kernel=4.19", "pae=true")
+    ours = report.wx_check(m)
+    assert _masked(ours).replace("passed, no", "FAILED, N") == _masked(real)

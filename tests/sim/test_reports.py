@@ -34,7 +34,9 @@ def test_golden_arm32_ptdump():
     kernel text read-only+executable in 1 MiB sections, rounded out to SECTION_SIZE as map_lowmem()
     rounds the kernel's executable range (no 4K ptes in lowmem), the 761 MiB RW+NX section run
     after it, the user-readable vectors page; unmapped
-    ranges left out; the layout's regions as `---[ name ]---` markers in address order; and the
+    ranges left out; arch/arm/mm/dump.c's own markers (Modules, Kernel Mapping, vmalloc() Area/End,
+    Fixmap Area, Vectors, Vectors End -- names and order checked against the 2021 LPAE capture in
+    tests/data/reports/arm-5.11-lpae-ptdump-markers.txt), the level name as v6.1+ prints it; and the
     W+X self-check line.  A human checked it line by line against §6 when it was written.
     """
     m = machine(ARM32, "ram=2G")
@@ -63,7 +65,7 @@ def test_boot_report_json(capsys):
     assert int(data["high_memory"], 16) == 0xF000_0000
     assert data["windows"]["vmalloc"] == {"start": "0xf0800000", "end": "0xff800000"}
     assert any(line.startswith("Memory: ") for line in data["log"])
-    assert "---[ vmalloc ]---" in data["ptdump"]
+    assert "---[ vmalloc() Area ]---" in data["ptdump"]
 
 
 def _banner_ranges(text: str) -> dict[str, tuple[int, int]]:

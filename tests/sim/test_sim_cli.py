@@ -63,7 +63,7 @@ def test_four_gib_boot_is_fast_and_small():
 
 def test_ptdump_shows_sections_and_markers():
     text = report.ptdump(machine(ARM32, "ram=2G"))
-    assert "---[ vmalloc ]---" in text
+    assert "---[ vmalloc() Area ]---" in text
     assert re.search(r"^0xc0700000-0xf0000000 +761M PGD KERNEL +RW NX SHD$", text, re.MULTILINE)
     assert " PTE KERNEL" not in text  # map_lowmem(): the kernel text is rounded out to 1 MiB sections
 
