@@ -21,7 +21,7 @@ from layoutc.verify.arches import backend_for
 from layoutc.verify.qemu import VerifyError, verify
 
 ROOT = Path(__file__).resolve().parent.parent
-TOOLS = {"arm64": ("qemu-system-aarch64", "aarch64-linux-gnu-gcc")}
+TOOLS = {"arm64": ("qemu-system-aarch64", "aarch64-linux-gnu-gcc"), "arm": ("qemu-system-arm", "arm-linux-gnueabihf-gcc")}
 RANDOM = 24  # random probe addresses per configuration, on top of every region edge, hole and mapping edge
 
 CONFIGS = [
@@ -32,6 +32,9 @@ CONFIGS = [
     ("arm64", "arm64.kl", ("page_size=64K", "va_bits=52")),                 # 64K, 52-bit (LPA)
     ("arm64", "arm64.kl", ("kernel=6.9", "va_bits=52")),                    # 4K LPA2: 5 levels from level -1
     ("arm64", "arm64.kl", ("ram=0x40000000:1G,0x100000000:2G",)),            # a hole between RAM banks
+    ("arm", "arm32.kl", ()),                                                # short descriptors, 1 MiB sections
+    ("arm", "arm32.kl", ("lpae=true",)),                                    # LPAE, TTBR1 from level 2
+    ("arm", "arm32.kl", ("lpae=true", "vmsplit=2G", "ram=0x60000000:512M,0x90000000:512M")),  # T1SZ = 1, 2 banks
 ]
 
 
@@ -57,8 +60,10 @@ def test_qemu_agrees_with_the_simulator(arch, name, defines):
 
 
 def descriptor(m, va: int) -> tuple[int, int]:
-    """(physical address, level index) of the leaf descriptor the hardware reads for va (radix formats)."""
+    """(physical address, level index) of the leaf descriptor the hardware reads for va."""
     table = m.pagetable
+    if m.mmu_format == "arm_short":  # sections only in lowmem: the L1 entry
+        return table.pgd + 4 * (va >> 20), 0
     key = table.leaf_roots()[0][0] if va >> 63 else table.leaf_roots()[-1][0]
     for index, (shift, entries, _, _) in enumerate(table.levels):
         slot = (va >> shift) & (entries - 1)
@@ -111,6 +116,54 @@ def test_arm64_negative_controls_single_bit_flips_are_caught():
     # the unflipped leaves still agree: the mismatches are the flips, not noise
     flipped = [(va, 1 << 30 if va in (rw, user, exec_) else 2 << 20) for va, _ in targets.values()]
     assert all(any(va <= x.probe.va < va + size for va, size in flipped) for x in report.mismatches)
+
+
+def test_arm_short_negative_controls_single_bit_flips_are_caught():
+    """Section bits: APX read-only, AP[1] user, XN cleared, PXN set on the text, an output-address bit."""
+    tools("arm")
+    m = machine("arm32.kl")
+    text = m.kernel_image[0] & ~0xFFFFF
+    rw, user, exec_, oa = (m.linear.va_start + n * (64 << 20) for n in (2, 3, 4, 5))
+    targets = [(rw, 15), (user, 11), (exec_, 4), (text + (2 << 20), 0), (oa, 24)]
+    report = verify(m, backend_for(m), random_count=0, mutate=flipper([(descriptor(m, va)[0], b) for va, b in targets]),
+                    timeout=30, extra=tuple(va for va, _ in targets))
+    assert ("kernel", "w") in mismatched(report, rw, 1 << 20)
+    assert ("user", "r") in mismatched(report, user, 1 << 20)
+    assert ("kernel", "x") in mismatched(report, exec_, 1 << 20)
+    assert ("kernel", "x") in mismatched(report, text + (2 << 20), 1 << 20)
+    assert ("kernel", "r") in mismatched(report, oa, 1 << 20)
+    assert all(any(va <= x.probe.va < va + (1 << 20) for va, _ in targets) for x in report.mismatches)
+
+
+def test_lpae_negative_controls_single_bit_flips_are_caught():
+    """Block bits: AP[2], AP[1], XN cleared, AF cleared, an output-address bit."""
+    tools("arm")
+    m = machine("arm32.kl", ("lpae=true",))
+    rw, user, exec_, af, oa = (m.linear.va_start + n * (64 << 20) for n in (2, 3, 4, 5, 6))
+    targets = [(rw, 7), (user, 6), (exec_, 54), (af, 10), (oa, 25)]
+    report = verify(m, backend_for(m), random_count=0, mutate=flipper([(descriptor(m, va)[0], b) for va, b in targets]),
+                    timeout=30, extra=tuple(va for va, _ in targets))
+    for va, kind in ((rw, ("kernel", "w")), (user, ("user", "r")), (exec_, ("kernel", "x")), (af, ("kernel", "r")),
+                     (oa, ("kernel", "r"))):
+        assert kind in mismatched(report, va, 2 << 20), (hex(va), kind)
+    assert all(any(va <= x.probe.va < va + (2 << 20) for va, _ in targets) for x in report.mismatches)
+
+
+def test_lpae_defects_reintroduced_are_caught(monkeypatch):
+    """Defect (2): SW PAN applied to the vectors page in the kernel half; defect (3): AttrIndx 0."""
+    tools("arm")
+    from layoutc.sim.pagetable import long_desc
+
+    m = machine("arm32.kl", ("lpae=true",))
+    m.mmu.pan_ttbr0_end = None  # the old model: PAN by user bit everywhere, vectors page included
+    m.mmu.flush_all()
+    monkeypatch.setattr(long_desc, "LPAE_MT_WRITEALLOC", 0)
+    m2 = machine("arm32.kl", ("lpae=true",))
+    report = verify(m, backend_for(m), random_count=0, timeout=30)
+    vectors = [x for x in report.mismatches if 0xFFFF_0000 <= x.probe.va < 0xFFFF_1000]
+    assert {(x.probe.who, x.probe.access) for x in vectors} >= {("kernel", "r")}
+    report2 = verify(m2, backend_for(m2), random_count=0, timeout=30)
+    assert any("memory attributes 0x00" in x.reason for x in report2.mismatches)
 
 
 def test_lpa2_shareability_in_bits_9_8_is_caught(monkeypatch):

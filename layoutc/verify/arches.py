@@ -47,6 +47,8 @@ class Arm64:
     objcopy_flags: tuple[str, ...] = ()
     ld_options: tuple[tuple[str, str], ...] = ()
     reports_levels: bool = True
+    ret_insn: bytes = bytes.fromhex("c0035fd6")  # ret (little-endian)
+    normal_attr: int = 0xFF  # PAR.ATTR of normal inner/outer write-back read/write-allocate memory
 
     def check(self, m) -> None:
         if min(lo for lo, _ in m.banks) < QEMU_ARM_RAM:
@@ -62,10 +64,8 @@ class Arm64:
     def ldflags(self, workdir) -> list[str]:
         return [f"-Wl,-T,{workdir / 'layout.ld'}", "-Wl,--no-warn-rwx-segments"]
 
-    def defines(self, m, guest_pa: int) -> dict[str, int]:
-        from .qemu import STACK_OFFSET
-
-        return {"STACK_VA": m.linear.va(guest_pa + STACK_OFFSET)}
+    def defines(self, m, place) -> dict[str, int]:
+        return {}
 
     def plant_ranges(self, m) -> list[tuple[int, int]]:
         return linear_banks(m)
@@ -120,13 +120,68 @@ def decode_arm(backend, probe: Probe, status: int, a: int, b: int, c: int, token
         return Answer(pa=at.pa, how="access completed; pa from PAR", attr=at.attr)
     if b != token:
         return Answer(pa=at.pa, how=f"value {b:#x} is not the token planted at {c:#x}; pa from PAR", attr=at.attr)
-    return Answer(pa=c | (probe.va & 7), how="token read back", attr=at.attr)
+    if at.pa is not None and at.pa & ~7 != c:
+        # the token went in through the linear map, which may be the probed mapping itself: AT decides
+        return Answer(pa=at.pa, how=f"PAR (the token planted at {c:#x} was read back)", attr=at.attr)
+    return Answer(pa=c | (probe.va & 7), how="token read back, PAR agrees", attr=at.attr)
 
 
-BACKENDS = {"arm64": Arm64()}
+@dataclass(frozen=True)
+class Arm32(Arm64):
+    """ARMv7-A PL1 (SVC) on qemu-system-arm -M virt -cpu cortex-a15: short descriptors and LPAE."""
+
+    qemu: str = "qemu-system-arm"
+    cc: str = "arm-linux-gnueabihf-gcc"
+    sources: tuple[str, ...] = ("arm/start.S", "arm/probe.c")
+    cflags: tuple[str, ...] = ("-marm", "-march=armv7-a+fp", "-mgeneral-regs-only")
+    ret_insn: bytes = bytes.fromhex("1eff2fe1")  # bx lr
+
+    def machine_args(self, m) -> list[str]:
+        top = max(hi for _, hi in m.banks)
+        return ["-M", "virt,highmem=off", "-cpu", "cortex-a15", "-m", f"{(top - QEMU_ARM_RAM) >> 20}M"]
+
+    def plant_ranges(self, m) -> list[tuple[int, int]]:
+        return linear_banks(m)
+
+    def registers(self, manifest: dict, m) -> list[int]:
+        regs = {k: int(v, 16) for k, v in manifest["registers"].items()}
+        kernel = {k: int(v, 16) for k, v in manifest["contexts"]["kernel"].items()}
+        user = {k: int(v, 16) for k, v in manifest["contexts"]["user"].items()}
+        pan = m.mmu.pan
+        ttbcr, dacr = regs["TTBCR"], regs["DACR"]
+        memory = (regs["MAIR0"], regs["MAIR1"]) if "MAIR0" in regs else (regs["PRRR"], regs["NMRR"])
+        return [ttbcr, regs["TTBR0"], regs["TTBR1"], kernel.get("DACR", dacr) if pan else dacr,
+                user.get("DACR", dacr), *memory, regs["SCTLR"], kernel.get("TTBCR", ttbcr) if pan else ttbcr,
+                user.get("TTBCR", ttbcr)]
+
+    @staticmethod
+    def par(par: int, va: int, how: str) -> Answer:
+        if par & 1 << 11:  # long-descriptor format (TTBCR.EAE)
+            if par & 1:
+                kind, level = arm_long_fsc(par >> 1 & 0x3F)
+                return Answer(fault=kind, level=level, how=how)
+            return Answer(pa=(par & 0xFF_FFFF_F000) | (va & 0xFFF), how=how, attr=par >> 56)
+        if par & 1:
+            kind, level = arm_short_fs(par >> 1 & 0x1F)
+            return Answer(fault=kind, level=level, how=how)
+        if par & 1 << 1:  # supersection
+            return Answer(pa=(par & 0xFF00_0000) | (par >> 8 & 0xFF) << 32 | (va & 0xFF_FFFF), how=how)
+        return Answer(pa=(par & 0xFFFF_F000) | (va & 0xFFF), how=how)
+
+    @staticmethod
+    def syndrome(fsr: int) -> Answer:
+        fsr &= 0x7FFF_FFFF  # bit 31 only says "faulted"
+        if fsr & 1 << 9:  # long-descriptor format
+            kind, level = arm_long_fsc(fsr & 0x3F)
+        else:
+            kind, level = arm_short_fs((fsr >> 10 & 1) << 4 | (fsr & 0xF))
+        return Answer(fault=kind, level=level, how=f"FSR {fsr:#x}")
+
+
+BACKENDS = {"arm64": Arm64(), "arm": Arm32()}
 
 
 def backend_for(m):
-    if m.arch == "arm64":
-        return BACKENDS["arm64"]
+    if m.arch in BACKENDS:
+        return BACKENDS[m.arch]
     raise VerifyError(f"no QEMU probe guest for {m.arch} ({m.mmu_format}) yet")

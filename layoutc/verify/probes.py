@@ -30,8 +30,9 @@ class Probe:
     expected: int | Fault  # mmu.translate's answer
 
 
-def probe_addresses(m, random_count: int = 64, seed: int = 0, max_leaves: int = 256) -> list[tuple[int, str]]:
-    """(address, why) for every probe address, sorted by address."""
+def probe_addresses(m, random_count: int = 64, seed: int = 0, max_leaves: int = 256,
+                    extra: tuple[int, ...] = ()) -> list[tuple[int, str]]:
+    """(address, why) for every probe address, sorted by address; ``extra`` addresses are probed too."""
     layout = m.layout
     limit = 1 << layout.bits
     picked: dict[int, str] = {}
@@ -40,6 +41,8 @@ def probe_addresses(m, random_count: int = 64, seed: int = 0, max_leaves: int = 
         if 0 <= va < limit and va not in picked:
             picked[va] = why
 
+    for va in extra:
+        add(va, "requested")
     space = layout.spaces["virtual"]
     spans = []
     for region in space.regions:

@@ -33,11 +33,11 @@ from .probes import KIND_CODES, Probe, expectations, probe_addresses
 GUEST_DIR = Path(__file__).resolve().parent / "guest"
 NO_PA = (1 << 64) - 1
 K_NOPLANT = 0x100
+K_PLANTED = 0x200
 S_OK, S_FAULT, S_SKIPPED = 1, 2, 3
 DONE_MAGIC = 0x454E4F44
 CTRL_MAGIC = 0x50434F5455414C
-CTRL_OFFSET = 0x80000  # control block, probes, results: this far into the image's physical range
-STACK_OFFSET = 0x7F000  # the guest's stack top (grows down towards its code)
+STACK_SIZE = 0x10000  # the guest's data area: its stack, then the control block, probes and results
 GUEST_MAX = 0x40000  # the guest's code must end below this offset
 
 
@@ -96,7 +96,42 @@ def _find(tool: str) -> str:
     return path
 
 
-def build_guest(backend, layout, m, workdir: Path, overrides=()) -> Path:
+@dataclass(frozen=True, slots=True)
+class Placement:
+    """Where the guest lives: code at the kernel image's physical address, data in writable lowmem."""
+
+    guest_pa: int  # the image's physical address: the landing page, then the code
+    data_pa: int  # stack (grows down from data_pa + STACK_SIZE), then the control block
+    ctrl_pa: int
+    end: int  # end of the results
+
+    @property
+    def stack_top(self) -> int:
+        return self.data_pa + STACK_SIZE
+
+
+def place(m, images, probes: int) -> Placement:
+    """The first 2 MiB-aligned stretch after the kernel image that the kernel may write through the
+    linear map and that holds no page table (ARM maps its text read-only in whole sections)."""
+    from ..sim.pagetable import linear_ranges
+
+    guest_pa, size = m.kernel_image[1], m.kernel_image[2]
+    need = STACK_SIZE + 256 + 64 * probes
+    tables = [(int(name.split("-")[1].split(".")[0], 16), len(data)) for name, data in images]
+    step = 2 << 20
+    candidate = -(-(guest_pa + max(size, GUEST_MAX)) // step) * step
+    for _ in range(64):
+        end = candidate + need
+        inside = any(lo <= candidate and end <= hi for lo, hi in linear_ranges(m))
+        clear = not any(pa < end and candidate < pa + n for pa, n in tables)
+        if inside and clear and all(isinstance(m.mmu.translate(m.linear.va(pa), "w"), int)
+                                    for pa in range(candidate, end, 4096)):
+            return Placement(guest_pa, candidate, candidate + STACK_SIZE, end)
+        candidate += step
+    raise VerifyError("no writable lowmem after the kernel image for the probe guest's data")
+
+
+def build_guest(backend, layout, m, place_: Placement, workdir: Path, overrides=()) -> Path:
     """Compile the probe guest on the layout's own header and linker-script fragment."""
     from ..emit import c_header, linker_script
     from ..emit.base import EmitOptions
@@ -108,8 +143,7 @@ def build_guest(backend, layout, m, workdir: Path, overrides=()) -> Path:
                              extra=tuple(sorted(backend.ld_options)))
     (workdir / "layout.ld").write_text(linker_script.emit(layout, ld_options), encoding="utf-8")
     cc = _find(backend.cc)
-    guest_pa = m.kernel_image[1]
-    defines = {"CTRL_PA": guest_pa + CTRL_OFFSET, **backend.defines(m, guest_pa)}
+    defines = {"CTRL_PA": place_.ctrl_pa, "STACK_VA": m.linear.va(place_.stack_top), **backend.defines(m, place_)}
     elf = workdir / "guest.elf"
     argv = [cc, "-O2", "-ffreestanding", "-nostdlib", "-fno-pic", "-fno-pie", "-no-pie", "-fno-stack-protector",
             "-fno-asynchronous-unwind-tables", "-fno-unwind-tables", "-fno-builtin", "-Wall", "-Werror",
@@ -187,12 +221,11 @@ class _Qmp:
         return Path(path).read_bytes()
 
 
-def run_guest(backend, m, binary: Path, images, ctrl: bytes, result_size: int, workdir: Path,
+def run_guest(backend, m, place_: Placement, binary: Path, images, ctrl: bytes, result_size: int, workdir: Path,
               timeout: float = 120.0) -> bytes:
     """Boot the guest in QEMU with the tables loaded; return the results area once it is done."""
     qemu = _find(backend.qemu)
-    guest_pa = m.kernel_image[1]
-    ctrl_pa = guest_pa + CTRL_OFFSET
+    guest_pa, ctrl_pa = place_.guest_pa, place_.ctrl_pa
     loads = [(binary, guest_pa), (workdir / "ctrl.bin", ctrl_pa)]
     (workdir / "ctrl.bin").write_bytes(ctrl)
     for name, data in images:
@@ -268,9 +301,9 @@ def _pc(qmp) -> int | None:
     return None
 
 
-def _protected(m, images, guest_pa: int, end: int) -> list[tuple[int, int]]:
+def _protected(images, place_: Placement) -> list[tuple[int, int]]:
     """Physical ranges the guest must never plant a token in: the tables, its own code and data."""
-    ranges = [(guest_pa + 0x1000, end)]
+    ranges = [(place_.guest_pa + 0x1000, place_.guest_pa + GUEST_MAX), (place_.data_pa, place_.end)]
     for name, data in images:
         pa = int(name.split("-")[1].split(".")[0], 16)
         ranges.append((pa, pa + len(data)))
@@ -278,7 +311,7 @@ def _protected(m, images, guest_pa: int, end: int) -> list[tuple[int, int]]:
 
 
 def verify(m, backend, config: str = "", overrides=(), random_count: int = 64, seed: int = 0,
-           mutate=None, keep: str | None = None, timeout: float = 120.0) -> Report:
+           mutate=None, keep: str | None = None, timeout: float = 120.0, extra: tuple[int, ...] = ()) -> Report:
     """Probe ``m``'s boot tables in QEMU; ``mutate(images) -> images`` alters the images (negative controls)."""
     started = time.monotonic()
     if m.pagetable is None or m.mmu is None or m.kernel_image is None:
@@ -288,27 +321,32 @@ def verify(m, backend, config: str = "", overrides=(), random_count: int = 64, s
     images = list(export.images)
     if mutate is not None:
         images = mutate(images)
-    addresses = probe_addresses(m, random_count, seed)
+    addresses = probe_addresses(m, random_count, seed, extra=extra)
     probes = expectations(m, addresses)
-    guest_pa = m.kernel_image[1]
-    ctrl_pa = guest_pa + CTRL_OFFSET
-    probes_pa = ctrl_pa + 256
+    place_ = place(m, export.images, len(probes))
+    probes_pa = place_.ctrl_pa + 256
     results_pa = probes_pa + 32 * len(probes)
-    end = results_pa + 32 * len(probes)
-    if end - guest_pa > max(m.kernel_image[2], 0):
-        raise VerifyError(f"{len(probes)} probes need {end - guest_pa:#x} bytes, more than the kernel image's "
-                          f"{m.kernel_image[2]:#x}")
-    protected = _protected(m, export.images, guest_pa, end)
+    protected = _protected(export.images, place_)
     rng = random.Random(seed ^ 0x5EED)
     tokens = []
     packed = bytearray()
+    planted: dict[int, bytearray] = {}  # page pa -> contents: return instructions for the exec probes
+    ram = [(lo, hi) for lo, hi in m.banks]
     for probe in probes:
         token = rng.getrandbits(64) | 1
         tokens.append(token)
         plant = probe.expected if isinstance(probe.expected, int) else NO_PA
         kind = KIND_CODES[(probe.who, probe.access)]
-        if plant != NO_PA and any(lo <= plant < hi for lo, hi in protected):
+        if plant != NO_PA and place_.guest_pa <= plant < place_.guest_pa + 0x1000 and probe.access == "x":
+            kind |= K_PLANTED  # the guest's landing page: returns all the way
+        elif plant != NO_PA and any(lo <= plant < hi for lo, hi in protected):
             kind |= K_NOPLANT
+        elif plant != NO_PA and probe.access == "x" and any(lo <= plant < hi for lo, hi in ram):
+            # the text may have no writable alias (ARM32 lowmem): load the return instruction with QEMU
+            page = planted.setdefault(plant & ~0xFFF, bytearray(0x1000))
+            ret = backend.ret_insn
+            page[plant & 0xFFF:(plant & 0xFFF) + len(ret)] = ret
+            kind |= K_PLANTED
         packed += struct.pack("<4Q", probe.va, kind, plant, token)
     regs = backend.registers(export.manifest, m)
     ranges = [pa for lo_hi in backend.plant_ranges(m)[:4] for pa in lo_hi]
@@ -318,8 +356,9 @@ def verify(m, backend, config: str = "", overrides=(), random_count: int = 64, s
     with tempfile.TemporaryDirectory(prefix="layoutc-verify-") as tmp:
         workdir = Path(keep) if keep else Path(tmp)
         workdir.mkdir(parents=True, exist_ok=True)
-        binary = build_guest(backend, m.layout, m, workdir, overrides)
-        raw = run_guest(backend, m, binary, images, ctrl, 32 * len(probes), workdir, timeout)
+        binary = build_guest(backend, m.layout, m, place_, workdir, overrides)
+        plants = [(f"planted-{pa:016x}.bin", bytes(data)) for pa, data in sorted(planted.items())]
+        raw = run_guest(backend, m, place_, binary, images + plants, ctrl, 32 * len(probes), workdir, timeout)
     report = Report(config or m.layout.name, addresses=len(addresses), accesses=len(probes))
     leaves = _attr_map(export.manifest)
     for i, probe in enumerate(probes):
@@ -329,12 +368,13 @@ def verify(m, backend, config: str = "", overrides=(), random_count: int = 64, s
             report.skipped += 1
             continue
         reason = compare(probe, answer, backend.reports_levels)
-        if reason is None and answer.attr is not None and isinstance(probe.expected, int):
-            want = _attr_at(leaves, probe.va)
-            if want is not None:
-                report.attrs_checked += 1
-                if want != answer.attr:
-                    reason = f"memory attributes {answer.attr:#04x}, the leaf is meant to have {want:#04x}"
+        if reason is None and answer.attr is not None and isinstance(probe.expected, int) and backend.normal_attr:
+            # the boot tables map RAM only: every leaf is meant to be normal write-back memory (Linux's
+            # MT_NORMAL / L_PTE_MT_WRITEALLOC, attribute 0xff), whatever index its descriptor selects
+            report.attrs_checked += 1
+            if answer.attr != backend.normal_attr:
+                reason = (f"memory attributes {answer.attr:#04x}, RAM is meant to be normal write-back "
+                          f"({backend.normal_attr:#04x}); the leaf selects {_attr_at(leaves, probe.va)}")
         if reason is not None:
             report.mismatches.append(Mismatch(probe, answer, reason))
     report.seconds = time.monotonic() - started
@@ -363,21 +403,12 @@ def compare(probe: Probe, answer: Answer, levels: bool) -> str | None:
     return None
 
 
-def _attr_map(manifest: dict) -> list[tuple[int, int, int]]:
-    out = []
-    for leaf in manifest["leaves"]:
-        memory = leaf["memory"]
-        if "= 0x" in memory:
-            va = int(leaf["va"], 16)
-            out.append((va, va + leaf["size"], int(memory.rsplit("= ", 1)[1], 16)))
-    return out
+def _attr_map(manifest: dict) -> list[tuple[int, int, str]]:
+    return [(int(leaf["va"], 16), int(leaf["va"], 16) + leaf["size"], leaf["memory"]) for leaf in manifest["leaves"]]
 
 
-def _attr_at(leaves, va: int) -> int | None:
-    for lo, hi, attr in leaves:
-        if lo <= va < hi:
-            return attr
-    return None
+def _attr_at(leaves, va: int) -> str:
+    return next((memory for lo, hi, memory in leaves if lo <= va < hi), "?")
 
 
 __all__ = ["Answer", "Mismatch", "Report", "VerifyError", "build_guest", "compare", "verify"]

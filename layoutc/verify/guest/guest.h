@@ -28,6 +28,7 @@ typedef unsigned int u32;
 #define K_UREAD  3
 #define K_UWRITE 4
 #define K_NOPLANT 0x100  /* the predicted pa holds tables or the guest: access, never write there */
+#define K_PLANTED 0x200  /* the host loaded a return instruction at the predicted pa: just jump */
 #define NO_PA (~0ULL)
 
 /* result.status */
