@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import enum
 from dataclasses import replace
-from typing import Iterable
+from typing import Any, Iterable
 
 from .frozen import frozen
 from .source import Span
@@ -52,18 +52,18 @@ class Diagnostic:
         severity = f" {self.severity}" if self.severity is not None else ""
         return f"Diagnostic({self.code}{severity} at {where}: {message})"
 
-    def sort_key(self) -> tuple:
+    def sort_key(self) -> tuple[str, int, str, str]:
         if self.span is None:
             return ("", 0, self.code, self.message)
         return (self.span.file.name, self.span.start, self.code, self.message)
 
-    def with_(self, **changes) -> Diagnostic:
+    def with_(self, **changes: Any) -> Diagnostic:
         return replace(self, **changes)
 
 
 def sorted_diagnostics(diagnostics: Iterable[Diagnostic]) -> list[Diagnostic]:
     """Stable, location-ordered, duplicates removed (two stages may find the same fault)."""
-    seen: set[tuple] = set()
+    seen: set[tuple[object, ...]] = set()
     out: list[Diagnostic] = []
     for diagnostic in sorted(diagnostics, key=Diagnostic.sort_key):
         key = (diagnostic.sort_key(), diagnostic.regions)
@@ -82,7 +82,7 @@ class Sink:
     def add(self, diagnostic: Diagnostic) -> None:
         self.items.append(diagnostic)
 
-    def emit(self, code: str, message: str, span: Span | None, **extra) -> Diagnostic:
+    def emit(self, code: str, message: str, span: Span | None, **extra: Any) -> Diagnostic:
         diagnostic = Diagnostic(code, message, span, **extra)
         self.items.append(diagnostic)
         return diagnostic

@@ -18,7 +18,7 @@ from .diagnostics import Diagnostic, Label, Severity, sorted_diagnostics
 from .frozen import frozen
 from .limits import MAX_VARIANTS
 from .model.elaborate import Override, elaborate
-from .model.types import Layout
+from .model.types import Layout, Waiver
 from .source import SourceFile, Span
 from .syntax import ast
 from .syntax.grammar import parse
@@ -185,7 +185,7 @@ class Result:
         return [d for d in self.diagnostics if d.severity is Severity.WARNING]
 
 
-def _waived_by(diagnostic: Diagnostic, layout: Layout | None):
+def _waived_by(diagnostic: Diagnostic, layout: Layout | None) -> Waiver | None:
     if layout is None or diagnostic.code.startswith(("S", "L")):
         return None
     for waiver in layout.waivers:
@@ -233,7 +233,8 @@ def _region_limit(files: Sequence[ast.File]) -> Diagnostic | None:
     from .limits import MAX_REGIONS
 
     count = 0
-    pending: list = [space for file in files for space in reversed(file.items) if isinstance(space, ast.SpaceDecl)]
+    pending: list[ast.SpaceDecl | ast.RegionDecl | ast.HoleDecl] = [
+        space for file in files for space in reversed(file.items) if isinstance(space, ast.SpaceDecl)]
     while pending:
         item = pending.pop()
         if isinstance(item, ast.SpaceDecl):
@@ -364,8 +365,8 @@ def check_matrix(path: str, vary: Mapping[str, list[str]] = {}, overrides: Seque
                             too_many=count if count > max_variants else 0)
     names = list(axes)
     variants = [dict(zip(names, combo)) for combo in itertools.product(*(axes[n] for n in names))]
-    groups: dict[tuple, MatrixFinding] = {}
-    waived: dict[tuple, Diagnostic] = {}
+    groups: dict[tuple[object, ...], MatrixFinding] = {}
+    waived: dict[tuple[object, ...], Diagnostic] = {}
     results = []
     checked: list[dict[str, str]] = []
     excluded: list[dict[str, str]] = []
@@ -399,7 +400,7 @@ def check_matrix(path: str, vary: Mapping[str, list[str]] = {}, overrides: Seque
     return MatrixResult(path, axes, checked, findings, list(waived.values()), results, excluded=excluded)
 
 
-def _group_key(diagnostic: Diagnostic) -> tuple:
+def _group_key(diagnostic: Diagnostic) -> tuple[object, ...]:
     """One root cause: the same rule at the same place about the same regions."""
     span = diagnostic.span
     where = (span.file.name, span.start) if span is not None else ("", 0)
@@ -472,9 +473,9 @@ def unique_paths(paths: Iterable[str]) -> list[str]:
     return out
 
 
-def _finding_key(diagnostic: Diagnostic) -> tuple:
+def _finding_key(diagnostic: Diagnostic) -> tuple[object, ...]:
     """The same finding: same rule, same place (in the same file), same words, regions, labels and help."""
-    def place(span: Span | None) -> tuple:
+    def place(span: Span | None) -> tuple[str, int, int]:
         return (file_identity(span.file.name), span.start, span.end) if span is not None else ("", 0, 0)
 
     return (diagnostic.code, place(diagnostic.span), diagnostic.message, diagnostic.regions, diagnostic.notes,
@@ -496,7 +497,7 @@ def merge_findings(found: Iterable[tuple[str, Diagnostic, tuple[str, ...]]]) -> 
     finding reached from a file other than the one it is in gets a note naming the
     configurations it occurs in.
     """
-    merged: dict[tuple, tuple[Diagnostic, dict[str, tuple[str, tuple[str, ...]]]]] = {}
+    merged: dict[tuple[object, ...], tuple[Diagnostic, dict[str, tuple[str, tuple[str, ...]]]]] = {}
     for entry, diagnostic, extra in found:
         key = _finding_key(diagnostic)
         if key not in merged:

@@ -534,7 +534,8 @@ class _Elaborator:
             header["bits"] = bits = None
         va_bits = header.get("va_bits")
         if isinstance(va_bits, int):
-            low, high = VA_BITS_RANGE.get(arch.name if arch is not None else "", (1, bits or widest))
+            top = bits if isinstance(bits, int) and bits else widest
+            low, high = VA_BITS_RANGE.get(arch.name if arch is not None else "", (1, top))
             if not low <= va_bits <= high:
                 what = f"on {arch.name}" if arch is not None else "here"
                 self.sink.emit("L005", f"`va_bits = {_short(va_bits)}`: {what} it is {low} to {high}",

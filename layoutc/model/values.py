@@ -26,7 +26,7 @@ class Unknown:
 UNKNOWN = Unknown()
 
 
-class Version(tuple):
+class Version(tuple[int, ...]):
     """A kernel release: ``6.12`` is (6, 12).  As a tuple (6,) < (6, 0); KL comparisons drop trailing zeros (evaluate.py)."""
 
     def __str__(self) -> str:
@@ -58,7 +58,7 @@ class Bank:
         return self.base + self.size
 
 
-class Banks(tuple):
+class Banks(tuple[Bank, ...]):
     """RAM banks, in the order written (``BASE:SIZE, BASE:SIZE``)."""
 
     @property

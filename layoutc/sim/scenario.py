@@ -15,7 +15,7 @@ import random
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from importlib import resources
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from ..model.types import is_known
 from . import gfp as G
@@ -118,14 +118,14 @@ def _check_steps(steps: list, where: str, text: str) -> None:
     """Every step has the fields its op needs; `repeat` nests at most MAX_DEPTH deep (iteratively)."""
     from ..limits import MAX_DEPTH
 
-    pending = [(steps, [], 1)]
+    pending: list[tuple[list[dict[str, Any]], list[str | int], int]] = [(steps, [], 1)]  # steps, JSON path, depth
     while pending:
         items, path, depth = pending.pop()
         if depth > MAX_DEPTH:
             line, col = _line_of(text, ["steps"])
             raise ScenarioError(f"{where}:{line}:{col}: error[L006]: `repeat` nested more than {MAX_DEPTH} deep")
         for index, step in enumerate(items):
-            here = path + ["steps", index] if path else ["steps", index]
+            here: list[str | int] = [*path, "steps", index] if path else ["steps", index]
             missing = [key for key in REQUIRED.get(step["op"], ()) if key not in step]
             if missing:
                 line, col = _line_of(text, here)
