@@ -25,6 +25,7 @@ COMMANDS: dict[str, tuple[list[str], list[list[str]]]] = {
     "explain": (["O401"], []),
     "completion": (["bash"], []),
     "lsp": ([], [["--stdio"]]),
+    "verify": (["a.kl"], [["--qemu"], ["--seed", "3"], ["-D", "ram=2G"]]),
     "banner": (["a.kl"], [["-D", "kernel=4.19"], ["--against", "boot.log"]]),
     "import": (["boot.log"], [["-o", "board.kl"], ["--color", "never"]]),
     "render": (["a.kl"], [["-o", "a.svg"], ["--scale", "log"], ["-D", "highmem=false"]]),

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from tools import require_tool
 
-from layoutc.cli import build_parser
+from layoutc.cli import FORMATS, build_parser
 from layoutc.completion import script
 
 
@@ -76,7 +76,7 @@ def test_bash_completes_options_of_the_subcommand(tree):
 
 def test_bash_completes_option_values(tree):
     path = _write(tree, "bash")
-    assert _bash(path, "layoutc check --format ", tree) == ["concise", "github", "human", "json", "sarif"]
+    assert _bash(path, "layoutc check --format ", tree) == sorted(FORMATS)
     assert _bash(path, "layoutc check -D ", tree) == []  # NAME=VALUE: nothing to offer
     assert "notes.txt" in _bash(path, "layoutc check --config ", tree)  # a path of any kind
 
@@ -122,8 +122,7 @@ def test_fish_script_parses_and_completes(tree):
     assert set(_fish(path, "layoutc ", tree)) >= _subcommands()
     assert "--matrix" in _fish(path, "layoutc check --ma", tree)
     assert "--matrix" not in _fish(path, "layoutc show --", tree)
-    assert _fish(path, "layoutc check --format=", tree) == [
-        "--format=concise", "--format=github", "--format=human", "--format=json", "--format=sarif"]
+    assert _fish(path, "layoutc check --format=", tree) == sorted(f"--format={name}" for name in FORMATS)
     files = _fish(path, "layoutc check ", tree)
     assert "arm32.kl" in files and "arm64.kl" in files and "notes.txt" not in files
 
@@ -131,10 +130,12 @@ def test_fish_script_parses_and_completes(tree):
 # ------------------------------------------------------------------ zsh
 
 # Loaded into an interactive zsh before the completions: every match the completion system adds is
-# also written to the file $HITS (compadd with -O lists the matches without adding them; then add them).
+# also written to the file $HITS (compadd with -O lists the matches without adding them; then add them);
+# nothing is listed, so there is no "see all possibilities?" to answer; _main_complete runs
+# comppostfuncs when a completion is over, which marks it done.  (No comments inside: interactive.)
 _ZSH_CAPTURE = r"""
 autoload -U compinit && compinit -u -D
-unsetopt AUTO_LIST LIST_AMBIGUOUS BEEP  # nothing listed: no "see all possibilities?" to answer
+unsetopt AUTO_LIST LIST_AMBIGUOUS BEEP
 source %(script)s
 compadd() {
     if (( ${@[(I)-[OAD]]} )); then builtin compadd "$@"; return; fi
@@ -143,6 +144,7 @@ compadd() {
     (( $#found )) && print -rl -- $found >> $HITS
     builtin compadd "$@"
 }
+_capture_done() { : >> $HITS.done }
 print -r -- READY
 """
 
@@ -174,11 +176,15 @@ def _zsh(script_path: Path, lines: list[str], cwd: Path) -> list[list[str]]:
         os.write(leader, (_ZSH_CAPTURE % {"script": shlex.quote(str(script_path))}).encode())
         wait_for(b"\nREADY")
         for number, line in enumerate(lines):
-            os.write(leader, f"HITS=.hits{number}\n".encode())
-            # TAB completes; then kill the line and print a marker: zsh reads in order, so the marker
-            # appears only after the completion has run
-            os.write(leader, line.encode() + f"\t\x15print -r -- DO''NE{number}.\n".encode())
-            wait_for(f"DONE{number}.".encode())
+            done = cwd / f".hits{number}.done"
+            os.write(leader, f"HITS=.hits{number}; comppostfuncs=(_capture_done)\n".encode())
+            os.write(leader, line.encode() + b"\t")  # TAB completes
+            deadline = time.monotonic() + 30
+            while not done.exists():
+                assert time.monotonic() < deadline, seen.decode(errors="replace")
+                if select.select([leader], [], [], 0.05)[0]:
+                    seen += os.read(leader, 4096)
+            os.write(leader, b"\x15")  # kill the line for the next one
         os.write(leader, b"exit\n")
         process.wait(timeout=30)
     finally:
@@ -207,7 +213,7 @@ def test_zsh_completes(tree):
     assert set(commands) >= _subcommands()
     assert options == ["--matrix", "--max-variants"]
     assert "--space" in other and "--matrix" not in other  # show's options, after its FILE
-    assert values == ["concise", "github", "human", "json", "sarif"]
+    assert values == sorted(FORMATS)
     assert layouts == ["arm32.kl", "arm64.kl", "boards"]
     assert "notes.txt" in paths
 
