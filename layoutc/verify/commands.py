@@ -32,7 +32,7 @@ def cmd_verify(args) -> int:
         raise UsageError("layoutc verify: say what to verify against: --qemu")
     if args.random < 0 or args.random > 100_000:
         raise UsageError("layoutc verify: --random must be between 0 and 100000")
-    result = load_layout(args.file, args.defines)
+    result = load_layout(args.file, args.defines, text=args.file_text)
     human = Human(_colour(args.color, sys.stderr))
     for d in result.errors:
         sys.stderr.write(human.diagnostic(d) + "\n")
