@@ -19,7 +19,22 @@ def require_tool(name: str) -> str:
     path = shutil.which(name)
     if path is not None:
         return path
-    reason = f"required tool {name!r} not found on PATH"
+    _missing(f"required tool {name!r} not found on PATH")
+    raise AssertionError("unreachable")
+
+
+def require_installed(path: os.PathLike | str, how: str) -> str:
+    """Return *path*, a tool installed inside the repository (``how``: the command that installs it),
+    or skip/fail the test like ``require_tool``."""
+    if os.path.isfile(path):
+        if not os.access(path, os.X_OK):  # npm may skip the package's chmod install script
+            os.chmod(path, os.stat(path).st_mode | 0o100)
+        return str(path)
+    _missing(f"required tool {os.fspath(path)!r} is not installed ({how})")
+    raise AssertionError("unreachable")
+
+
+def _missing(reason: str) -> None:
     if os.environ.get("LAYOUTC_REQUIRE_TOOLS") == "1":
         pytest.fail(f"{reason} (LAYOUTC_REQUIRE_TOOLS=1)", pytrace=False)
     pytest.skip(reason)
