@@ -56,16 +56,22 @@ class Config:
 DEFAULTS = Config()
 
 
-def _toml(path: Path) -> dict:
+def _toml(path: Path, text: str | None = None) -> dict:
     if sys.version_info >= (3, 11):
         import tomllib
     else:  # Python 3.10: the backport (a dependency there)
         import tomli as tomllib
     try:
-        return tomllib.loads(path.read_text(encoding="utf-8"))
+        return tomllib.loads(path.read_text(encoding="utf-8") if text is None else text)
     except (tomllib.TOMLDecodeError, UnicodeDecodeError, OSError) as error:
         raise ConfigError(f"{_shown(path)}: not a readable TOML file: {getattr(error, 'strerror', None) or error}") \
             from None
+
+
+# Every way TOML can open `tool.layoutc` starts a line with `[tool.layoutc`, `tool.layoutc` or (under
+# `[tool]`) `layoutc`, quoted or not.  A pyproject.toml without such a line has no layoutc table, so
+# it is not parsed at all: the TOML parser is ~5 ms of a check's start-up (benchmarks/cold_start.py).
+_MAY_CONFIGURE = re.compile(r"""^[ \t]*(?:\[[ \t]*)?(?:['"]?tool['"]?[ \t]*\.[ \t]*)?['"]?layoutc\b""", re.M)
 
 
 def _shown(path: Path) -> str:
@@ -142,8 +148,17 @@ def _toml_text(value) -> str:
 def _parse(path: Path, formats: tuple[str, ...]) -> Config | None:
     """The layoutc table of a file: a pyproject.toml's `[tool.layoutc]` (None if it has none), any
     other file whole."""
-    data = _toml(path)
     project = path.name == PROJECT_NAME
+    text = None
+    if project:
+        try:
+            text = path.read_text(encoding="utf-8")
+        except (UnicodeDecodeError, OSError):
+            pass  # _toml says what is wrong with it
+        else:
+            if not _MAY_CONFIGURE.search(text):
+                return None
+    data = _toml(path, text)
     if project:
         tool = data.get("tool", {})
         section = tool.get("layoutc") if isinstance(tool, dict) else None

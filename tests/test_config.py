@@ -125,3 +125,28 @@ def test_other_commands_read_the_file_s_configuration(projects, cli):
     for command in (["show"], ["emit", "header"], ["render"]):
         code, _, err = cli(*command, "loud/layouts/soc.kl")
         assert code == 2 and "werror" in err, command
+
+
+@pytest.mark.parametrize("text", [
+    '[tool.layoutc]\nignore = ["O401"]\n',
+    '[ tool . "layoutc" ]\nignore = ["O401"]\n',
+    "[tool]\nlayoutc = { ignore = ['O401'] }\n",
+    '[tool]\n  layoutc.ignore = ["O401"]\n',
+    'tool.layoutc.ignore = ["O401"]\n',
+    "['tool'.'layoutc']\nignore = ['O401']\n",
+], ids=["table", "spaced-quoted", "inline", "dotted-under-tool", "dotted", "literal-keys"])
+def test_every_spelling_of_the_layoutc_table_is_read(projects, cli, text):
+    """A pyproject.toml is only parsed when a line can open `tool.layoutc` (start-up, issue 13): each TOML
+    spelling of the table must still count (tomllib reads these the same)."""
+    (projects / "loud" / "pyproject.toml").write_text(text, encoding="utf-8")
+    code, out, _ = cli("check", "loud/layouts/soc.kl")
+    assert (code, _codes(out)) == (0, [])
+
+
+def test_a_pyproject_without_a_layoutc_table_is_not_ours_to_parse(projects, cli):
+    (projects / "loud" / "pyproject.toml").write_text('# [tool.layoutc] would go here\n[tool.ruff\nline = "', "utf-8")
+    code, out, err = cli("check", "loud/layouts/soc.kl")
+    assert (code, _codes(out)) == (1, [("loud/layouts/soc.kl", "O401")]) and err == ""
+    (projects / "loud" / "pyproject.toml").write_text('[tool.layoutc\nignore = ["O401"]\n', encoding="utf-8")
+    code, _, err = cli("check", "loud/layouts/soc.kl")
+    assert code == 2 and "not a readable TOML file" in err
