@@ -6,7 +6,6 @@ whether colour is on.
 
 from __future__ import annotations
 
-import json
 from typing import TYPE_CHECKING, Iterable, Mapping, Sequence
 
 from .diagnostics import Diagnostic, Severity
@@ -130,6 +129,8 @@ def to_json(diagnostics: Sequence[Diagnostic], waived: Sequence[Diagnostic], sum
                   "summary": summary.as_dict()}
     if variants is not None:
         body["variants"] = variants
+    import json  # only for --format json: not on every check's start-up
+
     return json.dumps(body, indent=2, sort_keys=False) + "\n"
 
 
