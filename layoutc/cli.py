@@ -91,11 +91,51 @@ def _common(parser: argparse.ArgumentParser) -> None:
                              "and configuration are found")
 
 
-def build_parser() -> argparse.ArgumentParser:
+# Subcommands defined here, not in EXTENSIONS.
+BUILTIN = ("check", "show", "rules", "explain", "completion")
+
+
+def build_parser(only: str | None = None) -> argparse.ArgumentParser:
+    """The whole command line, or with ``only`` one built-in subcommand of it (what a run of that
+    subcommand parses with: building every subcommand's options, and importing EXTENSIONS, was a
+    sixth of a check's start-up; benchmarks/cold_start.py)."""
     parser = _Parser(prog="layoutc", description="Declarative memory-layout compiler and linter.")
     parser.add_argument("--version", action="version", version=f"layoutc {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_CommandParser)
+    if only in BUILTIN:
+        _builtin(sub, only)
+        return parser
+    for name in BUILTIN:
+        _builtin(sub, name)
+    for module_name in EXTENSIONS:
+        module = importlib.import_module(module_name)
+        module.add_parsers(sub, _common)
+    return parser
 
+
+def _builtin(sub, name: str) -> None:
+    if name == "check":
+        _add_check(sub)
+    elif name == "show":
+        show = sub.add_parser("show", help="print the evaluated layout as a memory-map table")
+        show.add_argument("file", metavar="FILE")
+        _common(show)
+        show.add_argument("--space", help="only this address space")
+        show.add_argument("--explain", metavar="NAME",
+                          help="value, formula and provenance of a param, constant or region")
+    elif name == "rules":
+        sub.add_parser("rules", help="list every rule")
+    elif name == "explain":
+        explain = sub.add_parser("explain", help="print a rule's documentation")
+        explain.add_argument("rule", metavar="CODE|NAME")
+    else:
+        completion = sub.add_parser("completion", help="print a completion script for bash, zsh or fish",
+                                    description="Print a shell completion script, generated from this command "
+                                                "line's definition.  bash: `source <(layoutc completion bash)`.")
+        completion.add_argument("shell", choices=("bash", "zsh", "fish"))
+
+
+def _add_check(sub) -> None:
     check = sub.add_parser("check", help="check layouts; exit 1 on errors")
     check.add_argument("files", nargs="+", metavar="FILE",
                        help="layout files, globs (layouts/**/*.kl), folders (searched for *.kl) or - (stdin)")
@@ -110,24 +150,6 @@ def build_parser() -> argparse.ArgumentParser:
                        help="compare with a real boot log's \"Virtual kernel memory layout\" banner, line by line")
     check.add_argument("--max-variants", type=int, default=None, metavar="N",
                        help="refuse a matrix of more than N combinations (default 4096)")
-
-    show = sub.add_parser("show", help="print the evaluated layout as a memory-map table")
-    show.add_argument("file", metavar="FILE")
-    _common(show)
-    show.add_argument("--space", help="only this address space")
-    show.add_argument("--explain", metavar="NAME", help="value, formula and provenance of a param, constant or region")
-
-    sub.add_parser("rules", help="list every rule")
-    explain = sub.add_parser("explain", help="print a rule's documentation")
-    explain.add_argument("rule", metavar="CODE|NAME")
-    completion = sub.add_parser("completion", help="print a completion script for bash, zsh or fish",
-                                description="Print a shell completion script, generated from this command line's "
-                                            "definition.  bash: `source <(layoutc completion bash)`.")
-    completion.add_argument("shell", choices=("bash", "zsh", "fish"))
-    for module_name in EXTENSIONS:
-        module = importlib.import_module(module_name)
-        module.add_parsers(sub, _common)
-    return parser
 
 
 # Modules that add subcommands (build/emit, render, sim).  Each defines
@@ -557,7 +579,7 @@ def _check_format(args) -> None:
 
 
 def _dispatch(argv: Sequence[str]) -> int:
-    parser = build_parser()
+    parser = build_parser(only=argv[0] if argv else None)
     try:
         args = parser.parse_args(argv)
         if not args.command:

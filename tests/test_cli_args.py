@@ -108,3 +108,17 @@ def test_check_with_a_define_between_files(cli, tmp_path):
     assert code == 1 and "O401" in out
     assert cli("check", a, b, "-D", "highmem=false")[:2] == (code, out)
     assert cli("check", a, b)[0] == 0
+
+
+@pytest.mark.parametrize("name", ["check", "show", "rules", "explain", "completion"])
+def test_a_run_parses_with_the_same_subcommand_as_the_whole_command_line(name):
+    """A run of a built-in subcommand builds only that one (start-up): it must be the same definition."""
+
+    def definition(parser: argparse.ArgumentParser) -> list[tuple]:
+        (action,) = [a for a in parser._actions if isinstance(a, argparse._SubParsersAction)]
+        return [(a.option_strings, a.dest, a.nargs, a.default, a.choices, a.help) for a in action.choices[name]._actions]
+
+    from layoutc.cli import BUILTIN
+
+    assert name in BUILTIN
+    assert definition(build_parser(only=name)) == definition(build_parser())
