@@ -30,10 +30,12 @@ class Session:
             self.diagnostics.setdefault(params.uri, []).append(params)
             self.arrived.set()
 
-    async def start(self, init_options: dict[str, Any] | None = None) -> lsp.InitializeResult:
+    async def start(self, init_options: dict[str, Any] | None = None,
+                    capabilities: lsp.ClientCapabilities | None = None) -> lsp.InitializeResult:
         await self.client.start_io(sys.executable, "-m", "layoutc", "lsp")
         result = await asyncio.wait_for(self.client.initialize_async(lsp.InitializeParams(
-            capabilities=lsp.ClientCapabilities(), root_uri=None, initialization_options=init_options)), TIMEOUT)
+            capabilities=capabilities or lsp.ClientCapabilities(), root_uri=None,
+            initialization_options=init_options)), TIMEOUT)
         self.client.initialized(lsp.InitializedParams())
         return result
 

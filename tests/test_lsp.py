@@ -9,6 +9,8 @@ VMALLOC_START of a 3G/1G ARM kernel with 768 MiB of lowmem (the boot banner's
 from __future__ import annotations
 
 import asyncio
+import subprocess
+import sys
 from pathlib import Path
 from typing import Awaitable, Callable, Iterator
 
@@ -284,3 +286,79 @@ def test_matrix_too_big_for_values_per_variant_is_said(server: Server, tmp_path:
         assert "value: `2` (`0x2`)" in hover.contents.value
 
     server.run(scenario)
+
+
+def test_hover_a_region_shows_its_range_and_values_per_variant(server: Server) -> None:
+    text = ARM32.read_text(encoding="utf-8")
+
+    async def scenario(s: Session) -> None:
+        uri = s.open(ARM32)
+        await s.wait_diagnostics(uri)
+        at = find(text, "region lowmem [", 0, len("region low"))
+        for _ in range(100):
+            hover = await s.hover(uri, at)
+            assert hover is not None and isinstance(hover.contents, lsp.MarkupContent)
+            if "being computed" not in hover.contents.value:
+                break
+            await asyncio.sleep(0.1)
+        value = hover.contents.value
+        assert "virtual.lowmem = [0xc0000000, 0xf0000000) size 0x30000000 (768M)" in value
+        assert "kind: linear" in value
+        # with a 2G split the whole 1 GiB of RAM fits below the vmalloc area: lowmem is all of it
+        assert "- `[0x80000000, 0xc0000000) 1G` when vmsplit=2G" in value
+
+    server.run(scenario)
+
+
+SMILE = "\U0001F600"  # outside the BMP: one character, two UTF-16 units, four UTF-8 bytes
+
+
+def _hover_after_wide_text(s: Session, tmp_path: Path, units: int) -> Awaitable[None]:
+    text = f'layout t {{ bits = 32 }}\nconst X = 4K\n/* {SMILE} */ const Y = X + 1\nassert Y > 0 : "y"\n'
+    path = tmp_path / "wide.kl"
+    path.write_text(text, encoding="utf-8")
+
+    async def scenario() -> None:
+        uri = s.open(path)
+        await s.wait_diagnostics(uri)
+        column = len("/* ") + units + len(" */ const Y = ")  # on the X after the comment
+        hover = await s.hover(uri, lsp.Position(2, column))
+        assert hover is not None and isinstance(hover.contents, lsp.MarkupContent)
+        assert "**const** `X`" in hover.contents.value
+        assert hover.range is not None and hover.range.start == lsp.Position(2, column)
+
+    return scenario()
+
+
+def test_positions_count_utf16_units_by_default(server: Server, tmp_path: Path) -> None:
+    server.run(lambda s: _hover_after_wide_text(s, tmp_path, 2))
+
+
+def test_positions_count_utf8_bytes_when_the_client_asks(tmp_path: Path) -> None:
+    async def main() -> None:
+        session = Session()
+        capabilities = lsp.ClientCapabilities(general=lsp.GeneralClientCapabilities(
+            position_encodings=[lsp.PositionEncodingKind.Utf8, lsp.PositionEncodingKind.Utf16]))
+        result = await session.start(capabilities=capabilities)
+        try:
+            assert result.capabilities.position_encoding == lsp.PositionEncodingKind.Utf8
+            await _hover_after_wide_text(session, tmp_path, 4)
+        finally:
+            await session.stop()
+
+    asyncio.run(main())
+
+
+def test_the_cli_does_not_import_the_server_unless_lsp_runs() -> None:
+    code = ("import sys, layoutc.cli as cli; cli.build_parser(); "
+            "print(sorted(m for m in sys.modules if m.split('.')[0] in ('pygls', 'lsprotocol', 'cattrs')))")
+    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True)
+    assert run.stdout.strip() == "[]"
+
+
+def test_lsp_without_pygls_says_how_to_install_it() -> None:
+    code = ("import sys; sys.modules['pygls'] = None; from layoutc.cli import main; "
+            "sys.exit(main(['lsp']))")
+    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=False)
+    assert run.returncode == 2
+    assert "pip install 'layoutc[lsp]'" in run.stderr

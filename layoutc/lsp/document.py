@@ -33,6 +33,12 @@ class Checked:
     def layout(self) -> Layout | None:
         return self.result.layout
 
+    @property
+    def whole(self) -> bool:
+        """Every file of the chain was read and parsed (the index knows every name)."""
+        return self.index is not None and not any(
+            d.code.startswith("S") or d.code in ("N104", "N105") for d in self.parsed.diagnostics)
+
 
 @dataclass
 class Matrix:

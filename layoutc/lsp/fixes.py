@@ -38,6 +38,31 @@ class Fix:
     preferred: bool = False
 
 
+def _misspelt(diagnostic: Diagnostic, span: Span, suggestion: str) -> Span | None:
+    """The part of ``span`` the suggestion replaces: all of it when it is one word; the last part of a
+    dotted path when the suggestion is one name; else the one word of the span that the message quotes."""
+    text = span.text
+    if _WORDISH.fullmatch(text):
+        if "." in text and "." not in suggestion:
+            cut = text.rindex(".") + 1
+            return Span(span.file, span.start + cut, span.end)
+        return span
+    quoted = [q for q in re.findall(r"`([^`]+)`", diagnostic.message) if _WORDISH.fullmatch(q)]
+    for word in quoted:
+        hits = [m for m in re.finditer(rf"(?<![A-Za-z0-9_.-]){re.escape(word)}(?![A-Za-z0-9_-])", text)]
+        if len(hits) == 1:
+            return Span(span.file, span.start + hits[0].start(), span.start + hits[0].end())
+    return None
+
+
+def _is_size(index: Index | None, span: Span) -> bool:
+    """Whether ``span`` is the SIZE of a `[START, +SIZE)` range (an address must not replace it)."""
+    if index is None:
+        return False
+    return any(decl.range.relative and decl.range.end.span.start == span.start
+               and decl.range.end.span.file is span.file for decl in index.regions().values())
+
+
 def _editable(span: Span | None) -> bool:
     return span is not None and not span.file.name.startswith("<")
 
@@ -77,8 +102,11 @@ def fixes(diagnostic: Diagnostic, index: Index | None, layout: Layout | None) ->
     span = diagnostic.span
     out: list[Fix] = []
     match = _DID_YOU_MEAN.search(help_text)
-    if match is not None and span is not None and _editable(span) and _WORDISH.fullmatch(span.text):
-        out.append(Fix(f"Replace `{span.text}` with `{match.group(1)}`", ((span, match.group(1)),), preferred=True))
+    if match is not None and span is not None and _editable(span):
+        target = _misspelt(diagnostic, span, match.group(1))
+        if target is not None:
+            out.append(Fix(f"Replace `{target.text}` with `{match.group(1)}`", ((target, match.group(1)),),
+                           preferred=True))
     match = _DECLARE.search(help_text)
     if match is not None:
         decl = _region(index, diagnostic, match.group(2))
@@ -100,7 +128,8 @@ def fixes(diagnostic: Diagnostic, index: Index | None, layout: Layout | None) ->
                     size = int(address.replace("_", ""), 16) - region.start
                     out.append(Fix(f"End `{name}` at {address} (size {size:#x})", ((decl.range.end.span, f"{size:#x}"),)))
     match = _EITHER.search(help_text)
-    if match is not None and span is not None and _editable(span) and _LITERAL.fullmatch(span.text.strip()):
+    if match is not None and span is not None and _editable(span) and _LITERAL.fullmatch(span.text.strip()) \
+            and not _is_size(index, span):
         for choice in match.groups():
             out.append(Fix(f"Replace `{span.text.strip()}` with {choice}", ((span, choice),)))
     return [fix for fix in out if all(_editable(s) for s, _ in fix.edits)]

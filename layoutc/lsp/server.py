@@ -56,36 +56,43 @@ def path_to_uri(path: str) -> str:
     return Path(os.path.abspath(path)).as_uri()
 
 
-def _units(text: str) -> int:
-    return len(text.encode("utf-16-le")) // 2
+class Positions:
+    """Offsets in our text <-> LSP positions, in the units the client and server agreed on
+    (UTF-16 code units unless the client offered UTF-8 or UTF-32 first: Neovim does)."""
 
+    def __init__(self, encoding: str = lsp.PositionEncodingKind.Utf16) -> None:
+        self.encoding = encoding
 
-def position(source: SourceFile, offset: int) -> lsp.Position:
-    line, column = source.position(offset)
-    return lsp.Position(line - 1, _units(source.line_text(line)[: column - 1]))
-
-
-def span_range(span: Span) -> lsp.Range:
-    return lsp.Range(position(span.file, span.start), position(span.file, span.end))
-
-
-def offset_of(text: str, pos: lsp.Position) -> int:
-    start = 0
-    for _ in range(pos.line):
-        found = text.find("\n", start)
-        if found == -1:
+    def units(self, text: str) -> int:
+        if self.encoding == lsp.PositionEncodingKind.Utf8:
+            return len(text.encode("utf-8"))
+        if self.encoding == lsp.PositionEncodingKind.Utf32:
             return len(text)
-        start = found + 1
-    units = 0
-    offset = start
-    while offset < len(text) and text[offset] != "\n" and units < pos.character:
-        units += 2 if ord(text[offset]) > 0xFFFF else 1
-        offset += 1
-    return offset
+        return len(text.encode("utf-16-le")) // 2
 
+    def position(self, source: SourceFile, offset: int) -> lsp.Position:
+        line, column = source.position(offset)
+        return lsp.Position(line - 1, self.units(source.line_text(line)[: column - 1]))
 
-def _location(span: Span) -> lsp.Location:
-    return lsp.Location(path_to_uri(span.file.name), span_range(span))
+    def range(self, span: Span) -> lsp.Range:
+        return lsp.Range(self.position(span.file, span.start), self.position(span.file, span.end))
+
+    def location(self, span: Span) -> lsp.Location:
+        return lsp.Location(path_to_uri(span.file.name), self.range(span))
+
+    def offset(self, text: str, pos: lsp.Position) -> int:
+        start = 0
+        for _ in range(pos.line):
+            found = text.find("\n", start)
+            if found == -1:
+                return len(text)
+            start = found + 1
+        units = 0
+        offset = start
+        while offset < len(text) and text[offset] != "\n" and units < pos.character:
+            units += self.units(text[offset])
+            offset += 1
+        return offset
 
 
 # ------------------------------------------------------------------ the server
@@ -102,7 +109,15 @@ class KlServer:
         self.matrix_tasks: dict[str, asyncio.Task[None]] = {}
         self.defines: list[str] = []
         self._finder: tuple[float, Finder] | None = None  # (when made, the configurations it has read)
+        self._pos = Positions()
         self._register()
+
+    @property
+    def pos(self) -> Positions:
+        encoding = self.ls.workspace.position_encoding or lsp.PositionEncodingKind.Utf16
+        if self._pos.encoding != encoding:
+            self._pos = Positions(encoding)
+        return self._pos
 
     # ---- checking
     def _path(self, uri: str) -> str:
@@ -135,9 +150,13 @@ class KlServer:
         if uri not in self.ls.workspace.text_documents:
             return None
         path = self._path(uri)
-        checked = document.check(path, self._texts(), self.defines, self._policy(path))
+        try:
+            checked = document.check(path, self._texts(), self.defines, self._policy(path))
+        except Exception as error:  # a bug in layoutc: say so in the editor, keep serving
+            self._internal_error(uri, error)
+            return None
         self.checked[uri] = checked
-        if checked.index is not None and any(norm(f.source.name) == norm(path) for f in checked.parsed.files):
+        if checked.whole:  # completion and the outline keep the last check that parsed while a line is typed
             self.good[uri] = checked
         self.publish(uri, checked)
         self._start_matrix(uri, checked)
@@ -146,6 +165,19 @@ class KlServer:
                 if other != uri and norm(path) in seen.files:
                     self.check(other, dependents=False)
         return checked
+
+    def _internal_error(self, uri: str, error: Exception) -> None:
+        tb = error.__traceback__
+        while tb is not None and tb.tb_next is not None:
+            tb = tb.tb_next
+        where = f" at {Path(tb.tb_frame.f_code.co_filename).name}:{tb.tb_lineno}" if tb else ""
+        message = (f"layoutc: internal error: {type(error).__name__}: {error}{where}; this is a bug in layoutc, "
+                   "please report it with the input that caused it")
+        self.ls.window_log_message(lsp.LogMessageParams(lsp.MessageType.Error, message))
+        start = lsp.Position(0, 0)
+        self.ls.text_document_publish_diagnostics(lsp.PublishDiagnosticsParams(uri, [
+            lsp.Diagnostic(lsp.Range(start, start), message, lsp.DiagnosticSeverity.Error, "internal",
+                           source="layoutc")]))
 
     def current(self, uri: str) -> document.Checked | None:
         """The check of the buffer as it is now (checked at once when a change is still waiting)."""
@@ -191,7 +223,7 @@ class KlServer:
         self.ls.text_document_publish_diagnostics(lsp.PublishDiagnosticsParams(uri, out, version))
 
     def _diagnostic(self, d: Diagnostic, path: str, anchor: Span | None, root: SourceFile | None) -> lsp.Diagnostic:
-        related = [lsp.DiagnosticRelatedInformation(_location(label.span), label.message)
+        related = [lsp.DiagnosticRelatedInformation(self.pos.location(label.span), label.message)
                    for label in d.labels if not label.span.file.name.startswith("<")]
         message = d.message
         span = d.span
@@ -199,12 +231,12 @@ class KlServer:
             if span is not None and not span.file.name.startswith("<"):
                 where = os.path.relpath(span.file.name, os.path.dirname(path))
                 message += f" (in {where})"
-                related.insert(0, lsp.DiagnosticRelatedInformation(_location(span), "reported here"))
+                related.insert(0, lsp.DiagnosticRelatedInformation(self.pos.location(span), "reported here"))
             elif span is not None:
                 message += f" (in {span.file.name})"
-            rng = span_range(anchor) if anchor is not None else lsp.Range(lsp.Position(0, 0), lsp.Position(0, 0))
+            rng = self.pos.range(anchor) if anchor is not None else lsp.Range(lsp.Position(0, 0), lsp.Position(0, 0))
         else:
-            rng = span_range(span)
+            rng = self.pos.range(span)
         extra = list(d.notes) + ([f"help: {d.help}"] if d.help else [])
         if extra:
             message += "\n" + "\n".join(extra)
@@ -220,7 +252,7 @@ class KlServer:
         source = next((f.source for f in checked.parsed.files if norm(f.source.name) == norm(path)), None)
         if source is None:
             return None
-        occurrence = checked.index.at(path, offset_of(source.text, pos))
+        occurrence = checked.index.at(path, self.pos.offset(source.text, pos))
         return (checked, checked.index, occurrence) if occurrence is not None else None
 
     def _indexes(self) -> list[Index]:
@@ -273,7 +305,7 @@ class KlServer:
                                     pending=params.text_document.uri in self.matrix_tasks)
             if text is None:
                 return None
-            return lsp.Hover(lsp.MarkupContent(lsp.MarkupKind.Markdown, text), span_range(occurrence.span))
+            return lsp.Hover(lsp.MarkupContent(lsp.MarkupKind.Markdown, text), self.pos.range(occurrence.span))
 
         @server.feature(lsp.TEXT_DOCUMENT_DEFINITION)
         def definition(params: lsp.DefinitionParams) -> list[lsp.Location] | None:
@@ -285,7 +317,7 @@ class KlServer:
                 start = lsp.Position(0, 0)
                 return [lsp.Location(path_to_uri(occurrence.key[1]), lsp.Range(start, start))]
             span = index.definition(occurrence.key)
-            return [_location(span)] if span is not None else None
+            return [self.pos.location(span)] if span is not None else None
 
         @server.feature(lsp.TEXT_DOCUMENT_REFERENCES)
         def references(params: lsp.ReferenceParams) -> list[lsp.Location] | None:
@@ -306,7 +338,7 @@ class KlServer:
                     key = (norm(o.span.file.name), o.span.start)
                     if key not in seen:
                         seen.add(key)
-                        out.append(_location(o.span))
+                        out.append(self.pos.location(o.span))
             return out
 
         @server.feature(lsp.TEXT_DOCUMENT_DOCUMENT_SYMBOL)
@@ -318,14 +350,14 @@ class KlServer:
                 return []
             path = norm(self._path(uri))
             file = next((f for f in checked.parsed.files if norm(f.source.name) == path), None)
-            return _outline(file, checked) if file is not None else []
+            return _outline(file, checked, self.pos) if file is not None else []
 
         @server.feature(lsp.TEXT_DOCUMENT_COMPLETION, lsp.CompletionOptions(trigger_characters=["."]))
         def completion(params: lsp.CompletionParams) -> lsp.CompletionList:
             uri = params.text_document.uri
             text = server.workspace.get_text_document(uri).source
             good = self.good.get(uri)
-            found = complete.candidates(text, offset_of(text, params.position), good.index if good else None,
+            found = complete.candidates(text, self.pos.offset(text, params.position), good.index if good else None,
                                         good.layout if good else None)
             items = [lsp.CompletionItem(c.label, kind=_COMPLETION_KIND.get(c.kind), detail=c.detail or None)
                      for c in found]
@@ -342,7 +374,7 @@ class KlServer:
                     continue
                 changes: dict[str, list[lsp.TextEdit]] = {}
                 for span, text in fix.edits:
-                    changes.setdefault(path_to_uri(span.file.name), []).append(lsp.TextEdit(span_range(span), text))
+                    changes.setdefault(path_to_uri(span.file.name), []).append(lsp.TextEdit(self.pos.range(span), text))
                 out.append(lsp.CodeAction(fix.title, kind=lsp.CodeActionKind.QuickFix, diagnostics=[diagnostic],
                                           edit=lsp.WorkspaceEdit(changes=changes), is_preferred=fix.preferred or None))
             return out
@@ -355,7 +387,7 @@ def _intersects(a: lsp.Range, b: lsp.Range) -> bool:
     return key(a.start) <= key(b.end) and key(b.start) <= key(a.end)
 
 
-def _outline(file: ast.File, checked: document.Checked) -> list[lsp.DocumentSymbol]:
+def _outline(file: ast.File, checked: document.Checked, pos: Positions) -> list[lsp.DocumentSymbol]:
     layout = checked.layout
     hover_bits = layout.bits if layout is not None else 64
 
@@ -366,26 +398,26 @@ def _outline(file: ast.File, checked: document.Checked) -> list[lsp.DocumentSymb
         return text
 
     def region(space: str, decl: ast.RegionDecl) -> lsp.DocumentSymbol:
-        return lsp.DocumentSymbol(decl.name, lsp.SymbolKind.Struct, span_range(decl.span), span_range(decl.name_span),
+        return lsp.DocumentSymbol(decl.name, lsp.SymbolKind.Struct, pos.range(decl.span), pos.range(decl.name_span),
                                   detail=detail_of_region(space, decl),
                                   children=[region(space, child) for child in decl.children])
 
     out: list[lsp.DocumentSymbol] = []
     for item in file.items:
         if isinstance(item, ast.LayoutHeader):
-            out.append(lsp.DocumentSymbol(item.name, lsp.SymbolKind.Module, span_range(item.span),
-                                          span_range(item.name_span), detail=layout.title if layout else None))
+            out.append(lsp.DocumentSymbol(item.name, lsp.SymbolKind.Module, pos.range(item.span),
+                                          pos.range(item.name_span), detail=layout.title if layout else None))
         elif isinstance(item, ast.ParamDecl):
             value = hover.value_text(layout.value(item.name), hover_bits) if layout and layout.has(item.name) else None
-            out.append(lsp.DocumentSymbol(item.name, lsp.SymbolKind.Variable, span_range(item.span),
-                                          span_range(item.name_span), detail=value))
+            out.append(lsp.DocumentSymbol(item.name, lsp.SymbolKind.Variable, pos.range(item.span),
+                                          pos.range(item.name_span), detail=value))
         elif isinstance(item, ast.ConstDecl):
             value = hover.value_text(layout.value(item.name), hover_bits) if layout and layout.has(item.name) else None
-            out.append(lsp.DocumentSymbol(item.name, lsp.SymbolKind.Constant, span_range(item.span),
-                                          span_range(item.name_span), detail=value))
+            out.append(lsp.DocumentSymbol(item.name, lsp.SymbolKind.Constant, pos.range(item.span),
+                                          pos.range(item.name_span), detail=value))
         elif isinstance(item, ast.SpaceDecl):
-            out.append(lsp.DocumentSymbol(item.name, lsp.SymbolKind.Namespace, span_range(item.span),
-                                          span_range(item.name_span), detail=f"bits {item.bits.span.text}",
+            out.append(lsp.DocumentSymbol(item.name, lsp.SymbolKind.Namespace, pos.range(item.span),
+                                          pos.range(item.name_span), detail=f"bits {item.bits.span.text}",
                                           children=[region(item.name, r) for r in item.regions]))
     return out
 
