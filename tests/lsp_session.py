@@ -51,6 +51,12 @@ class Session:
             uri, "kl", 1, path.read_text(encoding="utf-8") if text is None else text)))
         return uri
 
+    async def opened(self, path: Path, text: str | None = None) -> str:
+        """Open ``path`` and wait for its first diagnostics."""
+        uri = self.open(path, text)
+        await self.wait_diagnostics(uri)
+        return uri
+
     async def close_all(self) -> None:
         """Close every open document and wait for the empty diagnostics each close publishes."""
         for uri in list(self.versions):
@@ -79,6 +85,17 @@ class Session:
     async def hover(self, uri: str, pos: lsp.Position) -> lsp.Hover | None:
         return await asyncio.wait_for(self.client.text_document_hover_async(
             lsp.HoverParams(lsp.TextDocumentIdentifier(uri), pos)), TIMEOUT)
+
+    async def settled_hover(self, uri: str, pos: lsp.Position) -> str:
+        """The hover's Markdown once the values across the --matrix are known (the server computes
+        them in the background after a check)."""
+        for _ in range(200):
+            hover = await self.hover(uri, pos)
+            assert hover is not None and isinstance(hover.contents, lsp.MarkupContent), hover
+            if "being computed" not in hover.contents.value:
+                return hover.contents.value
+            await asyncio.sleep(0.05)
+        raise TimeoutError("the values per variant never arrived")
 
 
 def find(text: str, needle: str, nth: int = 0, offset: int = 0) -> lsp.Position:

@@ -127,8 +127,7 @@ def test_hover_a_constant_value_provenance_and_values_per_variant(server: Server
     text = ARM32.read_text(encoding="utf-8")
 
     async def scenario(s: Session) -> None:
-        uri = s.open(ARM32)
-        await s.wait_diagnostics(uri)
+        uri = await s.opened(ARM32)
         use = find(text, "[VMALLOC_START", 0, 3)
         hover = await s.hover(uri, use)
         assert hover is not None and isinstance(hover.contents, lsp.MarkupContent)
@@ -137,13 +136,7 @@ def test_hover_a_constant_value_provenance_and_values_per_variant(server: Server
         assert "`0xf0800000` (3848M, 3.8 GB)" in value
         assert "formula: align_down(high_memory + VMALLOC_OFFSET, VMALLOC_OFFSET)" in value
         assert "input: high_memory = 0xf0000000" in value  # the provenance chain of what it reads
-        for _ in range(100):  # the --matrix values arrive once the server has elaborated every variant
-            hover = await s.hover(uri, use)
-            assert hover is not None and isinstance(hover.contents, lsp.MarkupContent)
-            if "**per variant**" in hover.contents.value:
-                break
-            await asyncio.sleep(0.1)
-        value = hover.contents.value
+        value = await s.settled_hover(uri, use)  # once the server has elaborated every variant
         assert "- `0xc0800000 (3080M)` when vmsplit=2G" in value
         assert "- `0xf0800000 (3848M)` when vmsplit in {3G, 3G_OPT}" in value
 
@@ -154,8 +147,7 @@ def test_hover_a_param_set_by_a_board_shows_the_chain_default_then_set(server: S
     board = RPI3.read_text(encoding="utf-8")
 
     async def scenario(s: Session) -> None:
-        uri = s.open(RPI3)
-        await s.wait_diagnostics(uri)
+        uri = await s.opened(RPI3)
         hover = await s.hover(uri, find(board, "set vmsplit", 0, 5))
         assert hover is not None and isinstance(hover.contents, lsp.MarkupContent)
         value = hover.contents.value
@@ -173,8 +165,7 @@ def test_go_to_definition_across_extends(server: Server) -> None:
     base = ARM32.read_text(encoding="utf-8")
 
     async def scenario(s: Session) -> None:
-        uri = s.open(RPI3)
-        await s.wait_diagnostics(uri)
+        uri = await s.opened(RPI3)
         ident = lsp.TextDocumentIdentifier(uri)
         found = await s.client.text_document_definition_async(lsp.DefinitionParams(ident, find(board, "set vmsplit", 0, 6)))
         assert isinstance(found, list) and len(found) == 1
@@ -216,8 +207,7 @@ def test_references_and_an_edited_base_rechecks_the_open_board(server: Server) -
 
 def test_document_symbols_outline_spaces_and_nested_regions(server: Server) -> None:
     async def scenario(s: Session) -> None:
-        uri = s.open(ARM32)
-        await s.wait_diagnostics(uri)
+        uri = await s.opened(ARM32)
         symbols = await s.client.text_document_document_symbol_async(
             lsp.DocumentSymbolParams(lsp.TextDocumentIdentifier(uri)))
         assert symbols is not None
@@ -245,10 +235,8 @@ def test_completion_of_names_attributes_kinds_and_choices(server: Server) -> Non
         return {item.label for item in items}
 
     async def scenario(s: Session) -> None:
-        uri = s.open(ARM32)
-        await s.wait_diagnostics(uri)
-        board_uri = s.open(RPI3)
-        await s.wait_diagnostics(board_uri)
+        uri = await s.opened(ARM32)
+        board_uri = await s.opened(RPI3)
         # `kind = ` inside a region: the region kinds
         kind = find(base, "kind = linear", 0, len("kind = "))
         assert {"linear", "vmalloc", "fixmap"} <= await complete(s, uri, kind)
@@ -273,17 +261,11 @@ def test_matrix_too_big_for_values_per_variant_is_said(server: Server, tmp_path:
     path.write_text(text, encoding="utf-8")
 
     async def scenario(s: Session) -> None:
-        uri = s.open(path)
-        await s.wait_diagnostics(uri)
+        uri = await s.opened(path)
         use = find(text, "X > 0")
-        for _ in range(100):
-            hover = await s.hover(uri, use)
-            assert hover is not None and isinstance(hover.contents, lsp.MarkupContent)
-            if "being computed" not in hover.contents.value:
-                break
-            await asyncio.sleep(0.1)
-        assert "the --matrix has 512 combinations" in hover.contents.value
-        assert "value: `2` (`0x2`)" in hover.contents.value
+        value = await s.settled_hover(uri, use)
+        assert "the --matrix has 512 combinations" in value
+        assert "value: `2` (`0x2`)" in value
 
     server.run(scenario)
 
@@ -292,16 +274,9 @@ def test_hover_a_region_shows_its_range_and_values_per_variant(server: Server) -
     text = ARM32.read_text(encoding="utf-8")
 
     async def scenario(s: Session) -> None:
-        uri = s.open(ARM32)
-        await s.wait_diagnostics(uri)
+        uri = await s.opened(ARM32)
         at = find(text, "region lowmem [", 0, len("region low"))
-        for _ in range(100):
-            hover = await s.hover(uri, at)
-            assert hover is not None and isinstance(hover.contents, lsp.MarkupContent)
-            if "being computed" not in hover.contents.value:
-                break
-            await asyncio.sleep(0.1)
-        value = hover.contents.value
+        value = await s.settled_hover(uri, at)
         assert "virtual.lowmem = [0xc0000000, 0xf0000000) size 0x30000000 (768M)" in value
         assert "kind: linear" in value
         # with a 2G split the whole 1 GiB of RAM fits below the vmalloc area: lowmem is all of it
@@ -319,8 +294,7 @@ def _hover_after_wide_text(s: Session, tmp_path: Path, units: int) -> Awaitable[
     path.write_text(text, encoding="utf-8")
 
     async def scenario() -> None:
-        uri = s.open(path)
-        await s.wait_diagnostics(uri)
+        uri = await s.opened(path)
         column = len("/* ") + units + len(" */ const Y = ")  # on the X after the comment
         hover = await s.hover(uri, lsp.Position(2, column))
         assert hover is not None and isinstance(hover.contents, lsp.MarkupContent)
