@@ -21,7 +21,7 @@ from .archfacts import max_order as arch_max_order
 from .archfacts import sim_arch
 from .buddy import PageAllocator, Zone, setup_pcp, setup_watermarks
 from .errors import SimError
-from .gfp import ZONE_HIGHMEM, ZONE_NAMES, ZONE_NORMAL
+from .gfp import ZONE_HIGHMEM, ZONE_NORMAL
 from .machine import LinearMap, Machine, Window
 from .physmem import Memblock, zone_spans
 
@@ -180,9 +180,9 @@ def boot(layout: Layout, options: BootOptions = BootOptions()) -> Machine:
     m.totalhigh_pages = sum(z.managed_pages for z in zones if z.index == ZONE_HIGHMEM)
 
     # ---- the boot log a real kernel prints
-    m.log.append("Zone ranges:")
-    for zone in zones:
-        m.log.append(f"  {ZONE_NAMES[zone.index]:<8} [mem {zone.start_pfn << shift:#018x}-{(zone.end_pfn << shift) - 1:#018x}]")
+    from .showmem import zone_ranges
+
+    m.log.extend(zone_ranges(m))  # every configured zone of the era, "empty" ones too
     from .report import memory_line
 
     m.log.append(memory_line(m))
@@ -201,14 +201,31 @@ def _late_init(m: Machine) -> None:
     if vm is not None:
         m.vmalloc = vmalloc.VmallocSpace(m, vm.start, vm.end)
         if m.kernel_image is not None and vm.start <= m.kernel_image[0] < vm.end:  # arm64: map_kernel()
-            va, _, size = m.kernel_image
-            m.vmalloc.reserve(va, -(-size // m.page_size) * m.page_size, "map_kernel+0x0/0x0")
+            _map_kernel_segments(m)
     pk = m.windows.get("pkmap")
     if pk is not None and m.totalhigh_pages:
         m.highmem = highmem.Pkmap(m, pk.start, min(pk.size >> m.page_shift, 1024))
     fx = m.windows.get("fixmap")
     if fx is not None:
         m.fixmap = fixmap.KmapLocal(m, fx.start, fx.end)
+
+
+def _map_kernel_segments(m: Machine) -> None:
+    """arm64 map_kernel(): one early vm_struct per segment -- text, rodata, init text, init data, data
+    (arch/arm64/mm/mmu.c, VM_NO_GUARD, phys_addr set), each rounded to pages, from the image's start."""
+    from ..banner.common import Image
+
+    image = Image.of(m.layout)
+    va, pa, region = m.kernel_image
+    page = m.page_size
+    init_text = image.init // 2
+    rest = image.rodata + image.init + image.data + image.bss
+    text = max(image.text, region - rest)  # the segments cover the whole mapped image region
+    for size in (text, image.rodata, init_text, image.init - init_text, image.data + image.bss):
+        size = -(-size // page) * page
+        if size:
+            m.vmalloc.reserve(va, size, "map_kernel+0x0/0x0", phys=pa)
+            va, pa = va + size, pa + size
 
 
 def boot_file(path: str, overrides=(), options: BootOptions = BootOptions()):

@@ -53,6 +53,23 @@ def configured_zones(m) -> list[str]:
     return names
 
 
+def zone_ranges(m) -> list[str]:
+    """free_area_init()'s "Zone ranges:" block: every configured zone but Movable, `  %-8s ` then
+    `[mem %#018Lx-%#018Lx]` or `empty` (mm/page_alloc.c, mm/mm_init.c from v6.3)."""
+    by_name = {ZONE_NAMES[z.index]: z for z in m.zones}
+    lines = ["Zone ranges:"]
+    for name in configured_zones(m):
+        if name == "Movable":
+            continue
+        zone = by_name.get(name)
+        if zone is None or zone.spanned_pages == 0:
+            lines.append(f"  {name:<8} empty")
+        else:
+            lines.append(f"  {name:<8} [mem {zone.start_pfn << m.page_shift:#018x}-"
+                         f"{(zone.end_pfn << m.page_shift) - 1:#018x}]")
+    return lines
+
+
 def lowmem_reserve(m, zone) -> list[int]:
     """zone->lowmem_reserve[] over every configured zone (empty Movable/Device ones add no pages)."""
     out = []

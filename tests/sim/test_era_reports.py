@@ -126,7 +126,7 @@ def test_memory_line_reserves_at_least_the_image():
 
 # ------------------------------------------------------------------ show_mem and the OOM report
 
-_PREFIX = re.compile(r"^(\w{3} +\d+ [\d:]+ \S+ kernel: )?( *\[ *\d+\.\d+\])? *")
+_PREFIX = re.compile(r"^(\w{3} +\d+ [\d:]+ \S+ kernel: )?( *\[ *\d+\.\d+\](\[ *T\d+\])?)? *")
 _FREE_AREA = re.compile(r"^(?P<zone>(Node \d+ )?\w+): (?P<blocks>(\d+\*\d+kB (\((?P<t>[A-Z]+)\) )?)+)= \d+kB$")
 
 
@@ -382,3 +382,33 @@ def test_x86_wx_line_ends_as_the_kernels():
     m = machine("x86.kl", "kernel=4.19", "pae=true")
     ours = report.wx_check(m)
     assert _masked(ours).replace("passed, no", "FAILED, N") == _masked(real)
+
+
+ZONE_RANGES = [
+    ("arm64-5.15-zone-ranges.txt", "arm64.kl", ["kernel=5.15", "ram=0x40000000:256M"], {"zone_device": False}),
+    ("x86_64-zone-ranges.txt", "x86_64.kl", ["kernel=6.1", "ram=5G"], {}),
+]
+
+
+@pytest.mark.parametrize("name, layout, defines, config", ZONE_RANGES, ids=[z[0] for z in ZONE_RANGES])
+def test_zone_ranges_list_every_configured_zone(name, layout, defines, config):
+    """arm64 from v5.5 has DMA and DMA32 (DMA32 empty when DMA covers the low 4 GiB); Device with ZONE_DEVICE."""
+    real = kernel_lines(name)
+    m = machine(layout, *defines, **config)
+    ours = [line.strip() for line in showmem.zone_ranges(m)]
+    assert [re.sub(r"\[mem .*\]", "[mem]", line) for line in ours] == \
+        [re.sub(r"\[mem .*\]", "[mem]", line) for line in real]
+
+
+def test_arm64_vmallocinfo_lists_the_kernel_segments():
+    """map_kernel() registers text, rodata, init text, init data and data as early vm_structs: five VM_MAP areas
+    without a guard page, back to back, each with its physical address (arch/arm64/mm/mmu.c map_kernel_segment)."""
+    from layoutc.sim.vmalloc import vmallocinfo
+
+    m = machine("arm64.kl")
+    lines = [line for line in vmallocinfo(m.vmalloc).splitlines() if "map_kernel" in line]
+    assert len(lines) == 5
+    spans = [tuple(int(x, 16) for x in line.split()[0].split("-")) for line in lines]
+    assert all(a[1] == b[0] for a, b in zip(spans, spans[1:]))  # VM_NO_GUARD: no guard page between them
+    assert all(re.search(r" phys=0x[0-9a-f]{16} vmap$", line) for line in lines)
+    assert spans[0][0] == m.kernel_image[0]
