@@ -91,6 +91,12 @@ def _common(parser: argparse.ArgumentParser) -> None:
                              "and configuration are found")
 
 
+def listed_by(action: argparse.Action, *command: str) -> None:
+    """Shell completion offers the first column of what `layoutc COMMAND...` prints for this argument
+    (rules, emitters: registries with plug-ins, so listed when completing; layoutc.completion)."""
+    vars(action)["words"] = command
+
+
 # Subcommands defined here, not in EXTENSIONS.
 BUILTIN = ("check", "show", "rules", "explain", "completion")
 
@@ -127,7 +133,7 @@ def _builtin(sub, name: str) -> None:
         sub.add_parser("rules", help="list every rule")
     elif name == "explain":
         explain = sub.add_parser("explain", help="print a rule's documentation")
-        explain.add_argument("rule", metavar="CODE|NAME")
+        listed_by(explain.add_argument("rule", metavar="CODE|NAME"), "rules")
     else:
         completion = sub.add_parser("completion", help="print a completion script for bash, zsh or fish",
                                     description="Print a shell completion script, generated from this command "

@@ -27,6 +27,14 @@ def tree(tmp_path: Path) -> Path:
     return tmp_path
 
 
+def _path() -> str:
+    """PATH with this Python's scripts folder first: the completions run `layoutc emit --list`."""
+    import os
+    import sysconfig
+
+    return os.pathsep.join([sysconfig.get_path("scripts"), os.environ.get("PATH", "")])
+
+
 def _write(tmp_path: Path, shell: str, parser=None) -> Path:
     path = tmp_path / f"layoutc.{shell}"
     path.write_text(script(parser or build_parser(), shell), encoding="utf-8")
@@ -52,7 +60,7 @@ def _bash(script_path: Path, line: str, cwd: Path) -> list[str]:
                f"COMP_WORDS=({' '.join(shlex.quote(w) for w in words)})\n"
                f"COMP_CWORD={len(words) - 1}\nCOMP_LINE={shlex.quote(line)}\nCOMP_POINT={len(line)}\n"
                "_layoutc\nprintf '%s\\n' \"${COMPREPLY[@]}\"\n")
-    run = subprocess.run([bash, "--norc", "--noprofile", "-c", program], cwd=cwd, capture_output=True,
+    run = subprocess.run([bash, "--norc", "--noprofile", "-c", program], cwd=cwd, env={"PATH": _path()}, capture_output=True,
                          text=True, timeout=60, check=False)
     assert run.returncode == 0, run.stderr
     return sorted(word for word in run.stdout.splitlines() if word)
@@ -91,6 +99,20 @@ def test_bash_completes_layout_files(tree):
     assert _bash(path, "layoutc completion ", tree) == ["bash", "fish", "zsh"]
 
 
+def _emitters() -> list[str]:
+    from layoutc.emit.base import emitters
+
+    return sorted(emitters())
+
+
+def test_bash_completes_emitters_and_rules(tree):
+    """Values a registry holds (plug-ins included) come from layoutc itself at completion time."""
+    path = _write(tree, "bash")
+    assert _bash(path, "layoutc emit ", tree) == _emitters()
+    assert _bash(path, "layoutc emit -D x=1 hea", tree) == ["header"]
+    assert _bash(path, "layoutc explain O4", tree) == ["O401"]
+
+
 def test_bash_script_follows_the_parser(tree):
     """A new option completes without a change to the generator: the script is the parser's."""
     import argparse
@@ -109,7 +131,8 @@ def test_bash_script_follows_the_parser(tree):
 def _fish(script_path: Path, line: str, cwd: Path) -> list[str]:
     fish = require_tool("fish")
     program = f"source {shlex.quote(str(script_path))}; complete -C {shlex.quote(line)}"
-    run = subprocess.run([fish, "--no-config", "-c", program], cwd=cwd, capture_output=True, text=True,
+    run = subprocess.run([fish, "--no-config", "-c", program], cwd=cwd, env={"PATH": _path(), "HOME": str(cwd)},
+                         capture_output=True, text=True,
                          timeout=60, check=False)
     assert run.returncode == 0, run.stderr
     return sorted(entry.split("\t")[0] for entry in run.stdout.splitlines() if entry)
@@ -125,6 +148,8 @@ def test_fish_script_parses_and_completes(tree):
     assert _fish(path, "layoutc check --format=", tree) == sorted(f"--format={name}" for name in FORMATS)
     files = _fish(path, "layoutc check ", tree)
     assert "arm32.kl" in files and "arm64.kl" in files and "notes.txt" not in files
+    assert set(_fish(path, "layoutc emit ", tree)) >= set(_emitters())
+    assert _fish(path, "layoutc explain O4", tree) == ["O401"]
 
 
 # ------------------------------------------------------------------ zsh
@@ -160,7 +185,7 @@ def _zsh(script_path: Path, lines: list[str], cwd: Path) -> list[list[str]]:
     zsh = require_tool("zsh")
     leader, follower = pty.openpty()
     process = subprocess.Popen([zsh, "-f", "-i"], stdin=follower, stdout=follower, stderr=follower, cwd=cwd,
-                               env={"PATH": os.environ.get("PATH", ""), "TERM": "dumb", "HOME": str(cwd)})
+                               env={"PATH": _path(), "TERM": "dumb", "HOME": str(cwd)})
     os.close(follower)
     seen = b""
 
@@ -207,15 +232,16 @@ def test_zsh_script_parses_and_registers(tree):
 
 def test_zsh_completes(tree):
     path = _write(tree, "zsh")
-    commands, options, other, values, layouts, paths = _zsh(path, [
+    commands, options, other, values, layouts, paths, kinds = _zsh(path, [
         "layoutc ", "layoutc check --ma", "layoutc show arm32.kl --", "layoutc check --format ",
-        "layoutc emit header ", "layoutc check --config "], tree)
+        "layoutc emit header ", "layoutc check --config ", "layoutc emit "], tree)
     assert set(commands) >= _subcommands()
     assert options == ["--matrix", "--max-variants"]
     assert "--space" in other and "--matrix" not in other  # show's options, after its FILE
     assert values == sorted(FORMATS)
     assert layouts == ["arm32.kl", "arm64.kl", "boards"]
     assert "notes.txt" in paths
+    assert kinds == _emitters()
 
 
 def test_completion_command_prints_each_script(cli):

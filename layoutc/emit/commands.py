@@ -34,7 +34,10 @@ def add_parsers(sub, common) -> None:
     build.set_defaults(handler=cmd_build)
 
     emit = sub.add_parser("emit", help="write one artefact (header, ld, json, markdown, rst; plug-ins) to stdout or -o")
-    emit.add_argument("kind", metavar="KIND", help="emitter name (`layoutc emit --list` shows them)", nargs="?")
+    from ..cli import listed_by
+
+    listed_by(emit.add_argument("kind", metavar="KIND", help="emitter name (`layoutc emit --list` shows them)",
+                                nargs="?"), "emit", "--list")
     emit.add_argument("file", metavar="FILE", nargs="?")
     emit.add_argument("-o", "--output", metavar="OUT", help="output file (default: stdout)")
     emit.add_argument("--list", action="store_true", help="list the emitters and exit")
