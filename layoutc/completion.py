@@ -57,8 +57,9 @@ def _value(action: argparse.Action, positional: bool) -> Value:
         return Value("none")
     if action.choices:
         return Value("choice", tuple(str(c) for c in action.choices))
-    if getattr(action, "words", None):
-        return Value("words", tuple(action.words))
+    listing = vars(action).get("words")  # set by cli.listed_by
+    if listing:
+        return Value("words", tuple(listing))
     metavar = action.metavar if isinstance(action.metavar, str) else action.dest.upper()
     words = set(re.split(r"[^A-Z]+", metavar.upper()))
     if positional and metavar == "FILE":
