@@ -71,7 +71,8 @@ def _toml(path: Path, text: str | None = None) -> dict:
 # Every way TOML can open `tool.layoutc` starts a line with `[tool.layoutc`, `tool.layoutc` or (under
 # `[tool]`) `layoutc`, quoted or not.  A pyproject.toml without such a line has no layoutc table, so
 # it is not parsed at all: the TOML parser is ~5 ms of a check's start-up (benchmarks/cold_start.py).
-_MAY_CONFIGURE = re.compile(r"""^[ \t]*(?:\[[ \t]*)?(?:['"]?tool['"]?[ \t]*\.[ \t]*)?['"]?layoutc\b""", re.M)
+_MAY_CONFIGURE = re.compile(r"""^[ \t]*(?:\[[ \t]*)?(?:['"]?tool['"]?[ \t]*\.[ \t]*)?['"]?layoutc['"]?[ \t]*(?:[.=\]]|$)""",
+                            re.M)
 
 
 def _shown(path: Path) -> str:

@@ -9,10 +9,9 @@ the default severity when the session applies the user's policy
 from __future__ import annotations
 
 import enum
-from dataclasses import replace
 from typing import Any, Iterable
 
-from .frozen import frozen
+from .frozen import frozen, replace
 from .source import Span
 
 

@@ -1,28 +1,32 @@
-"""``@frozen``: ``@dataclass(frozen=True, slots=True)`` without compiling code for every class at import.
+"""``@frozen`` / ``@record``: dataclasses for the check path, without the cost of ``dataclasses`` at import.
 
-``dataclasses`` writes the source of ``__init__``, ``__repr__``, ``__eq__``,
-``__hash__``, ``__setattr__`` and ``__delattr__`` for each class and compiles
-it, and inspects every annotation; for the ~60 classes a check imports that
-was the largest part of the start-up (issue 13).  For classes of plain fields
-this builds the same class directly: the slots, ``__match_args__`` and the
-``__dataclass_fields__`` record dataclasses would write (so
-``dataclasses.fields``, ``replace``, ``asdict`` and ``is_dataclass`` work), and:
+``dataclasses`` writes and compiles ``__init__``, ``__repr__``, ``__eq__``,
+``__hash__``, ``__setattr__`` and ``__delattr__`` for each class, inspects
+every annotation, and importing it pulls in ``inspect`` (~10 ms by itself);
+for the ~70 classes a check defines that was the largest part of the start-up
+(issue 13, benchmarks/cold_start.py).  This builds the same classes directly:
 
-* ``__init__`` is a template compiled once per number of fields, renamed with
-  ``CodeType.replace`` to the class's field names (keywords and defaults work,
-  and it runs the same bytecode as dataclasses' own);
-* ``__eq__`` and ``__hash__`` compare and hash the tuple of field values
-  (``operator.attrgetter``), ``__repr__`` is ``Name(field=value, ...)``
-  unless the class defines one, and assignment raises ``FrozenInstanceError``.
+* ``__init__`` of plain fields is a template compiled once per number of
+  fields and renamed with ``CodeType.replace`` to the class's field names (the
+  same bytecode dataclasses writes; keywords and defaults work); a class with
+  ``default_factory``, ``init=False`` fields or ``__post_init__`` gets its own
+  compiled ``__init__``;
+* ``__eq__``/``__hash__`` compare and hash the tuple of compared fields,
+  ``__repr__`` is ``Name(field=value, ...)`` unless the class has its own,
+  ``@frozen`` classes refuse assignment (``dataclasses.FrozenInstanceError``);
+* ``__match_args__``, ``__slots__`` (``@frozen`` default) and, on first use,
+  ``__dataclass_fields__``: ``dataclasses.fields``, ``replace``, ``asdict`` and
+  ``is_dataclass`` work as on a dataclass (``dataclasses`` is imported then).
 
-Classes that need more than plain fields with plain defaults (a
-``default_factory``, ``__post_init__``, ``init=False`` fields) are handed to
-``dataclasses.dataclass`` unchanged.  Type checkers see ``dataclass`` itself.
+``field()`` here takes dataclasses' ``default``, ``default_factory``, ``init``,
+``repr`` and ``compare``; ``replace()`` is ``dataclasses.replace`` for these
+classes.  Type checkers see dataclasses (``dataclass_transform``).
+tests/test_frozen.py compares every behaviour with ``dataclasses`` itself.
 """
 
 from __future__ import annotations
 
-import dataclasses
+import sys
 from operator import attrgetter
 from types import FunctionType
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -30,6 +34,40 @@ from typing import TYPE_CHECKING, Any, TypeVar
 T = TypeVar("T")
 
 _setattr = object.__setattr__
+
+
+class _Missing:
+    def __repr__(self) -> str:
+        return "MISSING"
+
+
+MISSING: Any = _Missing()
+
+
+class _Field:
+    """What ``field()`` returns: a field's options, read when its class is made."""
+
+    __slots__ = ("compare", "default", "default_factory", "init", "repr")
+
+    def __init__(self, default: Any, default_factory: Any, init: bool, repr: bool, compare: bool) -> None:
+        self.default, self.default_factory = default, default_factory
+        self.init, self.repr, self.compare = init, repr, compare
+
+
+def _field(*, default: Any = MISSING, default_factory: Any = MISSING, init: bool = True, repr: bool = True,
+           compare: bool = True) -> Any:
+    return _Field(default, default_factory, init, repr, compare)
+
+
+class _Spec:
+    """One field as the class declares it."""
+
+    __slots__ = ("annotation", "name", "options")
+
+    def __init__(self, name: str, annotation: Any, options: _Field) -> None:
+        self.name, self.annotation, self.options = name, annotation, options
+
+
 _TEMPLATES: dict[int, Any] = {}
 
 
@@ -44,120 +82,197 @@ def _template(arity: int) -> Any:
     return _TEMPLATES[arity]
 
 
-def _init(cls: type, names: tuple[str, ...], defaults: tuple[Any, ...]) -> Any:
+def _plain_init(cls: type, names: tuple[str, ...], defaults: tuple[Any, ...]) -> Any:
     code = _template(len(names))
     rename = {f"f{i}": name for i, name in enumerate(names)}
     code = code.replace(co_varnames=("self", *names), co_consts=tuple(rename.get(c, c) for c in code.co_consts),
                         co_name="__init__", co_qualname=f"{cls.__qualname__}.__init__")
-    function = FunctionType(code, {"_setattr": _setattr}, "__init__", defaults or None)
+    return FunctionType(code, {"_setattr": _setattr}, "__init__", defaults or None)
+
+
+def _compiled_init(cls: type, specs: list[_Spec], post_init: bool) -> Any:
+    """An ``__init__`` for factories, ``init=False`` fields and ``__post_init__``: compiled for this class."""
+    params, body = [], []
+    scope: dict[str, Any] = {"_setattr": _setattr, "MISSING": MISSING}
+    for i, spec in enumerate(specs):
+        option = spec.options
+        factory = f"_factory{i}"
+        if option.default_factory is not MISSING:
+            scope[factory] = option.default_factory
+        if option.init:
+            if option.default_factory is not MISSING:
+                params.append(f"{spec.name}=MISSING")
+                body.append(f"    _setattr(self, {spec.name!r}, {factory}() if {spec.name} is MISSING else {spec.name})")
+            elif option.default is not MISSING:
+                scope[f"_default{i}"] = option.default
+                params.append(f"{spec.name}=_default{i}")
+                body.append(f"    _setattr(self, {spec.name!r}, {spec.name})")
+            else:
+                params.append(spec.name)
+                body.append(f"    _setattr(self, {spec.name!r}, {spec.name})")
+        elif option.default_factory is not MISSING:
+            body.append(f"    _setattr(self, {spec.name!r}, {factory}())")
+        elif option.default is not MISSING:
+            scope[f"_default{i}"] = option.default
+            body.append(f"    _setattr(self, {spec.name!r}, _default{i})")
+    if post_init:
+        body.append("    self.__post_init__()")
+    source = f"def __init__(self{''.join(', ' + p for p in params)}):\n" + ("\n".join(body) or "    pass") + "\n"
+    namespace: dict[str, Any] = {}
+    exec(source, scope, namespace)  # noqa: S102 (our own text)
+    function = namespace["__init__"]
     function.__qualname__ = f"{cls.__qualname__}.__init__"
     return function
 
 
 def _eq(self: Any, other: Any) -> Any:
     if other.__class__ is self.__class__:
-        return self._values(self) == self._values(other)
+        return self._compared(self) == self._compared(other)
     return NotImplemented
 
 
 def _hash(self: Any) -> int:
-    return hash(self._values(self))
+    return hash(self._compared(self))
 
 
 def _repr(self: Any) -> str:
-    shown = ", ".join(f"{name}={getattr(self, name)!r}" for name in self.__match_args__)
+    shown = ", ".join(f"{name}={getattr(self, name)!r}" for name in self._shown)
     return f"{self.__class__.__qualname__}({shown})"
 
 
+def _frozen_error() -> type[Exception]:
+    from dataclasses import FrozenInstanceError
+
+    return FrozenInstanceError
+
+
 def _frozen_setattr(self: Any, name: str, value: Any) -> None:
-    raise dataclasses.FrozenInstanceError(f"cannot assign to field {name!r}")
+    raise _frozen_error()(f"cannot assign to field {name!r}")
 
 
 def _frozen_delattr(self: Any, name: str) -> None:
-    raise dataclasses.FrozenInstanceError(f"cannot delete field {name!r}")
+    raise _frozen_error()(f"cannot delete field {name!r}")
 
 
 def _getstate(self: Any) -> list[Any]:
-    return [getattr(self, name) for name in self.__match_args__]
+    return [getattr(self, name) for name in self.__slots__]
 
 
 def _setstate(self: Any, state: list[Any]) -> None:
-    for name, value in zip(self.__match_args__, state):
+    for name, value in zip(self.__slots__, state):
         _setattr(self, name, value)
 
 
-def _plain_fields(cls: type) -> tuple[tuple[str, ...], tuple[Any, ...]] | None:
-    """(field names, trailing defaults) if every field is plain, else None."""
-    if "__post_init__" in cls.__dict__ or any("__post_init__" in vars(base) for base in cls.__mro__[1:]):
-        return None
-    names: list[str] = []
-    defaults: list[Any] = []
+class _DataclassFields:
+    """``__dataclass_fields__``, made (and ``dataclasses`` imported) the first time anything asks."""
+
+    def __init__(self, specs: list[_Spec]) -> None:
+        self.specs = specs
+
+    def __get__(self, instance: Any, owner: type) -> Any:
+        import dataclasses
+
+        made = {}
+        for spec in self.specs:
+            option = spec.options
+            record: Any = dataclasses.field(default=option.default if option.default is not MISSING else dataclasses.MISSING,
+                                       default_factory=(option.default_factory if option.default_factory is not MISSING
+                                                        else dataclasses.MISSING),
+                                       init=option.init, repr=option.repr, compare=option.compare)
+            record.name, record.type, record.kw_only = spec.name, spec.annotation, False
+            record._field_type = dataclasses._FIELD  # type: ignore[attr-defined]  # its marker of a regular field
+            made[spec.name] = record
+        type.__setattr__(owner, "__dataclass_fields__", made)
+        return made
+
+
+def _specs(cls: type) -> list[_Spec]:
+    specs = []
+    fields_class = sys.modules.get("dataclasses")
     for name, annotation in cls.__dict__.get("__annotations__", {}).items():
-        if "ClassVar" in str(annotation) or "InitVar" in str(annotation):
-            return None
-        if name in cls.__dict__:
-            default = cls.__dict__[name]
-            if isinstance(default, dataclasses.Field):  # only `field(default=X)` is plain
-                plain = (default.default_factory is dataclasses.MISSING and default.init and default.repr
-                         and default.compare and default.hash is None and not default.metadata)
-                if not plain or default.default is dataclasses.MISSING:
-                    return None
-                default = default.default
-            defaults.append(default)
-        elif defaults:
-            return None  # dataclasses would refuse it; let it say so
-        names.append(name)
-    if any(dataclasses.is_dataclass(base) for base in cls.__mro__[1:]):
-        return None
-    return tuple(names), tuple(defaults)
+        if "ClassVar" in str(annotation):
+            continue
+        default = cls.__dict__.get(name, MISSING)
+        if isinstance(default, _Field):
+            options = default
+        elif fields_class is not None and isinstance(default, fields_class.Field):
+            raise TypeError(f"{cls.__qualname__}.{name}: use layoutc.frozen.field, not dataclasses.field")
+        else:
+            options = _Field(default, MISSING, True, True, True)
+        specs.append(_Spec(name, annotation, options))
+    return specs
 
 
-def _fields(cls: type, names: tuple[str, ...], defaults: tuple[Any, ...]) -> dict[str, dataclasses.Field[Any]]:
-    """The ``__dataclass_fields__`` dataclasses would record for plain fields."""
-    annotations = cls.__dict__.get("__annotations__", {})
-    first_default = len(names) - len(defaults)
-    made: dict[str, dataclasses.Field[Any]] = {}
-    for i, name in enumerate(names):
-        made[name] = made_field = (dataclasses.field() if i < first_default
-                                   else dataclasses.field(default=defaults[i - first_default]))
-        made_field.name, made_field.type, made_field.kw_only = name, annotations[name], False
-        made_field._field_type = _FIELD
+def _make(cls: type[T], frozen: bool, eq: bool, slots: bool) -> type[T]:
+    specs = _specs(cls)
+    own = cls.__dict__
+    names = tuple(s.name for s in specs)
+    init = [s for s in specs if s.options.init]
+    simple = (not any(s.options.default_factory is not MISSING or not s.options.init for s in specs)
+              and "__post_init__" not in own and not any("__post_init__" in vars(b) for b in cls.__mro__[1:]))
+    if simple:
+        first_default = next((i for i, s in enumerate(specs) if s.options.default is not MISSING), len(specs))
+        if any(s.options.default is MISSING for s in specs[first_default:]):
+            raise TypeError(f"{cls.__qualname__}: a field without a default follows one with a default")
+        constructor = _plain_init(cls, names, tuple(s.options.default for s in specs[first_default:]))
+    else:
+        constructor = _compiled_init(cls, specs, hasattr(cls, "__post_init__"))
+    constructor.__qualname__ = f"{cls.__qualname__}.__init__"
+    compared = tuple(s.name for s in specs if s.options.compare)
+    methods: dict[str, Any] = {
+        "__init__": constructor, "__repr__": _repr, "__match_args__": tuple(s.name for s in init),
+        "_shown": tuple(s.name for s in specs if s.options.repr),
+        "__dataclass_fields__": _DataclassFields(specs),
+    }
+    if eq:
+        methods.update(_compared=staticmethod(attrgetter(*compared) if compared else (lambda _: ())), __eq__=_eq)
+        methods["__hash__"] = _hash if frozen else None  # as dataclasses: a mutable class that compares is unhashable
+    if frozen:
+        methods.update(__setattr__=_frozen_setattr, __delattr__=_frozen_delattr)
+    if not own.get("__doc__"):
+        annotations = own.get("__annotations__", {})
+        methods["__doc__"] = f"{cls.__name__}({', '.join(f'{n}: {annotations[n]}' for n in names)})"
+    methods = {name: value for name, value in methods.items()
+               if name not in own or name == "__doc__" or (name == "__hash__" and own.get("__hash__") is None)}
+    if not slots:
+        for name, value in methods.items():
+            type.__setattr__(cls, name, value)
+        for spec in specs:  # a class attribute holding field() would shadow nothing useful: keep the default
+            if isinstance(own.get(spec.name), _Field):
+                if spec.options.default is MISSING:
+                    type.__delattr__(cls, spec.name)
+                else:
+                    type.__setattr__(cls, spec.name, spec.options.default)
+        return cls
+    body = {name: value for name, value in own.items() if name not in names and name not in ("__dict__", "__weakref__")}
+    body.update(methods, __slots__=names)
+    if frozen:
+        body.update(__getstate__=_getstate, __setstate__=_setstate)
+    metaclass: Any = type(cls)
+    made = metaclass(cls.__name__, cls.__bases__, body)  # a new class: slots need one
+    made.__qualname__ = cls.__qualname__
     return made
-
-
-# dataclasses' marker of a regular field (stable since 3.7); without it, let dataclasses build the class.
-_FIELD = getattr(dataclasses, "_FIELD", None)
 
 
 def _frozen(cls: type[T] | None = None, *, eq: bool = True, slots: bool = True) -> Any:
     def wrap(cls: type[T]) -> type[T]:
-        plain = _plain_fields(cls) if _FIELD is not None else None
-        if plain is None:
-            return dataclasses.dataclass(cls, frozen=True, eq=eq, slots=slots)
-        names, defaults = plain
-        own = cls.__dict__
-        methods: dict[str, Any] = {"__init__": _init(cls, names, defaults), "__setattr__": _frozen_setattr,
-                                   "__delattr__": _frozen_delattr, "__repr__": _repr, "__match_args__": names,
-                                   "__dataclass_fields__": _fields(cls, names, defaults)}
-        if eq:
-            methods.update(_values=staticmethod(attrgetter(*names) if names else (lambda _: ())), __eq__=_eq,
-                           __hash__=_hash)
-        if not own.get("__doc__"):  # what dataclasses would write, without inspect.signature
-            annotations = own.get("__annotations__", {})
-            methods["__doc__"] = f"{cls.__name__}({', '.join(f'{n}: {annotations[n]}' for n in names)})"
-        methods = {name: value for name, value in methods.items() if name not in own or name == "__doc__"}
-        if not slots:
-            for name, value in methods.items():
-                setattr(cls, name, value)
-            return cls
-        body = {name: value for name, value in own.items() if name not in names and name not in ("__dict__", "__weakref__")}
-        body.update(methods, __slots__=names, __getstate__=_getstate, __setstate__=_setstate)
-        metaclass: Any = type(cls)
-        made = metaclass(cls.__name__, cls.__bases__, body)  # a new class: slots need one
-        made.__qualname__ = cls.__qualname__
-        return made
+        return _make(cls, True, eq, slots)
 
     return wrap if cls is None else wrap(cls)
+
+
+def _record(cls: type[T] | None = None, *, eq: bool = True, slots: bool = False) -> Any:
+    def wrap(cls: type[T]) -> type[T]:
+        return _make(cls, False, eq, slots)
+
+    return wrap if cls is None else wrap(cls)
+
+
+def replace(obj: T, **changes: Any) -> T:
+    """A copy of ``obj`` with ``changes`` (``dataclasses.replace`` for these classes)."""
+    values = {name: getattr(obj, name) for name in obj.__match_args__}  # type: ignore[attr-defined]
+    values.update(changes)
+    return obj.__class__(**values)
 
 
 if TYPE_CHECKING:
@@ -166,11 +281,21 @@ if TYPE_CHECKING:
 
     from typing_extensions import dataclass_transform
 
+    def field(*, default: Any = ..., default_factory: Callable[[], Any] = ..., init: bool = True, repr: bool = True,
+              compare: bool = True) -> Any: ...
+
     @overload
     def frozen(cls: type[T], /) -> type[T]: ...
     @overload
     def frozen(*, eq: bool = True, slots: bool = True) -> Callable[[type[T]], type[T]]: ...
-    @dataclass_transform(frozen_default=True)
+    @dataclass_transform(frozen_default=True, field_specifiers=(field,))
     def frozen(cls: type[T] | None = None, /, *, eq: bool = True, slots: bool = True) -> Any: ...
+
+    @overload
+    def record(cls: type[T], /) -> type[T]: ...
+    @overload
+    def record(*, eq: bool = True, slots: bool = False) -> Callable[[type[T]], type[T]]: ...
+    @dataclass_transform(field_specifiers=(field,))
+    def record(cls: type[T] | None = None, /, *, eq: bool = True, slots: bool = False) -> Any: ...
 else:
-    frozen = _frozen
+    field, frozen, record = _field, _frozen, _record

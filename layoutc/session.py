@@ -11,11 +11,10 @@ from __future__ import annotations
 import gc
 import itertools
 import os
-from dataclasses import dataclass, field
 from typing import Callable, Iterable, Mapping, Sequence
 
 from .diagnostics import Diagnostic, Label, Severity, sorted_diagnostics
-from .frozen import frozen
+from .frozen import field, frozen, record
 from .limits import MAX_VARIANTS
 from .model.elaborate import Override, elaborate
 from .model.types import Layout, Waiver
@@ -48,7 +47,7 @@ class Policy:
 # ------------------------------------------------------------------ loading
 
 
-@dataclass
+@record
 class Parsed:
     """A layout's files, base first, as parsed once (the matrix re-elaborates them)."""
 
@@ -166,7 +165,7 @@ def parse_overrides(pairs: Iterable[str]) -> tuple[list[Override], list[Diagnost
 # ------------------------------------------------------------------ results
 
 
-@dataclass
+@record
 class Result:
     path: str
     layout: Layout | None
@@ -292,13 +291,13 @@ def load_layout(path: str, overrides: Mapping[str, str] | Sequence[str] = (), po
 # ------------------------------------------------------------------ the matrix
 
 
-@dataclass
+@record
 class MatrixFinding:
     diagnostic: Diagnostic  # from the first variant that showed it
     variants: list[int]  # indices into MatrixResult.variants
 
 
-@dataclass
+@record
 class MatrixResult:
     path: str
     axes: dict[str, list[str]]

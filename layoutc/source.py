@@ -8,9 +8,8 @@ stage ever re-reads a file to show an error.
 from __future__ import annotations
 
 import bisect
-from dataclasses import field
 
-from .frozen import frozen
+from .frozen import field, frozen
 
 
 @frozen(eq=False, slots=False)

@@ -13,10 +13,9 @@ AST only; it never touches lark or the file system.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 
 from ..diagnostics import Diagnostic, Label, Sink
-from ..frozen import frozen
+from ..frozen import field, frozen, record
 from ..limits import MAX_ADDRESS_BITS, VA_BITS_RANGE
 from ..source import Span
 from ..suggest import did_you_mean
@@ -44,7 +43,7 @@ class Override:
     name_span: Span
 
 
-@dataclass
+@record
 class _RegionDecl:
     decl: ast.RegionDecl
     space: str
@@ -52,7 +51,7 @@ class _RegionDecl:
     depth: int
 
 
-@dataclass
+@record
 class _Gathered:
     header: dict[str, ast.AttrStmt] = field(default_factory=dict)
     layout_name: str = ""

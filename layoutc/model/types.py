@@ -6,10 +6,9 @@ parser; ``elaborate`` builds it from the AST.
 
 from __future__ import annotations
 
-from dataclasses import field
 from typing import TYPE_CHECKING, Iterator, Mapping, TypeGuard, overload
 
-from ..frozen import frozen
+from ..frozen import field, frozen
 from ..source import SourceFile, Span
 from .values import format_address, show
 

@@ -8,9 +8,7 @@ mistake is reported once, not once per use.
 
 from __future__ import annotations
 
-from dataclasses import field
-
-from ..frozen import frozen
+from ..frozen import field, frozen
 
 
 class Unknown:

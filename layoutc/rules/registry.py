@@ -14,7 +14,6 @@ prints the docstring; tests run every Example (must trigger) and Fix (must not).
 
 from __future__ import annotations
 
-import inspect
 import re
 from typing import Callable, Iterable, TypeVar
 
@@ -29,7 +28,13 @@ class Rule:
     severity: Severity
     stage: str  # "front" (parser/elaborator) or "model" (runs on the Layout)
     check: Callable[..., Iterable[Diagnostic]]
-    doc: str
+    docstring: str  # as written; `doc` is it cleaned (inspect, imported when a doc is read, not on every check)
+
+    @property
+    def doc(self) -> str:
+        import inspect
+
+        return inspect.cleandoc(self.docstring)
 
     @property
     def family(self) -> str:
@@ -43,6 +48,8 @@ class Rule:
         """The text under a docstring heading (``Example``, ``Fix``...)."""
         pattern = re.compile(rf"^{re.escape(title)}:\s*$(.*?)(?=^[A-Z][A-Za-z ]+:\s*$|\Z)", re.M | re.S)
         match = pattern.search(self.doc)
+        import inspect
+
         return inspect.cleandoc(match.group(1)) if match else ""
 
 
@@ -62,7 +69,7 @@ def rule(code: str, name: str, severity: Severity, stage: str = "model") -> Call
     def register(function: RuleFunction) -> RuleFunction:
         if code in RULES or name in _BY_NAME:
             raise ValueError(f"rule registered twice: {code} {name}")
-        entry = Rule(code, name, severity, stage, function, inspect.cleandoc(function.__doc__ or ""))
+        entry = Rule(code, name, severity, stage, function, function.__doc__ or "")
         RULES[code] = entry
         _BY_NAME[name] = entry
         return function

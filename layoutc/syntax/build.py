@@ -9,10 +9,10 @@ bad escape) are collected as diagnostics, not raised.
 
 from __future__ import annotations
 
-import dataclasses
 import re
 
 from ..diagnostics import Sink
+from ..frozen import replace
 from ..limits import MAX_DEPTH, MAX_LITERAL_BITS, MAX_VERSION_DIGITS
 from ..source import SourceFile, Span
 from . import ast
@@ -351,7 +351,7 @@ class AstBuilder:
     def paren(self, c):
         """A parenthesised expression keeps its node; its span grows to cover the parentheses."""
         lpar, expr, rpar = c
-        return self._nest(dataclasses.replace(expr, span=self._span(lpar, rpar)), (expr,))
+        return self._nest(replace(expr, span=self._span(lpar, rpar)), (expr,))
 
     def unop(self, c):
         op, operand = c

@@ -1,0 +1,116 @@
+"""layoutc/frozen.py against dataclasses itself: the same class written both ways behaves the same.
+
+And the point of it: a `layoutc check` imports neither dataclasses nor the other modules it has no
+use for (start-up, issue 13; benchmarks/cold_start.py measures the time).
+"""
+
+from __future__ import annotations
+
+import copy
+import dataclasses
+import pickle
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from layoutc.frozen import field, frozen, record, replace
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+def _pair(decorate_ours, decorate_theirs, body: str, names: dict | None = None):
+    """The class ``body`` made by layoutc.frozen and by dataclasses."""
+    made = []
+    for decorate, make_field in ((decorate_ours, field), (decorate_theirs, dataclasses.field)):
+        scope = {"field": make_field, **(names or {})}
+        exec(f"class Point:\n{body}", scope)  # noqa: S102 (the test's own text)
+        made.append(decorate(scope["Point"]))
+    return made
+
+
+PLAIN = "    x: int\n    y: str = 'b'\n    z: tuple = ()\n"
+FACTORY = ("    x: int\n    items: tuple = field(default_factory=tuple)\n"
+           "    hidden: int = field(default=0, compare=False, repr=False)\n")
+MUTABLE = "    x: int\n    items: list = field(default_factory=list)\n    hidden: int = field(default=0, compare=False)\n"
+POST = ("    text: str\n    size: int = field(init=False, repr=False, compare=False)\n"
+        "    def __post_init__(self):\n        object.__setattr__(self, 'size', len(self.text))\n")
+
+
+@pytest.mark.parametrize("body, args", [(PLAIN, (1,)), (PLAIN, (1, "c", (2,))), (FACTORY, (3,)), (POST, ("abc",))],
+                         ids=["plain-defaults", "plain", "factory", "post-init"])
+@pytest.mark.parametrize("slots", [True, False])
+def test_frozen_behaves_as_a_frozen_dataclass(body, args, slots):
+    ours, theirs = _pair(frozen(slots=slots), dataclasses.dataclass(frozen=True, slots=slots), body)
+    a, b = ours(*args), theirs(*args)
+    assert repr(a) == repr(b)
+    assert ours.__match_args__ == theirs.__match_args__
+    assert [(f.name, f.type, f.init, f.repr, f.compare) for f in dataclasses.fields(a)] == \
+           [(f.name, f.type, f.init, f.repr, f.compare) for f in dataclasses.fields(b)]
+    assert dataclasses.is_dataclass(a) and dataclasses.asdict(a) == dataclasses.asdict(b)
+    assert (a == ours(*args), hash(a) == hash(ours(*args))) == (b == theirs(*args), hash(b) == hash(theirs(*args)))
+    first = ours.__match_args__[0]
+    assert replace(a, **{first: args[0]}) == dataclasses.replace(a, **{first: args[0]}) == a
+    for target in (a, b):
+        with pytest.raises(dataclasses.FrozenInstanceError):
+            setattr(target, first, 5)
+        with pytest.raises(dataclasses.FrozenInstanceError):
+            delattr(target, first)
+    assert hasattr(a, "__dict__") == hasattr(b, "__dict__")
+    assert copy.copy(a) == a and copy.deepcopy(a) == a
+
+
+def test_model_objects_pickle_and_copy():
+    from layoutc.source import SourceFile, Span
+    from layoutc.syntax import ast
+
+    span = Span(SourceFile("t.kl", "const X = 1\n"), 6, 7)
+    node = ast.Binary("+", ast.Num(1, "1", span), ast.Name("X", span), span, span)
+    again = pickle.loads(pickle.dumps(node))
+    assert again.op == "+" and again.left.value == 1 and again.right.name == "X"
+    assert copy.copy(node) == node and copy.deepcopy(node).left.value == 1
+
+
+def test_keywords_defaults_and_missing_arguments_as_dataclasses():
+    ours, theirs = _pair(frozen, dataclasses.dataclass(frozen=True, slots=True), PLAIN)
+    assert ours(y="q", x=2) == ours(2, "q")
+    with pytest.raises(TypeError):
+        ours()
+    with pytest.raises(TypeError):
+        theirs()
+    assert ours(1) != ours(2) and ours(1) != theirs(1)  # another class never compares equal
+
+
+def test_compare_false_fields_are_left_out_of_equality_and_hash():
+    ours, theirs = _pair(frozen, dataclasses.dataclass(frozen=True, slots=True), FACTORY)
+    assert ours(1, (), 5) == ours(1, (), 6) and hash(ours(1, (), 5)) == hash(ours(1, (), 6))
+    assert theirs(1, (), 5) == theirs(1, (), 6)
+    mine, _ = _pair(record, dataclasses.dataclass, MUTABLE)
+    assert mine(1).items is not mine(1).items  # a fresh list each time, as default_factory promises
+
+
+@pytest.mark.parametrize("eq", [True, False])
+def test_record_behaves_as_a_mutable_dataclass(eq):
+    ours, theirs = _pair(record(eq=eq), dataclasses.dataclass(eq=eq), MUTABLE)
+    a, b = ours(1), theirs(1)
+    a.x, b.x = 4, 4
+    a.items.append(1)
+    b.items.append(1)
+    assert repr(a) == repr(b)
+    assert (a == ours(4, [1]), ours.__hash__ is None) == (b == theirs(4, [1]), theirs.__hash__ is None)
+
+
+def test_a_check_imports_nothing_it_does_not_use(tmp_path):
+    """The modules a check has no use for stay unimported (each was milliseconds of every start-up)."""
+    script = ("import sys\nfrom layoutc.cli import main\ncode = main(['check', sys.argv[1]])\n"
+              "print(code, sorted(m for m in sys.argv[2:] if m in sys.modules))\n")
+    unused = ["dataclasses", "inspect", "json", "tomllib", "tomli", "lark", "jsonschema", "graphviz", "subprocess",
+              "layoutc.emit", "layoutc.draw", "layoutc.sim", "layoutc.banner", "layoutc.lsp", "layoutc.verify"]
+    (tmp_path / "pyproject.toml").write_text('[project]\nname = "board"\ndependencies = [\n  "layoutc",\n]\n', "utf-8")
+    layout = tmp_path / "arm32.kl"
+    layout.write_text((REPO / "layouts" / "arm32.kl").read_text(encoding="utf-8"), encoding="utf-8")
+    run = subprocess.run([sys.executable, "-c", script, str(layout), *unused], cwd=tmp_path, capture_output=True,
+                         text=True, timeout=120)
+    assert run.returncode == 0, run.stderr
+    assert run.stdout.splitlines()[-1] == "0 []"
