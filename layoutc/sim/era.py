@@ -32,6 +32,7 @@ class Era:
     numa: bool = False             # CONFIG_NUMA ("Node 0 " before zone names in the OOM report)
     zone_device: bool = False      # CONFIG_ZONE_DEVICE (v4.3): one more lowmem_reserve[] entry
     cpusets: bool = True           # CONFIG_CPUSETS ("comm cpuset=/ mems_allowed=0" lines)
+    zsmalloc: bool = False         # CONFIG_ZSMALLOC (nr_zspages in zoneinfo)
     nr_cpus: int = 1
     percpu_unit_pages: int = 20    # "percpu: Embedded N pages/cpu" (the first chunk's unit)
 

@@ -173,31 +173,179 @@ def meminfo(m) -> str:
     return "".join(lines)
 
 
+# /proc/zoneinfo items (enum zone_stat_item / node_stat_item and vmstat_text[] of mm/vmstat.c), per era.
+# Pinned by captures: the 3.7 x86 list (tests/data/reports/x86-3.7-zoneinfo.txt) and the 5.0 s390 list
+# (s390-5.0-zoneinfo.txt); the other boundaries are the releases named, from the source history.
+_NUMA_ITEMS = ("numa_hit", "numa_miss", "numa_foreign", "numa_interleave", "numa_local", "numa_other")
+
+
+def _zone_items(e) -> list[str]:
+    if not e.since(4, 8):  # one vmstat list per zone until the node-based LRU
+        items = ["nr_free_pages"] + (["nr_alloc_batch"] if e.since(3, 12) else []) + [
+            "nr_inactive_anon", "nr_active_anon", "nr_inactive_file", "nr_active_file", "nr_unevictable",
+            "nr_mlock", "nr_anon_pages", "nr_mapped", "nr_file_pages", "nr_dirty", "nr_writeback",
+            "nr_slab_reclaimable", "nr_slab_unreclaimable", "nr_page_table_pages", "nr_kernel_stack",
+            "nr_unstable", "nr_bounce", "nr_vmscan_write", "nr_vmscan_immediate_reclaim", "nr_writeback_temp",
+            "nr_isolated_anon", "nr_isolated_file", "nr_shmem", "nr_dirtied", "nr_written"]
+        if e.since(3, 15):
+            items.append("nr_pages_scanned")
+        if e.numa:
+            items += _NUMA_ITEMS
+        if e.since(3, 15):
+            items += ["workingset_refault", "workingset_activate", "workingset_nodereclaim"]
+        items.append("nr_anon_transparent_hugepages")
+        if e.since(3, 7):
+            items.append("nr_free_cma")
+        return items
+    items = ["nr_free_pages", "nr_zone_inactive_anon", "nr_zone_active_anon", "nr_zone_inactive_file",
+             "nr_zone_active_file", "nr_zone_unevictable", "nr_zone_write_pending", "nr_mlock"]
+    if not e.since(4, 14):
+        items += ["nr_slab_reclaimable", "nr_slab_unreclaimable"]
+    if not e.since(5, 11):
+        items.append("nr_page_table_pages")
+    if not e.since(5, 9):
+        items.append("nr_kernel_stack")
+    if e.shadow_call_stack and e.since(5, 8) and not e.since(5, 9):
+        items.append("nr_shadow_call_stack")
+    items.append("nr_bounce")
+    if e.zsmalloc:
+        items.append("nr_zspages")
+    if not e.since(4, 14) and e.numa:  # the NUMA counters went behind the zone items in v4.14
+        items += _NUMA_ITEMS
+    items.append("nr_free_cma")
+    if e.unaccepted and e.since(6, 5):
+        items.append("nr_unaccepted")
+    if e.since(4, 14) and e.numa:
+        items += _NUMA_ITEMS
+    return items
+
+
+def _node_items(e) -> list[str]:
+    items = ["nr_inactive_anon", "nr_active_anon", "nr_inactive_file", "nr_active_file", "nr_unevictable"]
+    if e.since(4, 14):
+        items += ["nr_slab_reclaimable", "nr_slab_unreclaimable"]
+    items += ["nr_isolated_anon", "nr_isolated_file"]
+    if not e.since(4, 11):
+        items.append("nr_pages_scanned")
+    if e.since(4, 20):
+        items.append("workingset_nodes")
+    if e.since(5, 9):  # anon/file split of the workingset counters
+        items += ["workingset_refault_anon", "workingset_refault_file", "workingset_activate_anon",
+                  "workingset_activate_file", "workingset_restore_anon", "workingset_restore_file"]
+    else:
+        items += ["workingset_refault", "workingset_activate"] + (["workingset_restore"] if e.since(4, 20) else [])
+    items += ["workingset_nodereclaim", "nr_anon_pages", "nr_mapped", "nr_file_pages", "nr_dirty", "nr_writeback",
+              "nr_writeback_temp", "nr_shmem", "nr_shmem_hugepages", "nr_shmem_pmdmapped"]
+    if e.since(5, 4):
+        items += ["nr_file_hugepages", "nr_file_pmdmapped"]
+    items.append("nr_anon_transparent_hugepages")
+    if not e.since(5, 8):
+        items.append("nr_unstable")
+    items += ["nr_vmscan_write", "nr_vmscan_immediate_reclaim", "nr_dirtied", "nr_written"]
+    if e.since(5, 16):
+        items.append("nr_throttled_written")
+    if e.since(4, 20):
+        items.append("nr_kernel_misc_reclaimable")
+    if e.since(5, 8):
+        items += ["nr_foll_pin_acquired", "nr_foll_pin_released"]
+    if e.since(5, 9):
+        items.append("nr_kernel_stack")
+        if e.shadow_call_stack:
+            items.append("nr_shadow_call_stack")
+    if e.since(5, 11):
+        items.append("nr_page_table_pages")
+    if e.since(6, 1):
+        items.append("nr_sec_page_table_pages")
+    if e.since(5, 19):
+        items.append("nr_swapcached")
+    return items
+
+
+def _zone_values(m, zone) -> dict[str, int]:
+    c = _counters(m)
+    anon = sum(1 << o for t in m.tasks.values() for pfn, o in t.pages.items()
+               if zone.start_pfn <= pfn < zone.end_pfn)
+    lowmem = [z for z in m.buddy.populated if z.index != ZONE_HIGHMEM]
+    top = lowmem[-1] if lowmem else None
+    return {"nr_free_pages": zone.free_pages, "nr_zone_active_anon": anon, "nr_active_anon": anon,
+            "nr_anon_pages": anon, "nr_slab_reclaimable": c["slab_r"] if zone is top else 0,
+            "nr_slab_unreclaimable": c["slab_u"] if zone is top else 0}
+
+
+def _node_values(m) -> dict[str, int]:
+    c = _counters(m)
+    return {"nr_active_anon": c["anon"], "nr_anon_pages": c["anon"], "nr_slab_reclaimable": c["slab_r"],
+            "nr_slab_unreclaimable": c["slab_u"], "nr_page_table_pages": c["pagetables"]}
+
+
 def zoneinfo(m) -> str:
-    lines = []
-    configured = sorted({z.index for z in m.zones})
-    for zone in m.buddy.populated:
-        protection = ", ".join(str(zone.lowmem_reserve[i]) for i in configured)
-        lines += [
-            f"Node 0, zone {zone.name:>8}",
-            f"  pages free     {zone.free_pages}",
-            "        boost    0",
-            f"        min      {zone.watermark[0]}",
-            f"        low      {zone.watermark[1]}",
-            f"        high     {zone.watermark[2]}",
-            f"        spanned  {zone.spanned_pages}",
-            f"        present  {zone.present_pages}",
-            f"        managed  {zone.managed_pages}",
-            "        cma      0",
-            f"        protection: ({protection})",
-            "  pagesets",
-            "    cpu: 0",
-            f"              count: {zone.pcp_count}",
-            f"              high:  {zone.pcp_high}",
-            f"              batch: {zone.pcp_batch}",
-            "  node_unreclaimable:  0",
-            f"  start_pfn:           {zone.start_pfn}",
-        ]
+    """/proc/zoneinfo in the era's form (mm/vmstat.c zoneinfo_show_print).
+
+    Before v4.8: populated zones only, `scanned`, the zone's vmstat items (4 spaces), protection after
+    them, all_unreclaimable / start_pfn / inactive_ratio.  From v4.8: the node's items in the first
+    populated zone ("per-node stats"), 6-space items; from v4.12 every configured zone is listed and
+    protection comes first (an unpopulated zone ends there); boost from v5.1, promo from v6.0, cma
+    from v5.7; node_unreclaimable and start_pfn at the end.  protection has MAX_NR_ZONES entries.
+    """
+    from .showmem import configured_zones, lowmem_reserve
+
+    e = era(m)
+    lines: list[str] = []
+    by_name = {z.name: z for z in m.zones}
+    populated = [z for z in m.buddy.populated]
+    names = configured_zones(m) if e.since(4, 12) else [z.name for z in populated]
+    first = True
+    for name in names:
+        zone = by_name.get(name)
+        live = zone is not None and zone in populated
+        if zone is None:  # a configured zone without pages (Movable, Device, an empty DMA32)
+            protection = lowmem_reserve(m, populated[0])
+            protection = [0] * len(protection)
+        else:
+            protection = lowmem_reserve(m, zone)
+        lines.append(f"Node 0, zone {name:>8}")
+        if e.since(4, 8) and live and first:
+            lines.append("  per-node stats")
+            values = _node_values(m)
+            lines += [f"      {item:<12} {values.get(item, 0)}" for item in _node_items(e)]
+            first = False
+        free = zone.free_pages if zone else 0
+        wm = zone.watermark if live else [0, 0, 0]
+        lines.append(f"  pages free     {free}")
+        if e.since(5, 1):
+            lines.append("        boost    0")
+        lines += [f"        min      {wm[0]}", f"        low      {wm[1]}", f"        high     {wm[2]}"]
+        if e.since(6, 0):
+            lines.append(f"        promo    {wm[2] + (wm[2] - wm[1])}")  # WMARK_PROMO: high + the low-high gap
+        if not e.since(4, 8):
+            lines.append("        scanned  0")
+        elif not e.since(4, 12):
+            lines.append("   node_scanned  0")
+        spanned = zone.spanned_pages if zone else 0
+        present = zone.present_pages if zone else 0
+        managed = zone.managed_pages if zone else 0
+        lines += [f"        spanned  {spanned}", f"        present  {present}"]
+        if e.since(3, 8):
+            lines.append(f"        managed  {managed}")
+        if e.since(5, 7):
+            lines.append("        cma      0")
+        prot = "        protection: (" + ", ".join(str(v) for v in protection) + ")"
+        if e.since(4, 12):
+            lines.append(prot)
+            if not live:
+                continue
+        values = _zone_values(m, zone)
+        indent = "      " if e.since(4, 8) else "    "
+        lines += [f"{indent}{item:<12} {values.get(item, 0)}" for item in _zone_items(e)]
+        if not e.since(4, 12):
+            lines.append(prot)
+        lines += ["  pagesets", "    cpu: 0", f"              count: {zone.pcp_count}",
+                  f"              high:  {zone.pcp_high}", f"              batch: {zone.pcp_batch}",
+                  "  vm stats threshold: 0"]
+        if e.since(4, 8):
+            lines += ["  node_unreclaimable:  0", f"  start_pfn:           {zone.start_pfn}"]
+        else:
+            lines += ["  all_unreclaimable: 0", f"  start_pfn:         {zone.start_pfn}", "  inactive_ratio:    1"]
     return "\n".join(lines) + "\n"
 
 

@@ -412,3 +412,33 @@ def test_arm64_vmallocinfo_lists_the_kernel_segments():
     assert all(a[1] == b[0] for a, b in zip(spans, spans[1:]))  # VM_NO_GUARD: no guard page between them
     assert all(re.search(r" phys=0x[0-9a-f]{16} vmap$", line) for line in lines)
     assert spans[0][0] == m.kernel_image[0]
+
+
+def _zone_blocks(lines: list[str]) -> list[list[str]]:
+    blocks: list[list[str]] = []
+    for line in lines:
+        if line.startswith("Node "):
+            blocks.append([])
+        if blocks:
+            blocks[-1].append(re.sub(r"\d+", "N", line))
+    return blocks
+
+
+ZONEINFO = [
+    # capture, layout, defines, config, how many zone blocks of ours to compare
+    ("x86-3.7-zoneinfo.txt", "x86.kl", ["kernel=4.9"], {"version": (3, 7), "numa": False}, 1),
+    ("s390-5.0-zoneinfo.txt", "arm64.kl", ["kernel=5.0", "ram=0x40000000:6G"],
+     {"numa": True, "zsmalloc": True, "cma": True, "zone_device": False}, 3),
+]
+
+
+@pytest.mark.parametrize("name, layout, defines, config, count", ZONEINFO, ids=[z[0] for z in ZONEINFO])
+def test_zoneinfo_has_the_shape_of_its_era(name, layout, defines, config, count):
+    """Line for line (values masked): the item names and their order, the indents, the per-node block, where
+    protection stands and its MAX_NR_ZONES entries, the unpopulated zone, the trailer of the era."""
+    real = _zone_blocks(capture(name))
+    m = machine(layout, *defines, **config)
+    ours = _zone_blocks(report.zoneinfo(m).splitlines())[:count]
+    assert ours == real
+    m.era = replace(m.era, version=(6, 12))
+    assert _zone_blocks(report.zoneinfo(m).splitlines())[:count] != real
