@@ -14,6 +14,7 @@ into the buddy -> watermarks and per-CPU lists -> slab, vmalloc, kmap.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from ..model.types import Layout, is_known
 from ..model.values import Banks, Version
@@ -24,6 +25,9 @@ from .errors import SimError
 from .gfp import ZONE_HIGHMEM, ZONE_NORMAL
 from .machine import LinearMap, Machine, Window
 from .physmem import Memblock, zone_spans
+
+if TYPE_CHECKING:
+    from .vmalloc import VmallocSpace
 
 MiB = 1 << 20
 
@@ -201,7 +205,7 @@ def _late_init(m: Machine) -> None:
     if vm is not None:
         m.vmalloc = vmalloc.VmallocSpace(m, vm.start, vm.end)
         if m.kernel_image is not None and vm.start <= m.kernel_image[0] < vm.end:  # arm64: map_kernel()
-            _map_kernel_segments(m)
+            _map_kernel_segments(m, m.vmalloc, m.kernel_image)
     pk = m.windows.get("pkmap")
     if pk is not None and m.totalhigh_pages:
         m.highmem = highmem.Pkmap(m, pk.start, min(pk.size >> m.page_shift, 1024))
@@ -210,13 +214,13 @@ def _late_init(m: Machine) -> None:
         m.fixmap = fixmap.KmapLocal(m, fx.start, fx.end)
 
 
-def _map_kernel_segments(m: Machine) -> None:
+def _map_kernel_segments(m: Machine, space: VmallocSpace, kernel_image: tuple[int, int, int]) -> None:
     """arm64 map_kernel(): one early vm_struct per segment -- text, rodata, init text, init data, data
     (arch/arm64/mm/mmu.c, VM_NO_GUARD, phys_addr set), each rounded to pages, from the image's start."""
     from ..banner.common import Image
 
     image = Image.of(m.layout)
-    va, pa, region = m.kernel_image
+    va, pa, region = kernel_image
     page = m.page_size
     init_text = image.init // 2
     rest = image.rodata + image.init + image.data + image.bss
@@ -224,7 +228,7 @@ def _map_kernel_segments(m: Machine) -> None:
     for size in (text, image.rodata, init_text, image.init - init_text, image.data + image.bss):
         size = -(-size // page) * page
         if size:
-            m.vmalloc.reserve(va, size, "map_kernel+0x0/0x0", phys=pa)
+            space.reserve(va, size, "map_kernel+0x0/0x0", phys=pa)
             va, pa = va + size, pa + size
 
 
