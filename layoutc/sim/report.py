@@ -310,7 +310,7 @@ def zoneinfo(m) -> str:
             lines += [f"      {item:<12} {values.get(item, 0)}" for item in _node_items(e)]
             first = False
         free = zone.free_pages if zone else 0
-        wm = zone.watermark if live else [0, 0, 0]
+        wm = zone.watermark if zone is not None and live else [0, 0, 0]
         lines.append(f"  pages free     {free}")
         if e.since(5, 1):
             lines.append("        boost    0")
@@ -334,6 +334,8 @@ def zoneinfo(m) -> str:
             lines.append(prot)
             if not live:
                 continue
+        if zone is None:  # (before 4.12 only populated zones are listed)
+            continue
         values = _zone_values(m, zone)
         indent = "      " if e.since(4, 8) else "    "
         lines += [f"{indent}{item:<12} {values.get(item, 0)}" for item in _zone_items(e)]
