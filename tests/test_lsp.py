@@ -308,19 +308,36 @@ def test_positions_count_utf16_units_by_default(server: Server, tmp_path: Path) 
     server.run(lambda s: _hover_after_wide_text(s, tmp_path, 2))
 
 
-def test_positions_count_utf8_bytes_when_the_client_asks(tmp_path: Path) -> None:
+def test_positions_in_utf8_and_defines_when_the_client_asks(tmp_path: Path) -> None:
     async def main() -> None:
         session = Session()
         capabilities = lsp.ClientCapabilities(general=lsp.GeneralClientCapabilities(
             position_encodings=[lsp.PositionEncodingKind.Utf8, lsp.PositionEncodingKind.Utf16]))
-        result = await session.start(capabilities=capabilities)
+        result = await session.start(capabilities=capabilities, init_options={"defines": ["vmsplit=1G"]})
         try:
             assert result.capabilities.position_encoding == lsp.PositionEncodingKind.Utf8
             await _hover_after_wide_text(session, tmp_path, 4)
+            # the client's `defines` are `-D` overrides: the provenance chain ends with them
+            text = ARM32.read_text(encoding="utf-8")
+            uri = await session.opened(ARM32)
+            value = await session.settled_hover(uri, find(text, "param vmsplit", 0, 7))
+            assert "value: `1G`" in value and "-D: `1G` at <-D vmsplit=1G>" in value
         finally:
             await session.stop()
 
     asyncio.run(main())
+
+
+def test_hover_a_waived_rule_shows_its_documentation(server: Server) -> None:
+    text = (ROOT / "layouts" / "arm64.kl").read_text(encoding="utf-8")
+
+    async def scenario(s: Session) -> None:
+        uri = await s.opened(ROOT / "layouts" / "arm64.kl")
+        value = await s.settled_hover(uri, find(text, "allow K604", 0, len("allow K6")))
+        assert value.startswith("**K604** `")
+        assert "What it does:" in value
+
+    server.run(scenario)
 
 
 def test_the_cli_does_not_import_the_server_unless_lsp_runs() -> None:

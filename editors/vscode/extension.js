@@ -13,6 +13,8 @@ function activate(context) {
   client = new LanguageClient('layoutc', 'layoutc', server, {
     documentSelector: [{ scheme: 'file', language: 'kl' }],
     initializationOptions: { defines: settings.get('defines', []) },
+    // a base layout saved elsewhere re-checks the open boards that extend it
+    synchronize: { fileEvents: vscode.workspace.createFileSystemWatcher('**/*.kl') },
   });
   context.subscriptions.push({ dispose: () => client && client.stop() });
   return client.start();

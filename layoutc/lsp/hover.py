@@ -7,6 +7,7 @@ the values per variant of the layout's `--matrix` when they differ.
 
 from __future__ import annotations
 
+import inspect
 from typing import Callable
 
 from ..cli import explain_value
@@ -105,6 +106,13 @@ def hover_text(index: Index, occurrence: Occurrence, layout: Layout | None, matr
             lines += ["", f"{space_model.bits} bits, {len(space_model.regions)} regions"]
     elif key[0] == "file":
         lines.append(f"**extends** `{key[1]}`")
+    elif key[0] == "rule":
+        from ..rules import lookup
+
+        entry = lookup(key[1])
+        if entry is None:
+            return None
+        lines += [f"**{entry.code}** `{entry.name}` ({entry.severity})", ""] + _block(inspect.cleandoc(entry.doc))
     elif key[0] == "layout":
         lines.append(f"**layout** `{key[1]}`" + (f": {layout.title}" if layout is not None and layout.title else ""))
     return "\n".join(lines).rstrip() or None

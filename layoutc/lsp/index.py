@@ -8,6 +8,7 @@ expression reads.  A symbol is keyed by what it is:
     ("region", SPACE, NAME)   a region
     ("space", NAME)           an address space
     ("file", PATH)            the target of an `extends` (normalised absolute path)
+    ("rule", RULE)            the rule an `allow` names, as written (code or name)
 """
 
 from __future__ import annotations
@@ -80,6 +81,7 @@ def _regions(decls: Iterable[ast.RegionDecl]) -> Iterator[ast.RegionDecl]:
         yield from _regions(decl.children)
 
 
+_ALLOW_RULE = re.compile(r"allow\s+([A-Za-z][A-Za-z0-9]*(?:-[A-Za-z0-9]+)*)")
 _OVERLAPS_PATH = re.compile(r"overlaps\s+([A-Za-z_][A-Za-z0-9_]*(?:\s*\.\s*[A-Za-z_][A-Za-z0-9_]*)*)")
 
 
@@ -118,6 +120,13 @@ def build_index(files: list[ast.File]) -> Index:
         read(range_.start)
         read(range_.end)
 
+    def allows(items: Iterable[ast.Allow]) -> None:
+        for allow in items:
+            match = _ALLOW_RULE.match(allow.span.text)
+            if match is not None:
+                span = Span(allow.span.file, allow.span.start + match.start(1), allow.span.start + match.end(1))
+                add(Occurrence(("rule", allow.rule), span, "reference"))
+
     for file in files:
         for item in file.items:
             if isinstance(item, ast.Extends):
@@ -138,15 +147,19 @@ def build_index(files: list[ast.File]) -> Index:
                 read(item.value)
             elif isinstance(item, ast.AssertStmt):
                 read(item.cond)
+            elif isinstance(item, ast.Allow):
+                allows([item])
             elif isinstance(item, ast.SpaceDecl):
                 add(Occurrence(("space", item.name), item.name_span, "definition"))
                 read(item.bits)
+                allows(item.allows)
                 for hole in item.holes:
                     read_range(hole.range)
                 for region in _regions(item.regions):
                     add(Occurrence(("region", item.name, region.name), region.name_span, "definition"))
                     read_range(region.range)
                     read(region.cond)
+                    allows(region.allows)
                     for attr in region.attrs:
                         read(attr.value)
                     for rel in region.overlaps:

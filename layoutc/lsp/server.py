@@ -14,10 +14,10 @@ import os
 import time
 from pathlib import Path
 from typing import Any, Sequence
-from urllib.parse import unquote, urlparse
 
 from lsprotocol import types as lsp
 from pygls.lsp.server import LanguageServer
+from pygls.uris import from_fs_path, to_fs_path
 
 from .. import __version__
 from ..cli import FORMATS
@@ -48,12 +48,12 @@ _COMPLETION_KIND = {
 
 
 def uri_to_path(uri: str) -> str:
-    parsed = urlparse(uri)
-    return unquote(parsed.path) if parsed.scheme == "file" else uri
+    """A file's path (Windows drive letters too); another scheme (`untitled:`) stays a name of its own."""
+    return to_fs_path(uri) or uri
 
 
 def path_to_uri(path: str) -> str:
-    return Path(os.path.abspath(path)).as_uri()
+    return from_fs_path(os.path.abspath(path)) or path
 
 
 class Positions:
@@ -279,6 +279,13 @@ class KlServer:
         @server.feature(lsp.TEXT_DOCUMENT_DID_SAVE)
         def did_save(params: lsp.DidSaveTextDocumentParams) -> None:
             self.schedule(params.text_document.uri, 0)
+
+        @server.feature(lsp.WORKSPACE_DID_CHANGE_WATCHED_FILES)
+        def watched(params: lsp.DidChangeWatchedFilesParams) -> None:
+            changed = {norm(uri_to_path(change.uri)) for change in params.changes}
+            for uri, seen in list(self.checked.items()):  # a base changed on disk: its open boards again
+                if seen.files & changed and uri not in self.timers:
+                    self.schedule(uri, DEBOUNCE)
 
         @server.feature(lsp.TEXT_DOCUMENT_DID_CLOSE)
         def did_close(params: lsp.DidCloseTextDocumentParams) -> None:
