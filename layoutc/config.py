@@ -68,11 +68,29 @@ def _toml(path: Path, text: str | None = None) -> dict:
             from None
 
 
-# Every way TOML can open `tool.layoutc` starts a line with `[tool.layoutc`, `tool.layoutc` or (under
-# `[tool]`) `layoutc`, quoted or not.  A pyproject.toml without such a line has no layoutc table, so
-# it is not parsed at all: the TOML parser is ~5 ms of a check's start-up (benchmarks/cold_start.py).
-_MAY_CONFIGURE = re.compile(r"""^[ \t]*(?:\[[ \t]*)?(?:['"]?tool['"]?[ \t]*\.[ \t]*)?['"]?layoutc['"]?[ \t]*(?:[.=\]]|$)""",
-                            re.M)
+def _may_configure(text: str) -> bool:
+    """Whether a pyproject.toml can hold a `tool.layoutc` table: a line-by-line look at table headers and
+    keys (quotes and blanks ignored), so a project that does not configure layoutc is not parsed at all;
+    the TOML parser is ~5 ms of a check's start-up (benchmarks/cold_start.py).  Text inside a multi-line
+    string can only make it say yes, and then the file is parsed as before."""
+    table = ""
+    for line in text.splitlines():
+        stripped = line.strip()
+        if stripped.startswith("["):
+            table = stripped.lstrip("[").split("]", 1)[0]
+            name = table = _key(table)
+        elif "=" in stripped and not stripped.startswith("#"):
+            key = _key(stripped.split("=", 1)[0])
+            name = f"{table}.{key}" if table else key
+        else:
+            continue
+        if name == "tool.layoutc" or name.startswith("tool.layoutc."):
+            return True
+    return False
+
+
+def _key(text: str) -> str:
+    return text.replace('"', "").replace("'", "").replace(" ", "").replace("\t", "")
 
 
 def _shown(path: Path) -> str:
@@ -157,7 +175,7 @@ def _parse(path: Path, formats: tuple[str, ...]) -> Config | None:
         except (UnicodeDecodeError, OSError):
             pass  # _toml says what is wrong with it
         else:
-            if not _MAY_CONFIGURE.search(text):
+            if not _may_configure(text):
                 return None
     data = _toml(path, text)
     if project:

@@ -144,7 +144,9 @@ def test_every_spelling_of_the_layoutc_table_is_read(projects, cli, text):
 
 
 def test_a_pyproject_without_a_layoutc_table_is_not_ours_to_parse(projects, cli):
-    (projects / "loud" / "pyproject.toml").write_text('# [tool.layoutc] would go here\n[tool.ruff\nline = "', "utf-8")
+    (projects / "loud" / "pyproject.toml").write_text(
+        '# [tool.layoutc] would go here\n[project.scripts]\nlayoutc = "x"\n[project]\ndependencies = [\n  "layoutc",\n]\n'
+        '[tool.ruff\nline = "', "utf-8")
     code, out, err = cli("check", "loud/layouts/soc.kl")
     assert (code, _codes(out)) == (1, [("loud/layouts/soc.kl", "O401")]) and err == ""
     (projects / "loud" / "pyproject.toml").write_text('[tool.layoutc\nignore = ["O401"]\n', encoding="utf-8")
