@@ -400,6 +400,24 @@ text_family("text-corpus", ["*/", "#endif", "\\", "`", "|", "\n", "$(rm -rf)", "
             + [("build", "{main}", "-o", "{dir}/out")], weight=2)
 
 
+def _hostile_corpus() -> list[str]:
+    """The hostile strings of tests/hostile_text.py (issue 15), which the emitter tests prove with docutils,
+    markdown-it-py, cmark-gfm and make: here every emitter and `build` meets them too."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("hostile_text", REPO / "tests" / "hostile_text.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return [text for _, text in module.CORPUS]
+
+
+text_family("hostile-text", _hostile_corpus(),
+            [("emit", k, "{main}") for k in ("markdown", "rst", "header", "ld", "json", "dot")]
+            + [("build", "{main}", "-o", "{dir}/out", "--depfile", "{dir}/out/deps.d"),
+               ("render", "{main}"), ("show", "{main}")], weight=2)
+
+
 def draw(rng: random.Random) -> Case:
     names = list(FAMILIES)
     weights = [FAMILIES[n][1] for n in names]
