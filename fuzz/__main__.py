@@ -107,6 +107,8 @@ def main(argv=None) -> int:
     print(f"inputs: {total} ({total - cli_runs} in-process, {cli_runs} through the CLI) in {elapsed:.0f} s "
           f"wall with {args.workers} workers, seed {args.seed}")
     print("by family: " + ", ".join(f"{name} {count}" for name, count in sorted(by_family.items())))
+    print("CPU per input, by family: " + ", ".join(
+        f"{name} {per_family_cpu[name] / count * 1000:.0f} ms" for name, count in sorted(by_family.items())))
     print(f"internal errors: {kinds['internal']}")
     print(f"hangs (>{HANG_SECONDS:g} s): {kinds['hang']}")
     print(f"over-memory (>{OVER_MEMORY_KB // 1024} MB): {kinds['memory']}")

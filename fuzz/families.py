@@ -158,7 +158,7 @@ def spliced(rng: random.Random) -> Case:
 
 def _size(rng: random.Random) -> int:
     """Mostly small, sometimes large: a 10,000-line file costs ~1 s to parse, so it is rare."""
-    return rng.choices([10, 100, 300, 1000, 3000, 10_000], weights=[20, 30, 25, 15, 7, 3])[0]
+    return rng.choices([10, 100, 300, 1000, 3000, 10_000], weights=[25, 30, 25, 12, 6, 2])[0]
 
 
 PATHOLOGICAL: dict[str, Callable[[random.Random, int], str]] = {
@@ -216,7 +216,7 @@ PATHOLOGICAL: dict[str, Callable[[random.Random, int], str]] = {
 }
 
 
-@family("pathological", weight=12)
+@family("pathological", weight=8)
 def pathological(rng: random.Random) -> Case:
     name = rng.choice(sorted(PATHOLOGICAL))
     text = PATHOLOGICAL[name](rng, _size(rng))
@@ -314,7 +314,7 @@ def _scenario_step(rng: random.Random, depth: int) -> object:
     return step
 
 
-@family("scenarios", weight=2)
+@family("scenarios", weight=1)
 def scenarios(rng: random.Random) -> Case:
     shape = rng.random()
     if shape < 0.7:
@@ -366,7 +366,7 @@ OUTPUTS = ["{dir}/arm32.kl/x.h", "{dir}/nodir/deeper/x.h", "{dir}", "{dir}/", "{
            "{dir}/arm32.kl", "{dir}/" + "n" * 300 + ".h", "{dir}/a\x00b.h"]
 
 
-@family("outputs", weight=2)
+@family("outputs", weight=1)
 def outputs(rng: random.Random) -> Case:
     target = rng.choice(OUTPUTS)
     argv = rng.choice([("emit", "header", "{main}", "-o", target), ("build", "{main}", "-o", target),

@@ -115,7 +115,11 @@ def _emit(source: str, fmt: str, output: str | None) -> None:
         sys.stdout.write(data.decode("utf-8"))
         return
     path = Path(output)
-    if path.is_dir():
+    try:
+        is_dir = path.is_dir()
+    except (OSError, ValueError):  # a name too long, a NUL byte: write_file says why
+        is_dir = False
+    if is_dir:
         from ..cli import UsageError
 
         raise UsageError(f"layoutc: -o {output} is a directory; name the picture file (or use --matrix)")
