@@ -195,6 +195,13 @@ def _worker(conn: Connection, number: int) -> None:
     with contextlib.suppress(OSError):
         os.nice(max(0, 10 - os.nice(0)))  # nice 10 in all, also when the campaign itself runs under `nice`
     resource.setrlimit(resource.RLIMIT_AS, (ADDRESS_SPACE, ADDRESS_SPACE))
+    # The argument parser is built once per worker, not once per input (it is two thirds of a
+    # minimal run); argparse parsers are reusable.  The CLI fraction still builds it every time.
+    import functools
+
+    import layoutc.cli
+
+    layoutc.cli.build_parser = functools.lru_cache(maxsize=1)(layoutc.cli.build_parser)
     sys.setrecursionlimit(max(sys.getrecursionlimit(), 60_000))
     threading.stack_size(512 * 1024 * 1024)
     thread = threading.Thread(target=_serve, args=(conn, number))
