@@ -10,7 +10,7 @@ size.  Tests check each at the limit and one past it (tests/test_limits.py).
 from __future__ import annotations
 
 MAX_FILE_BYTES = 16 * 1024 * 1024  # L001: a layout or scenario file
-MAX_LOG_BYTES = 32 * 1024 * 1024  # L001: a boot log (`import`, `check --against`)
+MAX_LOG_BYTES = 16 * 1024 * 1024  # L001: a boot log (`import`, `check --against`); a dmesg buffer is <= 1 MiB
 MAX_LITERAL_BITS = 4096  # L002: an integer literal (decimal digits are counted before conversion)
 MAX_VERSION_DIGITS = 9  # L002: one component of a version literal
 MAX_VALUE_BITS = 4096  # L003: any evaluated integer, intermediate results included

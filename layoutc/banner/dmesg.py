@@ -68,6 +68,9 @@ class Found:
 _UNIT_SHIFT = {"K": 10, "M": 20, "G": 30, "T": 40}  # the (  8 MB) a banner line ends with
 
 
+_MAX_LINE = 4096
+
+
 def strip_prefix(raw: str) -> str:
     prefix = _PREFIX.match(raw)  # every part of _PREFIX is optional: it always matches
     return raw[prefix.end() if prefix else 0:].rstrip()
@@ -84,7 +87,8 @@ def parse(text: str) -> Found | None:
     for raw in raw_lines:
         offsets.append(position)
         position += len(raw)
-    contents = [strip_prefix(raw.rstrip("\r\n")) for raw in raw_lines]
+    # a line longer than any console line is no banner line (and would cost the regexes seconds)
+    contents = [strip_prefix(raw.rstrip("\r\n")) if len(raw) <= _MAX_LINE else "<long line>" for raw in raw_lines]
     version = None
     for content in contents:
         match = re.search(r"Linux version (\d+\.\d+(?:\.\d+)?)", content)

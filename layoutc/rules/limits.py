@@ -14,7 +14,7 @@ from .registry import rule
 
 @rule("L001", "file-too-large", Severity.ERROR, stage="front")
 def file_too_large(ctx=None):
-    """An input file larger than its limit: 16 MiB for a layout or scenario, 32 MiB for a boot log.
+    """An input file larger than 16 MiB: a layout, a scenario or a boot log.
 
     What it does:
         Refuses the file from its size alone, before reading it.
