@@ -154,7 +154,7 @@ def test_enospc_leaves_no_half_written_file(in_dir, monkeypatch):
 
 # ------------------------------------------------------------------ a seeded sample of the campaign
 
-SAMPLE = int(os.environ.get("LAYOUTC_FUZZ_SAMPLE", "1000"))
+SAMPLE = int(os.environ.get("LAYOUTC_FUZZ_SAMPLE", "2000"))
 
 
 def test_seeded_campaign_sample():
