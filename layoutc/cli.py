@@ -35,7 +35,33 @@ class UsageError(Exception):
     pass
 
 
+def _columns() -> int:
+    """``shutil.get_terminal_size().columns``, without importing shutil (and bz2, lzma, fnmatch) on
+    every start-up: argparse makes a help formatter for each option it adds, even when no help is shown."""
+    try:
+        columns = int(os.environ["COLUMNS"])
+    except (KeyError, ValueError):
+        columns = 0
+    if columns <= 0:
+        stream = sys.__stdout__
+        try:
+            columns = os.get_terminal_size(stream.fileno()).columns if stream is not None else 0
+        except (AttributeError, ValueError, OSError):
+            columns = 0
+    return columns or 80
+
+
+class _Formatter(argparse.HelpFormatter):
+    def __init__(self, prog: str, indent_increment: int = 2, max_help_position: int = 24,
+                 width: int | None = None) -> None:
+        super().__init__(prog, indent_increment, max_help_position, _columns() - 2 if width is None else width)
+
+
 class _Parser(argparse.ArgumentParser):
+    def __init__(self, *args, **kwargs) -> None:
+        kwargs.setdefault("formatter_class", _Formatter)
+        super().__init__(*args, **kwargs)
+
     def error(self, message: str):  # argparse would exit 2 itself; keep one path for usage errors
         raise UsageError(f"{self.prog}: {message}")
 

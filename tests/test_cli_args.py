@@ -122,3 +122,21 @@ def test_a_run_parses_with_the_same_subcommand_as_the_whole_command_line(name):
 
     assert name in BUILTIN
     assert definition(build_parser(only=name)) == definition(build_parser())
+
+
+@pytest.mark.parametrize("columns", ["57", "120", "", "junk"])
+def test_help_is_as_wide_as_argparse_makes_it(monkeypatch, columns):
+    """cli's formatter only avoids importing shutil: the help must wrap exactly as argparse's own."""
+    import layoutc.cli as cli
+
+    monkeypatch.setenv("COLUMNS", columns)
+    ours = build_parser(only="check")
+    monkeypatch.setattr(cli, "_Formatter", argparse.HelpFormatter)
+    monkeypatch.setattr(cli._Parser, "__init__", argparse.ArgumentParser.__init__)
+    theirs = build_parser(only="check")
+    for mine, reference in ((ours, theirs), *zip(_subparsers(ours), _subparsers(theirs))):
+        assert mine.format_help() == reference.format_help()
+
+
+def _subparsers(parser: argparse.ArgumentParser) -> list[argparse.ArgumentParser]:
+    return [p for a in parser._actions if isinstance(a, argparse._SubParsersAction) for p in a.choices.values()]
