@@ -200,7 +200,7 @@ class Finder:
             self.fixed = DEFAULTS
         elif explicit:
             path = Path(explicit)
-            if not path.is_file():
+            if not os.path.isfile(path):  # os.path: False for a name too long, not OSError
                 raise ConfigError(f"{explicit}: no such configuration file")
             self.fixed = _parse(path, formats) or Config(_shown(path))
         self.folders: dict[Path, Config] = {}
@@ -210,7 +210,7 @@ class Finder:
         if self.fixed is not None:
             return self.fixed
         start = Path(file).resolve()
-        return self._folder(start if start.is_dir() else start.parent)
+        return self._folder(start if os.path.isdir(start) else start.parent)
 
     def _folder(self, folder: Path) -> Config:
         if folder not in self.folders:
@@ -219,7 +219,7 @@ class Finder:
 
     def _read(self, folder: Path) -> Config:
         for name in (CONFIG_NAME, PROJECT_NAME):
-            if (folder / name).is_file():
+            if os.path.isfile(folder / name):
                 found = _parse(folder / name, self.formats)
                 if found is not None:
                     return found
