@@ -21,7 +21,8 @@ from layoutc.verify.arches import backend_for
 from layoutc.verify.qemu import VerifyError, verify
 
 ROOT = Path(__file__).resolve().parent.parent
-TOOLS = {"arm64": ("qemu-system-aarch64", "aarch64-linux-gnu-gcc"), "arm": ("qemu-system-arm", "arm-linux-gnueabihf-gcc")}
+TOOLS = {"arm64": ("qemu-system-aarch64", "aarch64-linux-gnu-gcc"), "arm": ("qemu-system-arm", "arm-linux-gnueabihf-gcc"),
+         "x86_64": ("qemu-system-x86_64", "gcc", "objcopy")}
 RANDOM = 24  # random probe addresses per configuration, on top of every region edge, hole and mapping edge
 
 CONFIGS = [
@@ -35,6 +36,8 @@ CONFIGS = [
     ("arm", "arm32.kl", ()),                                                # short descriptors, 1 MiB sections
     ("arm", "arm32.kl", ("lpae=true",)),                                    # LPAE, TTBR1 from level 2
     ("arm", "arm32.kl", ("lpae=true", "vmsplit=2G", "ram=0x60000000:512M,0x90000000:512M")),  # T1SZ = 1, 2 banks
+    ("x86_64", "x86_64.kl", ("ram=2G",)),                                   # 4-level
+    ("x86_64", "x86_64.kl", ("paging_levels=5", "ram=2G")),                 # 5-level (LA57)
 ]
 
 
@@ -56,7 +59,8 @@ def test_qemu_agrees_with_the_simulator(arch, name, defines):
     m = machine(name, defines)
     report = verify(m, backend_for(m), overrides=defines, random_count=RANDOM, timeout=30)
     assert report.accesses >= 5 * 40 and report.mismatches == [], "\n".join(map(str, report.mismatches[:20]))
-    assert report.skipped < report.accesses // 20
+    user = report.accesses * 2 // 5 if arch == "x86_64" else 0  # x86: user accesses are not probed yet
+    assert report.skipped - user < report.accesses // 20
 
 
 def descriptor(m, va: int) -> tuple[int, int]:
@@ -164,6 +168,25 @@ def test_lpae_defects_reintroduced_are_caught(monkeypatch):
     assert {(x.probe.who, x.probe.access) for x in vectors} >= {("kernel", "r")}
     report2 = verify(m2, backend_for(m2), random_count=0, timeout=30)
     assert any("memory attributes 0x00" in x.reason for x in report2.mismatches)
+
+
+def test_x86_64_negative_controls_single_bit_flips_are_caught():
+    """RW set on the read-only text, NX cleared on the direct map, P cleared, an address bit.  (US alone on a
+    leaf is invisible: x86 needs it at every level, and user accesses are not probed on x86 yet.)"""
+    tools("x86_64")
+    m = machine("x86_64.kl", ("ram=2G",))
+    image = m.kernel_image[0]
+    direct = m.linear.va_start
+    rw, exec_, user, oa = image + (4 << 20), direct + (1 << 30), image + (8 << 20), image + (12 << 20)
+    targets = [(rw, 1), (exec_, 63), (user, 0), (oa, 22)]
+    report = verify(m, backend_for(m), random_count=0, mutate=flipper([(descriptor(m, va)[0], b) for va, b in targets]),
+                    timeout=30, extra=tuple(va for va, _ in targets))
+    assert ("kernel", "w") in mismatched(report, rw, 2 << 20)
+    assert ("kernel", "x") in mismatched(report, exec_, 1 << 30)
+    assert ("kernel", "r") in mismatched(report, user, 2 << 20)
+    assert ("kernel", "r") in mismatched(report, oa, 2 << 20)
+    spans = [(rw, 2 << 20), (exec_, 1 << 30), (user, 2 << 20), (oa, 2 << 20)]
+    assert all(any(va <= x.probe.va < va + size for va, size in spans) for x in report.mismatches)
 
 
 def test_lpa2_shareability_in_bits_9_8_is_caught(monkeypatch):

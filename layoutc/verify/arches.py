@@ -49,6 +49,10 @@ class Arm64:
     reports_levels: bool = True
     ret_insn: bytes = bytes.fromhex("c0035fd6")  # ret (little-endian)
     normal_attr: int = 0xFF  # PAR.ATTR of normal inner/outer write-back read/write-allocate memory
+    firmware: bool = False  # a -bios image to build (x86)
+    exec_xor: int = 0  # exec probes at this offset in the page from the read/write ones (x86: no overlap)
+    reserved: tuple[tuple[int, int], ...] = ()  # physical memory the firmware uses
+    physical_tokens: bool = False  # tokens loaded by the host before boot and read back after (no AT)
 
     def check(self, m) -> None:
         if min(lo for lo, _ in m.banks) < QEMU_ARM_RAM:
@@ -58,7 +62,11 @@ class Arm64:
         top = max(hi for _, hi in m.banks)
         return ["-M", "virt", "-cpu", "max", "-m", f"{(top - QEMU_ARM_RAM) >> 20}M"]
 
-    def start_args(self, m, guest_pa: int) -> list[str]:
+    def qemu_ram(self, m) -> list[tuple[int, int]]:
+        top = max(hi for _, hi in m.banks)
+        return [(QEMU_ARM_RAM, top)]
+
+    def start_args(self, m, guest_pa: int, workdir) -> list[str]:
         return ["-device", f"loader,addr={guest_pa + 0x1000:#x},cpu-num=0"]
 
     def ldflags(self, workdir) -> list[str]:
@@ -70,7 +78,7 @@ class Arm64:
     def plant_ranges(self, m) -> list[tuple[int, int]]:
         return linear_banks(m)
 
-    def registers(self, manifest: dict, m) -> list[int]:
+    def registers(self, manifest: dict, m, place) -> list[int]:
         regs = {k: int(v, 16) for k, v in manifest["registers"].items()}
         pan = int(manifest["contexts"]["kernel"].get("PSTATE.PAN", "0x0"), 16) if m.mmu.pan else 0
         return [regs["TCR_EL1"], regs["MAIR_EL1"], regs["SCTLR_EL1"], regs["TTBR0_EL1"], regs["TTBR1_EL1"], pan]
@@ -143,7 +151,7 @@ class Arm32(Arm64):
     def plant_ranges(self, m) -> list[tuple[int, int]]:
         return linear_banks(m)
 
-    def registers(self, manifest: dict, m) -> list[int]:
+    def registers(self, manifest: dict, m, place) -> list[int]:
         regs = {k: int(v, 16) for k, v in manifest["registers"].items()}
         kernel = {k: int(v, 16) for k, v in manifest["contexts"]["kernel"].items()}
         user = {k: int(v, 16) for k, v in manifest["contexts"]["user"].items()}
@@ -178,7 +186,92 @@ class Arm32(Arm64):
         return Answer(fault=kind, level=level, how=f"FSR {fsr:#x}")
 
 
-BACKENDS = {"arm64": Arm64(), "arm": Arm32()}
+def x86_page_fault(code: int) -> Answer:
+    """The guest's fault code: 1 << 63 | vector << 32 | error code (#PF: P W U RSVD I/D)."""
+    vector, error = code >> 32 & 0xFF, code & 0xFFFF_FFFF
+    if vector == 14:
+        kind = "reserved bit" if error & 8 else "permission" if error & 1 else "translation"
+        return Answer(fault=kind, how=f"#PF error code {error:#x}")
+    if vector == 13:
+        return Answer(fault="translation", how="#GP (non-canonical address)")
+    return Answer(fault=f"exception {vector}", how=f"vector {vector}, error code {error:#x}")
+
+
+@dataclass(frozen=True)
+class X86_64(Arm64):
+    """x86_64 ring 0 on qemu-system-x86_64 -M pc -cpu max (NX, SMEP, SMAP, LA57), our own firmware."""
+
+    qemu: str = "qemu-system-x86_64"
+    cc: str = "gcc"
+    sources: tuple[str, ...] = ("x86_64/start.S", "x86_64/probe.c")
+    cflags: tuple[str, ...] = ("-m64", "-mcmodel=large", "-mno-red-zone", "-mgeneral-regs-only", "-mno-sse")
+    reports_levels: bool = False  # #PF has no level
+    ret_insn: bytes = b"\xc3"
+    normal_attr: int = 0
+    firmware: bool = True
+    physical_tokens: bool = True
+    exec_xor: int = 0x800
+    reserved: tuple[tuple[int, int], ...] = ((0x1000, 0x5000),)  # bios.S TRAMPOLINE
+
+    def check(self, m) -> None:
+        if min(lo for lo, _ in m.banks) != 0:
+            raise VerifyError("QEMU's pc machine has RAM from 0: this layout's RAM starts elsewhere")
+
+    def qemu_ram(self, m) -> list[tuple[int, int]]:
+        size = max(hi for _, hi in m.banks)
+        low = size if size < 0xE000_0000 else 0xC000_0000  # hw/i386/pc_piix.c: the PCI hole below 4 GiB
+        ranges = [(0, 0xA_0000), (0x10_0000, low)]
+        if size > low:
+            ranges.append((1 << 32, (1 << 32) + size - low))
+        return ranges
+
+    def machine_args(self, m) -> list[str]:
+        size = max(hi for _, hi in m.banks)
+        return ["-M", "pc", "-cpu", "max", "-m", f"{size >> 20}M"]
+
+    def start_args(self, m, guest_pa: int, workdir) -> list[str]:
+        return ["-bios", str(workdir / "bios.bin")]
+
+    def ldflags(self, workdir) -> list[str]:
+        return [f"-Wl,-T,{workdir / 'layout.ld'}", "-Wl,--no-warn-rwx-segments", "-Wl,-z,noexecstack"]
+
+    def build_firmware(self, workdir, cc: str, defines: dict[str, int]) -> None:
+        import subprocess
+
+        from .qemu import GUEST_DIR
+
+        elf = workdir / "bios.elf"
+        argv = [cc, "-m64", "-ffreestanding", "-nostdlib", "-static", "-no-pie", f"-I{GUEST_DIR}",
+                *(f"-D{k}={v:#x}" for k, v in defines.items()), f"-Wl,-T,{GUEST_DIR / 'x86_64' / 'bios.ld'}",
+                "-Wl,--build-id=none", "-o", str(elf), str(GUEST_DIR / "x86_64" / "bios.S")]
+        done = subprocess.run(argv, capture_output=True, text=True)
+        if done.returncode != 0:
+            raise VerifyError(f"building the probe guest's firmware failed:\n{done.stderr.strip()}")
+        done = subprocess.run(["objcopy", "-O", "binary", str(elf), str(workdir / "bios.bin")],
+                              capture_output=True, text=True)
+        if done.returncode != 0 or (workdir / "bios.bin").stat().st_size != 0x10000:
+            raise VerifyError(f"the firmware is not 64 KiB: {done.stderr.strip()}")
+
+    def plant_ranges(self, m) -> list[tuple[int, int]]:
+        return []
+
+    def registers(self, manifest: dict, m, place) -> list[int]:
+        regs = {k: int(v, 16) for k, v in manifest["registers"].items()}
+        levels = manifest["levels"]["count"]
+        entry = m.kernel_image[0] + 0x1000
+        return [regs["CR0"], regs["CR3"], regs["CR4"], regs["EFER"], levels, entry, place.data_pa]  # IDT there
+
+    def decode(self, probe: Probe, status: int, a: int, b: int, c: int, token: int) -> Answer:
+        if status == S_SKIPPED:
+            return Answer(skipped=True)
+        if status == S_FAULT:
+            return x86_page_fault(b)
+        if isinstance(probe.expected, int):
+            return Answer(pa=probe.expected, how="access completed")
+        return Answer(pa=NO_PA, how="access completed (the model predicts no pa)")
+
+
+BACKENDS = {"arm64": Arm64(), "arm": Arm32(), "x86_64": X86_64()}
 
 
 def backend_for(m):

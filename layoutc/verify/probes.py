@@ -87,12 +87,13 @@ def _leaf_runs(m) -> list[tuple[int, int]]:
     return [(va, size) for va, size in runs]
 
 
-def expectations(m, addresses: list[tuple[int, str]]) -> list[Probe]:
-    """Every access kind at every address, with what the simulator's MMU answers."""
+def expectations(m, addresses: list[tuple[int, str]], exec_xor: int = 0) -> list[Probe]:
+    """Every access kind at every address, with what the simulator's MMU answers.  ``exec_xor`` moves
+    the execute probe to another offset in the same page (translation is per page)."""
     probes = []
     for va, why in addresses:
         for who, access in ACCESSES:
-            aligned = va & ~(ALIGN[access] - 1)
+            aligned = (va ^ exec_xor if access == "x" else va) & ~(ALIGN[access] - 1)
             expected = m.mmu.translate(aligned, access, who == "user")
             probes.append(Probe(aligned, who, access, why, expected))
     return probes

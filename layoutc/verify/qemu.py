@@ -28,6 +28,7 @@ from pathlib import Path
 
 from ..sim.export import export_tables
 from ..sim.mmu import Fault
+from ..sim.pagetable.format import Leaf
 from .probes import KIND_CODES, Probe, expectations, probe_addresses
 
 GUEST_DIR = Path(__file__).resolve().parent / "guest"
@@ -154,6 +155,8 @@ def build_guest(backend, layout, m, place_: Placement, workdir: Path, overrides=
     done = subprocess.run(argv, capture_output=True, text=True)
     if done.returncode != 0:
         raise VerifyError(f"building the probe guest failed:\n$ {' '.join(argv)}\n{done.stderr.strip()}")
+    if backend.firmware:
+        backend.build_firmware(workdir, cc, defines)
     binary = workdir / "guest.bin"
     objcopy = _find(backend.cc.replace("gcc", "objcopy") if backend.cc != "gcc" else "objcopy")
     done = subprocess.run([objcopy, "-O", "binary", *backend.objcopy_flags, str(elf), str(binary)],
@@ -222,7 +225,7 @@ class _Qmp:
 
 
 def run_guest(backend, m, place_: Placement, binary: Path, images, ctrl: bytes, result_size: int, workdir: Path,
-              timeout: float = 120.0) -> bytes:
+              timeout: float = 120.0, reads: tuple[int, ...] = ()) -> tuple[bytes, dict[int, int]]:
     """Boot the guest in QEMU with the tables loaded; return the results area once it is done."""
     qemu = _find(backend.qemu)
     guest_pa, ctrl_pa = place_.guest_pa, place_.ctrl_pa
@@ -237,7 +240,7 @@ def run_guest(backend, m, place_: Placement, binary: Path, images, ctrl: bytes, 
             "-monitor", "none", "-no-reboot", "-qmp", f"unix:{sock},server=on,wait=off"]
     for path, pa in loads:
         argv += ["-device", f"loader,file={path},addr={pa:#x},force-raw=on"]
-    argv += backend.start_args(m, guest_pa)
+    argv += backend.start_args(m, guest_pa, workdir)
     deadline = time.monotonic() + timeout
     proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
                             preexec_fn=_disable_thp)
@@ -263,11 +266,13 @@ def run_guest(backend, m, place_: Placement, binary: Path, images, ctrl: bytes, 
                                   f"\n{str(state)[:1500]}")
             time.sleep(0.02)
         results = qmp.read(words[3], result_size, str(workdir / "results.bin"))
+        word = str(workdir / "word.bin")
+        memory = {pa: int.from_bytes(qmp.read(pa, 8, word), "little") for pa in reads}  # physical, after the run
         try:
             qmp.call("quit")
         except VerifyError:
             pass
-        return results
+        return results, memory
     finally:
         if proc.poll() is None:
             proc.kill()
@@ -322,33 +327,62 @@ def verify(m, backend, config: str = "", overrides=(), random_count: int = 64, s
     if mutate is not None:
         images = mutate(images)
     addresses = probe_addresses(m, random_count, seed, extra=extra)
-    probes = expectations(m, addresses)
+    probes = expectations(m, addresses, backend.exec_xor)
     place_ = place(m, export.images, len(probes))
     probes_pa = place_.ctrl_pa + 256
     results_pa = probes_pa + 32 * len(probes)
-    protected = _protected(export.images, place_)
+    protected = _protected(export.images, place_) + list(backend.reserved)
     rng = random.Random(seed ^ 0x5EED)
     tokens = []
     packed = bytearray()
     planted: dict[int, bytearray] = {}  # page pa -> contents: return instructions for the exec probes
-    ram = [(lo, hi) for lo, hi in m.banks]
-    for probe in probes:
+    ram = backend.qemu_ram(m)
+    physical = backend.physical_tokens  # no AT instruction: tokens loaded before boot, memory read after it
+    current: dict[int, int] = {}  # physical word -> the value it holds at this point of the run (physical tokens)
+    expect_value: dict[int, int] = {}  # probe index -> the value its read must return
+    last_write: dict[int, int] = {}  # physical word -> index of the probe that wrote it last
+    exec_words: set[int] = set()
+    for index, probe in enumerate(probes):
         token = rng.getrandbits(64) | 1
         tokens.append(token)
         plant = probe.expected if isinstance(probe.expected, int) else NO_PA
+        walked = m.pagetable.walk(probe.va)
+        where = plant if plant != NO_PA else (walked.pa_base | (probe.va & ((1 << walked.shift) - 1))
+                                              if isinstance(walked, Leaf) else NO_PA)
         kind = KIND_CODES[(probe.who, probe.access)]
-        if plant != NO_PA and place_.guest_pa <= plant < place_.guest_pa + 0x1000 and probe.access == "x":
+        in_ram = where != NO_PA and any(lo <= where and where + 8 <= hi for lo, hi in ram)
+        if where != NO_PA and place_.guest_pa <= where < place_.guest_pa + 0x1000 and probe.access == "x":
             kind |= K_PLANTED  # the guest's landing page: returns all the way
-        elif plant != NO_PA and any(lo <= plant < hi for lo, hi in protected):
+        elif where != NO_PA and any(lo <= where < hi for lo, hi in protected):
             kind |= K_NOPLANT
-        elif plant != NO_PA and probe.access == "x" and any(lo <= plant < hi for lo, hi in ram):
+        elif physical and probe.access in "rw" and probe.who == "kernel" and plant != NO_PA and in_ram and \
+                not place_.guest_pa <= plant < place_.guest_pa + 0x1000:  # nothing loads over the guest
+            key = plant & ~7
+            if key in exec_words:
+                kind |= K_NOPLANT
+            else:
+                initial = current.setdefault(key, rng.getrandbits(64) | 1)
+                page = planted.setdefault(key & ~0xFFF, bytearray(0x1000))
+                if key not in last_write and page[key & 0xFFF:(key & 0xFFF) + 8] == bytes(8):
+                    page[key & 0xFFF:(key & 0xFFF) + 8] = initial.to_bytes(8, "little")
+                if probe.access == "r":
+                    expect_value[index] = current[key]
+                else:
+                    current[key] = token
+                    last_write[key] = index
+        elif physical and probe.access in "rw":
+            kind |= K_NOPLANT
+        if probe.access == "x" and not kind & (K_PLANTED | K_NOPLANT) and where != NO_PA and in_ram and \
+                not (physical and (where & ~7) in current):
             # the text may have no writable alias (ARM32 lowmem): load the return instruction with QEMU
-            page = planted.setdefault(plant & ~0xFFF, bytearray(0x1000))
+            page = planted.setdefault(where & ~0xFFF, bytearray(0x1000))
             ret = backend.ret_insn
-            page[plant & 0xFFF:(plant & 0xFFF) + len(ret)] = ret
+            page[where & 0xFFF:(where & 0xFFF) + len(ret)] = ret
+            exec_words.add(where & ~7)
             kind |= K_PLANTED
+            plant = where
         packed += struct.pack("<4Q", probe.va, kind, plant, token)
-    regs = backend.registers(export.manifest, m)
+    regs = backend.registers(export.manifest, m, place_)
     ranges = [pa for lo_hi in backend.plant_ranges(m)[:4] for pa in lo_hi]
     regs += [0] * (18 - len(regs)) + ranges + [0] * (8 - len(ranges))
     ctrl = struct.pack("<6Q", CTRL_MAGIC, len(probes), probes_pa, results_pa, 0, 0) + struct.pack("<26Q", *regs)
@@ -358,12 +392,15 @@ def verify(m, backend, config: str = "", overrides=(), random_count: int = 64, s
         workdir.mkdir(parents=True, exist_ok=True)
         binary = build_guest(backend, m.layout, m, place_, workdir, overrides)
         plants = [(f"planted-{pa:016x}.bin", bytes(data)) for pa, data in sorted(planted.items())]
-        raw = run_guest(backend, m, place_, binary, images + plants, ctrl, 32 * len(probes), workdir, timeout)
+        raw, memory = run_guest(backend, m, place_, binary, images + plants, ctrl, 32 * len(probes), workdir,
+                                timeout, tuple(sorted(last_write)))
     report = Report(config or m.layout.name, addresses=len(addresses), accesses=len(probes))
     leaves = _attr_map(export.manifest)
     for i, probe in enumerate(probes):
         status, a, b, c = struct.unpack_from("<4Q", raw, 32 * i)
         answer = backend.decode(probe, status, a, b, c, tokens[i])
+        if physical and answer.pa is not None and probe.access in "rw" and isinstance(probe.expected, int):
+            answer = _physical_check(probe, answer, i, b, expect_value, last_write, memory, current)
         if answer.skipped:
             report.skipped += 1
             continue
@@ -380,6 +417,24 @@ def verify(m, backend, config: str = "", overrides=(), random_count: int = 64, s
     report.seconds = time.monotonic() - started
     report.qemu = backend.qemu
     return report
+
+
+def _physical_check(probe, answer, index, value, expect_value, last_write, memory, current) -> Answer:
+    """A read must return the token at the predicted address; the last write to a word must be in memory."""
+    from dataclasses import replace
+
+    key = probe.expected & ~7
+    if probe.access == "r" and index in expect_value:
+        if value != expect_value[index]:
+            return replace(answer, pa=None, fault="other memory",
+                           how=f"read {value:#x}, not the token loaded at {key:#x}")
+        return replace(answer, how="the token loaded at the predicted pa read back")
+    if probe.access == "w" and last_write.get(key) == index:
+        if memory.get(key) != current[key]:
+            return replace(answer, pa=None, fault="other memory",
+                           how=f"the predicted pa {key:#x} holds {memory.get(key, 0):#x} after the run, not the token")
+        return replace(answer, how="the token written is in memory at the predicted pa")
+    return answer
 
 
 def compare(probe: Probe, answer: Answer, levels: bool) -> str | None:
