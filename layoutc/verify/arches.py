@@ -51,7 +51,8 @@ class Arm64:
     normal_attr: int = 0xFF  # PAR.ATTR of normal inner/outer write-back read/write-allocate memory
     firmware: bool = False  # a -bios image to build (x86)
     exec_xor: int = 0  # exec probes at this offset in the page from the read/write ones (x86: no overlap)
-    reserved: tuple[tuple[int, int], ...] = ()  # physical memory the firmware uses
+    # physical memory QEMU or the firmware uses: -M virt puts its device tree at the start of RAM
+    reserved: tuple[tuple[int, int], ...] = ((QEMU_ARM_RAM, QEMU_ARM_RAM + 0x10_0000),)
     physical_tokens: bool = False  # tokens loaded by the host before boot and read back after (no AT)
 
     def check(self, m) -> None:
@@ -115,8 +116,9 @@ def decode_arm(backend, probe: Probe, status: int, a: int, b: int, c: int, token
     if probe.who == "user":
         return at
     if status == S_SKIPPED:
-        if probe.access == "x" and at.pa is not None and at.pa == probe.expected:
-            return Answer(skipped=True)  # not run (the pa holds tables or the guest)
+        if probe.access == "x" and not (at.pa is not None and isinstance(probe.expected, int) and
+                                        at.pa != probe.expected):
+            return Answer(skipped=True)  # not run (the pa holds tables, the guest or QEMU's device tree)
         return Answer(pa=at.pa, fault=at.fault, level=at.level, how="PAR (access not attempted)", attr=at.attr)
     if status == S_FAULT:
         return backend.syndrome(b)

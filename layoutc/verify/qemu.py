@@ -309,9 +309,9 @@ def _pc(qmp) -> int | None:
 def _protected(images, place_: Placement) -> list[tuple[int, int]]:
     """Physical ranges the guest must never plant a token in: the tables, its own code and data."""
     ranges = [(place_.guest_pa + 0x1000, place_.guest_pa + GUEST_MAX), (place_.data_pa, place_.end)]
-    for name, data in images:
+    for name, data in images:  # whole pages: a loaded page of tokens must never overlap a table
         pa = int(name.split("-")[1].split(".")[0], 16)
-        ranges.append((pa, pa + len(data)))
+        ranges.append((pa & ~0xFFF, -(-(pa + len(data)) // 0x1000) * 0x1000))
     return ranges
 
 
