@@ -442,3 +442,18 @@ def test_zoneinfo_has_the_shape_of_its_era(name, layout, defines, config, count)
     assert ours == real
     m.era = replace(m.era, version=(6, 12))
     assert _zone_blocks(report.zoneinfo(m).splitlines())[:count] != real
+
+
+def test_arm_6_1_oom_tail_and_task_table():
+    """The 6.1 ARM capture's show_mem tail (no swap cache statistics, the cma line) and its task table columns."""
+    real = kernel_lines("arm-6.1-oom-tail.txt")
+    m = oom_machine("arm32.kl", "kernel=6.1", cma=True)
+    ours = [line.strip() for line in m.log]
+    start = next(i for i, line in enumerate(ours) if line.endswith("total pagecache pages"))
+    head = ours[start:start + 9]
+    assert [line_shape(line) for line in head] == [line_shape(line) for line in real[:9]]
+    _, table, _ = split_report(ours)
+    _, real_table, _ = split_report(real)
+    assert ours[ours.index(table[0]) - 1] == "Tasks state (memory values in pages):"
+    assert table[0] == real_table[0] and len(table) > 2
+    assert all(row_ends(r) == row_ends(real_table[1]) for r in table[1:])  # every value in the kernel's column
