@@ -22,12 +22,15 @@ from typing import NoReturn
 
 from .lalr import Token, UnexpectedCharacters
 
-_SKIP = r"(?:\s+|//[^\n]*|/\*(?:[^*]|\*(?!/))*\*/)*"
+# Strings and block comments are written as "unrolled loops" (a run of plain characters as one
+# repeat, a group only per escape or `*`): `re` keeps state per iteration of a repeated group, so
+# `(?:\\.|[^"])*` over a 1 MB string took 250 MB (issue 10).
+_SKIP = r"(?:\s+|//[^\n]*|/\*[^*]*\*+(?:[^/*][^*]*\*+)*/)*"
 _CLASSES = [
     ("VERSION", r"[0-9]+\.[0-9]+(?:\.[0-9]+)*"),
     ("WORDNUM", r"[0-9][A-Za-z0-9_]*"),
     ("WORD", r"[A-Za-z_][A-Za-z0-9_]*"),
-    ("STRING", r'"(?:\\.|[^"\\\n])*"'),
+    ("STRING", r'"[^"\\\n]*(?:\\.[^"\\\n]*)*"'),
 ]
 _RULEREF = re.compile(r"[A-Za-z][A-Za-z0-9]*(?:-[A-Za-z0-9]+)*")
 
