@@ -85,6 +85,9 @@ def main(argv=None) -> int:
             if outcome.peak_kb > biggest[0] and not case.cli:
                 biggest = (outcome.peak_kb, f"#{outcome.index} {case.family}/{case.extra.get('shape', '')}")
             if outcome.kind != "ok":
+                if outcome.site not in sites:
+                    print(f"  new failure site: [{outcome.kind}] {outcome.site} (#{outcome.index} {case.family}, "
+                          f"{outcome.cpu:.2f} s CPU, {outcome.wall:.1f} s wall)", file=sys.stderr, flush=True)
                 site_counts[outcome.site] += 1
                 sites.setdefault(outcome.site, [case, outcome])
             if args.progress and done % args.progress == 0:

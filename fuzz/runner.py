@@ -5,7 +5,9 @@ CLI's dispatcher in-process on a thread with a large stack (as ``layoutc.cli.mai
 LAYOUTC_DEBUG=1 so that an internal error reaches us as an exception whose innermost *project*
 frame is its crash site.  Peak RSS per input comes from VmHWM after resetting it through
 /proc/self/clear_refs.  The parent enforces the wall-clock limit: a worker that does not answer
-in time is killed and replaced, and the input counts as a hang.
+in time is killed and replaced, and the input counts as a hang.  "In time" is CPU time (read from
+/proc/PID/stat): on a loaded shared machine a worker at nice 10 may get a tenth of a core, and a
+wall-clock limit would call a 0.5 s input a hang.
 """
 
 from __future__ import annotations
@@ -31,7 +33,8 @@ from .cases import Case
 
 REPO = Path(__file__).resolve().parent.parent
 HANG_SECONDS = 2.0  # CPU seconds of one input past which it is a hang
-KILL_SECONDS = 10.0  # wall seconds after which the parent kills the worker (the machine is shared)
+KILL_CPU_SECONDS = 10.0  # CPU seconds on one input after which the parent kills the worker
+KILL_SECONDS = 120.0  # wall seconds, a backstop for an input that blocks without using CPU (a FIFO read)
 OVER_MEMORY_KB = 500 * 1024
 ADDRESS_SPACE = 3 * 1024 ** 3 + 600 * 1024 ** 2  # the 512 MiB thread stack is reserved address space too
 
@@ -222,9 +225,19 @@ class Worker:
         child.close()
         self.busy: tuple[int, Case, float] | None = None
 
+    def cpu(self) -> float:
+        """The worker process's CPU seconds so far (user + system), or 0 if it cannot be read."""
+        try:
+            with open(f"/proc/{self.process.pid}/stat") as f:
+                fields = f.read().rsplit(")", 1)[1].split()
+            return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+        except (OSError, ValueError, IndexError):
+            return 0.0
+
     def submit(self, index: int, case: Case) -> None:
         self.conn.send((index, case))
         self.busy = (index, case, time.perf_counter())
+        self.cpu_at_submit = self.cpu()
 
     def kill(self) -> None:
         self.process.kill()
@@ -292,7 +305,7 @@ class Pool:
                         worker.start()
                     worker.busy = None
                     yield case, outcome
-                elif now - started > self.kill_seconds:
+                elif now - started > self.kill_seconds or worker.cpu() - worker.cpu_at_submit > KILL_CPU_SECONDS:
                     worker.kill()
                     worker.start()
                     yield case, Outcome(index, "hang", -1, f"timeout {case.family}/{case.extra.get('shape', '')}",
