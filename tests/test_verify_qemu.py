@@ -22,7 +22,7 @@ from layoutc.verify.qemu import VerifyError, verify
 
 ROOT = Path(__file__).resolve().parent.parent
 TOOLS = {"arm64": ("qemu-system-aarch64", "aarch64-linux-gnu-gcc"), "arm": ("qemu-system-arm", "arm-linux-gnueabihf-gcc"),
-         "x86_64": ("qemu-system-x86_64", "gcc", "objcopy")}
+         "x86_64": ("qemu-system-x86_64", "gcc", "objcopy"), "riscv64": ("qemu-system-riscv64", "riscv64-linux-gnu-gcc")}
 RANDOM = 24  # random probe addresses per configuration, on top of every region edge, hole and mapping edge
 
 CONFIGS = [
@@ -38,6 +38,8 @@ CONFIGS = [
     ("arm", "arm32.kl", ("lpae=true", "vmsplit=2G", "ram=0x60000000:512M,0x90000000:512M")),  # T1SZ = 1, 2 banks
     ("x86_64", "x86_64.kl", ("ram=2G",)),                                   # 4-level
     ("x86_64", "x86_64.kl", ("paging_levels=5", "ram=2G")),                 # 5-level (LA57)
+    ("riscv64", "riscv64.kl", ()),                                          # Sv39
+    ("riscv64", "riscv64.kl", ("mode=sv57",)),                              # Sv57
 ]
 
 
@@ -74,7 +76,7 @@ def descriptor(m, va: int) -> tuple[int, int]:
         desc = table.tables[key][slot]
         if table.kind(desc, index) != 1 or index == len(table.levels) - 1:  # not a table descriptor: the leaf
             return table.table_pa(key) + slot * table.entry_bytes, index
-        key = table.decode_oa(desc)
+        key = desc & table.addr_mask
     raise AssertionError("unreachable")
 
 
@@ -186,6 +188,26 @@ def test_x86_64_negative_controls_single_bit_flips_are_caught():
     assert ("kernel", "r") in mismatched(report, user, 2 << 20)
     assert ("kernel", "r") in mismatched(report, oa, 2 << 20)
     spans = [(rw, 2 << 20), (exec_, 1 << 30), (user, 2 << 20), (oa, 2 << 20)]
+    assert all(any(va <= x.probe.va < va + size for va, size in spans) for x in report.mismatches)
+
+
+def test_riscv_negative_controls_single_bit_flips_are_caught():
+    """Leaf bits: W cleared, X set on the linear map, U set (SUM clear: the kernel faults, the user reads),
+    V cleared, a PPN bit."""
+    tools("riscv64")
+    m = machine("riscv64.kl", ("ram=4G",))
+    linear = [va for va, _size, _lvl, _d in m.pagetable.leaves() if m.linear.va_start <= va < m.linear.va_end]
+    rw, exec_, user = linear[1], linear[2], linear[3]  # 1 GiB leaves; the first holds the guest's data
+    valid, oa = m.kernel_image[0] + (4 << 20), m.kernel_image[0] + (8 << 20)  # 2 MiB leaves of the image
+    targets = [(rw, 2), (exec_, 3), (user, 4), (valid, 0), (oa, 10 + 9)]  # PPN[1] bit 0: 2 MiB higher
+    report = verify(m, backend_for(m), random_count=0, mutate=flipper([(descriptor(m, va)[0], b) for va, b in targets]),
+                    timeout=30, extra=tuple(va for va, _ in targets))
+    spans = [(rw, 1 << 30), (exec_, 1 << 30), (user, 1 << 30), (valid, 2 << 20), (oa, 2 << 20)]
+    assert ("kernel", "w") in mismatched(report, *spans[0])
+    assert ("kernel", "x") in mismatched(report, *spans[1])
+    assert {("kernel", "r"), ("user", "r")} <= mismatched(report, *spans[2])
+    assert ("kernel", "r") in mismatched(report, *spans[3])
+    assert ("kernel", "r") in mismatched(report, *spans[4])
     assert all(any(va <= x.probe.va < va + size for va, size in spans) for x in report.mismatches)
 
 

@@ -47,6 +47,7 @@ class Arm64:
     objcopy_flags: tuple[str, ...] = ()
     ld_options: tuple[tuple[str, str], ...] = ()
     reports_levels: bool = True
+    same_kind = staticmethod(lambda model, hardware: model == hardware)
     ret_insn: bytes = bytes.fromhex("c0035fd6")  # ret (little-endian)
     normal_attr: int = 0xFF  # PAR.ATTR of normal inner/outer write-back read/write-allocate memory
     firmware: bool = False  # a -bios image to build (x86)
@@ -273,7 +274,66 @@ class X86_64(Arm64):
         return Answer(pa=NO_PA, how="access completed (the model predicts no pa)")
 
 
-BACKENDS = {"arm64": Arm64(), "arm": Arm32(), "x86_64": X86_64()}
+RISCV_RAM = 0x8000_0000  # -M virt (hw/riscv/virt.c)
+
+
+@dataclass(frozen=True)
+class Riscv64(Arm64):
+    """RISC-V M-mode on qemu-system-riscv64 -M virt -bios none: MPRV loads/stores as S or U, mret into S."""
+
+    qemu: str = "qemu-system-riscv64"
+    cc: str = "riscv64-linux-gnu-gcc"
+    sources: tuple[str, ...] = ("riscv64/start.S", "riscv64/probe.c")
+    cflags: tuple[str, ...] = ("-mcmodel=medany", "-march=rv64imac_zicsr_zifencei", "-mabi=lp64", "-mno-relax")
+    reports_levels: bool = False  # a page fault has no level
+    ret_insn: bytes = bytes.fromhex("73000000")  # ecall: traps back to M-mode
+    normal_attr: int = 0
+
+    def check(self, m) -> None:
+        if min(lo for lo, _ in m.banks) < RISCV_RAM:
+            raise VerifyError("QEMU's virt machine has RAM from 0x80000000 only: this layout's RAM starts below it")
+
+    def qemu_ram(self, m) -> list[tuple[int, int]]:
+        return [(RISCV_RAM, max(hi for _, hi in m.banks))]
+
+    # riscv_compute_fdt_addr(): the device tree sits below min(RAM end, 3 GiB), 16 MiB aligned
+    reserved: tuple[tuple[int, int], ...] = ((0xBF00_0000, 0xC000_0000),)
+
+    def machine_args(self, m) -> list[str]:
+        top = max(hi for _, hi in m.banks)
+        return ["-M", "virt", "-cpu", "rv64", "-bios", "none", "-m", f"{(top - RISCV_RAM) >> 20}M"]
+
+    def defines(self, m, place) -> dict[str, int]:
+        return {"STACK_PA": place.stack_top}
+
+    def plant_ranges(self, m) -> list[tuple[int, int]]:
+        return self.qemu_ram(m)
+
+    def registers(self, manifest: dict, m, place) -> list[int]:
+        return [int(manifest["registers"]["satp"], 16)]
+
+    @staticmethod
+    def same_kind(model: str, hardware: str | None) -> bool:
+        # the hardware says "page fault" for an invalid entry, missing rights and a clear A bit alike
+        return hardware == "page fault" if model in ("translation", "permission", "access flag") else model == hardware
+
+    def decode(self, probe: Probe, status: int, a: int, b: int, c: int, token: int) -> Answer:
+        if status == S_SKIPPED:
+            return Answer(skipped=True)
+        if status == S_FAULT:
+            cause = b & 0xFF
+            kind = {12: "page fault", 13: "page fault", 15: "page fault", 1: "access fault", 5: "access fault",
+                    7: "access fault"}.get(cause, f"exception {cause}")
+            return Answer(fault=kind, how=f"mcause {cause}")
+        if c == NO_PA:
+            return Answer(pa=probe.expected if isinstance(probe.expected, int) else NO_PA,
+                          how="access completed; nothing planted")
+        if probe.access in "rw" and b != token:
+            return Answer(fault="other memory", how=f"{b:#x}, not the token planted at {c:#x}")
+        return Answer(pa=c | (probe.va & (3 if probe.access == "x" else 7)), how="token planted physically read back")
+
+
+BACKENDS = {"arm64": Arm64(), "arm": Arm32(), "x86_64": X86_64(), "riscv64": Riscv64()}
 
 
 def backend_for(m):

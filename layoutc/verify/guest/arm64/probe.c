@@ -28,7 +28,7 @@ static int plantable(u64 pa, u64 size)
 {
     volatile struct ctrl *c = (volatile struct ctrl *)LIN((u64)CTRL_PA);
     for (int i = R_PLANT; i < R_PLANT + 2 * N_PLANT; i += 2)
-        if (pa != NO_PA && pa >= c->regs[i] && pa + size <= c->regs[i + 1])
+        if (pa != NO_PA && pa >= c->regs[i] && pa < c->regs[i + 1] && size <= c->regs[i + 1] - pa)
             return 1;
     return 0;
 }
