@@ -175,13 +175,13 @@ class _DataclassFields:
         made = {}
         for spec in self.specs:
             option = spec.options
-            record: Any = dataclasses.field(default=option.default if option.default is not MISSING else dataclasses.MISSING,
-                                       default_factory=(option.default_factory if option.default_factory is not MISSING
-                                                        else dataclasses.MISSING),
-                                       init=option.init, repr=option.repr, compare=option.compare)
-            record.name, record.type, record.kw_only = spec.name, spec.annotation, False
-            record._field_type = dataclasses._FIELD  # type: ignore[attr-defined]  # its marker of a regular field
-            made[spec.name] = record
+            default: Any = option.default if option.default is not MISSING else dataclasses.MISSING
+            factory: Any = option.default_factory if option.default_factory is not MISSING else dataclasses.MISSING
+            one: Any = dataclasses.field(default=default, default_factory=factory, init=option.init,
+                                         repr=option.repr, compare=option.compare)
+            one.name, one.type, one.kw_only = spec.name, spec.annotation, False
+            one._field_type = dataclasses._FIELD  # type: ignore[attr-defined]  # its marker of a regular field
+            made[spec.name] = one
         type.__setattr__(owner, "__dataclass_fields__", made)
         return made
 
@@ -204,6 +204,8 @@ def _specs(cls: type) -> list[_Spec]:
 
 
 def _make(cls: type[T], frozen: bool, eq: bool, slots: bool) -> type[T]:
+    if any("__dataclass_fields__" in vars(base) for base in cls.__mro__[1:]):
+        raise TypeError(f"{cls.__qualname__}: fields inherited from a base class are not supported here")
     specs = _specs(cls)
     own = cls.__dict__
     names = tuple(s.name for s in specs)
