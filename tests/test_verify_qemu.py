@@ -61,8 +61,7 @@ def test_qemu_agrees_with_the_simulator(arch, name, defines):
     m = machine(name, defines)
     report = verify(m, backend_for(m), overrides=defines, random_count=RANDOM, timeout=30)
     assert report.accesses >= 5 * 40 and report.mismatches == [], "\n".join(map(str, report.mismatches[:20]))
-    user = report.accesses * 2 // 5 if arch == "x86_64" else 0  # x86: user accesses are not probed yet
-    assert report.skipped - user < report.accesses // 20
+    assert report.skipped < report.accesses // 20
 
 
 def descriptor(m, va: int) -> tuple[int, int]:
@@ -174,7 +173,7 @@ def test_lpae_defects_reintroduced_are_caught(monkeypatch):
 
 def test_x86_64_negative_controls_single_bit_flips_are_caught():
     """RW set on the read-only text, NX cleared on the direct map, P cleared, an address bit.  (US alone on a
-    leaf is invisible: x86 needs it at every level, and user accesses are not probed on x86 yet.)"""
+    leaf is invisible: x86 needs it at every level, and the boot tables' upper levels are supervisor.)"""
     tools("x86_64")
     m = machine("x86_64.kl", ("ram=2G",))
     image = m.kernel_image[0]

@@ -51,6 +51,7 @@ class Arm64:
     ret_insn: bytes = bytes.fromhex("c0035fd6")  # ret (little-endian)
     normal_attr: int = 0xFF  # PAR.ATTR of normal inner/outer write-back read/write-allocate memory
     firmware: bool = False  # a -bios image to build (x86)
+    user_page: bool = False  # the guest maps a ring-3 stub in an unused user slot (x86)
     exec_xor: int = 0  # exec probes at this offset in the page from the read/write ones (x86: no overlap)
     # physical memory QEMU or the firmware uses: -M virt puts its device tree at the start of RAM
     reserved: tuple[tuple[int, int], ...] = ((QEMU_ARM_RAM, QEMU_ARM_RAM + 0x10_0000),)
@@ -212,6 +213,7 @@ class X86_64(Arm64):
     ret_insn: bytes = b"\xc3"
     normal_attr: int = 0
     firmware: bool = True
+    user_page: bool = True
     physical_tokens: bool = True
     exec_xor: int = 0x800
     reserved: tuple[tuple[int, int], ...] = ((0x1000, 0x5000),)  # bios.S TRAMPOLINE
@@ -262,7 +264,7 @@ class X86_64(Arm64):
         regs = {k: int(v, 16) for k, v in manifest["registers"].items()}
         levels = manifest["levels"]["count"]
         entry = m.kernel_image[0] + 0x1000
-        return [regs["CR0"], regs["CR3"], regs["CR4"], regs["EFER"], levels, entry, place.data_pa]  # IDT there
+        return [regs["CR0"], regs["CR3"], regs["CR4"], regs["EFER"], levels, entry, place.data_pa, 0]
 
     def decode(self, probe: Probe, status: int, a: int, b: int, c: int, token: int) -> Answer:
         if status == S_SKIPPED:

@@ -383,6 +383,10 @@ def verify(m, backend, config: str = "", overrides=(), random_count: int = 64, s
             plant = where
         packed += struct.pack("<4Q", probe.va, kind, plant, token)
     regs = backend.registers(export.manifest, m, place_)
+    if backend.user_page:  # x86: where the guest maps its ring-3 stub, a top-level slot no probe touches
+        shift = 9 * (export.manifest["levels"]["count"] - 1) + 12
+        used = {probe.va >> shift for probe in probes}
+        regs[7] = next(slot for slot in range(1, 256) if slot not in used) << shift
     ranges = [pa for lo_hi in backend.plant_ranges(m)[:4] for pa in lo_hi]
     regs += [0] * (18 - len(regs)) + ranges + [0] * (8 - len(ranges))
     ctrl = struct.pack("<6Q", CTRL_MAGIC, len(probes), probes_pa, results_pa, 0, 0) + struct.pack("<26Q", *regs)

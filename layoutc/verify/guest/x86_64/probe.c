@@ -14,7 +14,37 @@ u64 probe_read(u64 va, u64 *out);
 u64 probe_write(u64 va, u64 value);
 u64 probe_exec(u64 va);
 void load_idt(void *idtr);
-extern char vectors[];
+void load_gdt(void *gdtr);
+typedef unsigned __int128 u128;
+u128 probe_user(u64 va, u64 value, u64 stub);
+extern char vectors[], user_stub[], user_stub_end[];
+
+/* the data area (ctrl.regs[6], physical): IDT at +0, GDT at +0x200, TSS at +0x300, the user page's
+ * tables at +0x1000.., the user page at +0x6000, the ring-0 stack for ring-3 faults up to +0x9000 */
+#define D_GDT 0x200
+#define D_TSS 0x300
+#define D_TABLES 0x1000
+#define D_USER 0x6000
+#define D_RSP0 0x9000
+
+/* map one user page (read-only, executable) at user_va through the user half of the root under test:
+ * its slot there is empty in the boot tables, so no other probe changes (only where it faults: not
+ * present one level lower, which #PF does not report) */
+static void map_user_page(u64 root, u64 levels, u64 user_va, u64 data)
+{
+    u64 table = root;
+    for (u64 level = levels; level > 1; level--) {
+        unsigned shift = 12 + 9 * (unsigned)(level - 1);
+        u64 *entry = (u64 *)LIN(table) + (user_va >> shift & 511);
+        u64 next = data + D_TABLES + 0x1000 * (levels - level);
+        *entry = next | 0x7;  /* P RW US */
+        table = next;
+    }
+    *((u64 *)LIN(table) + (user_va >> 12 & 511)) = (data + D_USER) | 0x5;  /* P US: read-only, executable */
+    for (char *from = user_stub, *to = (char *)LIN(data + D_USER); from < user_stub_end; from++, to++)
+        *to = *from;
+    __asm__ volatile("mov %%cr3, %%rax; mov %%rax, %%cr3" ::: "rax", "memory");
+}
 
 struct idtr {
     unsigned short limit;
@@ -33,6 +63,25 @@ void guest_main(void)
     }
     struct idtr idtr = {32 * 16 - 1, (u64)idt};
     load_idt(&idtr);
+    u64 data = c->regs[6];
+    u64 *gdt = (u64 *)LIN(data + D_GDT);
+    gdt[0] = 0;
+    gdt[1] = 0x00cf9b000000ffffULL;  /* 0x08 */
+    gdt[2] = 0x00cf93000000ffffULL;  /* 0x10: kernel data */
+    gdt[3] = 0x00af9b000000ffffULL;  /* 0x18: kernel code */
+    gdt[4] = 0x00cff3000000ffffULL;  /* 0x20: user data (selector 0x23) */
+    gdt[5] = 0x00affb000000ffffULL;  /* 0x28: user code (0x2b) */
+    u64 tss = LIN(data + D_TSS);
+    for (int i = 0; i < 13; i++)
+        ((u64 *)tss)[i] = 0;
+    *(u64 *)(tss + 4) = LIN(data + D_RSP0);  /* RSP0 */
+    *(unsigned short *)(tss + 102) = 104;    /* no I/O bitmap */
+    gdt[6] = 103 | (tss & 0xffffff) << 16 | 0x89ULL << 40 | (tss >> 24 & 0xff) << 56;  /* 0x30: TSS */
+    gdt[7] = tss >> 32;
+    struct idtr gdtr = {8 * 8 - 1, (u64)gdt};
+    load_gdt(&gdtr);
+    u64 user_va = c->regs[7];
+    map_user_page(c->regs[1] & ~0xfffULL, c->regs[4], user_va, data);
     const struct probe *probes = (const struct probe *)LIN(c->probes);
     struct result *results = (struct result *)LIN(c->results);
     for (u64 i = 0; i < c->nprobes; i++) {
@@ -69,9 +118,13 @@ void guest_main(void)
             r->status = code ? S_FAULT : S_OK;
             r->b = code;
             break;
-        default:
-            r->status = S_SKIPPED;  /* user accesses: not probed on x86 yet */
+        default: {  /* ring 3: the user stub on the probed address */
+            u128 got = probe_user(p->va, p->token, user_va + ((p->kind & 0xff) == K_UREAD ? 0 : 5));
+            code = (u64)got;
+            r->status = code ? S_FAULT : S_OK;
+            r->b = code ? code : (u64)(got >> 64);
             break;
+        }
         }
         c->progress = i + 1;
     }

@@ -83,7 +83,16 @@ exception:
     orq     %rdx, %rax
     jz      fatal
     movq    %rax, (%rsp)        /* the iret frame's RIP */
-    xorl    %eax, %eax
+    testb   $3, 8(%rsp)
+    jz      2f                  /* from ring 3: resume in ring 0 on the kernel stack probe_user saved */
+    movq    $0x18, 8(%rsp)
+    movq    $0x10, 32(%rsp)
+    movl    $0xc0000102, %ecx
+    rdmsr
+    shlq    $32, %rdx
+    orq     %rdx, %rax
+    movq    %rax, 24(%rsp)
+2:  xorl    %eax, %eax
     xorl    %edx, %edx
     wrmsr
     iretq
@@ -156,6 +165,46 @@ gdt:                            /* the same selectors as bios.S; accessed bits s
 gdt_desc:
     .word   gdt_desc - gdt - 1
     .quad   gdt
+
+/* u128 probe_user(u64 va, u64 value, u64 stub): run the ring-3 stub (user_read / user_write copied to a
+ * user page) on va; it ends in ud2 (#UD: success, the value read in rdx) or faults (the fault code) */
+    .globl probe_user
+probe_user:
+    movq    %rdx, %r9
+    recover 1f
+    movq    %rsp, %rax
+    movq    %rax, %rdx
+    shrq    $32, %rdx
+    movl    $0xc0000102, %ecx   /* MSR_KERNEL_GS_BASE: scratch for the kernel stack pointer */
+    wrmsr
+    pushq   $0x23               /* SS: user data */
+    pushq   $0                  /* RSP: the stub uses no stack */
+    pushq   $0x2                /* RFLAGS: interrupts off */
+    pushq   $0x2b               /* CS: user code */
+    pushq   %r9
+    iretq
+1:  movq    %r8, %rdx
+    cmpq    $6, %r10
+    je      2f
+    jmp     fault_code
+2:  xorl    %eax, %eax
+    ret
+
+    .globl user_stub, user_stub_end
+user_stub:                      /* position-independent: copied to the user page */
+    movq    (%rdi), %r8         /* user read (offset 0) */
+    ud2
+    movq    %rsi, (%rdi)        /* user write (offset 5) */
+    ud2
+user_stub_end:
+
+/* void load_gdt(void *gdtr): the data area's GDT (writable: ltr marks the TSS busy) and TR */
+    .globl load_gdt
+load_gdt:
+    lgdt    (%rdi)
+    movw    $0x30, %ax
+    ltr     %ax
+    ret
 
 /* void load_idt(void *idtr) */
     .globl load_idt
