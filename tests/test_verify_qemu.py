@@ -229,3 +229,11 @@ def test_cli_summary_and_exit_code(capsys):
     out = capsys.readouterr().out
     assert code == 0, out
     assert "probes," in out and "accesses, 0 mismatches" in out
+
+
+def test_cli_usage_errors_exit_2(capsys):
+    """No tool needed: verify without a judge, and a layout no probe guest exists for, are usage errors."""
+    assert main(["verify", str(ROOT / "layouts" / "arm64.kl")]) == 2
+    assert "--qemu" in capsys.readouterr().err
+    assert main(["verify", str(ROOT / "layouts" / "x86.kl"), "--qemu"]) == 2
+    assert "no QEMU probe guest for x86" in capsys.readouterr().err
