@@ -194,15 +194,22 @@ class KlServer:
         self.matrix_tasks[uri] = asyncio.get_running_loop().create_task(self._matrix(uri, checked))
 
     async def _matrix(self, uri: str, checked: document.Checked) -> None:
-        await asyncio.sleep(MATRIX_DELAY)
-        planned = document.matrix(checked, self.defines)
-        if planned is None:
-            return
-        matrix, work = planned
-        for _ in work:
-            await asyncio.sleep(0)  # let requests in between variants
-        self.matrices[uri] = (checked, matrix)
-        self.matrix_tasks.pop(uri, None)
+        try:
+            await asyncio.sleep(MATRIX_DELAY)
+            planned = document.matrix(checked, self.defines)
+            if planned is not None:
+                matrix, work = planned
+                for _ in work:
+                    await asyncio.sleep(0)  # let requests in between variants
+                self.matrices[uri] = (checked, matrix)
+        except asyncio.CancelledError:
+            raise
+        except Exception as error:  # a bug: the hover goes without values per variant, the server goes on
+            self.ls.window_log_message(lsp.LogMessageParams(
+                lsp.MessageType.Error, f"layoutc: internal error computing the --matrix: {type(error).__name__}: {error}"))
+        finally:
+            if self.matrix_tasks.get(uri) is asyncio.current_task():
+                del self.matrix_tasks[uri]
 
     def publish(self, uri: str, checked: document.Checked) -> None:
         path = norm(self._path(uri))
