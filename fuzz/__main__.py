@@ -23,8 +23,8 @@ from .minimise import minimise
 from .runner import HANG_SECONDS, OVER_MEMORY_KB, Pool
 
 
-def cases(count: int, seed: int, cli_every: int, only: list[str]):
-    for index in range(count):
+def cases(count: int, seed: int, cli_every: int, only: list[str], start: int = 0):
+    for index in range(start, start + count):
         rng = random.Random(f"{seed}:{index}")
         if only:
             name = only[index % len(only)]
@@ -60,6 +60,7 @@ def main(argv=None) -> int:
     parser.add_argument("--out", default="fuzz/out", help="where minimised failures are written")
     parser.add_argument("--no-minimise", action="store_true")
     parser.add_argument("--progress", type=int, default=5000, help="print a progress line every N inputs")
+    parser.add_argument("--start", type=int, default=0, help="index of the first input (to continue a run)")
     args = parser.parse_args(argv)
 
     pool = Pool(args.workers)
@@ -72,9 +73,12 @@ def main(argv=None) -> int:
     slowest = (0.0, None)
     biggest = (0, None)
     per_family_cpu: dict[str, float] = defaultdict(float)
+    interrupted = False
+    elapsed = 0.0
+    minimised: dict[str, Path] = {}
     try:
         done = 0
-        for case, outcome in pool.run(cases(args.inputs, args.seed, args.cli_every, args.family)):
+        for case, outcome in pool.run(cases(args.inputs, args.seed, args.cli_every, args.family, args.start)):
             done += 1
             kinds[outcome.kind] += 1
             by_family[case.family] += 1
@@ -88,6 +92,7 @@ def main(argv=None) -> int:
                 if outcome.site not in sites:
                     print(f"  new failure site: [{outcome.kind}] {outcome.site} (#{outcome.index} {case.family}, "
                           f"{outcome.cpu:.2f} s CPU, {outcome.wall:.1f} s wall)", file=sys.stderr, flush=True)
+                    _write_failure(Path(args.out) / "raw", outcome.site, case, outcome)  # before any minimising
                 site_counts[outcome.site] += 1
                 sites.setdefault(outcome.site, [case, outcome])
             if args.progress and done % args.progress == 0:
@@ -95,8 +100,11 @@ def main(argv=None) -> int:
                 print(f"  {done} inputs, {rate:.0f}/s, failures: {sum(site_counts.values())} "
                       f"at {len(site_counts)} sites", file=sys.stderr, flush=True)
         elapsed = time.perf_counter() - started
-        minimised = {}
-        if sites and not args.no_minimise:
+    except KeyboardInterrupt:  # Ctrl-C (or SIGINT): stop, and still print the figures so far
+        elapsed = time.perf_counter() - started
+        interrupted = True
+    try:
+        if sites and not args.no_minimise and not interrupted:
             for site, (case, outcome) in list(sites.items())[:40]:
                 def same(candidate, site=site):
                     result = next(iter(pool.run([(outcome.index, candidate)])))[1]
@@ -108,7 +116,8 @@ def main(argv=None) -> int:
 
     total = sum(kinds.values())
     print(f"inputs: {total} ({total - cli_runs} in-process, {cli_runs} through the CLI) in {elapsed:.0f} s "
-          f"wall with {args.workers} workers, seed {args.seed}")
+          f"wall with {args.workers} workers, seed {args.seed}, indices {args.start}..{args.start + total - 1}"
+          + (" (interrupted)" if interrupted else ""))
     print("by family: " + ", ".join(f"{name} {count}" for name, count in sorted(by_family.items())))
     print("CPU per input, by family: " + ", ".join(
         f"{name} {per_family_cpu[name] / count * 1000:.0f} ms" for name, count in sorted(by_family.items())))
