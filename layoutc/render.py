@@ -6,6 +6,7 @@ whether colour is on.
 
 from __future__ import annotations
 
+import re
 from typing import TYPE_CHECKING, Iterable, Mapping, Sequence
 
 from .diagnostics import Diagnostic, Severity
@@ -58,6 +59,29 @@ def coverage_line(summary: Summary) -> str:
     return f"checked {', '.join(parts)}: {verdict}"
 
 
+# Layout text reaches a terminal in the human format: a source line, a name, a string value.  Control
+# characters in it would be obeyed (ESC starts a sequence that can retitle the window or clear the
+# screen), bidirectional controls would reorder what is shown.  Each becomes one visible character, so
+# that carets stay under the columns they mark: C0 controls their Unicode Control Picture (ESC is
+# U+241B), DEL U+2421, C1 controls, line/paragraph separators and bidi controls U+FFFD.
+_UNSAFE = re.compile("[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028-\u202e\u2066-\u2069]")
+
+
+def _picture(match: re.Match[str]) -> str:
+    code = ord(match.group())
+    return chr(0x2400 + code) if code < 0x20 else "\u2421" if code == 0x7F else "\ufffd"
+
+
+def terminal_safe(text: str) -> str:
+    """``text`` with every character a terminal would act on replaced by one visible character."""
+    return _UNSAFE.sub(_picture, text)
+
+
+# A source line longer than this is shown as a window around the span (`...` marks what is cut), so
+# that a finding on a 1 MB line prints a line, not the megabyte.
+SNIPPET_WIDTH = 160
+
+
 class Human:
     def __init__(self, colour: bool = False) -> None:
         self.colour = colour
@@ -69,37 +93,46 @@ class Human:
         line, column = span.start_position()
         end_line, end_column = span.end_position()
         text = span.file.line_text(line).expandtabs(1)
+        offset = column - 1  # of the span's first character in `text`
         width = max(1, (end_column - column) if end_line == line else len(text) - column + 1)
+        if len(text) > SNIPPET_WIDTH:
+            start = max(0, min(offset - SNIPPET_WIDTH // 4, len(text) - SNIPPET_WIDTH))
+            end = start + SNIPPET_WIDTH
+            shown = ("..." if start else "") + text[start:end] + ("..." if end < len(text) else "")
+            width = max(1, min(width, end - offset))
+            offset = offset - start + (3 if start else 0)
+            text = shown
         pad = " " * gutter
         out = [f"{pad} {self._c('blue', '|')}",
-               f"{self._c('blue', str(line).rjust(gutter))} {self._c('blue', '|')} {text}",
-               f"{pad} {self._c('blue', '|')} {' ' * (column - 1)}{marker * width}" + (f" {message}" if message else "")]
+               f"{self._c('blue', str(line).rjust(gutter))} {self._c('blue', '|')} {terminal_safe(text)}",
+               f"{pad} {self._c('blue', '|')} {' ' * offset}{marker * width}"
+               + (f" {terminal_safe(message)}" if message else "")]
         return out
 
     def diagnostic(self, d: Diagnostic, extra_notes: Sequence[str] = ()) -> str:
         severity = str(d.severity)
-        head = f"{self._c(severity, f'{severity}[{d.code}]')}: {self._c('bold', d.message)}"
+        head = f"{self._c(severity, f'{severity}[{d.code}]')}: {self._c('bold', terminal_safe(d.message))}"
         lines: list[str] = []
         spans = [s for s in [d.span] + [label.span for label in d.labels] if s is not None]
         gutter = max((len(str(s.start_position()[0])) for s in spans), default=1)
         if d.span is not None:
-            lines.append(f"{d.span.where()}: {head}")
+            lines.append(f"{terminal_safe(d.span.where())}: {head}")
             if d.span.file.text:  # an unreadable file has no line to show
                 lines += self._snippet(d.span, "^", "", gutter)
         else:
             lines.append(f"layoutc: {head}")
         for label in d.labels:
-            lines.append(f"{' ' * gutter} {self._c('blue', ':::')} {label.span.where()}")
+            lines.append(f"{' ' * gutter} {self._c('blue', ':::')} {terminal_safe(label.span.where())}")
             lines += self._snippet(label.span, "-", label.message, gutter)
         for note in (*d.notes, *extra_notes):
-            lines.append(f"{' ' * gutter} {self._c('blue', '=')} note: {note}")
+            lines.append(f"{' ' * gutter} {self._c('blue', '=')} note: {terminal_safe(note)}")
         if d.help:
-            lines.append(f"{' ' * gutter} {self._c('blue', '=')} help: {d.help}")
+            lines.append(f"{' ' * gutter} {self._c('blue', '=')} help: {terminal_safe(d.help)}")
         return "\n".join(lines)
 
     def waived(self, d: Diagnostic) -> str:
         where = d.span.where() if d.span else "layoutc"
-        return f"{where}: waived[{d.code}] {d.message} -- allowed because: {d.waiver}"
+        return terminal_safe(f"{where}: waived[{d.code}] {d.message} -- allowed because: {d.waiver}")
 
 
 def _position(span: Span | None) -> dict:

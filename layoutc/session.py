@@ -208,10 +208,17 @@ def _waived_by(diagnostic: Diagnostic, layout: Layout | None) -> Waiver | None:
 
 def finish(raw: Iterable[Diagnostic], layout: Layout | None, policy: Policy) -> tuple[list[Diagnostic], list[Diagnostic]]:
     """Registry names and severities, selection, waivers: (reported, waived)."""
+    from .limits import MAX_FINDINGS_PER_RULE
     from .rules import lookup
+    from .rules.runner import overflow_note
 
     reported: list[Diagnostic] = []
     waived: list[Diagnostic] = []
+    # L008 for every code, not only the model rules' (which stop producing at the limit): front-end
+    # findings (S, W, N, E) are linear in the input, but each one printed with its source line made a
+    # 1 MB file print gigabytes
+    counts: dict[str, int] = {}
+    first_dropped: dict[str, Diagnostic] = {}
     for diagnostic in sorted_diagnostics(raw):
         entry = lookup(diagnostic.code)
         name = entry.name if entry else diagnostic.code.lower()
@@ -222,8 +229,15 @@ def finish(raw: Iterable[Diagnostic], layout: Layout | None, policy: Policy) -> 
         waiver = _waived_by(diagnostic, layout)
         if waiver is not None:
             waived.append(diagnostic.with_(waiver=waiver.reason))
-        else:
-            reported.append(diagnostic)
+            continue
+        counts[diagnostic.code] = counts.get(diagnostic.code, 0) + 1
+        if counts[diagnostic.code] > MAX_FINDINGS_PER_RULE and diagnostic.code != "L008":
+            first_dropped.setdefault(diagnostic.code, diagnostic)
+            continue
+        reported.append(diagnostic)
+    for code, first in first_dropped.items():
+        note = overflow_note(code, first.name or code.lower(), first.span, counts[code] - MAX_FINDINGS_PER_RULE)
+        reported.append(note.with_(name="too-many-findings", severity=Severity.NOTE))
     return reported, waived
 
 

@@ -284,7 +284,7 @@ class _Elaborator:
             wanted = "true or false" if kind == "bool" else f"a {kind}"
             self.sink.emit("E207", f"`{expr.name}` is not a valid value for `{name}`", expr.span,
                            notes=(f"`{name}` is declared `{decl.type.span.text}`: it takes {wanted}",),
-                           help=did_you_mean(expr.name, self.scope.names))
+                           help=self.scope.suggest(expr.name, self.scope.names))
             return UNKNOWN
         value = self.ev.eval(expr)
         if isinstance(value, Unknown):

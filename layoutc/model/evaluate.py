@@ -21,7 +21,7 @@ from ..frozen import frozen
 from ..limits import MAX_EVAL_STEPS
 from ..limits import MAX_VALUE_BITS as MAX_BITS
 from ..source import Span
-from ..suggest import did_you_mean
+from ..suggest import Suggester, did_you_mean
 from ..syntax import ast
 from .values import UNKNOWN, Bank, Banks, Choice, Unknown, Version, show, type_name
 
@@ -42,6 +42,7 @@ class Scope:
         self.names = names
         self.spaces = spaces
         self.region_index = region_index  # region name -> spaces that declare it
+        self.suggest = Suggester()  # did-you-mean among the names, with one budget per check
 
     def region_key(self, node) -> tuple[RegionKey, list[str], Span] | None:
         """If ``node`` is a dotted reference to a region, (key, remaining attrs, span of the path)."""
@@ -233,7 +234,7 @@ class Evaluator:
         if name in self.scope.region_index:
             raise self._fail("E201", f"`{name}` is a region; use `{name}.start`, `{name}.end` or `{name}.size`", node.span)
         candidates = list(self.scope.names) + list(BUILTINS)
-        raise self._fail("N101", f"unknown name `{name}`", node.span, help=did_you_mean(name, candidates))
+        raise self._fail("N101", f"unknown name `{name}`", node.span, help=self.scope.suggest(name, candidates))
 
     def _eval_Attr(self, node: ast.Attr):
         region = self.scope.region_key(node)

@@ -7,6 +7,7 @@ from typing import Iterable
 from ..diagnostics import Diagnostic
 from ..limits import MAX_FINDINGS_PER_RULE
 from ..model.types import Layout
+from ..source import Span
 from .context import Context
 from .registry import RULES
 
@@ -34,10 +35,14 @@ def _capped(diagnostics: Iterable[Diagnostic], code: str, name: str, layout: Lay
     kept: list[Diagnostic] = []
     for diagnostic in diagnostics:
         if len(kept) == MAX_FINDINGS_PER_RULE:
-            span = layout.files[-1].whole() if layout.files else None
-            kept.append(Diagnostic("L008", f"more than {MAX_FINDINGS_PER_RULE} findings of {code} ({name}): "
-                                           "the rest are not reported", span,
-                                   help="fix the findings above and check again"))
+            kept.append(overflow_note(code, name, layout.files[-1].whole() if layout.files else None))
             break
         kept.append(diagnostic)
     return kept
+
+
+def overflow_note(code: str, name: str, span: Span | None, dropped: int | None = None) -> Diagnostic:
+    """The L008 note that stands for the findings of ``code`` past MAX_FINDINGS_PER_RULE."""
+    rest = "the rest are" if dropped is None else f"{dropped} more {'is' if dropped == 1 else 'are'}"
+    return Diagnostic("L008", f"more than {MAX_FINDINGS_PER_RULE} findings of {code} ({name}): {rest} not reported",
+                      span, help="fix the findings above and check again")

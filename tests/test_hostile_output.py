@@ -1,0 +1,75 @@
+"""What a hostile layout makes layoutc print stays bounded and inert (issue 10).
+
+A new user's attack run found a 1 MB one-line file printing gigabytes (every finding reprinted the
+whole line, and front-end findings were not capped), ESC sequences in a source line reaching the
+terminal, and thousands of unknown names taking half a minute (each compared with every definition
+for a did-you-mean).
+"""
+
+from __future__ import annotations
+
+from layoutc.limits import MAX_FINDINGS_PER_RULE
+from layoutc.render import SNIPPET_WIDTH, terminal_safe
+from layoutc.suggest import POOL, Suggester, did_you_mean
+
+HEADER = "layout l { bits = 32; page_size = 4K }\n"
+
+
+def test_a_long_line_is_shown_as_a_window_around_the_span(cli, tmp_path):
+    path = tmp_path / "long.kl"
+    path.write_text(HEADER + 'const A = "' + "x" * 100_000 + '" + zz\n', encoding="utf-8")
+    code, out, _ = cli("check", str(path))
+    assert code == 1
+    assert max(len(line) for line in out.splitlines()) < SNIPPET_WIDTH + 100
+    source, carets = next((a, b) for a, b in zip(out.splitlines(), out.splitlines()[1:]) if "zz" in a and "^" in b)
+    # the carets stand under `zz`, at the same column as in the window shown
+    assert source.index("zz") == carets.index("^") and source.startswith("2 | ...")
+
+
+def test_findings_of_one_code_are_capped_with_a_count(cli, tmp_path):
+    path = tmp_path / "attrs.kl"
+    body = "".join(f"  bogus{i} = 1\n" for i in range(3 * MAX_FINDINGS_PER_RULE))
+    path.write_text(HEADER + "space virtual bits 32 { region r [0, +4K) {\n" + body + "} }\n", encoding="utf-8")
+    code, out, _ = cli("check", str(path))
+    assert out.count("warning[W002]") == MAX_FINDINGS_PER_RULE
+    assert f"note[L008]: more than {MAX_FINDINGS_PER_RULE} findings of W002" in out
+    assert f"{2 * MAX_FINDINGS_PER_RULE} more are not reported" in out
+
+
+def test_control_characters_in_the_source_do_not_reach_the_terminal(cli, tmp_path):
+    path = tmp_path / "esc.kl"
+    path.write_bytes((HEADER + 'const A = "\x1b]0;PWNED\x07\x1b[2J\u202e" + 1\n').encode("utf-8"))
+    code, out, _ = cli("check", str(path), "--color", "never")
+    assert code == 1
+    assert not set(out) & {"\x1b", "\x07", "\u202e"}
+    assert "\u241b]0;PWNED\u2407" in out  # shown as Control Pictures, one column each
+
+
+def test_terminal_safe_keeps_columns():
+    text = "a\x00b\x1bc\x7fd\x85e\u2028f\u202eg"
+    shown = terminal_safe(text)
+    assert len(shown) == len(text) and shown.isprintable()
+    assert shown == "a\u2400b\u241bc\u2421d\ufffde\ufffdf\ufffdg"
+
+
+def test_many_unknown_names_get_suggestions_up_to_the_shown_findings(cli, tmp_path):
+    """Each unknown name compared with every definition was quadratic (3000 of each: ~20 s CPU); only
+    as many suggestions as findings are shown are made now."""
+    path = tmp_path / "unknown.kl"
+    path.write_text(HEADER + "".join(f"const A{i} = a{i}\n" for i in range(3 * MAX_FINDINGS_PER_RULE)),
+                    encoding="utf-8")
+    code, out, _ = cli("check", str(path))
+    assert code == 1 and "did you mean `A0`?" in out
+    assert out.count("did you mean") == MAX_FINDINGS_PER_RULE
+
+
+def test_the_suggester_stops_after_its_budget():
+    suggest = Suggester(budget=2)
+    assert suggest("rgion", ["region"]) == "did you mean `region`?"
+    assert suggest("rgion", ["region"]) == "did you mean `region`?"
+    assert suggest("rgion", ["region"]) is None
+
+
+def test_a_large_pool_still_finds_a_close_name():
+    pool = [f"name_{i}" for i in range(10 * POOL)] + ["vmalloc_start"]
+    assert did_you_mean("vmalloc_strat", pool) == "did you mean `vmalloc_start`?"
