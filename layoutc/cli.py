@@ -8,6 +8,7 @@ no traceback unless LAYOUTC_DEBUG=1).
 from __future__ import annotations
 
 import argparse
+import errno
 import glob
 import importlib
 import os
@@ -413,6 +414,13 @@ def _stdin(args, files: list[str]) -> bytes | None:
         if args.stdin_filename:
             raise UsageError("layoutc: --stdin-filename names the layout read from `-`; give `-` as a file")
         return None
+    return read_stdin()
+
+
+def read_stdin() -> bytes:
+    """All of standard input; a usage error when it is closed (`layoutc check - <&-`)."""
+    if sys.stdin is None:
+        raise UsageError("layoutc: `-` reads the layout from standard input, which is closed")
     return sys.stdin.buffer.read()
 
 
@@ -423,7 +431,7 @@ def _stdin_layout(args) -> None:
         return
     args.file_text = None
     if args.file == "-":
-        args.file, args.file_text = args.stdin_filename or "<stdin>", sys.stdin.buffer.read()
+        args.file, args.file_text = args.stdin_filename or "<stdin>", read_stdin()
     elif args.stdin_filename:
         raise UsageError("layoutc: --stdin-filename names the layout read from `-`; give `-` as the file")
 
@@ -631,22 +639,40 @@ def _dispatch(argv: Sequence[str]) -> int:
         return 130
     except BrokenPipeError:
         return EXIT_OK
+    except OSError as error:
+        if error.errno not in _OUTPUT_ERRNOS:
+            return _internal(error)
+        sys.stderr.write(f"layoutc: cannot write the output: {error.strerror}\n")  # /dev/full, a full disk
+        return EXIT_USAGE
     except Exception as error:  # a bug: short report, no traceback
-        if os.environ.get("LAYOUTC_DEBUG"):
-            raise
-        tb = error.__traceback__
-        while tb is not None and tb.tb_next is not None:
-            tb = tb.tb_next
-        where = f" at {Path(tb.tb_frame.f_code.co_filename).name}:{tb.tb_lineno}" if tb else ""
-        sys.stderr.write(f"layoutc: internal error: {type(error).__name__}: {error}{where}\n"
-                         "layoutc: this is a bug in layoutc; please report it with the input that caused it "
-                         "(set LAYOUTC_DEBUG=1 for a traceback)\n")
-        return EXIT_INTERNAL
+        return _internal(error)
+
+
+# errno values of a write that failed for the machine's reasons, not layoutc's
+_OUTPUT_ERRNOS = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EFBIG, errno.EIO, errno.EBADF})
+
+
+def _internal(error: BaseException) -> int:
+    if os.environ.get("LAYOUTC_DEBUG"):
+        raise error
+    tb = error.__traceback__
+    while tb is not None and tb.tb_next is not None:
+        tb = tb.tb_next
+    where = f" at {Path(tb.tb_frame.f_code.co_filename).name}:{tb.tb_lineno}" if tb else ""
+    sys.stderr.write(f"layoutc: internal error: {type(error).__name__}: {error}{where}\n"
+                     "layoutc: this is a bug in layoutc; please report it with the input that caused it "
+                     "(set LAYOUTC_DEBUG=1 for a traceback)\n")
+    return EXIT_INTERNAL
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run on a thread with a large stack, so deeply nested input is a diagnostic, not a crash."""
     argv = list(sys.argv[1:] if argv is None else argv)
+    if sys.stderr is None:  # started with standard error closed (`2>&-`): messages have nowhere to go
+        sys.stderr = open(os.devnull, "w")  # noqa: SIM115 -- for the life of the process
+    if sys.stdout is None:  # started with standard output closed (`>&-`)
+        sys.stderr.write("layoutc: standard output is closed\n")
+        return EXIT_USAGE
     result = [EXIT_INTERNAL]
     sys.setrecursionlimit(max(sys.getrecursionlimit(), 60_000))
     threading.stack_size(512 * 1024 * 1024)
@@ -657,5 +683,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     worker = threading.Thread(target=run, name="layoutc")
     worker.start()
     worker.join()
-    sys.stdout.flush()
+    if not sys.stdout.closed:  # a language server's client may have closed it at exit
+        try:
+            sys.stdout.flush()
+        except OSError as error:
+            sys.stderr.write(f"layoutc: cannot write the output: {error.strerror}\n")
+            return EXIT_USAGE if result[0] in (EXIT_OK, EXIT_FINDINGS) else result[0]
     return result[0]

@@ -8,6 +8,10 @@ for a did-you-mean).
 
 from __future__ import annotations
 
+from pathlib import Path
+
+import pytest
+
 from layoutc.limits import MAX_FINDINGS_PER_RULE
 from layoutc.render import SNIPPET_WIDTH, terminal_safe
 from layoutc.suggest import POOL, Suggester, did_you_mean
@@ -73,3 +77,44 @@ def test_the_suggester_stops_after_its_budget():
 def test_a_large_pool_still_finds_a_close_name():
     pool = [f"name_{i}" for i in range(10 * POOL)] + ["vmalloc_start"]
     assert did_you_mean("vmalloc_strat", pool) == "did you mean `vmalloc_start`?"
+
+
+def _shell(command: str):
+    import subprocess
+    import sys
+
+    return subprocess.run(["bash", "-c", command.replace("LAYOUTC", f"{sys.executable} -m layoutc")],
+                          capture_output=True, text=True, timeout=120, check=False)
+
+
+ARM32 = str(Path(__file__).resolve().parent.parent / "layouts" / "arm32.kl")
+
+
+@pytest.mark.parametrize("command, message", [
+    (f"LAYOUTC emit header {ARM32} > /dev/full", "No space left on device"),
+    (f"LAYOUTC check --format sarif {ARM32} > /dev/full", "No space left on device"),
+    ("LAYOUTC check - <&-", "standard input, which is closed"),
+    ("LAYOUTC rules >&-", "standard output is closed"),
+], ids=["emit-to-full-disk", "sarif-to-full-disk", "stdin-closed", "stdout-closed"])
+def test_standard_streams_that_fail_are_exit_2(command, message):
+    done = _shell(command)
+    assert done.returncode == 2, done.stderr
+    assert message in done.stderr and "internal error" not in done.stderr and "Traceback" not in done.stderr
+
+
+def test_a_closed_standard_error_does_not_change_the_result():
+    assert _shell(f"LAYOUTC check {ARM32} 2>&-").returncode == 0
+
+
+def test_a_picture_graphviz_refuses_is_exit_2(cli, tmp_path):
+    """5,000 regions in one space: Graphviz stops with "Check for overwide node(s)" (1,000 draw fine)."""
+    from tools import require_tool
+
+    require_tool("dot")
+    path = tmp_path / "big.kl"
+    path.write_text("layout l { bits = 64; page_size = 4K }\nspace virtual bits 64 {\n"
+                    + "".join(f"  region r{i} [{i * 0x1000:#x}, +4K)\n" for i in range(5000)) + "}\n",
+                    encoding="utf-8")
+    code, _, err = cli("render", str(path), "-o", str(tmp_path / "big.svg"))
+    assert code == 2 and "dot -Tsvg failed" in err and "--space" in err
+    assert not (tmp_path / "big.svg").exists()

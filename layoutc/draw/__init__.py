@@ -20,7 +20,8 @@ class DotMissing(RuntimeError):
 
 
 class DotFailed(RuntimeError):
-    """`dot` ran and failed: a bug in the DOT we wrote (user text is always escaped)."""
+    """`dot` ran and failed: Graphviz refused the picture (too large: "overwide node(s)") -- user text is
+    always escaped, so not what it says."""
 
 
 def source_digest(source: str) -> str:

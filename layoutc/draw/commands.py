@@ -99,7 +99,7 @@ def _report(diagnostics, human) -> None:
 
 def _picture(source: str, fmt: str) -> bytes:
     from ..cli import UsageError
-    from . import DotMissing, run_dot
+    from . import DotFailed, DotMissing, run_dot
 
     if fmt == "dot":
         return source.encode("utf-8")
@@ -107,6 +107,9 @@ def _picture(source: str, fmt: str) -> bytes:
         return run_dot(source, fmt)
     except DotMissing as error:
         raise UsageError(f"layoutc: {error}") from None
+    except DotFailed as error:  # Graphviz's own limits: a picture of thousands of boxes is "overwide"
+        raise UsageError(f"layoutc: {error}; draw one space (--space NAME), or write the DOT text "
+                         "(-o FILE.dot) and lay it out with other Graphviz options") from None
 
 
 def _emit(source: str, fmt: str, output: str | None) -> None:
