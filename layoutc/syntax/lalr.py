@@ -12,7 +12,7 @@ through Lark itself and compares the results.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 END = "$END"
@@ -95,12 +95,11 @@ class Parser:
         end_state = self.end_states[start]
         stack = [self.start_states[start]]
         values: list[Any] = []
-        token = None
-        for token in self.lexer.lex(text, stack, states):
+        for token in self._tokens(text, stack):
             kind = token.type
             while True:
                 action = states[stack[-1]].get(kind)
-                if action is None:
+                if action is None or (action >= 0 and kind is END):  # the end of input is never shifted
                     raise UnexpectedToken(token, self, list(stack))
                 if action >= 0:
                     stack.append(action)
@@ -115,23 +114,17 @@ class Parser:
                     children = []
                 values.append(reduce(children))
                 stack.append(states[stack[-1]][origin])
-        at = len(text) if token is None else token.end_pos
-        end = Token(END, "", at, at)
-        while True:
-            action = states[stack[-1]].get(END)
-            if action is None or action >= 0:
-                raise UnexpectedToken(end, self, list(stack))
-            origin, size, reduce = rules[~action]
-            if size:
-                children = values[-size:]
-                del values[-size:]
-                del stack[-size:]
-            else:
-                children = []
-            values.append(reduce(children))
-            stack.append(states[stack[-1]][origin])
-            if stack[-1] == end_state:
-                return values[-1]
+                if kind is END and stack[-1] == end_state:
+                    return values[-1]
+        raise AssertionError("the end of input was neither accepted nor refused")  # the loop returns or raises
+
+    def _tokens(self, text: str, stack: list[int]) -> Iterator[Token]:
+        """The lexer's tokens, then the end of input (at the end of the last token)."""
+        at = 0
+        for token in self.lexer.lex(text, stack, self.states):
+            at = token.end_pos
+            yield token
+        yield Token(END, "", at if at else len(text), at if at else len(text))
 
     def would_shift(self, stack: list[int], terminal: str) -> bool:
         """Whether ``terminal`` would be shifted from this stack (reductions run on a copy, no callbacks).
