@@ -247,8 +247,9 @@ def _expand(patterns: Sequence[str]) -> list[str]:
     files: list[str] = []
     for pattern in patterns:
         if pattern != "-" and os.path.isdir(pattern):
-            found = sorted(m for m in glob.glob(os.path.join(pattern, "**", "*.kl"), recursive=True)
-                           if not os.path.isdir(m))
+            # os.walk does not follow links to folders: a `loop -> .` inside is not walked forty deep
+            found = sorted(os.path.join(top, name) for top, _, names in os.walk(pattern)
+                           for name in names if name.endswith(".kl"))
             if not found:
                 raise UsageError(f"layoutc: no .kl file in the folder `{pattern}`")
             files.extend(found)

@@ -118,3 +118,12 @@ def test_a_picture_graphviz_refuses_is_exit_2(cli, tmp_path):
     code, _, err = cli("render", str(path), "-o", str(tmp_path / "big.svg"))
     assert code == 2 and "dot -Tsvg failed" in err and "--space" in err
     assert not (tmp_path / "big.svg").exists()
+
+
+def test_a_link_loop_in_a_folder_is_not_walked(cli, tmp_path):
+    (tmp_path / "sub").mkdir()
+    (tmp_path / "sub" / "z.kl").write_text(HEADER, encoding="utf-8")
+    (tmp_path / "loop").symlink_to(".")
+    code, out, _ = cli("check", str(tmp_path))
+    assert code == 0, out
+    assert "checked 1 file" in out and "loop" not in out
