@@ -188,6 +188,6 @@ def test_no_command_writes_files_on_its_own():
         if name == "layoutc/files.py" or name in SCRATCH_WRITERS:
             continue
         for number, line in enumerate(module.read_text(encoding="utf-8").splitlines(), 1):
-            if _WRITES.search(line):
+            if _WRITES.search(line) and "os.devnull" not in line:  # the null device is no file written
                 offenders.append(f"{name}:{number}: {line.strip()}")
     assert offenders == []
