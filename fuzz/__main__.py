@@ -124,6 +124,8 @@ def main(argv=None) -> int:
     print(f"internal errors: {kinds['internal']}")
     print(f"hangs (>{HANG_SECONDS:g} s): {kinds['hang']}")
     print(f"over-memory (>{OVER_MEMORY_KB // 1024} MB): {kinds['memory']}")
+    if kinds["harness"]:
+        print(f"harness faults (the fuzzer's, not layoutc's): {kinds['harness']}")
     print(f"slowest input: {slowest[0]:.2f} s CPU ({slowest[1]}); largest peak RSS: {biggest[0] / 1024:.0f} MB "
           f"({biggest[1]})")
     if site_counts:

@@ -42,7 +42,7 @@ ADDRESS_SPACE = 3 * 1024 ** 3 + 600 * 1024 ** 2  # the 512 MiB thread stack is r
 @dataclass
 class Outcome:
     index: int
-    kind: str  # ok | internal | hang | memory
+    kind: str  # ok | internal | hang | memory | harness (the fuzzer's own fault, not layoutc's)
     exit_code: int
     site: str  # "" when ok; "ExcType at layoutc/x.py:123 (function)" otherwise
     cpu: float
@@ -143,7 +143,7 @@ def execute(case: Case, index: int, scratch: Path) -> Outcome:
     os.chdir(scratch)
     _peak_reset()
     start_cpu, start = time.thread_time(), time.perf_counter()
-    if case.cli:
+    if case.cli and not any("\0" in a for a in argv):  # no process can be given a NUL in its argv
         code, text, peak, cpu = run_cli(argv, scratch)
         error = None
     else:
@@ -185,7 +185,7 @@ def _serve(conn: Connection, number: int) -> None:
             try:
                 outcome = execute(case, index, scratch)
             except BaseException as error:  # noqa: BLE001 - the harness itself must survive
-                outcome = Outcome(index, "internal", 3, "harness: " + crash_site(error), 0, 0, 0, repr(error)[:300])
+                outcome = Outcome(index, "harness", 3, "harness: " + crash_site(error), 0, 0, 0, repr(error)[:300])
             conn.send(outcome)
             count += 1
             if count % 64 == 0:
