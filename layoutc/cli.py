@@ -675,15 +675,20 @@ def main(argv: Sequence[str] | None = None) -> int:
         sys.stderr.write("layoutc: standard output is closed\n")
         return EXIT_USAGE
     result = [EXIT_INTERNAL]
-    sys.setrecursionlimit(max(sys.getrecursionlimit(), 60_000))
-    threading.stack_size(512 * 1024 * 1024)
+    limit = sys.getrecursionlimit()
+    sys.setrecursionlimit(max(limit, 60_000))
+    stack = threading.stack_size(512 * 1024 * 1024)
 
     def run() -> None:
         result[0] = _dispatch(argv)
 
     worker = threading.Thread(target=run, name="layoutc")
-    worker.start()
-    worker.join()
+    try:
+        worker.start()
+        worker.join()
+    finally:  # a script calling main() keeps its own limits (the main thread's C stack is not 512 MB)
+        threading.stack_size(stack)
+        sys.setrecursionlimit(limit)
     if not sys.stdout.closed:  # a language server's client may have closed it at exit
         try:
             sys.stdout.flush()

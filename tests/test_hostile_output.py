@@ -127,3 +127,14 @@ def test_a_link_loop_in_a_folder_is_not_walked(cli, tmp_path):
     code, out, _ = cli("check", str(tmp_path))
     assert code == 0, out
     assert "checked 1 file" in out and "loop" not in out
+
+
+def test_main_leaves_the_callers_limits_as_they_were(cli):
+    """main() raises the recursion limit and the thread stack size for its own worker thread only: a
+    script that calls it and then recurses on its main thread must not be allowed to overflow the C stack."""
+    import sys
+    import threading
+
+    limit, stack = sys.getrecursionlimit(), threading.stack_size()
+    cli("rules")
+    assert (sys.getrecursionlimit(), threading.stack_size()) == (limit, stack)
