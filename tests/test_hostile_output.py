@@ -138,3 +138,12 @@ def test_main_leaves_the_callers_limits_as_they_were(cli):
     limit, stack = sys.getrecursionlimit(), threading.stack_size()
     cli("rules")
     assert (sys.getrecursionlimit(), threading.stack_size()) == (limit, stack)
+
+
+def test_verify_keep_in_a_place_that_cannot_hold_a_folder_is_exit_2(cli, tmp_path):
+    from tools import require_tool
+
+    require_tool("qemu-system-arm")
+    require_tool("arm-linux-gnueabihf-gcc")
+    code, _, err = cli("verify", ARM32, "--qemu", "--keep", "/proc/layoutc-keep")
+    assert code == 2 and "/proc/layoutc-keep" in err and "internal error" not in err

@@ -26,6 +26,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ..files import make_directory
 from ..sim.export import export_tables
 from ..sim.mmu import Fault
 from ..sim.pagetable.format import Leaf
@@ -393,7 +394,7 @@ def verify(m, backend, config: str = "", overrides=(), random_count: int = 64, s
     ctrl = ctrl.ljust(256, b"\0") + bytes(packed)
     with tempfile.TemporaryDirectory(prefix="layoutc-verify-") as tmp:
         workdir = Path(keep) if keep else Path(tmp)
-        workdir.mkdir(parents=True, exist_ok=True)
+        make_directory(workdir)  # --keep /proc/x: a WriteError (exit 2), not a FileNotFoundError
         binary = build_guest(backend, m.layout, m, place_, workdir, overrides)
         plants = [(f"planted-{pa:016x}.bin", bytes(data)) for pa, data in sorted(planted.items())]
         raw, memory = run_guest(backend, m, place_, binary, images + plants, ctrl, 32 * len(probes), workdir,
