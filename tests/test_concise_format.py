@@ -8,14 +8,19 @@ Proven with the readers themselves:
   and groups file 1, line 2, column 3, severity 4, message 5.  VS Code runs it as a JavaScript
   RegExp, so the test runs it in node, the same engine, as well as in Python's `re`.
 * Vim's quickfix list, filled by the real `vim` from the output with
-  errorformat `%f:%l:%c: %t%*[^:]: %m` (the gcc-style format Emacs's `gnu` regexp also reads).
+  errorformat `%f:%l:%c: %t%*[^:]: %m`.
+* Emacs's compilation mode with its default `compilation-error-regexp-alist`: the real `emacs`
+  runs `M-x compile` on a real `layoutc check` process, then `first-error` / `next-error` visit
+  every finding; the test records the file, line, column and error/warning type of each visit.
 """
 
 from __future__ import annotations
 
 import json
 import re
+import shlex
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -24,6 +29,33 @@ from tools import require_tool
 # VS Code's $gcc pattern, verbatim from vscode-cpptools (see the module docstring)
 GCC_MATCHER = r"^(.*?):(\d+):(\d*):?\s+(?:fatal\s+)?(warning|error):\s+(.*)$"
 VIM_ERRORFORMAT = r"%f:%l:%c: %t%*[^:]: %m"
+
+# Emacs: `M-x compile` the command given after the script, wait for it, then visit each locus with
+# first-error/next-error as a user does (M-g M-n) and write [file, line, column, type] per visit to
+# emacs.json: the line and 0-based column where point lands in the visited file, and compile.el's
+# message type (2 error, 1 warning, 0 info)
+EMACS_VISITS = """\
+(require 'compile)
+(require 'json)
+(let* ((buffer (compile (car command-line-args-left)))
+       (visits '()))
+  (while (get-buffer-process buffer)
+    (accept-process-output (get-buffer-process buffer) 0.1))
+  (condition-case nil
+      (progn
+        (first-error)
+        (while t
+          (let ((type (with-current-buffer buffer
+                        (compilation--message->type
+                         (get-text-property compilation-current-error 'compilation-message)))))
+            (with-current-buffer (window-buffer (selected-window))
+              (save-excursion
+                (goto-char (window-point (selected-window)))
+                (push (vector (buffer-file-name) (line-number-at-pos) (current-column) type) visits))))
+          (next-error)))
+    (user-error nil))
+  (with-temp-file "emacs.json" (insert (json-encode (vconcat (nreverse visits))))))
+"""
 
 # line 3: vmalloc overlaps lowmem (O401, error, column 20); line 5: an unused constant (W001, warning)
 LAYOUT = """\
@@ -108,6 +140,20 @@ def test_vim_quickfix_reads_every_line(concise, tmp_path):
     got = [({"e": "error", "w": "warning"}[kind.lower()], line, col, _code(text)) for _, line, col, kind, text, _ in entries]
     assert got == EXPECTED
     assert {name for name, *_ in entries} == {"dir with space/odd name.kl"}
+
+
+def test_emacs_compile_visits_every_finding(concise):
+    emacs = require_tool("emacs")
+    root, _ = concise
+    (root / "visits.el").write_text(EMACS_VISITS, encoding="utf-8")
+    command = f"{shlex.quote(sys.executable)} -m layoutc check 'dir with space/odd name.kl' --format concise"
+    subprocess.run([emacs, "-Q", "--batch", "-l", "visits.el", command], cwd=root, capture_output=True, text=True,
+                   timeout=120, check=False)
+    visits = json.loads((root / "emacs.json").read_text(encoding="utf-8"))
+    # the coverage line after the findings ("checked 1 file, ...") is no locus: exactly one visit per finding
+    got = [({2: "error", 1: "warning"}[kind], line, column + 1) for _, line, column, kind in visits]
+    assert got == [(severity, row, col) for severity, row, col, _ in EXPECTED], visits
+    assert {Path(file) for file, *_ in visits} == {(root / "dir with space" / "odd name.kl").resolve()}
 
 
 def test_a_problem_in_an_override_names_no_file(tmp_path, monkeypatch, cli):
