@@ -22,8 +22,9 @@ def add_parsers(sub, common) -> None:
     parser.add_argument("--banner", action="store_true",
                         help="print the kernel's boot-time memory-layout banner for the layout's kernel version")
     parser.add_argument("--export-tables", metavar="DIR",
-                        help="write the boot page tables as memory images at their physical addresses, with a JSON "
-                             "manifest of the registers they are built for (docs/sim.md)")
+                        help="write the page tables as memory images at their physical addresses, with a JSON "
+                             "manifest of the registers they are built for; with --scenario, as the scenario left "
+                             "them (docs/sim.md)")
     parser.set_defaults(handler=cmd_sim)
 
 
@@ -41,6 +42,23 @@ def write_export(directory: str, export) -> None:
     for name, data in export.images:
         write_file(os.path.join(directory, name), data)
     write_file(os.path.join(directory, "manifest.json"), json.dumps(export.manifest, indent=2) + "\n")
+
+
+def _export(args, m, workload: dict | None) -> int:
+    from ..cli import EXIT_OK, EXIT_USAGE
+    from ..files import WriteError
+    from .export import export_tables
+
+    export = export_tables(m, tuple(args.defines or ()), workload)
+    try:
+        write_export(args.export_tables, export)
+    except WriteError as error:
+        sys.stderr.write(f"{error}\n")
+        return EXIT_USAGE
+    after = "" if workload is None else f" (after scenario {workload['scenario']}, {workload['steps']} steps)"
+    sys.stdout.write(f"{args.export_tables}: {len(export.images)} table images, "
+                     f"{sum(len(d) for _, d in export.images)} bytes, manifest.json{after}\n")
+    return EXIT_OK
 
 
 class _Progress:
@@ -132,23 +150,11 @@ def cmd_sim(args) -> int:
         sys.stderr.write(f"layoutc sim: cannot boot {args.file}: {error}\n")
         return EXIT_FINDINGS
     fmt = args.format or "human"
-    if args.export_tables:
-        from .export import export_tables
-
-        if m.pagetable is None:
-            sys.stderr.write(f"layoutc sim: {args.file}: no page tables to export\n")
-            return EXIT_FINDINGS
-        export = export_tables(m, tuple(args.defines or ()))
-        from ..files import WriteError
-
-        try:
-            write_export(args.export_tables, export)
-        except WriteError as error:
-            sys.stderr.write(f"{error}\n")
-            return EXIT_USAGE
-        sys.stdout.write(f"{args.export_tables}: {len(export.images)} table images, "
-                         f"{sum(len(d) for _, d in export.images)} bytes, manifest.json\n")
-        return EXIT_OK
+    if args.export_tables and m.pagetable is None:
+        sys.stderr.write(f"layoutc sim: {args.file}: no page tables to export\n")
+        return EXIT_FINDINGS
+    if args.export_tables and scenario is None:
+        return _export(args, m, None)
     if scenario is None:
         if fmt == "json":
             data = {"layout": result.layout.name, "log": m.log, "meminfo": report.meminfo_values(m),
@@ -187,6 +193,11 @@ def cmd_sim(args) -> int:
         from ..files import write_file
 
         write_file(args.trace, "".join(json.dumps(entry, sort_keys=True) + "\n" for entry in trace))
+    if args.export_tables:  # the tables as the scenario left them (--steps N: as they were after N steps)
+        workload = {"scenario": scenario["name"], "seed": args.seed, "steps": run.steps}
+        if run.stopped:
+            workload["stopped"] = run.stopped
+        return _export(args, m, workload)
     reports = {}
     for name in scenario.get("reports", []):
         if name == "buddyinfo":

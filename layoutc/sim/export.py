@@ -3,8 +3,11 @@
     Machine --pagetable.images()--> [(pa, bytes)]   one chunk per physically contiguous run of tables
             --pagetable.registers()/contexts()--> what the hardware must be programmed with
             --pagetable.leaves() + walk()--> every mapping's va, pa, size, level, rights, memory type
+            --mappings.after_boot()--> the vmalloc areas, kmap slots and vfree'd ranges a workload left
 
-A board engineer loads the chunks at their physical addresses into an emulator or a debugger
+The tables are the machine's as they are when exported: right after boot, or after a scenario
+(``layoutc sim --scenario S --export-tables DIR``: as the scenario left them, ``--steps N`` stops
+it where you want to look).  A board engineer loads the chunks at their physical addresses into an emulator or a debugger
 and programs the registers; ``layoutc verify --qemu`` does exactly that with QEMU.  Library
 code: builds values only, the command writes the files.  The manifest's schema is
 ``layoutc/schemas/tables.schema.json``; addresses are hex strings, sizes integers.
@@ -53,8 +56,20 @@ def _leaf_runs(table) -> list[dict]:
     return runs
 
 
-def export_tables(m, overrides: tuple[str, ...] = ()) -> TableExport:
-    """The manifest and the memory images of ``m``'s boot page tables."""
+def _kernel_mappings(m) -> list[dict]:
+    from .mappings import after_boot, page_runs
+
+    out = []
+    for x in after_boot(m):
+        out.append({"kind": x.kind, "va": f"{x.va:#x}", "size": x.size, "guard": x.guard, "mapped": x.mapped,
+                    "pages": [{"pa": f"{pa:#x}", "size": size} for pa, size in page_runs(x.pages, m.page_size)],
+                    "what": x.what})
+    return out
+
+
+def export_tables(m, overrides: tuple[str, ...] = (), workload: dict | None = None) -> TableExport:
+    """The manifest and the memory images of ``m``'s page tables; ``workload`` names the scenario that ran
+    since boot (``{"scenario", "seed", "steps"}``), None: the tables are the boot tables."""
     table = m.pagetable
     images = []
     chunks = []
@@ -86,6 +101,8 @@ def export_tables(m, overrides: tuple[str, ...] = ()) -> TableExport:
             "va": f"{m.kernel_image[0]:#x}", "pa": f"{m.kernel_image[1]:#x}", "size": m.kernel_image[2]},
         "images": chunks,
         "leaves": _leaf_runs(table),
+        "workload": workload,
+        "kernel_mappings": _kernel_mappings(m),
     }
     return TableExport(manifest, tuple(images))
 

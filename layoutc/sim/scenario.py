@@ -25,7 +25,7 @@ from .pagetable.format import PAGE_USER_RW, Prot
 if TYPE_CHECKING:
     from .machine import Machine
 
-BUILTIN = ("dentry-leak", "vmalloc-frag", "highmem-pressure", "hugepages-tlb", "isolation")
+BUILTIN = ("dentry-leak", "vmalloc-frag", "highmem-pressure", "hugepages-tlb", "isolation", "kernel-maps")
 
 
 class ScenarioError(Exception):
@@ -110,8 +110,8 @@ def load(path_or_name: str) -> dict:
 
 # The fields each op reads without a default (the schema lists the fields, not which op needs which).
 REQUIRED = {"task": ("comm",), "free_pages": ("tag",), "kfree": ("tag",), "cache_alloc": ("cache",),
-            "cache_free": ("tag",), "vfree": ("tag",), "kmap": ("tag",), "kunmap": ("tag",), "touch": ("tag",),
-            "phase": ("name",), "repeat": ("steps",), "expect": ("metric", "value")}
+            "cache_free": ("tag",), "vfree": ("tag",), "kmap": ("tag",), "kunmap": ("tag",), "kmap_local": ("tag",),
+            "kunmap_local": ("tag",), "touch": ("tag",), "phase": ("name",), "repeat": ("steps",), "expect": ("metric", "value")}
 
 
 def _check_steps(steps: list, where: str, text: str) -> None:
@@ -297,6 +297,27 @@ def _op_kunmap(run, step):
     del mapped[-_count(step):]
 
 
+def _op_kmap_local(run, step):
+    """kmap_local_page: the next fixmap slot of the CPU's stack (a lowmem page needs none)."""
+    m = run.m
+    pages = run.tags.get(step["tag"], [])
+    mapped = run.tags.setdefault(step["tag"] + ":kmap_local", [])
+    for pfn, _order, _task in pages[len(mapped):len(mapped) + _count(step)]:
+        va = m.fixmap.kmap_local(pfn) if m.fixmap is not None else m.page_address(pfn)
+        if va is None:
+            raise SimError("kmap_local_page", "the layout has no region of kind `fixmap` for a HighMem page")
+        mapped.append(va)
+
+
+def _op_kunmap_local(run, step):
+    """kunmap_local: the newest mappings first (the slots are a stack)."""
+    mapped = run.tags.get(step["tag"] + ":kmap_local", [])
+    for va in reversed(mapped[-_count(step):]):
+        if run.m.fixmap is not None:
+            run.m.fixmap.kunmap_local(va)
+    del mapped[-_count(step):]
+
+
 def _op_hugemap(run, step):
     """Map `size` bytes of contiguous memory in the vmalloc space with small or large pages."""
     m = run.m
@@ -402,7 +423,8 @@ def _op_expect(run, step):
 
 _OPS = {"task": _op_task, "alloc_pages": _op_alloc_pages, "free_pages": _op_free_pages, "kmalloc": _op_kmalloc,
         "kfree": _op_kfree, "cache_alloc": _op_cache_alloc, "cache_free": _op_cache_free, "vmalloc": _op_vmalloc,
-        "vfree": _op_vfree, "kmap": _op_kmap, "kunmap": _op_kunmap, "touch": _op_touch, "hugemap": _op_hugemap,
+        "vfree": _op_vfree, "kmap": _op_kmap, "kunmap": _op_kunmap, "kmap_local": _op_kmap_local,
+        "kunmap_local": _op_kunmap_local, "touch": _op_touch, "hugemap": _op_hugemap,
         "phase": _op_phase, "isolation_sweep": _op_isolation_sweep, "repeat": _op_repeat, "expect": _op_expect}
 
 

@@ -7,13 +7,17 @@
 ``vmalloc(size)`` rounds to pages, adds the guard page (unless VM_NO_GUARD), takes
 the lowest hole that fits (find_vmap_lowest_match), then backs each page with an
 order-0 page (GFP_KERNEL | __GFP_HIGHMEM) mapped through the kernel page tables.
-Freed areas are merged back at once (the lazy purge is not modelled: the sim
-behaves as if every failure purged first, which Linux does before giving up).
+Freed areas are unmapped and merged back at once.  Linux clears the ptes at once too
+(vfree -> remove_vm_area -> vunmap_range_noflush) but defers the TLB flush and the reuse of
+the range to a lazy purge; the sim flushes at once and behaves as if every failure purged
+first, which Linux does before giving up.  ``freed`` keeps the most recent vfree'd ranges
+(for ``layoutc verify --scenario``: they must fault).
 """
 
 from __future__ import annotations
 
 import bisect
+from collections import deque
 from dataclasses import dataclass, field
 
 from .errors import SimError
@@ -30,6 +34,10 @@ class VmapArea:
     pages: list[int] = field(default_factory=list)
     flags: str = "vmalloc"  # the vmallocinfo flag word: vmalloc (VM_ALLOC) or vmap (VM_MAP)
     phys: int = 0  # vm_struct.phys_addr (the kernel image's segments), printed as phys=
+    guard: bool = True  # the last page is the guard page (VM_NO_GUARD: the kernel image's segments)
+
+
+FREED_KEPT = 64  # how many of the most recent vfree'd ranges ``VmallocSpace.freed`` remembers
 
 
 class VmallocSpace:
@@ -42,6 +50,7 @@ class VmallocSpace:
         self.nr_pages = 0
         self.failures = 0
         self._populating: set[int] = set()
+        self.freed: deque[tuple[int, int]] = deque(maxlen=FREED_KEPT)  # (start, size without the guard)
 
     def _carve(self, i: int, start: int, end: int) -> None:
         """Take [start, end) out of hole i, keeping what is left on either side."""
@@ -54,7 +63,7 @@ class VmallocSpace:
         for i, (lo, hi) in enumerate(self.holes):
             if lo <= start and start + size <= hi:
                 self._carve(i, start, start + size)
-                self.busy[start] = VmapArea(start, size, caller, flags="vmap", phys=phys)
+                self.busy[start] = VmapArea(start, size, caller, flags="vmap", phys=phys, guard=False)
                 return
         raise SimError("vm_area_add_early", f"[{start:#x}, {start + size:#x}) is not free vmalloc space")
 
@@ -125,6 +134,7 @@ class VmallocSpace:
             m.mmu.flush_range(va, va + len(area.pages) * page)
         if va not in self._populating:
             self.nr_pages -= len(area.pages)
+            self.freed.append((va, area.size - (page if area.guard else 0)))
         self._merge(va, va + area.size)
 
     def _merge(self, start: int, end: int) -> None:
