@@ -56,6 +56,7 @@ class Arm64:
     # physical memory QEMU or the firmware uses: -M virt puts its device tree at the start of RAM
     reserved: tuple[tuple[int, int], ...] = ((QEMU_ARM_RAM, QEMU_ARM_RAM + 0x10_0000),)
     physical_tokens: bool = False  # tokens loaded by the host before boot and read back after (no AT)
+    host_tokens: bool = True  # so too where the guest cannot reach the predicted pa (K_HOST: ARM HighMem)
 
     def check(self, m) -> None:
         if min(lo for lo, _ in m.banks) < QEMU_ARM_RAM:
@@ -215,6 +216,7 @@ class X86_64(Arm64):
     firmware: bool = True
     user_page: bool = True
     physical_tokens: bool = True
+    host_tokens: bool = False
     exec_xor: int = 0x800
     reserved: tuple[tuple[int, int], ...] = ((0x1000, 0x5000),)  # bios.S TRAMPOLINE
 
@@ -290,6 +292,7 @@ class Riscv64(Arm64):
     reports_levels: bool = False  # a page fault has no level
     ret_insn: bytes = bytes.fromhex("73000000")  # ecall: traps back to M-mode
     normal_attr: int = 0
+    host_tokens: bool = False  # M-mode reaches all RAM: the guest plants every token itself
 
     def check(self, m) -> None:
         if min(lo for lo, _ in m.banks) < RISCV_RAM:

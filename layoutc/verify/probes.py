@@ -6,7 +6,10 @@
 Access kinds: kernel read/write/exec and user read/write.  Probes are each region's first and
 last byte, the byte on each side of a region edge (guard gaps, holes between regions), each
 declared hole's ends, each mapped leaf run's ends, and seeded random addresses inside all of
-them.  Pure: no QEMU here.
+them.  After a workload (``mappings.after_boot``) also each vmalloc/vmap area's first and last
+byte and its guard page's, each kmap'd pkmap and kmap_local slot's, each recently vfree'd
+range's and the next free slot's ends: up to ``MAX_PER_KIND`` of each kind, evenly spread.
+Pure: no QEMU here.
 """
 
 from __future__ import annotations
@@ -19,6 +22,8 @@ from ..sim.mmu import Fault
 ACCESSES = (("kernel", "r"), ("kernel", "w"), ("kernel", "x"), ("user", "r"), ("user", "w"))
 KIND_CODES = {("kernel", "r"): 0, ("kernel", "w"): 1, ("kernel", "x"): 2, ("user", "r"): 3, ("user", "w"): 4}
 ALIGN = {"r": 8, "w": 8, "x": 4}  # accesses are naturally aligned words (translation is per page)
+MAX_PER_KIND = 48  # probed mappings made after boot, per kind (vmalloc, pkmap, vfree ...)
+MAX_RUNS = 256  # mapped runs whose ends are probed (a workload leaves one per vmalloc area)
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,8 +36,9 @@ class Probe:
 
 
 def probe_addresses(m, random_count: int = 64, seed: int = 0, max_leaves: int = 256,
-                    extra: tuple[int, ...] = ()) -> list[tuple[int, str]]:
-    """(address, why) for every probe address, sorted by address; ``extra`` addresses are probed too."""
+                    extra: tuple[int, ...] = (), mappings: tuple = (), boot: bool = True) -> list[tuple[int, str]]:
+    """(address, why) for every probe address, sorted by address; ``extra`` addresses are probed too, and
+    the ends of ``mappings`` (``mappings.after_boot(m)``).  ``boot=False``: only those two."""
     layout = m.layout
     limit = 1 << layout.bits
     picked: dict[int, str] = {}
@@ -43,6 +49,10 @@ def probe_addresses(m, random_count: int = 64, seed: int = 0, max_leaves: int = 
 
     for va in extra:
         add(va, "requested")
+    for va, why in mapping_addresses(mappings):
+        add(va, why)
+    if not boot:
+        return sorted(picked.items())
     space = layout.spaces["virtual"]
     spans = []
     for region in space.regions:
@@ -58,7 +68,8 @@ def probe_addresses(m, random_count: int = 64, seed: int = 0, max_leaves: int = 
             spans.append((hole.start, hole.end, f"hole {hole.name or ''}".strip()))
             add(hole.start, "first byte of a hole")
             add(hole.end - 1, "last byte of a hole")
-    for run in _leaf_runs(m):
+    runs = _leaf_runs(m)
+    for run in runs[::max(1, -(-len(runs) // MAX_RUNS))]:
         va, size = run
         spans.append((va, va + size, "mapped"))
         add(va, "first byte of a mapping")
@@ -77,6 +88,22 @@ def probe_addresses(m, random_count: int = 64, seed: int = 0, max_leaves: int = 
     return sorted(picked.items())
 
 
+def mapping_addresses(mappings: tuple) -> list[tuple[int, str]]:
+    """The ends of each mapping made after boot and of its guard page; up to MAX_PER_KIND per kind."""
+    by_kind: dict[str, list] = {}
+    for x in mappings:
+        by_kind.setdefault(x.kind, []).append(x)
+    out = []
+    for kind, items in by_kind.items():
+        for x in items[::max(1, -(-len(items) // MAX_PER_KIND))]:
+            name = f"{kind} {x.va:#x} ({x.what})"
+            out += [(x.va, f"first byte of {name}"), (x.va + x.size - 1, f"last byte of {name}")]
+            if x.guard:
+                out += [(x.va + x.size, f"first byte of the guard page of {name}"),
+                        (x.va + x.size + x.guard - 1, f"last byte of the guard page of {name}")]
+    return out
+
+
 def _leaf_runs(m) -> list[tuple[int, int]]:
     runs: list[list[int]] = []
     for va, size, _level, _desc in m.pagetable.leaves():
@@ -87,16 +114,18 @@ def _leaf_runs(m) -> list[tuple[int, int]]:
     return [(va, size) for va, size in runs]
 
 
-def expectations(m, addresses: list[tuple[int, str]], exec_xor: int = 0) -> list[Probe]:
+def expectations(m, addresses: list[tuple[int, str]], exec_xor: int = 0, apart: frozenset[int] = frozenset()) -> list[Probe]:
     """Every access kind at every address, with what the simulator's MMU answers.  ``exec_xor`` moves
-    the execute probe to another offset in the same page (translation is per page)."""
+    the execute probe to another offset in the same page (translation is per page); so does
+    ``apart`` for the addresses in it (0x800: the other half of a 4 KiB page)."""
     probes = []
     for va, why in addresses:
+        xor = exec_xor or (0x800 if va in apart else 0)
         for who, access in ACCESSES:
-            aligned = (va ^ exec_xor if access == "x" else va) & ~(ALIGN[access] - 1)
+            aligned = (va ^ xor if access == "x" else va) & ~(ALIGN[access] - 1)
             expected = m.mmu.translate(aligned, access, who == "user")
             probes.append(Probe(aligned, who, access, why, expected))
     return probes
 
 
-__all__ = ["ACCESSES", "KIND_CODES", "Probe", "expectations", "probe_addresses"]
+__all__ = ["ACCESSES", "KIND_CODES", "MAX_PER_KIND", "Probe", "expectations", "mapping_addresses", "probe_addresses"]

@@ -36,6 +36,7 @@ GUEST_DIR = Path(__file__).resolve().parent / "guest"
 NO_PA = (1 << 64) - 1
 K_NOPLANT = 0x100
 K_PLANTED = 0x200
+K_HOST = 0x400  # the host loaded the token at the predicted pa (the guest has no way there) and reads it after
 S_OK, S_FAULT, S_SKIPPED = 1, 2, 3
 DONE_MAGIC = 0x454E4F44
 CTRL_MAGIC = 0x50434F5455414C
@@ -82,6 +83,7 @@ class Report:
     skipped: int = 0
     attrs_checked: int = 0
     mismatches: list[Mismatch] = field(default_factory=list)
+    answers: list[tuple[Probe, Answer]] = field(default_factory=list)  # every probe with QEMU's answer
     seconds: float = 0.0
     qemu: str = ""
 
@@ -112,14 +114,16 @@ class Placement:
         return self.data_pa + STACK_SIZE
 
 
-def place(m, images, probes: int) -> Placement:
+def place(m, images, probes: int, avoid: tuple[tuple[int, int], ...] = ()) -> Placement:
     """The first 2 MiB-aligned stretch after the kernel image that the kernel may write through the
-    linear map and that holds no page table (ARM maps its text read-only in whole sections)."""
+    linear map and that holds no page table (ARM maps its text read-only in whole sections) and
+    none of the ``avoid`` ranges (pages a workload mapped: their probes must be free to plant)."""
     from ..sim.pagetable import linear_ranges
 
     guest_pa, size = m.kernel_image[1], m.kernel_image[2]
     need = STACK_SIZE + 256 + 64 * probes
-    tables = [(int(name.split("-")[1].split(".")[0], 16), len(data)) for name, data in images]
+    tables = [(int(name.split("-")[1].split(".")[0], 16), len(data)) for name, data in images] + \
+        [(lo, hi - lo) for lo, hi in avoid]
     step = 2 << 20
     candidate = -(-(guest_pa + max(size, GUEST_MAX)) // step) * step
     for _ in range(64):
@@ -316,20 +320,60 @@ def _protected(images, place_: Placement) -> list[tuple[int, int]]:
     return ranges
 
 
+def _mapped_pages(m, mappings) -> tuple[tuple[int, int], ...]:
+    """The physical ranges behind the mappings a workload made (pages, or the leaves of a vmap area)."""
+    out = []
+    for x in mappings:
+        if not x.mapped:
+            continue
+        if x.pages:
+            out += [(pa, pa + m.page_size) for pa in x.pages]
+            continue
+        va = x.va
+        while va < x.va + x.size:
+            leaf = m.pagetable.walk(va)
+            if not isinstance(leaf, Leaf):
+                va += m.page_size
+                continue
+            out.append((leaf.pa_base, leaf.pa_base + (1 << leaf.shift)))
+            va = leaf.va_base + (1 << leaf.shift)
+    return tuple(sorted(set(out)))
+
+
+def _out_of_reach(m, va: int, ram, reach) -> bool:
+    """The page at ``va`` is RAM QEMU has but the guest cannot plant in (ARM32 HighMem): host tokens."""
+    leaf = m.pagetable.walk(va)
+    if not isinstance(leaf, Leaf):
+        return False
+    pa = leaf.pa_base | (va & ((1 << leaf.shift) - 1))
+    return any(lo <= pa < hi for lo, hi in ram) and not any(lo <= pa < hi for lo, hi in reach)
+
+
 def verify(m, backend, config: str = "", overrides=(), random_count: int = 64, seed: int = 0,
-           mutate=None, keep: str | None = None, timeout: float = 120.0, extra: tuple[int, ...] = ()) -> Report:
-    """Probe ``m``'s boot tables in QEMU; ``mutate(images) -> images`` alters the images (negative controls)."""
+           mutate=None, keep: str | None = None, timeout: float = 120.0, extra: tuple[int, ...] = (),
+           workload: dict | None = None, boot_probes: bool = True) -> Report:
+    """Probe ``m``'s page tables in QEMU -- the boot tables, or as a scenario (``workload``) left them;
+    ``mutate(images) -> images`` alters the images (negative controls); ``boot_probes=False`` probes only
+    the mappings made after boot and ``extra``."""
+    from ..sim.mappings import after_boot
+
     started = time.monotonic()
     if m.pagetable is None or m.mmu is None or m.kernel_image is None:
         raise VerifyError("the layout boots without page tables or a kernel image: nothing to verify")
     backend.check(m)
-    export = export_tables(m, tuple(overrides))
+    export = export_tables(m, tuple(overrides), workload)
     images = list(export.images)
     if mutate is not None:
         images = mutate(images)
-    addresses = probe_addresses(m, random_count, seed, extra=extra)
-    probes = expectations(m, addresses, backend.exec_xor)
-    place_ = place(m, export.images, len(probes))
+    mappings = after_boot(m)
+    addresses = probe_addresses(m, random_count, seed, extra=extra, mappings=mappings, boot=boot_probes)
+    ram = backend.qemu_ram(m)
+    reach = backend.plant_ranges(m)[:4]  # where the guest plants tokens itself
+    # where the host loads the tokens (K_HOST), execute probes take the other half of the page
+    apart = frozenset(va for va, _ in addresses if _out_of_reach(m, va, ram, reach)) if backend.host_tokens \
+        else frozenset()
+    probes = expectations(m, addresses, backend.exec_xor, apart)
+    place_ = place(m, export.images, len(probes), _mapped_pages(m, mappings))
     probes_pa = place_.ctrl_pa + 256
     results_pa = probes_pa + 32 * len(probes)
     protected = _protected(export.images, place_) + list(backend.reserved)
@@ -337,8 +381,6 @@ def verify(m, backend, config: str = "", overrides=(), random_count: int = 64, s
     tokens = []
     packed = bytearray()
     planted: dict[int, bytearray] = {}  # page pa -> contents: return instructions for the exec probes
-    ram = backend.qemu_ram(m)
-    physical = backend.physical_tokens  # no AT instruction: tokens loaded before boot, memory read after it
     current: dict[int, int] = {}  # physical word -> the value it holds at this point of the run (physical tokens)
     expect_value: dict[int, int] = {}  # probe index -> the value its read must return
     last_write: dict[int, int] = {}  # physical word -> index of the probe that wrote it last
@@ -352,6 +394,10 @@ def verify(m, backend, config: str = "", overrides=(), random_count: int = 64, s
                                               if isinstance(walked, Leaf) else NO_PA)
         kind = KIND_CODES[(probe.who, probe.access)]
         in_ram = where != NO_PA and any(lo <= where and where + 8 <= hi for lo, hi in ram)
+        # no AT instruction (x86): tokens loaded before boot, memory read after it; so too where the guest
+        # cannot reach the predicted pa (ARM HighMem behind vmalloc and kmap: not in the linear map)
+        physical = backend.physical_tokens or (backend.host_tokens and plant != NO_PA and in_ram and not any(
+            lo <= plant and plant + 8 <= hi for lo, hi in reach))
         if where != NO_PA and place_.guest_pa <= where < place_.guest_pa + 0x1000 and probe.access == "x":
             kind |= K_PLANTED  # the guest's landing page: returns all the way
         elif where != NO_PA and any(lo <= where < hi for lo, hi in protected):
@@ -371,10 +417,12 @@ def verify(m, backend, config: str = "", overrides=(), random_count: int = 64, s
                 else:
                     current[key] = token
                     last_write[key] = index
+                if not backend.physical_tokens:
+                    kind |= K_HOST
         elif physical and probe.access in "rw":
             kind |= K_NOPLANT
         if probe.access == "x" and not kind & (K_PLANTED | K_NOPLANT) and where != NO_PA and in_ram and \
-                not (physical and (where & ~7) in current):
+                (where & ~7) not in current:
             # the text may have no writable alias (ARM32 lowmem): load the return instruction with QEMU
             page = planted.setdefault(where & ~0xFFF, bytearray(0x1000))
             ret = backend.ret_insn
@@ -388,7 +436,7 @@ def verify(m, backend, config: str = "", overrides=(), random_count: int = 64, s
         shift = 9 * (export.manifest["levels"]["count"] - 1) + 12
         used = {probe.va >> shift for probe in probes}
         regs[7] = next(slot for slot in range(1, 256) if slot not in used) << shift
-    ranges = [pa for lo_hi in backend.plant_ranges(m)[:4] for pa in lo_hi]
+    ranges = [pa for lo_hi in reach for pa in lo_hi]
     regs += [0] * (18 - len(regs)) + ranges + [0] * (8 - len(ranges))
     ctrl = struct.pack("<6Q", CTRL_MAGIC, len(probes), probes_pa, results_pa, 0, 0) + struct.pack("<26Q", *regs)
     ctrl = ctrl.ljust(256, b"\0") + bytes(packed)
@@ -404,8 +452,9 @@ def verify(m, backend, config: str = "", overrides=(), random_count: int = 64, s
     for i, probe in enumerate(probes):
         status, a, b, c = struct.unpack_from("<4Q", raw, 32 * i)
         answer = backend.decode(probe, status, a, b, c, tokens[i])
-        if physical and answer.pa is not None and probe.access in "rw" and isinstance(probe.expected, int):
+        if (i in expect_value or probe.access == "w") and answer.pa is not None and isinstance(probe.expected, int):
             answer = _physical_check(probe, answer, i, b, expect_value, last_write, memory, current)
+        report.answers.append((probe, answer))
         if answer.skipped:
             report.skipped += 1
             continue

@@ -1,7 +1,8 @@
 /*
  * The ARM probe guests' shared half (arm/probe.c, arm64/probe.c include it): kernel read, write
  * and execute probes with an address-translation instruction first, then the real access under
- * the exception vectors, a token planted through the linear map and read back.
+ * the exception vectors, a token planted through the linear map and read back (where the linear
+ * map does not reach, K_HOST: the host loaded the token before boot and reads memory after).
  *
  * The includer defines: uptr (a virtual address), fault_t (what the probe_* primitives return:
  * 0 or the syndrome), LIN(pa), AT_KREAD(va) / AT_KWRITE(va) (the 64-bit PAR after the kernel
@@ -61,6 +62,14 @@ static void write_probe(const struct probe *p, struct result *r)
         return;
     }
     hw &= ~7ULL;
+    if ((p->kind & K_HOST) && p->plant != NO_PA && hw == (p->plant & ~7ULL) && !plantable(hw, 8)) {
+        /* HighMem behind vmalloc or kmap, out of LIN()'s reach: the host loaded the word and reads it after */
+        fault_t fsr = probe_write(va, p->token);
+        r->status = fsr ? S_FAULT : S_OK;
+        r->b = fsr;
+        r->c = NO_PA;
+        return;
+    }
     if (!plantable(hw, 8) || !peek(hw, &old)) {
         r->status = S_SKIPPED;
         return;

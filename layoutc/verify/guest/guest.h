@@ -29,6 +29,8 @@ typedef unsigned int u32;
 #define K_UWRITE 4
 #define K_NOPLANT 0x100  /* the predicted pa holds tables or the guest: access, never write there */
 #define K_PLANTED 0x200  /* the host loaded a return instruction at the predicted pa: just jump */
+#define K_HOST    0x400  /* the host loaded the token at the predicted pa (out of the guest's reach) and
+                          * reads the word after the run: a write stores the token if AT agrees */
 #define NO_PA (~0ULL)
 
 /* result.status */
