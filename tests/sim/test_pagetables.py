@@ -216,3 +216,27 @@ def test_tlb_counts_hits_misses_walk_steps_and_evicts_lru():
     m.translate(base + 4096)
     assert tlb.misses == 6
     m.check_invariants()
+
+
+@pytest.mark.parametrize("defines", [(), ("lpae=true",)], ids=["short", "lpae"])
+def test_arm_vectors_page_is_kernel_executable(defines):
+    """create_mapping(MT_HIGH_VECTORS) gives the vectors page's table the mem_type's prot_l1, without PXNTable
+    (only pmd_populate's user tables have it): the kernel runs its exception entry there.  The PXNTable it
+    used to get was found by `layoutc verify --qemu` on sabrelite's Cortex-A9, which has no PXN."""
+    from pathlib import Path
+
+    from layoutc.session import load_layout
+    from layoutc.sim.boot import boot
+
+    root = Path(__file__).resolve().parents[2]
+    result = load_layout(str(root / "layouts" / "arm32.kl"), list(defines))
+    assert result.layout is not None and not result.errors
+    m = boot(result.layout)
+    pa = m.mmu.translate(0xFFFF_0000, "r")
+    assert isinstance(pa, int) and m.mmu.translate(0xFFFF_0000, "x") == pa  # kernel exec: no PXN anywhere
+    assert m.mmu.translate(0xFFFF_0000, "x", user=True) == pa  # the kuser helpers: user exec too
+    assert isinstance(m.mmu.translate(0xFFFF_0000, "w"), Fault)  # read-only for both
+    # a user page still gets a PXNTable table (user_pmd_table): the kernel may not execute through it
+    t = new_table("arm_short", Bump(), 12, 32)
+    t.map(0x0001_0000, 0x7000_0000, 4096, PAGE_USER_RW)
+    assert t.l1[0] & 0x4

@@ -120,8 +120,13 @@ def build_kernel_tables(m) -> None:
             if is_known(region) and region.kind == "vectors":
                 pa = memblock.alloc(page, page, "vectors page")
                 prot = Prot(execute=True, user=True)
+                # create_mapping(MT_HIGH_VECTORS): its table descriptor is the mem_type's prot_l1, PMD_TYPE_TABLE
+                # without PXNTable (arch/arm/mm/mmu.c; only pmd_populate's user tables have it) -- the kernel
+                # executes the vectors page on every exception
                 if isinstance(table, ArmShortTable):
-                    table.map(region.start, pa, page, prot, domain=DOMAIN_VECTORS)
+                    table.map(region.start, pa, page, prot, domain=DOMAIN_VECTORS, user_table=False)
+                elif isinstance(table, LpaeTable):
+                    table.map(region.start, pa, page, prot, user_table=False)
                 else:
                     table.map(region.start, pa, page, prot)
     table.booting = False

@@ -91,7 +91,8 @@ class ArmShortTable(PageTable):
 
     # ---- building
     def _pte_page(self, va: int, user: bool, domain: int) -> int:
-        """early_pte_alloc / __pmd_populate: one page holding 2 Linux + 2 hardware L2 tables."""
+        """early_pte_alloc / __pmd_populate: one page holding 2 Linux + 2 hardware L2 tables; PXNTable
+        when it is a user table (pmd_populate's user_pmd_table)."""
         even = (va >> 20) & ~1
         if self.l1[even] & 3 == PMD_TYPE_TABLE:
             return (self.l1[even] & 0xFFFFFC00) - 2048
@@ -109,7 +110,9 @@ class ArmShortTable(PageTable):
         return page
 
     def map(self, va: int, pa: int, size: int, prot: Prot, user: bool = False, blocks: bool = True,
-            domain: int | None = None) -> None:
+            domain: int | None = None, user_table: bool | None = None) -> None:
+        """``user_table``: the L2 tables this creates are user tables (PXNTable); None: when the mapping is
+        user's.  create_mapping passes False: its tables take the mem_type's prot_l1, never PXNTable."""
         if (va | pa | size) & 0xFFF:
             raise SimError("create_mapping", f"va {va:#x} pa {pa:#x} size {size:#x} not page aligned")
         user = user or prot.user
@@ -128,7 +131,7 @@ class ArmShortTable(PageTable):
                     va += 1 << 20
                     pa += 1 << 20
                 continue
-            page = self._pte_page(va, user, domain)
+            page = self._pte_page(va, user if user_table is None else user_table, domain)
             while va < nxt:
                 half = (va >> 20) & 1
                 linux = self.tables[page + half * 1024]

@@ -73,8 +73,12 @@ class RadixTable(PageTable):
             return self.user_root
         return self.root
 
-    def map(self, va: int, pa: int, size: int, prot: Prot, user: bool = False, blocks: bool = True) -> None:
+    def map(self, va: int, pa: int, size: int, prot: Prot, user: bool = False, blocks: bool = True,
+            user_table: bool | None = None) -> None:
+        """``user_table``: the tables this creates are user tables (ARM: PXNTable; x86: U/S); None: when the
+        mapping is user's."""
         page = 1 << self.levels[-1][0]
+        table_user = (user or prot.user) if user_table is None else user_table
         if (va | pa | size) & (page - 1):
             raise SimError(f"{self.name}.map", f"va {va:#x} pa {pa:#x} size {size:#x} not page aligned")
         end = va + size
@@ -99,7 +103,7 @@ class RadixTable(PageTable):
                 if kind == INVALID:
                     nxt = self.levels[level + 1][1] * self.entry_bytes
                     child = self._new_table(max(nxt, self.table_bytes), 0, self.typecode)
-                    desc = table[index] = self.encode_table(level, child, user or prot.user)
+                    desc = table[index] = self.encode_table(level, child, table_user)
                 table = self.tables[self.decode_oa(desc)]
 
     def unmap(self, va: int, size: int) -> None:
