@@ -12,12 +12,12 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from tools import require_tool
+from tools import require_qemu_machine, require_tool
 
 from layoutc.cli import main
 from layoutc.session import load_layout
 from layoutc.sim.boot import boot
-from layoutc.verify.arches import backend_for
+from layoutc.verify.arches import ARM_MACHINES, backend_for
 from layoutc.verify.qemu import VerifyError, verify
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -36,6 +36,9 @@ CONFIGS = [
     ("arm", "arm32.kl", ()),                                                # short descriptors, 1 MiB sections
     ("arm", "arm32.kl", ("lpae=true",)),                                    # LPAE, TTBR1 from level 2
     ("arm", "arm32.kl", ("lpae=true", "vmsplit=2G", "ram=0x60000000:512M,0x90000000:512M")),  # T1SZ = 1, 2 banks
+    ("arm", "boards/rpi3.kl", ()),                                          # RAM at 0: -M raspi2b (Cortex-A7)
+    ("arm", "boards/rpi3.kl", ("lpae=true",)),                              # the same with LPAE
+    ("arm", "boards/wandboard-quad.kl", ()),                                # RAM at 0x10000000: -M sabrelite (A9)
     ("x86_64", "x86_64.kl", ("ram=2G",)),                                   # 4-level
     ("x86_64", "x86_64.kl", ("paging_levels=5", "ram=2G")),                 # 5-level (LA57)
     ("riscv64", "riscv64.kl", ()),                                          # Sv39
@@ -59,6 +62,8 @@ def tools(arch: str) -> None:
 def test_qemu_agrees_with_the_simulator(arch, name, defines):
     tools(arch)
     m = machine(name, defines)
+    if arch == "arm":
+        require_qemu_machine("qemu-system-arm", backend_for(m).machine.name)
     report = verify(m, backend_for(m), overrides=defines, random_count=RANDOM, timeout=30)
     assert report.accesses >= 5 * 40 and report.mismatches == [], "\n".join(map(str, report.mismatches[:20]))
     assert report.skipped < report.accesses // 20
@@ -237,3 +242,83 @@ def test_cli_usage_errors_exit_2(capsys):
     assert "--qemu" in capsys.readouterr().err
     assert main(["verify", str(ROOT / "layouts" / "x86.kl"), "--qemu"]) == 2
     assert "no QEMU probe guest for x86" in capsys.readouterr().err
+
+
+# ------------------------------------------------------------------ boards whose RAM is where -M virt has none
+
+@pytest.mark.parametrize("name, defines, expected", [
+    ("arm32.kl", (), "virt"),                                   # RAM at 0x60000000
+    ("boards/beaglebone-black.kl", (), "virt"),                 # 0x80000000: inside virt's RAM
+    ("boards/rpi3.kl", (), "raspi2b"),                          # 0..948M: below 0x3f000000
+    ("boards/rpi3.kl", ("lpae=true",), "raspi2b"),              # the Cortex-A7 has LPAE
+    ("boards/wandboard-quad.kl", (), "sabrelite"),              # 0x10000000:2G, the board's own i.MX6Q
+    ("boards/wandboard-quad.kl", ("lpae=true",), "midway"),     # the Cortex-A9 has no LPAE: RAM from 0 up
+    ("arm32.kl", ("phys_offset=0", "ram=1G"), "midway"),        # 0..1G: beyond raspi2b's 0x3f000000
+])
+def test_the_arm_machine_follows_the_layouts_ram(name, defines, expected):
+    """No tool needed: the first ARM_MACHINES entry whose RAM window holds every bank, with the format."""
+    m = machine(name, defines)
+    backend = backend_for(m)
+    assert backend.machine is not None and backend.machine.name == expected
+    assert backend.reserved == backend.machine.reserved  # virt's device tree is kept out of raspi2b's RAM
+    lo, hi = backend.machine.window
+    assert all(lo <= a and b <= hi for a, b in m.banks)
+
+
+def test_ram_no_machine_has_is_a_usage_error_naming_the_windows(capsys):
+    """LPAE RAM above 4 GiB (Keystone 2 style, at 0x800000000): no machine in the table has it, exit 2."""
+    code = main(["verify", str(ROOT / "layouts" / "arm32.kl"), "--qemu", "-D", "lpae=true",
+                 "-D", "phys_offset=0x800000000", "-D", "ram=0x800000000:1G"])
+    err = capsys.readouterr().err
+    assert code == 2, err
+    assert "0x800000000-0x840000000" in err and "Traceback" not in err
+    for entry in ARM_MACHINES:  # every window is named, so the user sees where RAM would have to be
+        assert entry.describe() in err
+
+
+def short_targets(m) -> list[tuple[int, int]]:
+    """Section bits of four lowmem sections: APX read-only, AP[1] user, XN cleared, an output-address bit."""
+    rw, user, exec_, oa = (m.linear.va_start + n * (64 << 20) for n in (2, 3, 4, 5))
+    return [(rw, 15), (user, 11), (exec_, 4), (oa, 24)]
+
+
+@pytest.mark.parametrize("name, pxn", [("boards/rpi3.kl", True), ("boards/wandboard-quad.kl", False)],
+                         ids=["rpi3-raspi2b", "wandboard-sabrelite"])
+def test_board_short_negative_controls_single_bit_flips_are_caught(name, pxn):
+    """The boards' machines judge too: each flip is a mismatch exactly where it is probed.  Bit 0 set on a
+    text section is PXN on the Cortex-A7 (kernel exec faults, reads still work); the Cortex-A9 has no PXN,
+    and there a section with bits [1:0] = 0b11 is a reserved encoding, a translation fault for every access
+    (Arm ARM v7-A B3.5.1) -- the run is on the board's own CPU, not on a stand-in."""
+    tools("arm")
+    m = machine(name)
+    backend = backend_for(m)
+    require_qemu_machine("qemu-system-arm", backend.machine.name)
+    targets = short_targets(m)
+    text = (m.kernel_image[0] & ~0xFFFFF) + (2 << 20)
+    flips = [(descriptor(m, va)[0], bit) for va, bit in [*targets, (text, 0)]]
+    report = verify(m, backend, random_count=0, mutate=flipper(flips), timeout=30,
+                    extra=tuple(va for va, _ in [*targets, (text, 0)]))
+    (rw, _), (user, _), (exec_, _), (oa, _) = targets
+    assert ("kernel", "w") in mismatched(report, rw, 1 << 20)
+    assert ("user", "r") in mismatched(report, user, 1 << 20)
+    assert ("kernel", "x") in mismatched(report, exec_, 1 << 20)
+    assert ("kernel", "r") in mismatched(report, oa, 1 << 20)
+    assert ("kernel", "x") in mismatched(report, text, 1 << 20)
+    assert (("kernel", "r") in mismatched(report, text, 1 << 20)) != pxn
+    assert all(any(va <= x.probe.va < va + (1 << 20) for va, _ in [*targets, (text, 0)]) for x in report.mismatches)
+
+
+def test_board_lpae_negative_controls_single_bit_flips_are_caught():
+    """rpi3 with LPAE on raspi2b's Cortex-A7: AP[2], AP[1], XN cleared, AF cleared, an output-address bit."""
+    tools("arm")
+    m = machine("boards/rpi3.kl", ("lpae=true",))
+    backend = backend_for(m)
+    require_qemu_machine("qemu-system-arm", backend.machine.name)
+    rw, user, exec_, af, oa = (m.linear.va_start + n * (64 << 20) for n in (2, 3, 4, 5, 6))
+    targets = [(rw, 7), (user, 6), (exec_, 54), (af, 10), (oa, 25)]
+    report = verify(m, backend, random_count=0, mutate=flipper([(descriptor(m, va)[0], b) for va, b in targets]),
+                    timeout=30, extra=tuple(va for va, _ in targets))
+    for va, kind in ((rw, ("kernel", "w")), (user, ("user", "r")), (exec_, ("kernel", "x")), (af, ("kernel", "r")),
+                     (oa, ("kernel", "r"))):
+        assert kind in mismatched(report, va, 2 << 20), (hex(va), kind)
+    assert all(any(va <= x.probe.va < va + (2 << 20) for va, _ in targets) for x in report.mismatches)

@@ -34,6 +34,18 @@ def require_installed(path: os.PathLike | str, how: str) -> str:
     raise AssertionError("unreachable")
 
 
+def require_qemu_machine(qemu: str, machine: str) -> str:
+    """Return the path of QEMU system emulator *qemu* when it has machine type *machine* (`-M help`),
+    or skip/fail the test like ``require_tool`` (a distribution may build QEMU with fewer boards)."""
+    import subprocess
+
+    path = require_tool(qemu)
+    listing = subprocess.run([path, "-M", "help"], capture_output=True, text=True, timeout=60).stdout
+    if not any(line.split()[:1] == [machine] for line in listing.splitlines()):
+        _missing(f"{qemu} has no machine {machine!r} (`{qemu} -M help`)")
+    return path
+
+
 def _missing(reason: str) -> None:
     if os.environ.get("LAYOUTC_REQUIRE_TOOLS") == "1":
         pytest.fail(f"{reason} (LAYOUTC_REQUIRE_TOOLS=1)", pytrace=False)

@@ -8,7 +8,7 @@ encodings; Intel SDM vol. 3 4.7 (#PF error code); RISC-V privileged spec 3.1.15 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from .probes import Probe
 from .qemu import NO_PA, S_FAULT, S_OK, S_SKIPPED, Answer, VerifyError
@@ -140,18 +140,102 @@ def decode_arm(backend, probe: Probe, status: int, a: int, b: int, c: int, token
 
 
 @dataclass(frozen=True)
+class ArmMachine:
+    """A qemu-system-arm machine the ARMv7-A guest boots on, picked by where the layout's RAM is."""
+
+    name: str
+    args: tuple[str, ...]  # -M (and -cpu where the machine lets us choose)
+    cpu: str
+    lpae: bool  # the CPU translates long descriptors too
+    window: tuple[int, int]  # [lo, hi): where the machine has RAM that is RAM (no device window over it)
+    size: int = 0  # the -m the machine insists on; 0: sized to the layout's RAM (from window[0])
+    cores: int = 1  # cores running out of reset: all but the boot core are parked (start.S `park`)
+    reserved: tuple[tuple[int, int], ...] = ()  # what QEMU itself puts into that RAM
+    why: str = ""
+
+    def ram(self, m) -> tuple[int, int]:
+        """The RAM QEMU gives the guest that the layout may use: [window[0], end)."""
+        if self.size:
+            return self.window[0], min(self.window[1], self.window[0] + self.size)
+        top = max(hi for _, hi in m.banks)
+        return self.window[0], self.window[0] + (-(-(top - self.window[0]) // (1 << 20)) << 20)
+
+    def covers(self, m) -> bool:
+        lo, hi = self.window
+        return (self.lpae or m.mmu_format != "arm_lpae") and all(lo <= a and b <= hi for a, b in m.banks)
+
+    def describe(self) -> str:
+        fmt = "short and LPAE" if self.lpae else "short descriptors only"
+        return f"{self.name} ({self.cpu}, {fmt}): RAM {self.window[0]:#x}-{self.window[1]:#x}"
+
+
+# The table `layoutc verify --qemu` picks an ARMv7 machine from: the first one whose RAM window holds every
+# bank of the layout and whose CPU has its descriptor format.  Windows from `info mtree -f` of QEMU 7.2.
+ARM_MACHINES = (
+    ArmMachine("virt", ("-M", "virt,highmem=off", "-cpu", "cortex-a15"), "Cortex-A15", True,
+               (QEMU_ARM_RAM, 1 << 32), reserved=((QEMU_ARM_RAM, QEMU_ARM_RAM + 0x10_0000),),
+               why="hw/arm/virt.c: RAM from 1 GiB, 3 GiB at most with highmem=off; its device tree at the start"),
+    ArmMachine("raspi2b", ("-M", "raspi2b"), "Cortex-A7", True, (0, 0x3F00_0000), size=1 << 30, cores=4,
+               why="BCM2836: 1 GiB of RAM from 0, the peripherals at 0x3f000000 cover its top 16 MiB;"
+                   " the four cores all start"),
+    ArmMachine("sabrelite", ("-M", "sabrelite"), "Cortex-A9", False, (0x1000_0000, 1 << 32),
+               why="i.MX6Q: the MMDC's DDR from 0x10000000, up to 3.75 GiB; the Cortex-A9 has no LPAE"),
+    ArmMachine("midway", ("-M", "midway"), "Cortex-A15", True, (0, 0xFFE0_0000),
+               why="Calxeda ECX-2000: RAM from 0 up to the device windows at 0xffe08000"),
+)
+
+
+def arm_machine_for(m) -> ArmMachine:
+    """The first machine of ARM_MACHINES with the layout's RAM and descriptor format; else a VerifyError."""
+    for machine in ARM_MACHINES:
+        if machine.covers(m):
+            return machine
+    banks = ", ".join(f"{lo:#x}-{hi:#x}" for lo, hi in m.banks)
+    fmt = "LPAE" if m.mmu_format == "arm_lpae" else "short descriptors"
+    raise VerifyError(f"no QEMU machine has RAM where this layout's is ({banks}, {fmt}); the machines' RAM "
+                      f"windows: {'; '.join(machine.describe() for machine in ARM_MACHINES)}")
+
+
+@dataclass(frozen=True)
 class Arm32(Arm64):
-    """ARMv7-A PL1 (SVC) on qemu-system-arm -M virt -cpu cortex-a15: short descriptors and LPAE."""
+    """ARMv7-A PL1 (SVC) on qemu-system-arm: short descriptors and LPAE, on the ARM_MACHINES entry whose
+    RAM is where the layout's is (-M virt -cpu cortex-a15 for RAM from 1 GiB).  virt's CPU has no EL3 and
+    runs Non-secure; the boards' CPUs have the Security Extensions and leave reset Secure, so there the
+    guest runs in Secure SVC: the same walk and PAR (Linux leaves the descriptors' NS bit 0, and the PA
+    read from PAR leaves out its NS bit)."""
 
     qemu: str = "qemu-system-arm"
     cc: str = "arm-linux-gnueabihf-gcc"
     sources: tuple[str, ...] = ("arm/start.S", "arm/probe.c")
     cflags: tuple[str, ...] = ("-marm", "-march=armv7-a+fp", "-mgeneral-regs-only")
     ret_insn: bytes = bytes.fromhex("1eff2fe1")  # bx lr
+    machine: ArmMachine | None = None  # None: chosen from the layout (for_layout)
+
+    def for_layout(self, m) -> Arm32:
+        machine = arm_machine_for(m)
+        return replace(self, machine=machine, reserved=machine.reserved)
+
+    def _machine(self, m) -> ArmMachine:
+        return self.machine or arm_machine_for(m)
+
+    def check(self, m) -> None:
+        machine = self._machine(m)
+        if not machine.covers(m):
+            raise VerifyError(f"this layout's RAM or descriptor format does not fit {machine.describe()}")
 
     def machine_args(self, m) -> list[str]:
-        top = max(hi for _, hi in m.banks)
-        return ["-M", "virt,highmem=off", "-cpu", "cortex-a15", "-m", f"{(top - QEMU_ARM_RAM) >> 20}M"]
+        machine = self._machine(m)
+        lo, hi = machine.ram(m)
+        return [*machine.args, "-m", f"{(machine.size or hi - lo) >> 20}M"]
+
+    def qemu_ram(self, m) -> list[tuple[int, int]]:
+        return [self._machine(m).ram(m)]
+
+    def start_args(self, m, guest_pa: int, workdir) -> list[str]:
+        park = guest_pa + 0x1004  # start.S: `park` follows the branch at _start
+        return [*super().start_args(m, guest_pa, workdir),
+                *(arg for core in range(1, self._machine(m).cores) for arg in
+                  ("-device", f"loader,addr={park:#x},cpu-num={core}"))]
 
     def plant_ranges(self, m) -> list[tuple[int, int]]:
         return linear_banks(m)
@@ -342,6 +426,8 @@ BACKENDS = {"arm64": Arm64(), "arm": Arm32(), "x86_64": X86_64(), "riscv64": Ris
 
 
 def backend_for(m):
+    if m.arch == "arm":  # the machine follows the layout's RAM
+        return Arm32().for_layout(m)
     if m.arch in BACKENDS:
         return BACKENDS[m.arch]
     raise VerifyError(f"no QEMU probe guest for {m.arch} ({m.mmu_format}) yet")

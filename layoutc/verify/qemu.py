@@ -469,7 +469,7 @@ def verify(m, backend, config: str = "", overrides=(), random_count: int = 64, s
         if reason is not None:
             report.mismatches.append(Mismatch(probe, answer, reason))
     report.seconds = time.monotonic() - started
-    report.qemu = backend.qemu
+    report.qemu = " ".join([backend.qemu, *backend.machine_args(m)[:2]])  # e.g. qemu-system-arm -M sabrelite
     return report
 
 

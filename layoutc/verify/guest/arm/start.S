@@ -25,24 +25,31 @@ _landing:                       /* 4 KiB of `bx lr`: kernel-exec probes of the i
     .endr
 
     .globl _start
-_start:
-    ldr     r4, =CTRL_PA
+_start:                         /* the image's second page: the boot core enters here */
+    b       1f
+    .globl park
+park:                           /* _start + 4: cores a machine starts besides the boot core wait here */
+    wfi
+    b       park
+
+1:  ldr     r4, =CTRL_PA
     ldr     r0, [r4, #CTRL_REGS + 8 * 8]
     mcr     p15, 0, r0, c2, c0, 2       /* TTBCR (the kernel's) */
+    ldr     r0, [r4, #CTRL_REGS + 0 * 8]
+    tst     r0, #0x80000000             /* EAE: the 64-bit TTBRs; a CPU without LPAE (Cortex-A9) has */
+    beq     4f                          /* no 64-bit TTBR access: mcrr would be undefined there */
     ldr     r0, [r4, #CTRL_REGS + 1 * 8]
     ldr     r1, [r4, #CTRL_REGS + 1 * 8 + 4]
     mcrr    p15, 0, r0, r1, c2          /* TTBR0, 64-bit */
     ldr     r0, [r4, #CTRL_REGS + 2 * 8]
     ldr     r1, [r4, #CTRL_REGS + 2 * 8 + 4]
     mcrr    p15, 1, r0, r1, c2          /* TTBR1, 64-bit */
-    ldr     r0, [r4, #CTRL_REGS + 0 * 8]
-    tst     r0, #0x80000000             /* EAE: with short descriptors write the 32-bit TTBRs */
-    bne     1f
-    ldr     r0, [r4, #CTRL_REGS + 1 * 8]
-    mcr     p15, 0, r0, c2, c0, 0
+    b       5f
+4:  ldr     r0, [r4, #CTRL_REGS + 1 * 8]
+    mcr     p15, 0, r0, c2, c0, 0       /* TTBR0, 32-bit */
     ldr     r0, [r4, #CTRL_REGS + 2 * 8]
-    mcr     p15, 0, r0, c2, c0, 1
-1:  ldr     r0, [r4, #CTRL_REGS + 3 * 8]
+    mcr     p15, 0, r0, c2, c0, 1       /* TTBR1, 32-bit */
+5:  ldr     r0, [r4, #CTRL_REGS + 3 * 8]
     mcr     p15, 0, r0, c3, c0, 0       /* DACR */
     ldr     r0, [r4, #CTRL_REGS + 5 * 8]
     mcr     p15, 0, r0, c10, c2, 0      /* PRRR / MAIR0 */
@@ -142,10 +149,16 @@ probe_exec:
 
     .macro at_op name, opc2
     .globl \name
-\name:                                  /* u64 name(u32 va): the 64-bit PAR after ATS1Cxx */
+\name:                                  /* u64 name(u32 va): the PAR after ATS1Cxx */
     mcr     p15, 0, r0, c7, c8, \opc2
     isb
-    mrrc    p15, 0, r0, r1, c7
+    mrc     p15, 0, r1, c2, c0, 2       /* TTBCR.EAE: the PAR has the format of the walk */
+    tst     r1, #0x80000000
+    bne     1f
+    mrc     p15, 0, r0, c7, c4, 0       /* the 32-bit PAR: without LPAE there is no 64-bit access */
+    mov     r1, #0
+    bx      lr
+1:  mrrc    p15, 0, r0, r1, c7          /* the 64-bit PAR (long-descriptor format) */
     bx      lr
     .endm
     at_op   at_s1cpr, 0
