@@ -1,8 +1,9 @@
 """The full QEMU matrix: `layoutc verify --qemu` on every shipped layout's page-table variants.
 
 Prints one line per configuration (probes, accesses, mismatches, seconds) and the totals; the
-configurations with no probe guest yet are listed as such.  Needs the QEMU system emulators and
-the cross compilers docs/sim.md names.  Run: python benchmarks/verify_matrix.py [--random N]
+configurations with no probe guest yet are listed as such; each line names the QEMU machine its RAM
+picked (layoutc/verify/arches.py ARM_MACHINES for ARMv7).  Needs the QEMU system emulators and
+the cross compilers docs/sim.md names.  Run: python benchmarks/verify_matrix.py [--random N] [--only boards/]
 """
 
 from __future__ import annotations
@@ -27,6 +28,10 @@ MATRIX = {
                + [("ram=0x40000000:1G,0x100000000:2G",), ("kernel=5.4",), ("kernel=4.19",)],
     "arm32.kl": [(), ("lpae=true",), ("vmsplit=2G",), ("vmsplit=2G", "lpae=true"), ("vmsplit=1G",),
                  ("ram=0x60000000:512M,0x90000000:512M",)],
+    # the boards: RAM at 0 (raspi2b), 0x80000000 (virt), 0x10000000 (sabrelite; midway for LPAE)
+    "boards/rpi3.kl": [(), ("lpae=true",)],
+    "boards/beaglebone-black.kl": [(), ("lpae=true",)],
+    "boards/wandboard-quad.kl": [(), ("lpae=true",)],
     "x86_64.kl": [(), ("paging_levels=5",)],
     "riscv64.kl": [("mode=sv39",), ("mode=sv48",), ("mode=sv57",)],
     "x86.kl": [()],
@@ -36,10 +41,13 @@ MATRIX = {
 def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--random", type=int, default=256)
+    parser.add_argument("--only", default="", metavar="TEXT", help="only the layouts whose file name contains TEXT")
     args = parser.parse_args()
     totals = [0, 0, 0, 0.0]
     started = time.monotonic()
     for name, variants in MATRIX.items():
+        if args.only not in name:
+            continue
         for defines in variants:
             label = f"{name} {' '.join(defines)}".strip()
             result = load_layout(str(ROOT / "layouts" / name), list(defines))
@@ -57,7 +65,7 @@ def main() -> int:
             totals[2] += len(report.mismatches)
             totals[3] += report.seconds
             print(f"{label:<60} {report.addresses:5} probes {report.accesses:6} accesses "
-                  f"{len(report.mismatches):4} mismatches {report.seconds:5.1f}s")
+                  f"{len(report.mismatches):4} mismatches {report.seconds:5.1f}s  {report.qemu}")
     elapsed = time.monotonic() - started
     print(f"total: {totals[0]} probes, {totals[1]} accesses, {totals[2]} mismatches in {elapsed:.1f}s "
           f"({totals[1] / max(elapsed, 1e-9):.0f} accesses/s)")
