@@ -162,10 +162,12 @@ def _evidence(report, maps, page: int) -> dict[str, set[str]]:
     return out
 
 
-def test_qemu_agrees_on_arm32_vmalloc_pkmap_and_kmap_local_tables():
-    """Short descriptors: second-level tables the kernel allocated after boot, HighMem pages behind them."""
+@pytest.mark.parametrize("defines", [(), ("lpae=true",)], ids=["short", "lpae"])
+def test_qemu_agrees_on_arm32_vmalloc_pkmap_and_kmap_local_tables(defines):
+    """Tables the kernel allocated after boot (short descriptors: second-level tables; LPAE: third-level
+    ones, pkmap below PAGE_OFFSET walked through TTBR1), HighMem pages behind them."""
     tools("arm")
-    m = machine("arm32.kl")
+    m = machine("arm32.kl", defines)
     maps = after_boot(m)
     report = verify(m, backend_for(m), random_count=0, timeout=30, boot_probes=False)
     assert report.mismatches == [], "\n".join(map(str, report.mismatches[:20]))

@@ -34,8 +34,8 @@ CONFIGS = [
     ("arm64", "arm64.kl", ("kernel=6.9", "va_bits=52")),                    # 4K LPA2: 5 levels from level -1
     ("arm64", "arm64.kl", ("ram=0x40000000:1G,0x100000000:2G",)),            # a hole between RAM banks
     ("arm", "arm32.kl", ()),                                                # short descriptors, 1 MiB sections
-    ("arm", "arm32.kl", ("lpae=true",)),                                    # LPAE, TTBR1 from level 2
-    ("arm", "arm32.kl", ("lpae=true", "vmsplit=2G", "ram=0x60000000:512M,0x90000000:512M")),  # T1SZ = 1, 2 banks
+    ("arm", "arm32.kl", ("lpae=true",)),                                    # LPAE, TTBR0 PAN (T0SZ = 7)
+    ("arm", "arm32.kl", ("lpae=true", "vmsplit=2G", "ram=0x60000000:512M,0x90000000:512M")),  # 2G split, 2 banks
     ("arm", "boards/rpi3.kl", ()),                                          # RAM at 0: -M raspi2b (Cortex-A7)
     ("arm", "boards/rpi3.kl", ("lpae=true",)),                              # the same with LPAE
     ("arm", "boards/wandboard-quad.kl", ()),                                # RAM at 0x10000000: -M sabrelite (A9)

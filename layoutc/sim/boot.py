@@ -177,9 +177,9 @@ def boot(layout: Layout, options: BootOptions = BootOptions()) -> Machine:
         from .tlb import Tlb
 
         m.pagetable.alloc = runtime_allocator(m)
-        split = getattr(m.pagetable, "split", None) if m.mmu_format == "arm_lpae" else None
+        ttbr0_end = getattr(m.pagetable, "kernel_ttbr0_end", None) if m.mmu_format == "arm_lpae" else None
         m.mmu = Mmu(m.pagetable, Tlb(m.sim.tlb), m.sim.pan, m.sim.pan_name, pan_by_domain=m.mmu_format == "arm_short",
-                    pan_ttbr0_end=split)
+                    pan_ttbr0_end=ttbr0_end)
     m.totalram_pages = sum(z.managed_pages for z in zones)
     m.totalhigh_pages = sum(z.managed_pages for z in zones if z.index == ZONE_HIGHMEM)
 

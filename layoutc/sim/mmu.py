@@ -47,8 +47,8 @@ class Mmu:
                  pan_ttbr0_end: int | None = None) -> None:
         self.table = table
         self.pan_by_domain = pan_by_domain  # ARMv7 SW PAN: the user domain, not the AP bits
-        # ARM LPAE PAN (CONFIG_CPU_TTBR0_PAN): the kernel runs with TTBR0 walks disabled (TTBCR.EPD0),
-        # so kernel accesses below the TTBR1 split fault at level 1 and nothing above it is affected
+        # ARM LPAE PAN (CONFIG_CPU_TTBR0_PAN): the kernel runs with TTBR0 walks disabled (TTBCR.EPD0) and
+        # TTBR0's range cut to 32 MiB, so kernel accesses below that fault and nothing above it is affected
         self.pan_ttbr0_end = pan_ttbr0_end
         self.tlb = tlb
         self.pan = pan

@@ -86,8 +86,12 @@ def test_lpae_memory_is_write_allocate_under_linux_mair():
     assert {leaf["memory"] for leaf in manifest["leaves"]} == {"MAIR[7] = 0xff"}
     regs = manifest["registers"]
     assert regs["MAIR0"] == "0xeeaa4400" and regs["MAIR1"] == "0xff000004"
-    assert int(regs["TTBCR"], 16) >> 16 & 7 == 2  # T1SZ = 2: TTBR1 from 0xc0000000 (VMSPLIT_3G)
-    assert int(manifest["contexts"]["kernel"]["TTBCR"], 16) & 1 << 7  # EPD0 while the kernel runs
+    # CONFIG_CPU_TTBR0_PAN: T1SZ = 0 and TTBR1 = swapper_pg_dir (TTBR1_SIZE, TTBR1_OFFSET 0); while the
+    # kernel runs EPD0, T0SZ = 7 (TTBR0 covers 32 MiB) and A1 (uaccess_disable)
+    ttbcr, kernel = int(regs["TTBCR"], 16), int(manifest["contexts"]["kernel"]["TTBCR"], 16)
+    assert ttbcr >> 16 & 7 == 0 and ttbcr & 7 == 0 and regs["TTBR1"] == regs["TTBR0"]
+    assert kernel == ttbcr | 1 << 7 | 7 | 1 << 22
+    assert int(manifest["contexts"]["user"]["TTBCR"], 16) == ttbcr
 
 
 def test_lpae_kernel_reads_the_vectors_page_pan_stops_at_the_ttbr1_split():
@@ -97,6 +101,20 @@ def test_lpae_kernel_reads_the_vectors_page_pan_stops_at_the_ttbr1_split():
     assert isinstance(m.mmu.translate(vectors, "r"), int)
     fault = m.mmu.translate(0x1000, "r")
     assert (fault.kind, fault.level) == ("translation", 1) and "TTBR0" in fault.detail
+
+
+def test_lpae_ttbr0_pan_leaves_modules_and_pkmap_to_ttbr1():
+    """Below PAGE_OFFSET but above TTBR0's 32 MiB, the modules area and pkmap walk TTBR1 in the kernel: a
+    kmap'd slot reads (the TTBR1 split at PAGE_OFFSET made every pkmap slot fault under PAN)."""
+    from layoutc.sim.scenario import load, run_scenario
+
+    m = machine("arm32.kl", ("lpae=true",))
+    run_scenario(m, load("kernel-maps"))
+    nr, pfn = next(iter(sorted(m.highmem.pfn_at.items())))
+    assert m.highmem.addr(nr) < 0xC000_0000 and m.mmu.translate(m.highmem.addr(nr), "r") == pfn << 12
+    fault = m.mmu.translate((32 << 20) - 8, "r")
+    assert fault.kind == "translation" and "TTBR0" in fault.detail
+    assert "TTBR0" not in m.mmu.translate(32 << 20, "r").detail  # a walk of TTBR1 (nothing mapped there)
 
 
 def test_arm64_linear_map_leaves_holes_between_banks_unmapped():

@@ -249,7 +249,13 @@ class LpaeTable(LongDescriptorTable):
     has_dbm = False
     levels = ((30, 4, "PGD", False), (21, 512, "PMD", True), (12, 512, "PTE", False))
 
-    split = 0xC000_0000  # PAGE_OFFSET: TTBR1 translates from here (TTBCR.T1SZ)
+    split = 0xC000_0000  # PAGE_OFFSET: TTBR1 translates from here (TTBCR.T1SZ) -- without TTBR0 PAN
+    # CONFIG_CPU_TTBR0_PAN (arch/arm/include/asm/pgtable-3level-hwdef.h, uaccess-asm.h): T1SZ = 0 and
+    # TTBR1 = swapper_pg_dir; the kernel runs with TTBCR.EPD0 | T0SZ = 7 | A1, so TTBR0 (walks disabled)
+    # covers the first 32 MiB only and TTBR1 everything above it -- the modules area and pkmap below
+    # PAGE_OFFSET included; uaccess_enable clears them again (TTBR0 for every address)
+    ttbr0_pan = True
+    PAN_T0SZ = 7
 
     def encode_leaf(self, level: int, pa: int, prot: Prot, block: bool) -> int:
         """Linux LPAE: L_PTE_XN (bit 54) for no-exec, L_PTE_USER, L_PTE_RDONLY; PXN only via tables.
@@ -273,9 +279,15 @@ class LpaeTable(LongDescriptorTable):
             return WalkFault("translation", 0, 0, "address wider than 32 bits")
         return self.root
 
+    @property
+    def kernel_ttbr0_end(self) -> int | None:
+        """The end of TTBR0's range while the kernel runs (walks disabled there): None without TTBR0 PAN."""
+        return 1 << (32 - self.PAN_T0SZ) if self.ttbr0_pan else None
+
     def registers(self) -> dict[str, int]:
-        """proc-v7-3level.S v7_ttb_setup: EAE, TTB_FLAGS_SMP for both halves, T1SZ from PAGE_OFFSET."""
-        t1sz = max(0, (self.split >> 30) - 1)
+        """proc-v7-3level.S v7_ttb_setup: EAE, TTB_FLAGS_SMP for both halves, T1SZ from PAGE_OFFSET
+        (TTBR1_SIZE; 0 with TTBR0 PAN, and TTBR1 is then the whole swapper_pg_dir)."""
+        t1sz = 0 if self.ttbr0_pan else max(0, (self.split >> 30) - 1)
         flags = 1 << 8 | 1 << 10 | 3 << 12  # IRGN WBWA, ORGN WBWA, inner shareable
         ttbcr = 1 << 31 | flags | flags << 16 | t1sz << 16
         if t1sz >= 2:  # TTBR1 starts at level 2: it points at the PMD table of the kernel's GiB
@@ -286,9 +298,12 @@ class LpaeTable(LongDescriptorTable):
                 "SCTLR": ARMV7_SCTLR, "DACR": 0x5555_5555}
 
     def contexts(self) -> dict[str, dict[str, int]]:
-        # CONFIG_CPU_TTBR0_PAN: the kernel runs with TTBR0 walks disabled (TTBCR.EPD0)
+        # CONFIG_CPU_TTBR0_PAN uaccess_disable: TTBR0 walks disabled (EPD0), its range cut to 32 MiB
+        # (T0SZ = 7), the ASID from TTBR1 (A1)
         ttbcr = self.registers()["TTBCR"]
-        return {"kernel": {"TTBCR": ttbcr | 1 << 7}, "user": {"TTBCR": ttbcr}}
+        if not self.ttbr0_pan:
+            return {"kernel": {"TTBCR": ttbcr}, "user": {"TTBCR": ttbcr}}
+        return {"kernel": {"TTBCR": ttbcr | 1 << 7 | self.PAN_T0SZ | 1 << 22}, "user": {"TTBCR": ttbcr}}
 
     def memory_type(self, desc: int, level: int) -> str:
         index = desc >> ATTR_SHIFT & 7
