@@ -4,6 +4,7 @@ Prints one line per configuration (probes, accesses, mismatches, seconds) and th
 configurations with no probe guest yet are listed as such; each line names the QEMU machine its RAM
 picked (layoutc/verify/arches.py ARM_MACHINES for ARMv7).  Needs the QEMU system emulators and
 the cross compilers docs/sim.md names.  Run: python benchmarks/verify_matrix.py [--random N] [--only boards/]
+[--scenario S [--steps N]]: with a scenario (kernel-maps, vmalloc-frag ...), the tables it left.
 """
 
 from __future__ import annotations
@@ -18,6 +19,8 @@ sys.path.insert(0, str(ROOT))
 
 from layoutc.session import load_layout  # noqa: E402
 from layoutc.sim.boot import boot  # noqa: E402
+from layoutc.sim.errors import SimError  # noqa: E402
+from layoutc.sim.scenario import load, run_scenario  # noqa: E402
 from layoutc.verify.arches import backend_for  # noqa: E402
 from layoutc.verify.qemu import VerifyError, verify  # noqa: E402
 
@@ -42,7 +45,10 @@ def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--random", type=int, default=256)
     parser.add_argument("--only", default="", metavar="TEXT", help="only the layouts whose file name contains TEXT")
+    parser.add_argument("--scenario", help="run this scenario after boot and verify the tables it left")
+    parser.add_argument("--steps", type=int, default=None, help="stop the scenario after N steps")
     args = parser.parse_args()
+    scenario = load(args.scenario) if args.scenario else None
     totals = [0, 0, 0, 0.0]
     started = time.monotonic()
     for name, variants in MATRIX.items():
@@ -56,8 +62,13 @@ def main() -> int:
                 continue
             try:
                 m = boot(result.layout)
-                report = verify(m, backend_for(m), config=label, overrides=defines, random_count=args.random)
-            except VerifyError as error:
+                workload = None
+                if scenario is not None:
+                    run = run_scenario(m, scenario, max_steps=args.steps)
+                    workload = {"scenario": scenario["name"], "seed": 0, "steps": run.steps}
+                report = verify(m, backend_for(m), config=label, overrides=defines, random_count=args.random,
+                                workload=workload)
+            except (VerifyError, SimError) as error:
                 print(f"{label:<60} not verified: {str(error).splitlines()[0]}")
                 continue
             totals[0] += report.addresses
