@@ -228,8 +228,7 @@ def test_arm32_negative_controls_in_tables_made_after_boot():
     """APX set on a vmalloc leaf (read-only), an output-address bit of another (the token is elsewhere),
     XN cleared on a third, AP[1] on a pkmap slot (user-readable), an output-address bit of a kmap_local
     slot, and a vfree'd range's pte left behind (the stale mapping a forgotten vunmap would leave): each
-    caught, nothing else.  (XN on a kmap_local slot would show nothing: its table, shared with the
-    vectors page, has PXNTable set.)"""
+    caught, nothing else."""
     tools("arm")
     m = machine("arm32.kl")
     maps = after_boot(m)
