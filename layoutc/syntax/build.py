@@ -94,9 +94,16 @@ class AstBuilder:
         self._depth: dict[int, int] = {}  # id(node) -> nesting depth, for expressions and regions (L006)
         self._too_deep = False
 
+    def release(self) -> None:
+        """Forget the parse: the builder is cached with the parser, and must not keep a file's depth table or text."""
+        self.source = None
+        self._depth = {}
+
     def _nest(self, node, children, what: str = "expression"):
         """Record ``node``'s nesting depth (one more than its deepest child); L006 once past the limit."""
-        depth = 1 + max((self._depth.get(id(child), 0) for child in children), default=0)
+        # a child is nested once: its entry goes when its parent's is made (the table holds the
+        # frontier of the parse, not every node; grammar.parse clears what is left)
+        depth = 1 + max((self._depth.pop(id(child), 0) for child in children), default=0)
         self._depth[id(node)] = depth
         if depth > MAX_DEPTH and not self._too_deep:
             self._too_deep = True

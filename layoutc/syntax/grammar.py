@@ -210,6 +210,7 @@ def parse(source: SourceFile, start: str = "start") -> tuple[ast.File | ast.Expr
         diagnostic = _syntax_error(error, source, parser, start)
         return None, [*diagnostics, diagnostic]
     finally:
+        builder.release()
         if collecting:
             gc.enable()
     diagnostics = builder.sink.items
