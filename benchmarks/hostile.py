@@ -1,59 +1,250 @@
-"""Pathological layouts at their limits: time and peak memory of `layoutc check`, against the file's size.
+"""Hostile layouts against the memory bound: time, peak memory and peak per input byte of `layoutc check`.
 
-    python benchmarks/hostile.py [--size N] [--shape NAME ...]
+    python benchmarks/hostile.py [--size N] [--bytes B] [--shape NAME ...] [--venv DIR] [--no-whole]
 
-Each shape of fuzz/families.py's PATHOLOGICAL family (deep nesting, thousands of mutually
-overlapping regions or holes, long escapes, huge literals and widths...) is written at size N
-(default 10,000: lines, levels or repetitions) and checked in a fresh `python -m layoutc check`
-process; the figures are its CPU time and its peak RSS above that of checking an empty file
-(the interpreter, the parser tables: the constant).  Issue 10's targets: well under a second per
-pathological file, memory at most ~10x the file's size plus that constant.  Nothing asserts.
+Three sets of shapes:
+
+* ``fuzz/families.py``'s PATHOLOGICAL family (deep nesting, thousands of mutually overlapping
+  regions or holes, long escapes, huge literals and widths...) at size N (default 10,000);
+* DENSE shapes written to about B bytes (default 1 MiB): the most memory per input byte each
+  statement can cost (short regions, consts, params, `set`s, waivers, asserts, long lists and
+  sums, deep expressions and regions at the nesting limit, syntax errors and findings per line);
+* files AT a limit and ONE PAST it (L001 file size, L007 region count, with the densest region line).
+
+Each file is checked in a fresh process twice in process (the tree's layoutc on a large-stack
+thread, as the CLI runs it): once for peak RSS (VmHWM, reset through /proc/self/clear_refs) above
+the warmed-up interpreter, once under tracemalloc for the peak of Python allocations; and, unless
+``--no-whole``, once as a whole process with a clean venv's interpreter (made by this run, or
+``--venv DIR``) whose baseline is the same venv checking an empty file.  Printed per shape: file
+bytes, exit code, CPU seconds, peak above baseline in MiB and per input byte, and OVER where the
+peak exceeds the bound of layoutc/limits.py: MEMORY_PER_INPUT_BYTE x file bytes + MEMORY_CONSTANT.
+Issue 10's targets: well under a second per pathological file, memory within that bound.
+The benchmark only prints; the bound lives here, not in a timed unit test.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import random
 import subprocess
 import sys
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 
-from common import ROOT
+from common import ROOT, clean_env, fresh_venv, venv_bin
+
+MIB = 2**20
 
 
-def _run(path: Path) -> tuple[float, int, int]:
-    """(CPU seconds, peak RSS in KiB, exit code) of one `layoutc check` in a fresh process (wait4's rusage)."""
-    process = subprocess.Popen([sys.executable, "-m", "layoutc", "check", str(path)], stdout=subprocess.DEVNULL,
-                               stderr=subprocess.DEVNULL, env=dict(os.environ, PYTHONPATH=str(ROOT)))
+def _name(i: int) -> str:
+    """A short unique name: base 36."""
+    digits = "0123456789abcdefghijklmnopqrstuvwxyz"
+    out = ""
+    while True:
+        out = digits[i % 36] + out
+        i //= 36
+        if not i:
+            return out
+
+
+def _lines(template: Callable[[int], str], head: str = "", tail: str = "") -> Callable[[int], str]:
+    return lambda n: head + "".join(template(i) for i in range(n)) + tail
+
+
+# n -> text; each is written with the n that makes it about --bytes long
+DENSE: dict[str, Callable[[int], str]] = {
+    "regions": _lines(lambda i: f"region r{_name(i)} [{i}, +1)\n", "space s bits 64 {\n", "}\n"),
+    "regions-one-line": _lines(lambda i: f"region r{_name(i)}[{i},+1);", "space s bits 64 {", "}\n"),
+    "regions-no-separator": _lines(lambda i: f"region r{_name(i)}[{i},+1)", "space s bits 64 {", "}\n"),
+    "regions-attrs": _lines(lambda i: f'region r{_name(i)} [{i}, +1) {{ kind = linear; perm = "rw" }}\n',
+                            "space s bits 64 {\n", "}\n"),
+    "regions-same-name": _lines(lambda i: f"region r [{i}, +1)\n", "space s bits 64 {\n", "}\n"),
+    "regions-all-overlap": _lines(lambda i: f"region r{_name(i)} [0,1)\n", "space s bits 64 {\n", "}\n"),
+    "holes": _lines(lambda i: f'hole [{i},+1)""\n', "space s bits 64 {\n", "}\n"),
+    "consts": _lines(lambda i: f"const c{_name(i)}=1\n"),
+    "consts-same-name": _lines(lambda i: "const c=1\n"),
+    "consts-undefined": _lines(lambda i: f"const c{_name(i)}=x\n"),
+    "consts-chain": lambda n: "".join(f"const c{_name(i)}=c{_name(i + 1)}+c{_name(i + 2)}\n" for i in range(n))
+                              + f"const c{_name(n)}=0\nconst c{_name(n + 1)}=0\n",
+    "params": _lines(lambda i: f"param p{_name(i)}:int=1\n"),
+    "sets": _lines(lambda i: "set p=1\n", "param p:int=1\n"),
+    "sets-undefined": _lines(lambda i: f"set p{_name(i)}=1\n"),
+    "waivers": _lines(lambda i: 'allow O101 ""\n'),
+    "asserts": _lines(lambda i: 'assert 1==1:""\n'),
+    "asserts-failing": _lines(lambda i: 'assert 1==2:""\n'),
+    "strings": _lines(lambda i: f'const s{_name(i)}=""\n'),
+    "syntax-errors": _lines(lambda i: "const =\n"),
+    "bad-escapes": lambda n: 'const s="' + "\\q" * n + '"\n',
+    "long-sum": lambda n: "const x=1" + "+1" * n + "\n",
+    "long-call": lambda n: "const x=max(1" + ",1" * n + ")\n",
+    "long-match": lambda n: "const x=match 1{" + ",".join(f"{i}=>1" for i in range(n)) + "}\n",
+    "long-choice": lambda n: "param c:choice(" + ",".join(f"v{_name(i)}" for i in range(n)) + ")=v0\n",
+    "long-banks": lambda n: "param r:banks=" + ",".join(f"{i}:1" for i in range(n)) + "\n",
+    "deep-parens-at-limit": _lines(lambda i: f"const c{_name(i)}=" + "(" * 255 + "1" + ")" * 255 + "\n"),
+    "deep-unary-at-limit": _lines(lambda i: f"const c{_name(i)}=" + "-" * 256 + "1\n"),
+    "deep-regions-at-limit": _lines(lambda i: "".join(f"region r{_name(i)}x{j}[0,1){{" for j in range(256))
+                                    + "}" * 256 + "\n", "space s bits 64 {\n", "}\n"),
+}
+
+
+def _at_limits() -> dict[str, str]:
+    """Files at a limit and one past it (the densest region line the parser takes)."""
+    from layoutc.limits import MAX_FILE_BYTES, MAX_REGIONS
+
+    def regions(n: int) -> str:
+        return DENSE["regions"](n)
+
+    comment = "//" + "x" * 78 + "\n"
+    return {
+        "L001-at-limit (comments)": (comment * (MAX_FILE_BYTES // len(comment) + 1))[:MAX_FILE_BYTES],
+        "L001-one-past": "\n" * (MAX_FILE_BYTES + 1),
+        "L007-at-limit": regions(MAX_REGIONS),
+        "L007-one-past": regions(MAX_REGIONS + 1),
+    }
+
+
+def _sized(make: Callable[[int], str], target: int) -> str:
+    probe = make(200)
+    return make(max(1, round(200 * target / len(probe))))
+
+
+# ------------------------------------------------------------------ in the measuring process
+
+def _status(field: str) -> int:
+    with open("/proc/self/status") as f:
+        for line in f:
+            if line.startswith(field):
+                return int(line.split()[1]) * 1024
+    return 0
+
+
+def measure(path: str, traced: bool) -> dict:
+    """One `check path` on a large-stack thread after a warm-up: CPU, peak above the warmed-up
+    interpreter (VmHWM) or, ``traced``, tracemalloc's peak."""
+    import contextlib
+    import gc
+    import io
+    import threading
+    import time
+    import tracemalloc
+
+    sys.setrecursionlimit(60_000)
+    threading.stack_size(512 * MIB)
+    from layoutc.cli import _dispatch
+
+    result: dict = {}
+
+    def check(target: str) -> int:
+        with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
+            return _dispatch(["check", target])
+
+    def work() -> None:
+        with tempfile.TemporaryDirectory() as folder:  # the warm-up: every module a check imports
+            warm = Path(folder) / "warm.kl"
+            warm.write_text('space s bits 32 { region r [0, 4K) }\nconst X = 1\nassert X == 1 : "x"\n')
+            check(str(warm))
+        gc.collect()
+        if traced:
+            tracemalloc.start()
+        base = _status("VmRSS:")
+        with open("/proc/self/clear_refs", "w") as f:
+            f.write("5")
+        start = time.process_time()
+        result["code"] = check(path)
+        result["cpu"] = time.process_time() - start
+        result["peak"] = tracemalloc.get_traced_memory()[1] if traced else max(0, _status("VmHWM:") - base)
+
+    thread = threading.Thread(target=work)
+    thread.start()
+    thread.join()
+    return result
+
+
+def _in_process(path: Path, traced: bool) -> dict:
+    done = subprocess.run([sys.executable, __file__, "--measure", str(path)] + (["--traced"] if traced else []),
+                          capture_output=True, text=True, env=dict(clean_env(), PYTHONPATH=str(ROOT)))
+    if done.returncode != 0:
+        raise RuntimeError(f"measuring {path} failed: {done.stderr[-2000:]}")
+    return json.loads(done.stdout)
+
+
+def _whole(python: Path, path: Path) -> tuple[float, int, int]:
+    """(CPU seconds, peak RSS in bytes, exit code) of `python -m layoutc check path` (wait4's rusage)."""
+    process = subprocess.Popen([str(python), "-m", "layoutc", "check", str(path)], stdout=subprocess.DEVNULL,
+                               stderr=subprocess.DEVNULL, env=clean_env(), cwd=path.parent)
     _, status, usage = os.wait4(process.pid, 0)
-    process.returncode = os.waitstatus_to_exitcode(status)
-    return usage.ru_utime + usage.ru_stime, usage.ru_maxrss, process.returncode
+    return usage.ru_utime + usage.ru_stime, usage.ru_maxrss * 1024, os.waitstatus_to_exitcode(status)
 
 
 def main(argv: list[str] | None = None) -> int:
     sys.path.insert(0, str(ROOT))
-    from fuzz.families import PATHOLOGICAL
-
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--size", type=int, default=10_000)
-    parser.add_argument("--shape", action="append", default=[], choices=sorted(PATHOLOGICAL))
+    parser.add_argument("--size", type=int, default=10_000, help="N of the pathological shapes")
+    parser.add_argument("--bytes", type=int, default=MIB, help="about how large each dense shape is written")
+    parser.add_argument("--shape", action="append", default=[], help="only these shapes (repeatable)")
+    parser.add_argument("--venv", help="reuse this venv (layoutc installed) for the whole-process figures")
+    parser.add_argument("--no-whole", action="store_true", help="in-process figures only")
+    parser.add_argument("--no-limits", action="store_true", help="skip the files at the limits (the slowest)")
+    parser.add_argument("--measure", help=argparse.SUPPRESS)
+    parser.add_argument("--traced", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
+    if args.measure:
+        print(json.dumps(measure(args.measure, args.traced)))
+        return 0
+
+    from fuzz.families import PATHOLOGICAL
+    from layoutc.limits import MEMORY_CONSTANT, MEMORY_PER_INPUT_BYTE
+
+    texts: dict[str, Callable[[], str]] = {}
+    for name in sorted(PATHOLOGICAL):
+        texts[name] = lambda name=name: PATHOLOGICAL[name](random.Random(0), args.size)
+    for name in DENSE:
+        texts["dense " + name] = lambda name=name: _sized(DENSE[name], args.bytes)
+    if not args.no_limits:
+        for name, text in _at_limits().items():
+            texts[name] = lambda text=text: text
+    if args.shape:
+        texts = {k: v for k, v in texts.items() if any(s in k for s in args.shape)}
+
+    def bound(size: int) -> int:
+        return MEMORY_PER_INPUT_BYTE * size + MEMORY_CONSTANT
+
+    over = 0
     with tempfile.TemporaryDirectory() as folder:
-        empty = Path(folder) / "empty.kl"
-        empty.write_text("")
-        base_cpu, base_kb, _ = _run(empty)
-        print(f"empty file: {base_cpu:.2f} s CPU, {base_kb / 1024:.0f} MiB peak RSS (the constant)")
-        print(f"{'shape':<22} {'file':>10} {'exit':>4} {'CPU s':>6} {'above empty':>12} {'RSS/size':>8}")
-        for shape in args.shape or sorted(PATHOLOGICAL):
-            path = Path(folder) / f"{shape}.kl"
-            path.write_text(PATHOLOGICAL[shape](random.Random(0), args.size), encoding="utf-8")
+        python = None
+        if not args.no_whole:
+            python = venv_bin(Path(args.venv) if args.venv else fresh_venv(Path(folder)), "python")
+            empty = Path(folder) / "empty.kl"
+            empty.write_text("")
+            base_cpu, base_rss, _ = _whole(python, empty)
+            print(f"whole process: a clean venv's `python -m layoutc check empty.kl`: {base_cpu:.2f} s CPU, "
+                  f"{base_rss / MIB:.0f} MiB peak RSS (the baseline)")
+        print(f"bound: peak above baseline <= {MEMORY_PER_INPUT_BYTE} x file bytes + {MEMORY_CONSTANT // MIB} MiB "
+              "(layoutc/limits.py)")
+        print(f"{'shape':<32} {'file':>11} {'exit':>4} {'CPU s':>6} | {'in-process RSS':>15} {'/B':>5} "
+              f"{'traced':>9} {'/B':>5} | {'whole RSS':>10} {'/B':>5}")
+        for shape, make in texts.items():
+            path = Path(folder) / "shape.kl"
+            path.write_text(make(), encoding="utf-8")
             size = path.stat().st_size
-            cpu, peak_kb, code = _run(path)
-            extra = max(0, peak_kb - base_kb) * 1024
-            print(f"{shape:<22} {size:>10,} {code:>4} {cpu - base_cpu:>6.2f} {extra / 2**20:>9.1f} MiB "
-                  f"{extra / size:>8.1f}")
+            rss = _in_process(path, traced=False)
+            traced = _in_process(path, traced=True)
+            peaks = [rss["peak"], traced["peak"]]
+            whole = ""
+            if python is not None:
+                _, whole_rss, _ = _whole(python, path)
+                extra = max(0, whole_rss - base_rss)
+                peaks.append(extra)
+                whole = f"{extra / MIB:>6.1f} MiB {extra / size:>5.1f}"
+            flag = "  OVER" if max(peaks) > bound(size) else ""
+            over += bool(flag)
+            print(f"{shape:<32} {size:>11,} {rss['code']:>4} {rss['cpu']:>6.2f} | {rss['peak'] / MIB:>11.1f} MiB "
+                  f"{rss['peak'] / size:>5.1f} {traced['peak'] / MIB:>5.1f} MiB {traced['peak'] / size:>5.1f} | "
+                  f"{whole}{flag}", flush=True)
+    print(f"{over} shape(s) over the bound")
     return 0
 
 

@@ -18,6 +18,8 @@ from collections import Counter, defaultdict
 from dataclasses import replace
 from pathlib import Path
 
+from layoutc.limits import MEMORY_CONSTANT, MEMORY_PER_INPUT_BYTE
+
 from . import families
 from .minimise import minimise
 from .runner import HANG_SECONDS, OVER_MEMORY_KB, Pool
@@ -123,7 +125,8 @@ def main(argv=None) -> int:
         f"{name} {per_family_cpu[name] / count * 1000:.0f} ms" for name, count in sorted(by_family.items())))
     print(f"internal errors: {kinds['internal']}")
     print(f"hangs (>{HANG_SECONDS:g} s): {kinds['hang']}")
-    print(f"over-memory (>{OVER_MEMORY_KB // 1024} MB): {kinds['memory']}")
+    print(f"over-memory (>{OVER_MEMORY_KB // 1024} MB, or above {MEMORY_PER_INPUT_BYTE}x input + "
+          f"{MEMORY_CONSTANT // 2**20} MiB): {kinds['memory']}")
     if kinds["harness"]:
         print(f"harness faults (the fuzzer's, not layoutc's): {kinds['harness']}")
     print(f"slowest input: {slowest[0]:.2f} s CPU ({slowest[1]}); largest peak RSS: {biggest[0] / 1024:.0f} MB "

@@ -36,6 +36,8 @@ HANG_SECONDS = 2.0  # CPU seconds of one input past which it is a hang
 KILL_CPU_SECONDS = 10.0  # CPU seconds on one input after which the parent kills the worker
 KILL_SECONDS = 120.0  # wall seconds, a backstop for an input that blocks without using CPU (a FIFO read)
 OVER_MEMORY_KB = 500 * 1024
+# ... and the bound of layoutc/limits.py on the peak above the baseline (the worker's RSS before the
+# input; for a CLI case, a `check` of an empty file): MEMORY_PER_INPUT_BYTE x input bytes + MEMORY_CONSTANT
 ADDRESS_SPACE = 3 * 1024 ** 3 + 600 * 1024 ** 2  # the 512 MiB thread stack is reserved address space too
 
 
@@ -59,6 +61,28 @@ def _peak_reset() -> None:
             f.write("5")
     except OSError:
         pass
+
+
+def _rss_kb() -> int:
+    try:
+        with open("/proc/self/status") as f:
+            for line in f:
+                if line.startswith("VmRSS:"):
+                    return int(line.split()[1])
+    except OSError:
+        pass
+    return 0
+
+
+_cli_baseline_kb: list[int] = []  # peak RSS of a CLI `check` of an empty file, measured once per worker
+
+
+def over_bound(case: Case, above_kb: int) -> bool:
+    """Whether ``above_kb`` of peak above the baseline breaks the memory bound for this case's input bytes."""
+    from layoutc.limits import MEMORY_CONSTANT, MEMORY_PER_INPUT_BYTE
+
+    size = sum(len(data) for data in case.files.values())
+    return above_kb * 1024 > MEMORY_PER_INPUT_BYTE * size + MEMORY_CONSTANT
 
 
 def _peak_kb() -> int:
@@ -142,10 +166,15 @@ def execute(case: Case, index: int, scratch: Path) -> Outcome:
     argv = _materialise(case, scratch)
     os.chdir(scratch)
     _peak_reset()
+    baseline = _rss_kb()
     start_cpu, start = time.thread_time(), time.perf_counter()
     if case.cli and not any("\0" in a for a in argv):  # no process can be given a NUL in its argv
         code, text, peak, cpu = run_cli(argv, scratch)
         error = None
+        if not _cli_baseline_kb:
+            (scratch / "empty.kl").write_bytes(b"")
+            _cli_baseline_kb.append(run_cli(["check", "empty.kl"], scratch)[2])
+        baseline = _cli_baseline_kb[0]
     else:
         code, text, error = run_in_process(argv)
         cpu = time.thread_time() - start_cpu
@@ -163,7 +192,7 @@ def execute(case: Case, index: int, scratch: Path) -> Outcome:
         return Outcome(index, "internal", code, f"CLI: {where}", cpu, wall, peak, text[-1500:])
     if cpu > HANG_SECONDS:
         return Outcome(index, "hang", code, f"slow {case.family}/{case.extra.get('shape', '')}", cpu, wall, peak)
-    if peak > OVER_MEMORY_KB:
+    if peak > OVER_MEMORY_KB or (peak and over_bound(case, peak - baseline)):
         return Outcome(index, "memory", code, f"peak {case.family}/{case.extra.get('shape', '')}", cpu, wall, peak)
     return Outcome(index, "ok", code, "", cpu, wall, peak)
 
