@@ -20,10 +20,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from .errors import SimError
-from .pagetable.format import KR, KW, KX, USER_BITS, Leaf, WalkFault
+from .pagetable.format import KR, KW, KX, UR, USER_BITS, UW, Leaf, WalkFault
 from .tlb import E_DOMAIN_USER, E_PERM, E_RAW, E_STAMP, Tlb
 
 ACCESS = {"r": KR, "w": KW, "x": KX, "read": KR, "write": KW, "exec": KX}
+USER_DATA = UR | UW
 FRONT_MAX = 1 << 16  # memoised pieces per kind of access before the front is emptied
 
 
@@ -147,8 +148,11 @@ class Mmu:
             return perm  # the TTBR1 half: PAN does not reach it (checked before the walk)
         if self.pan_by_domain:
             return perm & USER_BITS if self.pan and leaf.domain_user else perm
-        if self.pan and perm & USER_BITS:
-            perm &= USER_BITS
+        if self.pan and perm & USER_DATA:
+            # PAN, SMAP and SUM = 0 forbid the kernel's data accesses to pages the user may read or write;
+            # never its fetches (arm64 PAN "doesn't affect insn fetch"; SMEP and RISC-V's no-exec of U pages
+            # are the formats' own rules, already in the mask)
+            perm &= ~(KR | KW)
         return perm
 
     def _denied(self, va: int, access: str, user: bool, domain_user: bool, raw: int) -> Fault:
@@ -158,7 +162,7 @@ class Mmu:
         level = leaf.level if isinstance(leaf, Leaf) else 0
         if not user and self.pan and domain_user:
             return Fault("domain", va, access, user, level, f"{self.pan_name}: DOMAIN_USER is no-access in the kernel")
-        if not user and self.pan and not self.pan_by_domain and raw & USER_BITS and raw & ACCESS[access]:
+        if not user and self.pan and not self.pan_by_domain and raw & USER_DATA and raw & ACCESS[access] & (KR | KW):
             return Fault("permission", va, access, user, level, f"{self.pan_name} blocks kernel access to a user page")
         return Fault("permission", va, access, user, level)
 

@@ -10,7 +10,7 @@ from layoutc.sim.archfacts import SIM_ARCHES, TlbLevel
 from layoutc.sim.errors import SimError
 from layoutc.sim.mmu import Fault, Mmu
 from layoutc.sim.pagetable import new_table
-from layoutc.sim.pagetable.format import KR, KW, KX, USER_BITS, Leaf, Prot
+from layoutc.sim.pagetable.format import KR, KW, KX, UR, UW, UX, Leaf, Prot
 from layoutc.sim.tlb import Tlb
 
 from .refmodel import LruTlb
@@ -25,7 +25,7 @@ def _expected(table, va: int, access: str, user: bool, pan: bool):
     leaf = table.walk(va)
     if not isinstance(leaf, Leaf):
         return leaf.kind
-    perm = leaf.perm & USER_BITS if pan and leaf.perm & USER_BITS else leaf.perm
+    perm = leaf.perm & ~(KR | KW) if pan and leaf.perm & (UR | UW) else leaf.perm  # PAN: data accesses only
     need = BIT[access] << 3 if user else BIT[access]
     if perm & need != need:
         return "permission"
@@ -95,3 +95,28 @@ def test_unknown_access_kind_is_a_sim_error():
     _, m, regions = _machine("x86_64", "x86_64", None)
     with pytest.raises(SimError, match="translate: unknown access"):
         m.translate(regions[0][0], "rw")
+
+
+def test_arm64_el0_execution_is_uxn_alone_and_pan_leaves_kernel_fetches_alone():
+    """Found by verify's negative controls against QEMU: a kernel block with UXN clear is executable at EL0
+    (AP[1] governs data accesses only), and PAN takes the kernel's reads and writes of an EL0-readable page,
+    never its fetches."""
+    from layoutc.sim.pagetable.long_desc import AP_USER, UXN
+
+    table = new_table("arm64_4k", Bump(), 12, 48)
+    kernel = 0xFFFF_0000_0000_0000
+    table.map(kernel, 0x4000_0000, 4 * MiB, Prot(execute=True))  # kernel text: read-only, PXN clear, UXN set
+    m = Mmu(table, Tlb(SIM_ARCHES["arm64"].tlb), True, SIM_ARCHES["arm64"].pan_name)
+    assert isinstance(m.translate(kernel, "x"), int) and isinstance(m.translate(kernel, "x", True), Fault)
+    leaves = {va: desc for va, _size, _level, desc in table.leaves()}
+    for key, entries in table.tables.items():
+        for slot, desc in enumerate(entries):
+            if desc == leaves[kernel]:
+                entries[slot] = desc & ~UXN
+            elif desc == leaves[kernel + 2 * MiB]:
+                entries[slot] = desc | AP_USER  # EL0-readable (still read-only: no implied PXN)
+    m.flush_all()
+    assert table.walk(kernel).perm & UX and isinstance(m.translate(kernel, "x", True), int)
+    assert isinstance(m.translate(kernel + 2 * MiB, "x"), int)  # PAN does not stop the fetch
+    fault = m.translate(kernel + 2 * MiB, "r")
+    assert isinstance(fault, Fault) and fault.kind == "permission"  # ... but the read

@@ -99,11 +99,15 @@ class LongDescriptorTable(RadixTable):
         if user:
             perm |= UR | (0 if ro else UW)
         xn = bool(desc & UXN) or bool(acc & 0b10)
-        if not xn and user:
+        if not xn and (user or not self.el0_exec_needs_read):
             perm |= UX
         if not self.user_xn_only(desc, acc, user, ro):
             perm |= KX
         return perm, not desc & NG, bool(desc & AF)
+
+    # arm64: EL0 may execute wherever UXN (and UXNTable) is clear, whatever AP[1] says of its data
+    # accesses (Arm ARM DDI 0487, stage 1 execute permissions; QEMU get_S1prot: `xn` is UXN alone for EL0); ARMv7 PL0 needs PL0 read too
+    el0_exec_needs_read = False
 
     def user_xn_only(self, desc: int, acc: int, user: bool, ro: bool) -> bool:
         """True when the kernel may not execute: PXN, PXNTable, or (arm64) EL0-writable memory."""
@@ -309,6 +313,8 @@ class LpaeTable(LongDescriptorTable):
         index = desc >> ATTR_SHIFT & 7
         mair = LPAE_MAIR0 | LPAE_MAIR1 << 32
         return f"MAIR[{index}] = {mair >> 8 * index & 0xFF:#04x}"
+
+    el0_exec_needs_read = True  # ARMv7 (B3.7.2): PL0 execution needs PL0 read permission
 
     def user_xn_only(self, desc: int, acc: int, user: bool, ro: bool) -> bool:
         # ARMv7: XN forbids every fetch; PXN (bit 53) and PXNTable only privileged ones
