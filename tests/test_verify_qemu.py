@@ -69,19 +69,35 @@ def test_qemu_agrees_with_the_simulator(arch, name, defines):
     assert report.skipped < report.accesses // 20
 
 
-def descriptor(m, va: int) -> tuple[int, int]:
-    """(physical address, level index) of the leaf descriptor the hardware reads for va."""
+def path(m, va: int) -> list[tuple[int, int, int]]:
+    """(table key, slot, physical address) of every descriptor the hardware reads for va, the leaf last."""
     table = m.pagetable
     if m.mmu_format == "arm_short":  # sections only in lowmem: the L1 entry
-        return table.pgd + 4 * (va >> 20), 0
+        return [(table.pgd, va >> 20, table.pgd + 4 * (va >> 20))]
     key = table.leaf_roots()[0][0] if va >> 63 else table.leaf_roots()[-1][0]
+    steps = []
     for index, (shift, entries, _, _) in enumerate(table.levels):
         slot = (va >> shift) & (entries - 1)
         desc = table.tables[key][slot]
+        steps.append((key, slot, table.table_pa(key) + slot * table.entry_bytes))
         if table.kind(desc, index) != 1 or index == len(table.levels) - 1:  # not a table descriptor: the leaf
-            return table.table_pa(key) + slot * table.entry_bytes, index
+            return steps
         key = desc & table.addr_mask
     raise AssertionError("unreachable")
+
+
+def descriptor(m, va: int) -> tuple[int, int]:
+    """(physical address, level index) of the leaf descriptor the hardware reads for va."""
+    steps = path(m, va)
+    return steps[-1][2], len(steps) - 1
+
+
+def flip_model(m, va: int, bit: int, depth: int = -1) -> None:
+    """Flip a bit in the model's own tables (so in the images QEMU loads too): a changed table both judge.
+    ``depth`` picks the descriptor on va's walk (-1: the leaf)."""
+    key, slot, _ = path(m, va)[depth]
+    m.pagetable.tables[key][slot] ^= 1 << bit
+    m.mmu.flush_all()
 
 
 def flipper(flips):
@@ -105,58 +121,90 @@ def mismatched(report, va: int, size: int) -> set[tuple[str, str]]:
 
 
 def test_arm64_negative_controls_single_bit_flips_are_caught():
-    """AP[2] read-only, AP[1] user, PXN, AF and an output-address bit, each on its own leaf."""
+    """AP[2] read-only, AP[1] user, PXN, UXN, AF and an output-address bit, each on its own leaf, flipped in
+    QEMU's images only; UXN, AP[1] and PXN flipped in the model's tables as well on other leaves, where the
+    two must still agree (the model decodes the bit as the hardware does)."""
     tools("arm64")
     m = machine("arm64.kl")
     linear = [va for va, _size, _lvl, _d in m.pagetable.leaves() if m.linear.va_start <= va < m.linear.va_end]
     image = m.kernel_image[0]
     rw, user, exec_ = linear[1], linear[2], linear[3]  # 1 GiB blocks; the first holds the guest's stack
     targets = {"read-only": (rw, 7), "user": (user, 6), "no PXN": (exec_, 53), "AF": (image + (4 << 20), 10),
-               "output address": (image + (8 << 20), 22)}
+               "output address": (image + (8 << 20), 22), "no UXN": (image + (12 << 20), 54)}
+    both = {"no UXN": (image + (16 << 20), 54), "user": (image + (20 << 20), 6), "no PXN": (image + (24 << 20), 53)}
     flips = []
     for va, bit in targets.values():
         pa, _ = descriptor(m, va)
         flips.append((pa, bit))
-    report = verify(m, backend_for(m), random_count=0, mutate=flipper(flips), timeout=30)
+    for va, bit in both.values():
+        flip_model(m, va, bit)
+    assert isinstance(m.mmu.translate(both["no UXN"][0], "x", True), int)  # EL0 may run it: UXN alone decides
+    report = verify(m, backend_for(m), random_count=0, mutate=flipper(flips), timeout=30,
+                    extra=tuple(va for va, _ in (*targets.values(), *both.values())))
     assert ("kernel", "w") in mismatched(report, rw, 1 << 30)
     assert {("user", "r"), ("user", "w")} <= mismatched(report, user, 1 << 30)
     assert ("kernel", "x") in mismatched(report, exec_, 1 << 30)
     assert ("kernel", "r") in mismatched(report, image + (4 << 20), 2 << 20)
     assert ("kernel", "r") in mismatched(report, image + (8 << 20), 2 << 20)
-    # the unflipped leaves still agree: the mismatches are the flips, not noise
+    assert mismatched(report, image + (12 << 20), 2 << 20) == {("user", "x")}
+    # the unflipped leaves and the ones flipped in both still agree: the mismatches are the flips, not noise
     flipped = [(va, 1 << 30 if va in (rw, user, exec_) else 2 << 20) for va, _ in targets.values()]
-    assert all(any(va <= x.probe.va < va + size for va, size in flipped) for x in report.mismatches)
+    stray = [x for x in report.mismatches if not any(va <= x.probe.va < va + size for va, size in flipped)]
+    assert stray == [], "\n".join(map(str, stray[:10]))
+
+
+def strays(report, spans) -> list:
+    """Mismatches outside the given (va, size) spans: there must be none."""
+    return [x for x in report.mismatches if not any(va <= x.probe.va < va + size for va, size in spans)]
 
 
 def test_arm_short_negative_controls_single_bit_flips_are_caught():
-    """Section bits: APX read-only, AP[1] user, XN cleared, PXN set on the text, an output-address bit."""
+    """Section bits flipped in QEMU's images: APX read-only, AP[1] user, XN cleared, PXN set on the text,
+    AP[0] cleared, a base-address bit.  Bit 10 is AP[0], not an access flag: Linux runs with SCTLR.AFE = 0
+    (the manifest's SCTLR 0x10c03c7d), so AP[1:0] = 00 is "no access" and the read faults on permission.
+    AP[0], AP[1] and XN flipped in the model's tables too on other sections: the two must agree there."""
     tools("arm")
     m = machine("arm32.kl")
+    assert not m.pagetable.registers()["SCTLR"] & 1 << 29  # AFE clear: no access flag in short descriptors
     text = m.kernel_image[0] & ~0xFFFFF
-    rw, user, exec_, oa = (m.linear.va_start + n * (64 << 20) for n in (2, 3, 4, 5))
-    targets = [(rw, 15), (user, 11), (exec_, 4), (text + (2 << 20), 0), (oa, 24)]
-    report = verify(m, backend_for(m), random_count=0, mutate=flipper([(descriptor(m, va)[0], b) for va, b in targets]),
-                    timeout=30, extra=tuple(va for va, _ in targets))
+    rw, user, exec_, oa, ap0 = (m.linear.va_start + n * (64 << 20) for n in (2, 3, 4, 5, 6))
+    targets = [(rw, 15), (user, 11), (exec_, 4), (text + (2 << 20), 0), (oa, 24), (ap0, 10)]
+    both = [(m.linear.va_start + n * (64 << 20), bit) for n, bit in ((7, 10), (8, 11), (9, 4))]
+    flips = [(descriptor(m, va)[0], b) for va, b in targets]
+    for va, bit in both:
+        flip_model(m, va, bit)
+    report = verify(m, backend_for(m), random_count=0, mutate=flipper(flips), timeout=30,
+                    extra=tuple(va for va, _ in (*targets, *both)))
     assert ("kernel", "w") in mismatched(report, rw, 1 << 20)
     assert ("user", "r") in mismatched(report, user, 1 << 20)
     assert ("kernel", "x") in mismatched(report, exec_, 1 << 20)
     assert ("kernel", "x") in mismatched(report, text + (2 << 20), 1 << 20)
     assert ("kernel", "r") in mismatched(report, oa, 1 << 20)
-    assert all(any(va <= x.probe.va < va + (1 << 20) for va, _ in targets) for x in report.mismatches)
+    assert mismatched(report, ap0, 1 << 20) >= {("kernel", "r"), ("kernel", "w")}
+    stray = strays(report, [(va, 1 << 20) for va, _ in targets])
+    assert stray == [], "\n".join(map(str, stray[:10]))
 
 
 def test_lpae_negative_controls_single_bit_flips_are_caught():
-    """Block bits: AP[2], AP[1], XN cleared, AF cleared, an output-address bit."""
+    """Block bits flipped in QEMU's images: AP[2], AP[1], XN cleared, AF cleared, an output-address bit, PXN
+    set on the text; XN, AP[2] and PXN flipped in the model's tables too on other blocks (must agree)."""
     tools("arm")
     m = machine("arm32.kl", ("lpae=true",))
     rw, user, exec_, af, oa = (m.linear.va_start + n * (64 << 20) for n in (2, 3, 4, 5, 6))
-    targets = [(rw, 7), (user, 6), (exec_, 54), (af, 10), (oa, 25)]
-    report = verify(m, backend_for(m), random_count=0, mutate=flipper([(descriptor(m, va)[0], b) for va, b in targets]),
-                    timeout=30, extra=tuple(va for va, _ in targets))
+    text = m.linear.va_start + (4 << 20)  # a 2 MiB block of the text, clear of the guest's
+    assert isinstance(m.mmu.translate(text, "x"), int)
+    targets = [(rw, 7), (user, 6), (exec_, 54), (af, 10), (oa, 25), (text, 53)]
+    both = [(m.linear.va_start + (7 << 26), 54), (m.linear.va_start + (8 << 26), 7), (text + (2 << 20), 53)]
+    flips = [(descriptor(m, va)[0], b) for va, b in targets]
+    for va, bit in both:
+        flip_model(m, va, bit)
+    report = verify(m, backend_for(m), random_count=0, mutate=flipper(flips), timeout=30,
+                    extra=tuple(va for va, _ in (*targets, *both)))
     for va, kind in ((rw, ("kernel", "w")), (user, ("user", "r")), (exec_, ("kernel", "x")), (af, ("kernel", "r")),
-                     (oa, ("kernel", "r"))):
+                     (oa, ("kernel", "r")), (text, ("kernel", "x"))):
         assert kind in mismatched(report, va, 2 << 20), (hex(va), kind)
-    assert all(any(va <= x.probe.va < va + (2 << 20) for va, _ in targets) for x in report.mismatches)
+    stray = strays(report, [(va, 2 << 20) for va, _ in targets])
+    assert stray == [], "\n".join(map(str, stray[:10]))
 
 
 def test_lpae_defects_reintroduced_are_caught(monkeypatch):
@@ -176,43 +224,69 @@ def test_lpae_defects_reintroduced_are_caught(monkeypatch):
     assert any("memory attributes 0x00" in x.reason for x in report2.mismatches)
 
 
+def rewritten(report, pa: int) -> int:
+    """The bits the hardware walker set in the descriptor at pa during the run (0: left alone)."""
+    return sum(w.after ^ w.before for w in report.hardware_writes if w.pa == pa)
+
+
 def test_x86_64_negative_controls_single_bit_flips_are_caught():
-    """RW set on the read-only text, NX cleared on the direct map, P cleared, an address bit.  (US alone on a
-    leaf is invisible: x86 needs it at every level, and the boot tables' upper levels are supervisor.)"""
+    """Flipped in QEMU's images: RW set on the read-only text, NX cleared on the direct map, P cleared, an
+    address bit, A cleared (the walker sets it back: caught as a rewritten descriptor), D cleared on a
+    written leaf (the same), and US on leaves: visible where the upper levels are user (the image's PML4
+    and PDPT entries, made user in the model's tables too), invisible under the supervisor upper levels of
+    the direct map -- US must be set at every level.  US set in the model too on another leaf: must agree."""
     tools("x86_64")
     m = machine("x86_64.kl", ("ram=2G",))
     image = m.kernel_image[0]
     direct = m.linear.va_start
-    rw, exec_, user, oa = image + (4 << 20), direct + (1 << 30), image + (8 << 20), image + (12 << 20)
-    targets = [(rw, 1), (exec_, 63), (user, 0), (oa, 22)]
+    rw, exec_, present, oa, accessed, user, user_both = (image + (n << 20) for n in (4, 0, 8, 12, 16, 20, 24))
+    exec_ = direct + (1 << 30)
+    flip_model(m, image, 2, depth=0)  # PML4 entry: US
+    flip_model(m, image, 2, depth=1)  # PDPT entry: US
+    flip_model(m, user_both, 2)
+    targets = [(rw, 1), (exec_, 63), (exec_, 2), (exec_, 6), (present, 0), (oa, 22), (accessed, 5), (user, 2)]
     report = verify(m, backend_for(m), random_count=0, mutate=flipper([(descriptor(m, va)[0], b) for va, b in targets]),
-                    timeout=30, extra=tuple(va for va, _ in targets))
+                    timeout=30, extra=(rw, exec_, present, oa, accessed, user, user_both))
     assert ("kernel", "w") in mismatched(report, rw, 2 << 20)
-    assert ("kernel", "x") in mismatched(report, exec_, 1 << 30)
-    assert ("kernel", "r") in mismatched(report, user, 2 << 20)
+    assert mismatched(report, exec_, 1 << 30) == {("kernel", "x")}  # NX; the US flip alone shows nothing
+    assert ("kernel", "r") in mismatched(report, present, 2 << 20)
     assert ("kernel", "r") in mismatched(report, oa, 2 << 20)
-    spans = [(rw, 2 << 20), (exec_, 1 << 30), (user, 2 << 20), (oa, 2 << 20)]
-    assert all(any(va <= x.probe.va < va + size for va, size in spans) for x in report.mismatches)
+    assert {("kernel", "r"), ("user", "r")} <= mismatched(report, user, 2 << 20)  # SMAP, and ring 3 reads it
+    assert rewritten(report, descriptor(m, accessed)[0]) == 1 << 5
+    assert rewritten(report, descriptor(m, exec_)[0]) == 1 << 6
+    assert len(report.hardware_writes) == 2, "\n".join(map(str, report.hardware_writes))
+    stray = strays(report, [(rw, 2 << 20), (exec_, 1 << 30), (present, 2 << 20), (oa, 2 << 20), (user, 2 << 20)])
+    assert stray == [], "\n".join(map(str, stray[:10]))
 
 
 def test_riscv_negative_controls_single_bit_flips_are_caught():
-    """Leaf bits: W cleared, X set on the linear map, U set (SUM clear: the kernel faults, the user reads),
-    V cleared, a PPN bit."""
+    """Leaf bits flipped in QEMU's images: W cleared, X set on the linear map, U set (SUM clear: the kernel
+    faults, the user reads), V cleared, a PPN bit, A cleared and D cleared on a written leaf (QEMU 7.2 sets
+    both itself instead of faulting as Svade would: caught as rewritten descriptors).  U set and X cleared
+    in the model's tables too on other leaves: must agree."""
     tools("riscv64")
     m = machine("riscv64.kl", ("ram=4G",))
     linear = [va for va, _size, _lvl, _d in m.pagetable.leaves() if m.linear.va_start <= va < m.linear.va_end]
     rw, exec_, user = linear[1], linear[2], linear[3]  # 1 GiB leaves; the first holds the guest's data
-    valid, oa = m.kernel_image[0] + (4 << 20), m.kernel_image[0] + (8 << 20)  # 2 MiB leaves of the image
-    targets = [(rw, 2), (exec_, 3), (user, 4), (valid, 0), (oa, 10 + 9)]  # PPN[1] bit 0: 2 MiB higher
+    image = m.kernel_image[0]
+    valid, oa, accessed = image + (4 << 20), image + (8 << 20), image + (12 << 20)  # 2 MiB leaves of the image
+    both = [(image + (14 << 20), 4), (image + (16 << 20), 3)]
+    for va, bit in both:
+        flip_model(m, va, bit)
+    targets = [(rw, 2), (exec_, 3), (exec_, 7), (user, 4), (valid, 0), (oa, 10 + 9), (accessed, 6)]  # PPN[1] bit 0
     report = verify(m, backend_for(m), random_count=0, mutate=flipper([(descriptor(m, va)[0], b) for va, b in targets]),
-                    timeout=30, extra=tuple(va for va, _ in targets))
+                    timeout=30, extra=tuple(va for va, _ in (*targets, *both)))
     spans = [(rw, 1 << 30), (exec_, 1 << 30), (user, 1 << 30), (valid, 2 << 20), (oa, 2 << 20)]
     assert ("kernel", "w") in mismatched(report, *spans[0])
     assert ("kernel", "x") in mismatched(report, *spans[1])
     assert {("kernel", "r"), ("user", "r")} <= mismatched(report, *spans[2])
     assert ("kernel", "r") in mismatched(report, *spans[3])
     assert ("kernel", "r") in mismatched(report, *spans[4])
-    assert all(any(va <= x.probe.va < va + size for va, size in spans) for x in report.mismatches)
+    assert rewritten(report, descriptor(m, accessed)[0]) == 1 << 6
+    assert rewritten(report, descriptor(m, exec_)[0]) == 1 << 7
+    assert len(report.hardware_writes) == 2, "\n".join(map(str, report.hardware_writes))
+    stray = strays(report, spans)
+    assert stray == [], "\n".join(map(str, stray[:10]))
 
 
 def test_lpa2_shareability_in_bits_9_8_is_caught(monkeypatch):

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
-from .probes import Probe
+from .probes import ACCESSES, USER_EXEC, Probe
 from .qemu import NO_PA, S_FAULT, S_OK, S_SKIPPED, Answer, VerifyError
 
 QEMU_ARM_RAM = 0x4000_0000  # -M virt: RAM starts at 1 GiB (hw/arm/virt.c)
@@ -57,6 +57,13 @@ class Arm64:
     reserved: tuple[tuple[int, int], ...] = ((QEMU_ARM_RAM, QEMU_ARM_RAM + 0x10_0000),)
     physical_tokens: bool = False  # tokens loaded by the host before boot and read back after (no AT)
     host_tokens: bool = True  # so too where the guest cannot reach the predicted pa (K_HOST: ARM HighMem)
+    # the access kinds probed: arm64 also runs the planted return at EL0 (UXN)
+    accesses: tuple[tuple[str, str], ...] = (*ACCESSES, USER_EXEC)
+    hardware_ad: bool = False  # the walker may set accessed/dirty bits in the tables (x86, RISC-V)
+
+    def guest_table_writes(self, m, regs: list[int]) -> set[int]:
+        """Physical addresses of the descriptors the guest itself writes in the tables under test."""
+        return set()
 
     def check(self, m) -> None:
         if min(lo for lo, _ in m.banks) < QEMU_ARM_RAM:
@@ -116,7 +123,7 @@ def linear_banks(m) -> list[tuple[int, int]]:
 def decode_arm(backend, probe: Probe, status: int, a: int, b: int, c: int, token: int) -> Answer:
     """The ARM guests' results: (a) the AT answer, (b, c) the real access, see guest.h."""
     at = backend.par(a, probe.va, "PAR")
-    if probe.who == "user":
+    if probe.who == "user" and probe.access != "x":
         return at
     if status == S_SKIPPED:
         if probe.access == "x" and not (at.pa is not None and isinstance(probe.expected, int) and
@@ -222,6 +229,7 @@ class Arm32(Arm64):
         machine = self._machine(m)
         if not machine.covers(m):
             raise VerifyError(f"this layout's RAM or descriptor format does not fit {machine.describe()}")
+    accesses: tuple[tuple[str, str], ...] = ACCESSES  # XN is one bit for PL0 and PL1: kernel exec tests it
 
     def machine_args(self, m) -> list[str]:
         machine = self._machine(m)
@@ -303,10 +311,17 @@ class X86_64(Arm64):
     host_tokens: bool = False
     exec_xor: int = 0x800
     reserved: tuple[tuple[int, int], ...] = ((0x1000, 0x5000),)  # bios.S TRAMPOLINE
+    accesses: tuple[tuple[str, str], ...] = ACCESSES  # NX and US are shared by ring 0 and ring 3
+    hardware_ad: bool = True
 
     def check(self, m) -> None:
         if min(lo for lo, _ in m.banks) != 0:
             raise VerifyError("QEMU's pc machine has RAM from 0: this layout's RAM starts elsewhere")
+
+    def guest_table_writes(self, m, regs: list[int]) -> set[int]:
+        # the root's slot where the guest maps its ring-3 stub (probe.c map_user_page)
+        shift = 12 + 9 * (regs[4] - 1)
+        return {(regs[1] & ~0xFFF) + 8 * (regs[7] >> shift & 511)}
 
     def qemu_ram(self, m) -> list[tuple[int, int]]:
         size = max(hi for _, hi in m.banks)
@@ -377,6 +392,8 @@ class Riscv64(Arm64):
     ret_insn: bytes = bytes.fromhex("73000000")  # ecall: traps back to M-mode
     normal_attr: int = 0
     host_tokens: bool = False  # M-mode reaches all RAM: the guest plants every token itself
+    accesses: tuple[tuple[str, str], ...] = ACCESSES  # X and U: kernel exec and user reads test them
+    hardware_ad: bool = True  # QEMU 7.2 sets A and D itself (get_physical_address: no Svade fault)
 
     def check(self, m) -> None:
         if min(lo for lo, _ in m.banks) < RISCV_RAM:

@@ -94,11 +94,14 @@ def cmd_verify(args) -> int:
         return EXIT_USAGE
     if (args.format or "human") == "json":
         data = {"config": report.config, "probes": report.addresses, "accesses": report.accesses,
-                "mismatches": [str(x) for x in report.mismatches], "not_attempted": report.skipped,
+                "mismatches": [str(x) for x in report.mismatches],
+                "hardware_writes": [str(x) for x in report.hardware_writes], "not_attempted": report.skipped,
                 "memory_types_checked": report.attrs_checked, "emulator": report.qemu, "workload": workload}
         sys.stdout.write(json.dumps(data, indent=2) + "\n")
     else:
         for mismatch in report.mismatches:
             sys.stdout.write(f"mismatch: {mismatch}\n")
+        for write in report.hardware_writes:
+            sys.stdout.write(f"mismatch: {write}\n")
         sys.stdout.write(report.summary() + "\n")
-    return EXIT_FINDINGS if report.mismatches else EXIT_OK
+    return EXIT_FINDINGS if report.mismatches or report.hardware_writes else EXIT_OK

@@ -3,7 +3,8 @@
     layout regions, holes, gaps, mapped leaves  --pick-->  probe addresses (deduplicated, sorted)
     probe address x access kind  --mmu.translate-->  Expectation (a physical address, or a Fault)
 
-Access kinds: kernel read/write/exec and user read/write.  Probes are each region's first and
+Access kinds: kernel read/write/exec and user read/write (and user exec where the guest can run
+code unprivileged on the probed page: arm64, for UXN).  Probes are each region's first and
 last byte, the byte on each side of a region edge (guard gaps, holes between regions), each
 declared hole's ends, each mapped leaf run's ends, and seeded random addresses inside all of
 them.  After a workload (``mappings.after_boot``) also each vmalloc/vmap area's first and last
@@ -20,7 +21,9 @@ from dataclasses import dataclass
 from ..sim.mmu import Fault
 
 ACCESSES = (("kernel", "r"), ("kernel", "w"), ("kernel", "x"), ("user", "r"), ("user", "w"))
-KIND_CODES = {("kernel", "r"): 0, ("kernel", "w"): 1, ("kernel", "x"): 2, ("user", "r"): 3, ("user", "w"): 4}
+USER_EXEC = ("user", "x")
+KIND_CODES = {("kernel", "r"): 0, ("kernel", "w"): 1, ("kernel", "x"): 2, ("user", "r"): 3, ("user", "w"): 4,
+              ("user", "x"): 5}
 ALIGN = {"r": 8, "w": 8, "x": 4}  # accesses are naturally aligned words (translation is per page)
 MAX_PER_KIND = 48  # probed mappings made after boot, per kind (vmalloc, pkmap, vfree ...)
 MAX_RUNS = 256  # mapped runs whose ends are probed (a workload leaves one per vmalloc area)
@@ -114,18 +117,20 @@ def _leaf_runs(m) -> list[tuple[int, int]]:
     return [(va, size) for va, size in runs]
 
 
-def expectations(m, addresses: list[tuple[int, str]], exec_xor: int = 0, apart: frozenset[int] = frozenset()) -> list[Probe]:
+def expectations(m, addresses: list[tuple[int, str]], exec_xor: int = 0, apart: frozenset[int] = frozenset(),
+                 accesses: tuple[tuple[str, str], ...] = ACCESSES) -> list[Probe]:
     """Every access kind at every address, with what the simulator's MMU answers.  ``exec_xor`` moves
     the execute probe to another offset in the same page (translation is per page); so does
     ``apart`` for the addresses in it (0x800: the other half of a 4 KiB page)."""
     probes = []
     for va, why in addresses:
         xor = exec_xor or (0x800 if va in apart else 0)
-        for who, access in ACCESSES:
+        for who, access in accesses:
             aligned = (va ^ xor if access == "x" else va) & ~(ALIGN[access] - 1)
             expected = m.mmu.translate(aligned, access, who == "user")
             probes.append(Probe(aligned, who, access, why, expected))
     return probes
 
 
-__all__ = ["ACCESSES", "KIND_CODES", "MAX_PER_KIND", "Probe", "expectations", "mapping_addresses", "probe_addresses"]
+__all__ = ["ACCESSES", "KIND_CODES", "MAX_PER_KIND", "USER_EXEC", "Probe", "expectations", "mapping_addresses",
+           "probe_addresses"]

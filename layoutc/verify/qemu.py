@@ -75,6 +75,22 @@ class Mismatch:
                 f" ({p.why}): layoutc says {want}; QEMU says {got} [{a.how}]: {self.reason}")
 
 
+@dataclass(frozen=True, slots=True)
+class HardwareWrite:
+    """A descriptor the page-table walker rewrote during the run (accessed/dirty bits set by the hardware)."""
+
+    pa: int
+    before: int
+    after: int
+    va: int | None = None  # the first address it translates, where the model's tables reach it
+    level: int | None = None
+
+    def __str__(self) -> str:
+        where = f" (level {self.level} descriptor for {self.va:#018x})" if self.va is not None else ""
+        return (f"descriptor at pa {self.pa:#x}{where}: loaded {self.before:#x}, the walker left {self.after:#x}"
+                f" (bits {self.before ^ self.after:#x} set by the hardware: the tables were meant to need no update)")
+
+
 @dataclass
 class Report:
     config: str
@@ -84,11 +100,14 @@ class Report:
     attrs_checked: int = 0
     mismatches: list[Mismatch] = field(default_factory=list)
     answers: list[tuple[Probe, Answer]] = field(default_factory=list)  # every probe with QEMU's answer
+    hardware_writes: list[HardwareWrite] = field(default_factory=list)
     seconds: float = 0.0
     qemu: str = ""
 
     def summary(self) -> str:
+        writes = f", {len(self.hardware_writes)} descriptors rewritten by the walker" if self.hardware_writes else ""
         return (f"{self.config}: {self.addresses} probes, {self.accesses} accesses, {len(self.mismatches)} mismatches"
+                f"{writes}"
                 f" ({self.skipped} not attempted, {self.attrs_checked} memory types checked; {self.qemu},"
                 f" {self.seconds:.1f}s)")
 
@@ -230,8 +249,10 @@ class _Qmp:
 
 
 def run_guest(backend, m, place_: Placement, binary: Path, images, ctrl: bytes, result_size: int, workdir: Path,
-              timeout: float = 120.0, reads: tuple[int, ...] = ()) -> tuple[bytes, dict[int, int]]:
-    """Boot the guest in QEMU with the tables loaded; return the results area once it is done."""
+              timeout: float = 120.0, reads: tuple[int, ...] = (),
+              regions: tuple[tuple[int, int], ...] = ()) -> tuple[bytes, dict[int, int | bytes]]:
+    """Boot the guest in QEMU with the tables loaded; return the results area once it is done, and the
+    memory at ``reads`` (8-byte words) and ``regions`` ((pa, size): whole bytes objects) after the run."""
     qemu = _find(backend.qemu)
     guest_pa, ctrl_pa = place_.guest_pa, place_.ctrl_pa
     loads = [(binary, guest_pa), (workdir / "ctrl.bin", ctrl_pa)]
@@ -272,7 +293,9 @@ def run_guest(backend, m, place_: Placement, binary: Path, images, ctrl: bytes, 
             time.sleep(0.02)
         results = qmp.read(words[3], result_size, str(workdir / "results.bin"))
         word = str(workdir / "word.bin")
-        memory = {pa: int.from_bytes(qmp.read(pa, 8, word), "little") for pa in reads}  # physical, after the run
+        memory: dict[int, int | bytes] = {pa: int.from_bytes(qmp.read(pa, 8, word), "little") for pa in reads}
+        for pa, size in regions:  # the tables as the walker left them (hardware A/D updates)
+            memory[pa] = qmp.read(pa, size, str(workdir / "region.bin"))
         try:
             qmp.call("quit")
         except VerifyError:
@@ -372,7 +395,7 @@ def verify(m, backend, config: str = "", overrides=(), random_count: int = 64, s
     # where the host loads the tokens (K_HOST), execute probes take the other half of the page
     apart = frozenset(va for va, _ in addresses if _out_of_reach(m, va, ram, reach)) if backend.host_tokens \
         else frozenset()
-    probes = expectations(m, addresses, backend.exec_xor, apart)
+    probes = expectations(m, addresses, backend.exec_xor, apart, backend.accesses)
     place_ = place(m, export.images, len(probes), _mapped_pages(m, mappings))
     probes_pa = place_.ctrl_pa + 256
     results_pa = probes_pa + 32 * len(probes)
@@ -400,6 +423,7 @@ def verify(m, backend, config: str = "", overrides=(), random_count: int = 64, s
             lo <= plant and plant + 8 <= hi for lo, hi in reach))
         if where != NO_PA and place_.guest_pa <= where < place_.guest_pa + 0x1000 and probe.access == "x":
             kind |= K_PLANTED  # the guest's landing page: returns all the way
+            plant = where
         elif where != NO_PA and any(lo <= where < hi for lo, hi in protected):
             kind |= K_NOPLANT
         elif physical and probe.access in "rw" and probe.who == "kernel" and plant != NO_PA and in_ram and \
@@ -445,8 +469,10 @@ def verify(m, backend, config: str = "", overrides=(), random_count: int = 64, s
         make_directory(workdir)  # --keep /proc/x: a WriteError (exit 2), not a FileNotFoundError
         binary = build_guest(backend, m.layout, m, place_, workdir, overrides)
         plants = [(f"planted-{pa:016x}.bin", bytes(data)) for pa, data in sorted(planted.items())]
+        regions = tuple((int(name.split("-")[1].split(".")[0], 16), len(data)) for name, data in images) \
+            if backend.hardware_ad else ()
         raw, memory = run_guest(backend, m, place_, binary, images + plants, ctrl, 32 * len(probes), workdir,
-                                timeout, tuple(sorted(last_write)))
+                                timeout, tuple(sorted(last_write)), regions)
     report = Report(config or m.layout.name, addresses=len(addresses), accesses=len(probes))
     leaves = _attr_map(export.manifest)
     for i, probe in enumerate(probes):
@@ -468,9 +494,51 @@ def verify(m, backend, config: str = "", overrides=(), random_count: int = 64, s
                           f"({backend.normal_attr:#04x}); the leaf selects {_attr_at(leaves, probe.va)}")
         if reason is not None:
             report.mismatches.append(Mismatch(probe, answer, reason))
+    if backend.hardware_ad:
+        skip = backend.guest_table_writes(m, regs)
+        report.hardware_writes = _hardware_writes(m, images, memory, skip)
     report.seconds = time.monotonic() - started
     report.qemu = " ".join([backend.qemu, *backend.machine_args(m)[:2]])  # e.g. qemu-system-arm -M sabrelite
     return report
+
+
+def _hardware_writes(m, images, memory, skip: set[int]) -> list[HardwareWrite]:
+    """Every descriptor the walker changed while the guest ran (x86 and RISC-V set accessed and dirty bits
+    themselves): Linux's boot tables set A and D on every kernel mapping, so a change means a bit the model
+    counts on was clear in the tables QEMU ran on."""
+    size = m.pagetable.entry_bytes if hasattr(m.pagetable, "entry_bytes") else 8
+    changed = []
+    for name, data in images:
+        pa = int(name.split("-")[1].split(".")[0], 16)
+        after = memory.get(pa)
+        if not isinstance(after, bytes | bytearray) or after == data:
+            continue
+        for offset in range(0, len(data), size):
+            if data[offset:offset + size] != after[offset:offset + size] and pa + offset not in skip:
+                changed.append((pa + offset, int.from_bytes(data[offset:offset + size], "little"),
+                                int.from_bytes(after[offset:offset + size], "little")))
+    if not changed:
+        return []
+    where = _descriptor_vas(m.pagetable, {pa for pa, _, _ in changed})
+    return [HardwareWrite(pa, before, after, *where.get(pa, (None, None))) for pa, before, after in changed]
+
+
+def _descriptor_vas(table, wanted: set[int]) -> dict[int, tuple[int, int]]:
+    """descriptor pa -> (first va it translates, architectural level), for the descriptors in ``wanted``."""
+    found: dict[int, tuple[int, int]] = {}
+    last = len(table.levels) - 1
+    stack = [(key, base, 0) for key, base in table.leaf_roots()]
+    while stack:
+        key, base, index = stack.pop()
+        shift, entries, _, _ = table.levels[index]
+        start = table.table_pa(key)
+        for slot, desc in enumerate(table.tables[key]):
+            va = table.canonical(base + (slot << shift))
+            if start + slot * table.entry_bytes in wanted:
+                found[start + slot * table.entry_bytes] = (va, table.arch_level(index))
+            if index < last and table.kind(desc, index) == 1:
+                stack.append((desc & table.addr_mask, base + (slot << shift), index + 1))
+    return found
 
 
 def _physical_check(probe, answer, index, value, expect_value, last_write, memory, current) -> Answer:
@@ -520,4 +588,4 @@ def _attr_at(leaves, va: int) -> str:
     return next((memory for lo, hi, memory in leaves if lo <= va < hi), "?")
 
 
-__all__ = ["Answer", "Mismatch", "Report", "VerifyError", "build_guest", "compare", "verify"]
+__all__ = ["Answer", "HardwareWrite", "Mismatch", "Report", "VerifyError", "build_guest", "compare", "verify"]

@@ -83,7 +83,18 @@ static void write_probe(const struct probe *p, struct result *r)
     r->c = fsr || !seen_ok ? NO_PA : check;
 }
 
-static void exec_probe(const struct probe *p, struct result *r)
+/* kernel exec (user = 0), or user exec where the includer defines USER_EXEC(va): the same planted return */
+static fault_t run_at(uptr va, int user)
+{
+#ifdef USER_EXEC
+    if (user)
+        return USER_EXEC(va);
+#endif
+    (void)user;
+    return probe_exec(va);
+}
+
+static void exec_probe(const struct probe *p, struct result *r, int user)
 {
     uptr va = (uptr)p->va & ~(uptr)3;
     u64 old = 0;
@@ -93,7 +104,7 @@ static void exec_probe(const struct probe *p, struct result *r)
         return;
     }
     if (hw == NO_PA) {
-        fault_t fsr = probe_exec(va);
+        fault_t fsr = run_at(va, user);
         r->status = fsr ? S_FAULT : S_OK;
         r->b = fsr;
         r->c = NO_PA;
@@ -101,7 +112,7 @@ static void exec_probe(const struct probe *p, struct result *r)
     }
     hw &= ~3ULL;
     if ((p->kind & K_PLANTED) && p->plant == hw) {  /* loaded at boot: nothing to write */
-        fault_t fsr_or_esr = probe_exec(va);
+        fault_t fsr_or_esr = run_at(va, user);
         r->status = fsr_or_esr ? S_FAULT : S_OK;
         r->b = fsr_or_esr;
         r->c = hw;
@@ -114,7 +125,7 @@ static void exec_probe(const struct probe *p, struct result *r)
         return;
     }
     sync_icache();
-    fault_t fsr = probe_exec(va);
+    fault_t fsr = run_at(va, user);
     poke(word, old);
     sync_icache();
     r->status = fsr ? S_FAULT : S_OK;

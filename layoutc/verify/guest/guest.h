@@ -27,6 +27,13 @@ typedef unsigned int u32;
 #define K_KEXEC  2
 #define K_UREAD  3
 #define K_UWRITE 4
+#define K_UEXEC  5  /* arm64: eret to EL0 at the probed address */
+/* arm64 user exec returns here: outside both TTBR ranges for every VA size (bits 55..52 set, 63..56 clear) */
+#ifdef __ASSEMBLER__
+#define UEXEC_SENTINEL 0x00f0000000001000
+#else
+#define UEXEC_SENTINEL 0x00f0000000001000ULL
+#endif
 #define K_NOPLANT 0x100  /* the predicted pa holds tables or the guest: access, never write there */
 #define K_PLANTED 0x200  /* the host loaded a return instruction at the predicted pa: just jump */
 #define K_HOST    0x400  /* the host loaded the token at the predicted pa (out of the guest's reach) and

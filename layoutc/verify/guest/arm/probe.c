@@ -60,7 +60,7 @@ void guest_main(void)
         } else if (kind == K_KWRITE) {
             write_probe(p, r);
         } else {
-            exec_probe(p, r);
+            exec_probe(p, r, 0);
         }
         c->progress = i + 1;
     }

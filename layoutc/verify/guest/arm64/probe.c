@@ -26,6 +26,7 @@ u64 at_s1e1r(u64 va);
 u64 at_s1e1w(u64 va);
 u64 at_s1e0r(u64 va);
 u64 at_s1e0w(u64 va);
+u64 probe_uexec(u64 va, u64 *far);
 void sync_icache(void);
 void set_pan(u64 on);
 
@@ -36,6 +37,18 @@ static u64 par_pa(u64 par, u64 va)
     /* PAR_EL1.PA: bits [47:12], with a 52-bit PA bits [51:48] too */
     return (par & 0x000ffffffffff000ULL) | (va & 0xfff);
 }
+
+/* user exec: 0 when the planted `ret` ran at EL0 (it returned to the sentinel), else ESR_EL1 */
+static fault_t user_exec(u64 va)
+{
+    u64 far = 0;
+    u64 esr = probe_uexec(va, &far);
+    set_pan(((volatile struct ctrl *)LIN((u64)CTRL_PA))->regs[5]);
+    if ((esr >> 26) == 0x20 && far == UEXEC_SENTINEL)
+        return 0;
+    return esr;
+}
+#define USER_EXEC(va) user_exec(va)
 
 #include "arm_probe.h"
 
@@ -52,7 +65,8 @@ void guest_main(void)
         switch (p->kind & 0xff) {
         case K_KREAD:  read_probe(p, r); break;
         case K_KWRITE: write_probe(p, r); break;
-        case K_KEXEC:  exec_probe(p, r); break;
+        case K_KEXEC:  exec_probe(p, r, 0); break;
+        case K_UEXEC:  exec_probe(p, r, 1); break;
         case K_UREAD:  r->a = at_s1e0r(p->va); r->status = S_OK; break;
         case K_UWRITE: r->a = at_s1e0w(p->va); r->status = S_OK; break;
         default:       r->status = S_SKIPPED; break;

@@ -53,12 +53,19 @@ virt_entry:
     b       3b
 
     .balign 2048
-vectors:
-    .rept 16
+vectors:                        /* current EL (SP0, SPx), then lower EL (AArch64, AArch32) */
+    .rept 8
     .balign 0x80
     b       exception
     .endr
+    .rept 8
+    .balign 0x80
+    b       exception_lower
+    .endr
 
+exception_lower:                /* from EL0 (probe_uexec): resume at EL1h, interrupts masked */
+    mov     x9, #0x3c5
+    msr     spsr_el1, x9
 exception:
     mrs     x9, tpidr_el1
     cbz     x9, fatal
@@ -119,6 +126,28 @@ probe_exec:
     ret
 1:  mov     x30, x10
     mrs     x0, esr_el1
+    ret
+
+/* u64 probe_uexec(u64 va, u64 *far): eret to EL0 at va with x30 = UEXEC_SENTINEL; the planted `ret` then
+ * fetches from the sentinel (outside both TTBR ranges).  Returns ESR_EL1 of the exception back from EL0,
+ * *far = FAR_EL1: an instruction abort at the sentinel means va executed at EL0.  PSTATE.PAN comes back
+ * clear (the caller sets it again). */
+    .globl probe_uexec
+probe_uexec:
+    adr     x9, 1f
+    msr     tpidr_el1, x9
+    mov     x10, x30
+    mov     x11, x1
+    msr     elr_el1, x0
+    mov     x9, #0x3c0          /* EL0t, DAIF masked */
+    msr     spsr_el1, x9
+    ldr     x30, =UEXEC_SENTINEL
+    isb
+    eret
+1:  mov     x30, x10
+    mrs     x0, esr_el1
+    mrs     x2, far_el1
+    str     x2, [x11]
     ret
 
     .macro at_op name, op
