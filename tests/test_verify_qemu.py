@@ -22,7 +22,7 @@ from layoutc.verify.qemu import VerifyError, verify
 
 ROOT = Path(__file__).resolve().parent.parent
 TOOLS = {"arm64": ("qemu-system-aarch64", "aarch64-linux-gnu-gcc"), "arm": ("qemu-system-arm", "arm-linux-gnueabihf-gcc"),
-         "x86_64": ("qemu-system-x86_64", "gcc", "objcopy"), "riscv64": ("qemu-system-riscv64", "riscv64-linux-gnu-gcc")}
+         "x86_64": ("qemu-system-x86_64", "gcc", "objcopy"), "x86": ("qemu-system-i386", "gcc", "objcopy"), "riscv64": ("qemu-system-riscv64", "riscv64-linux-gnu-gcc")}
 RANDOM = 24  # random probe addresses per configuration, on top of every region edge, hole and mapping edge
 
 CONFIGS = [
@@ -41,6 +41,8 @@ CONFIGS = [
     ("arm", "boards/wandboard-quad.kl", ()),                                # RAM at 0x10000000: -M sabrelite (A9)
     ("x86_64", "x86_64.kl", ("ram=2G",)),                                   # 4-level
     ("x86_64", "x86_64.kl", ("paging_levels=5", "ram=2G")),                 # 5-level (LA57)
+    ("x86", "x86.kl", ()),                                                  # 2-level, 4 MiB PSE pages, highmem
+    ("x86", "x86.kl", ("pae=true", "ram=512M")),                            # PAE: 3 levels, NX (all lowmem)
     ("riscv64", "riscv64.kl", ()),                                          # Sv39
     ("riscv64", "riscv64.kl", ("mode=sv57",)),                              # Sv57
 ]
@@ -259,6 +261,39 @@ def test_x86_64_negative_controls_single_bit_flips_are_caught():
     assert stray == [], "\n".join(map(str, stray[:10]))
 
 
+@pytest.mark.parametrize("pae", [False, True], ids=["2level", "pae"])
+def test_x86_32_negative_controls_single_bit_flips_are_caught(pae):
+    """Flipped in QEMU's images on linear-map leaves (4 MiB PDEs; PAE: 2 MiB PDEs under PDPTEs that carry no
+    rights, so the leaf's US alone decides): RW cleared, P cleared, US set (SMAP faults the kernel, ring 3
+    reads), an address bit, A and D cleared (rewritten by the walker), RW set on the text; PAE also NX cleared.
+    2-level has no NX bit at all.  US, RW (PAE: NX on the text) flipped in the model's tables too: must agree."""
+    tools("x86")
+    m = machine("x86.kl", ("pae=true",) if pae else ())
+    leaf = 2 << 20 if pae else 4 << 20
+    rw, present, user, oa, accessed, dirty, nx, user_both, rw_both = (0xC000_0000 + n * (64 << 20)
+                                                                      for n in range(2, 11))
+    text = m.kernel_image[0] + (4 << 20)  # the guest is in the first leaf, its data after the image
+    targets = [(rw, 1), (present, 0), (user, 2), (oa, 21 if pae else 22), (accessed, 5), (dirty, 6), (text, 1)]
+    targets += [(nx, 63)] if pae else []
+    both = [(user_both, 2), (rw_both, 1)] + ([(m.kernel_image[0] + (2 << 20), 63)] if pae else [])
+    for va, bit in both:
+        flip_model(m, va, bit)
+    report = verify(m, backend_for(m), random_count=0, mutate=flipper([(descriptor(m, va)[0], b) for va, b in targets]),
+                    timeout=30, extra=tuple(va for va, _ in (*targets, *both)))
+    assert ("kernel", "w") in mismatched(report, rw, leaf)
+    assert ("kernel", "r") in mismatched(report, present, leaf)
+    assert {("kernel", "r"), ("user", "r")} <= mismatched(report, user, leaf)
+    assert ("kernel", "r") in mismatched(report, oa, leaf)
+    assert ("kernel", "w") in mismatched(report, text, leaf)
+    if pae:
+        assert ("kernel", "x") in mismatched(report, nx, leaf)
+    assert rewritten(report, descriptor(m, accessed)[0]) == 1 << 5
+    assert rewritten(report, descriptor(m, dirty)[0]) == 1 << 6
+    assert len(report.hardware_writes) == 2, "\n".join(map(str, report.hardware_writes))
+    stray = strays(report, [(va, leaf) for va, _ in targets])
+    assert stray == [], "\n".join(map(str, stray[:10]))
+
+
 def test_riscv_negative_controls_single_bit_flips_are_caught():
     """Leaf bits flipped in QEMU's images: W cleared, X set on the linear map, U set (SUM clear: the kernel
     faults, the user reads), V cleared, a PPN bit, A cleared and D cleared on a written leaf (QEMU 7.2 sets
@@ -310,10 +345,13 @@ def test_cli_summary_and_exit_code(capsys):
     assert "probes," in out and "accesses, 0 mismatches" in out
 
 
-def test_cli_usage_errors_exit_2(capsys):
+def test_cli_usage_errors_exit_2(capsys, monkeypatch):
     """No tool needed: verify without a judge, and a layout no probe guest exists for, are usage errors."""
     assert main(["verify", str(ROOT / "layouts" / "arm64.kl")]) == 2
     assert "--qemu" in capsys.readouterr().err
+    import layoutc.verify.arches as arches
+
+    monkeypatch.delitem(arches.BACKENDS, "x86")  # every shipped layout has a guest: take one away
     assert main(["verify", str(ROOT / "layouts" / "x86.kl"), "--qemu"]) == 2
     assert "no QEMU probe guest for x86" in capsys.readouterr().err
 

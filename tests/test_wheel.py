@@ -92,7 +92,8 @@ def test_wheel_ships_the_grammar_and_schemas(installed):
     # `layoutc verify --qemu` builds its probe guests from these sources: they must ship
     assert {"layoutc/verify/guest/guest.h", "layoutc/verify/guest/arm_probe.h", "layoutc/verify/guest/arm64/start.S",
             "layoutc/verify/guest/arm/probe.c", "layoutc/verify/guest/x86_64/bios.S", "layoutc/verify/guest/x86_64/bios.ld",
-            "layoutc/verify/guest/riscv64/start.S"} <= names
+            "layoutc/verify/guest/riscv64/start.S", "layoutc/verify/guest/x86_32/bios.S",
+            "layoutc/verify/guest/x86_32/bios.ld", "layoutc/verify/guest/x86_32/probe.c"} <= names
     assert "layoutc/cli.py" in names
     assert "layoutc/py.typed" in names  # PEP 561: type checkers read the package's own annotations
     assert not any("__pycache__" in name or name.startswith("tests/") for name in names)

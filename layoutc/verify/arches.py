@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
+from ..sim.pagetable.format import Leaf
 from .probes import ACCESSES, USER_EXEC, Probe
 from .qemu import NO_PA, S_FAULT, S_OK, S_SKIPPED, Answer, VerifyError
 
@@ -64,6 +65,10 @@ class Arm64:
     def guest_table_writes(self, m, regs: list[int]) -> set[int]:
         """Physical addresses of the descriptors the guest itself writes in the tables under test."""
         return set()
+
+    def emulator_write(self, m, pa: int, before: int, after: int) -> bool:
+        """True for a descriptor write the emulator makes and the architecture does not (not a mismatch)."""
+        return False
 
     def check(self, m) -> None:
         if min(lo for lo, _ in m.banks) < QEMU_ARM_RAM:
@@ -318,6 +323,12 @@ class X86_64(Arm64):
         if min(lo for lo, _ in m.banks) != 0:
             raise VerifyError("QEMU's pc machine has RAM from 0: this layout's RAM starts elsewhere")
 
+    def user_va(self, m, probes, manifest: dict) -> int:
+        """Where the guest maps its ring-3 stub: a top-level slot of the user half no probe touches."""
+        shift = 9 * (manifest["levels"]["count"] - 1) + 12
+        used = {probe.va >> shift for probe in probes}
+        return next(slot for slot in range(1, 256) if slot not in used) << shift
+
     def guest_table_writes(self, m, regs: list[int]) -> set[int]:
         # the root's slot where the guest maps its ring-3 stub (probe.c map_user_page)
         shift = 12 + 9 * (regs[4] - 1)
@@ -347,9 +358,10 @@ class X86_64(Arm64):
         from .qemu import GUEST_DIR
 
         elf = workdir / "bios.elf"
-        argv = [cc, "-m64", "-ffreestanding", "-nostdlib", "-static", "-no-pie", f"-I{GUEST_DIR}",
-                *(f"-D{k}={v:#x}" for k, v in defines.items()), f"-Wl,-T,{GUEST_DIR / 'x86_64' / 'bios.ld'}",
-                "-Wl,--build-id=none", "-o", str(elf), str(GUEST_DIR / "x86_64" / "bios.S")]
+        folder = GUEST_DIR / self.sources[0].split("/")[0]
+        argv = [cc, self.cflags[0], "-ffreestanding", "-nostdlib", "-static", "-no-pie", f"-I{GUEST_DIR}",
+                *(f"-D{k}={v:#x}" for k, v in defines.items()), f"-Wl,-T,{folder / 'bios.ld'}",
+                "-Wl,--build-id=none", "-o", str(elf), str(folder / "bios.S")]
         done = subprocess.run(argv, capture_output=True, text=True)
         if done.returncode != 0:
             raise VerifyError(f"building the probe guest's firmware failed:\n{done.stderr.strip()}")
@@ -375,6 +387,52 @@ class X86_64(Arm64):
         if isinstance(probe.expected, int):
             return Answer(pa=probe.expected, how="access completed")
         return Answer(pa=NO_PA, how="access completed (the model predicts no pa)")
+
+
+@dataclass(frozen=True)
+class X86_32(X86_64):
+    """x86-32 ring 0 on qemu-system-i386 -M pc -cpu max: 2-level (PSE) or PAE (NX) paging, SMEP, SMAP; our own
+    firmware leaves paging off and the guest turns it on with the tables under test (x86_32/start.S)."""
+
+    qemu: str = "qemu-system-i386"
+    sources: tuple[str, ...] = ("x86_32/start.S", "x86_32/probe.c")
+    cflags: tuple[str, ...] = ("-m32", "-mgeneral-regs-only", "-mno-sse", "-march=i686")
+    reserved: tuple[tuple[int, int], ...] = ()  # no trampoline: the firmware builds no table
+
+    def registers(self, manifest: dict, m, place) -> list[int]:
+        regs = {k: int(v, 16) for k, v in manifest["registers"].items()}
+        levels = manifest["levels"]["count"]
+        entry = m.kernel_image[1] + 0x1000  # physical: the firmware jumps there with paging off
+        return [regs["CR0"], regs["CR3"], regs["CR4"], regs.get("EFER", 0), levels, entry, place.data_pa, 0]
+
+    def user_va(self, m, probes, manifest: dict) -> int:
+        """A 4 MiB stretch of the user half that no probe touches and the boot tables leave unmapped: the
+        guest fills in the first empty entry on its walk (a PDPTE or a PDE) and builds the rest."""
+        table = m.pagetable
+        start = min(table.canonical(m.linear.va_start), 1 << 32)
+        used = {probe.va >> 22 for probe in probes}
+        for slot in range(1, start >> 22):
+            if slot not in used and not isinstance(table.walk(slot << 22), Leaf):
+                return slot << 22
+        raise VerifyError("no unmapped 4 MiB of user space for the ring-3 probe page")
+
+    def emulator_write(self, m, pa: int, before: int, after: int) -> bool:
+        # QEMU 7.2 sets bit 5 (A) in the PAE PDPTEs it walks; a processor loads the four PDPTEs with CR3 and
+        # bit 5 is reserved there (Intel SDM vol. 3 4.4.1), so Linux's pud (P alone) is right
+        root = m.pagetable.table_pa(m.pagetable.root)
+        return m.mmu_format == "x86_pae" and root <= pa < root + 32 and before ^ after == 1 << 5
+
+    def guest_table_writes(self, m, regs: list[int]) -> set[int]:
+        # the first empty entry on the user page's walk: the guest writes it (probe.c map_user_page)
+        table = m.pagetable
+        key = table.root
+        for index, (shift, entries, _, _) in enumerate(table.levels):
+            slot = regs[7] >> shift & (entries - 1)
+            desc = table.tables[key][slot]
+            if not desc & 1:
+                return {table.table_pa(key) + slot * table.entry_bytes}
+            key = desc & table.addr_mask
+        return set()
 
 
 RISCV_RAM = 0x8000_0000  # -M virt (hw/riscv/virt.c)
@@ -439,7 +497,7 @@ class Riscv64(Arm64):
         return Answer(pa=c | (probe.va & (3 if probe.access == "x" else 7)), how="token planted physically read back")
 
 
-BACKENDS = {"arm64": Arm64(), "arm": Arm32(), "x86_64": X86_64(), "riscv64": Riscv64()}
+BACKENDS = {"arm64": Arm64(), "arm": Arm32(), "x86_64": X86_64(), "x86": X86_32(), "riscv64": Riscv64()}
 
 
 def backend_for(m):

@@ -456,10 +456,8 @@ def verify(m, backend, config: str = "", overrides=(), random_count: int = 64, s
             plant = where
         packed += struct.pack("<4Q", probe.va, kind, plant, token)
     regs = backend.registers(export.manifest, m, place_)
-    if backend.user_page:  # x86: where the guest maps its ring-3 stub, a top-level slot no probe touches
-        shift = 9 * (export.manifest["levels"]["count"] - 1) + 12
-        used = {probe.va >> shift for probe in probes}
-        regs[7] = next(slot for slot in range(1, 256) if slot not in used) << shift
+    if backend.user_page:  # x86: where the guest maps its ring-3 stub, where no probe looks
+        regs[7] = backend.user_va(m, probes, export.manifest)
     ranges = [pa for lo_hi in reach for pa in lo_hi]
     regs += [0] * (18 - len(regs)) + ranges + [0] * (8 - len(ranges))
     ctrl = struct.pack("<6Q", CTRL_MAGIC, len(probes), probes_pa, results_pa, 0, 0) + struct.pack("<26Q", *regs)
@@ -496,7 +494,8 @@ def verify(m, backend, config: str = "", overrides=(), random_count: int = 64, s
             report.mismatches.append(Mismatch(probe, answer, reason))
     if backend.hardware_ad:
         skip = backend.guest_table_writes(m, regs)
-        report.hardware_writes = _hardware_writes(m, images, memory, skip)
+        report.hardware_writes = [w for w in _hardware_writes(m, images, memory, skip)
+                                  if not backend.emulator_write(m, w.pa, w.before, w.after)]
     report.seconds = time.monotonic() - started
     report.qemu = " ".join([backend.qemu, *backend.machine_args(m)[:2]])  # e.g. qemu-system-arm -M sabrelite
     return report
