@@ -423,3 +423,91 @@ def draw(rng: random.Random) -> Case:
     weights = [FAMILIES[n][1] for n in names]
     chosen = rng.choices(names, weights)[0]
     return FAMILIES[chosen][0](rng)
+
+
+# ------------------------------------------------------------------ output amplification
+
+def _name(rng: random.Random, n: int) -> str:
+    """A name of n + 1 characters, or (mostly) one at the name limit, 128 (L011), or one past it."""
+    n = rng.choice([n, 127, 127, 128])
+    return "n" + "".join(rng.choice("abcdefghijklmnopqrstuvwxyz_0123456789") for _ in range(n))
+
+
+def _bools(k: int) -> str:
+    return "".join(f"param b{i}: bool = false\n" for i in range(k))
+
+
+# Each shape: (rng, n) -> (layout text, verbs).  The aim is many bytes out per byte in: a name quoted by
+# every finding about its neighbours, a parent named by each of its children, a path repeated per level,
+# a value printed in full by every message, a report repeated per --matrix variant or per picture.
+AMPLIFIERS: dict[str, Callable[[random.Random, int], tuple[str, list[tuple[str, ...]]]]] = {
+    "long-name-overlaps": lambda r, n: (
+        "space s bits 64 {\n region " + _name(r, n * 20) + " [0, 1G)\n"
+        + "".join(f" region r{i} [0, 4K)\n" for i in range(n)) + "}\n",
+        [("check", "{main}"), ("check", "{main}", "--format", "sarif"), ("check", "{main}", "--format", "json"),
+         ("show", "{main}"), ("render", "{main}"), ("emit", "header", "{main}")]),
+    "long-parent": lambda r, n: (
+        "space s bits 64 {\n region " + _name(r, n * 20) + " [0, 1T) {\n"
+        + "".join(f"  region r{i} [{i}G, +4K)\n" for i in range(n)) + " }\n}\n",
+        [("emit", k, "{main}") for k in ("header", "ld", "json", "markdown", "rst", "dot")]
+        + [("show", "{main}"), ("show", "{main}", "--format", "json"), ("build", "{main}", "-o", "{dir}/out")]),
+    "deep-long-names": lambda r, n: (
+        "space s bits 64 {\n" + "".join(f"region {_name(r, min(n, 300))}{i} [0, 1T) {{\n" for i in range(min(n, 250)))
+        + "}\n" * min(n, 250) + "}\n",
+        [("emit", k, "{main}") for k in ("header", "ld", "json", "markdown", "rst", "dot")]
+        + [("show", "{main}"), ("show", "{main}", "--format", "json"), ("build", "{main}", "-o", "{dir}/out"),
+           ("render", "{main}"), ("check", "{main}", "--format", "sarif")]),
+    "long-name-refs": lambda r, n: (
+        (lambda name: f"const {name} = 1\n" + "".join(f"const C{i} = {name} + {i}\n" for i in range(2)))(_name(r, n * 20)),
+        [("show", "{main}", "--explain", "C1"), ("check", "{main}"), ("emit", "header", "{main}")]),
+    "huge-values": lambda r, n: (
+        "".join(f"const C{i} = {r.choice(['1 << -(1 << 4000)', '(1 << 4000) / 0', 'align_up(1 << 4000, 3)', 'log2(-(1 << 4000))', '(1 << 4095) << 1'])}\n"
+                for i in range(min(n, 300))),
+        [("check", "{main}"), ("check", "{main}", "--format", "sarif"), ("show", "{main}"), ("emit", "json", "{main}")]),
+    "huge-values-shown": lambda r, n: (
+        "space s bits 128 {\n" + "".join(f" region r{i} [{i} << 100, +((1 << 99) + {i}))\n" for i in range(n))
+        + "}\n" + "".join(f"const K{i} = (1 << 4000) + {i}\n" for i in range(min(n, 50))),
+        [("show", "{main}"), ("show", "{main}", "--format", "json")]
+        + [("emit", k, "{main}") for k in ("header", "ld", "json", "markdown", "rst", "dot")]
+        + [("show", "{main}", "--explain", "K0"), ("build", "{main}", "-o", "{dir}/out")]),
+    "matrix-findings": lambda r, n: (
+        _bools(min(n, 10)) + "space s bits 64 {\n" + "".join(f" region r{i} [0, 1G) if b{i % 10} or true\n"
+                                                            for i in range(min(n, 40))) + "}\n",
+        [("check", "{main}", "--matrix"), ("check", "{main}", "--matrix", "--format", "json"),
+         ("check", "{main}", "--matrix", "--format", "sarif")]),
+    "render-matrix": lambda r, n: (
+        "param p: int = 0\nspace s bits 32 {\n" + "".join(f" region r{i} [{i}M + p, +4K)\n" for i in range(min(n, 12))) + "}\n",
+        [("render", "{main}", "--matrix", "p=" + ",".join(str(i) for i in range(min(n, 17))), "-o", "{dir}/g",
+          "--format", "dot"),
+         ("render", "{main}", "--matrix", "p=" + ",".join(str(i) for i in range(min(n, 400))), "-o", "{dir}/g")]),
+    "explain-diamond": lambda r, n: (
+        "const A0 = 1\n" + "".join(f"const A{i + 1} = A{i} + A{i} + A{i}\n" for i in range(min(n, 60)))
+        + f"space s bits 64 {{ region r [0, +A{min(n, 60)} % 4G) }}\n",
+        [("show", "{main}", "--explain", f"A{min(n, 60)}"), ("show", "{main}", "--explain", "r")]),
+    "explain-chain": lambda r, n: (
+        "const A0 = 1\n" + "".join(f"const A{i + 1} = A{i} + 1\n" for i in range(n))
+        + f"space s bits 64 {{ region r [0, +A{n}) }}\n",
+        [("show", "{main}", "--explain", f"A{n}"), ("show", "{main}", "--explain", "r")]),
+    "escapes-everywhere": lambda r, n: (
+        (lambda s: f"layout l {{ title = \"{s}\"; doc = \"{s}\" }}\nparam p: int = 1 \"{s}\"\n"
+                   f"space virtual bits 32 {{ region r [0, +4K) {{ label = \"{s}\"; doc = \"{s}\" }} }}\n")(
+            r.choice(["&", "<", "\\\"", "\\x01", "\\n", "\u202e", "\\\\", "'", "*", "`", "|", "%", "$"]) * n),
+        [("emit", k, "{main}") for k in ("header", "ld", "json", "markdown", "rst", "dot")]
+        + [("show", "{main}"), ("show", "{main}", "--format", "json"), ("render", "{main}"),
+           ("build", "{main}", "-o", "{dir}/out"), ("check", "{main}", "--format", "sarif")]),
+    "many-codes": lambda r, n: (
+        _bools(3) + "".join(f"const U{i} = nope{i}\nconst D{i} = 1 / 0\nconst T{i} = b0 + 1\nconst S{i} = 1 << -1\n"
+                            for i in range(min(n, 300)))
+        + "space s bits 32 {\n" + "".join(f" region x{i} [{i}, +3) {{ knd = linear }}\n region y{i} [0, 1G)\n"
+                                          for i in range(min(n, 300))) + "}\n",
+        [("check", "{main}"), ("check", "{main}", "--format", "sarif"), ("check", "{main}", "--format", "json"),
+         ("check", "{main}", "--format", "github"), ("show", "{main}"), ("render", "{main}")]),
+}
+
+
+@family("amplify", weight=4)
+def amplify(rng: random.Random) -> Case:
+    name = rng.choice(sorted(AMPLIFIERS))
+    text, verbs = AMPLIFIERS[name](rng, rng.choice([1, 10, 100, 300, 1000, 3000]))
+    data = text.encode("utf-8")
+    return Case("amplify", {"amp.kl": data}, rng.choice(verbs), extra={"shape": name})

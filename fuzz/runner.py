@@ -17,8 +17,10 @@ import gc
 import io
 import multiprocessing
 import os
+import re
 import resource
 import shutil
+import stat
 import subprocess
 import sys
 import tempfile
@@ -38,19 +40,32 @@ KILL_SECONDS = 120.0  # wall seconds, a backstop for an input that blocks withou
 OVER_MEMORY_KB = 500 * 1024
 # ... and the bound of layoutc/limits.py on the peak above the baseline (the worker's RSS before the
 # input; for a CLI case, a `check` of an empty file): MEMORY_PER_INPUT_BYTE x input bytes + MEMORY_CONSTANT
+# Over-output: one output (stdout, stderr, or one file written) larger than OUTPUT_FACTOR x the input
+# + OUTPUT_SLACK, or all of them together larger than OUTPUT_FILES such outputs.  The input is the
+# bytes layoutc reads (the main file, what it `extends`, the files named in argv, argv itself).  The
+# wordiest honest outputs: DOT is ~1.3 KB per region (an HTML-like table row with fonts, colours and a
+# tooltip), ~60 x a one-line region; a header ~30 x (three macros and the assertions per region);
+# `build` writes seven files at once.  128 x + 256 KiB per output leaves room for them, and catches a
+# cost per input byte that grows with the input (a name repeated by every child, a path repeated per
+# level, a report repeated per variant) long before it fills a disk.
+OUTPUT_FACTOR = 128
+OUTPUT_SLACK = 256 * 1024
+OUTPUT_FILES = 16
 ADDRESS_SPACE = 3 * 1024 ** 3 + 600 * 1024 ** 2  # the 512 MiB thread stack is reserved address space too
 
 
 @dataclass
 class Outcome:
     index: int
-    kind: str  # ok | internal | hang | memory | harness (the fuzzer's own fault, not layoutc's)
+    kind: str  # ok | internal | hang | memory | output | harness (the fuzzer's own fault, not layoutc's)
     exit_code: int
     site: str  # "" when ok; "ExcType at layoutc/x.py:123 (function)" otherwise
     cpu: float
     wall: float
     peak_kb: int
     detail: str = ""
+    out_bytes: int = 0  # bytes of the largest output: stdout, stderr, or one file made or changed in the scratch dir
+    in_bytes: int = 0  # bytes of input (input_bytes)
 
 
 # ------------------------------------------------------------------ in the worker
@@ -132,7 +147,44 @@ def _materialise(case: Case, scratch: Path) -> list[str]:
     return [a.replace("{main}", case.main).replace("{dir}", str(scratch)) for a in case.argv] if main else []
 
 
-def run_in_process(argv: list[str]) -> tuple[int, str, BaseException | None]:
+_EXTENDS = re.compile(rb'^(?:\xef\xbb\xbf)?[ \t]*extends[ \t]+"((?:[^"\\\n]|\\.)*)"', re.M)
+
+
+def input_bytes(case: Case) -> int:
+    """The bytes layoutc is given: argv, the main file, the files argv names and (transitively) the
+    files they `extend` -- not the other files of the case (the shipped layouts a mutated one sits beside)."""
+    read: set[str] = set()
+    todo = [case.main] + [a for a in case.argv if a in case.files]
+    while todo:
+        name = todo.pop()
+        if name in read or name not in case.files:
+            continue
+        read.add(name)
+        base = os.path.dirname(name)
+        for target in _EXTENDS.findall(case.files[name]):
+            todo.append(os.path.normpath(os.path.join(base, target.decode("utf-8", "replace"))))
+    return sum(len(a.encode("utf-8", "surrogateescape")) for a in case.argv) + sum(len(case.files[n]) for n in read)
+
+
+def _snapshot(scratch: Path) -> dict[str, tuple[int, int]]:
+    """(size, mtime) of every regular file under ``scratch``, links and FIFOs not followed."""
+    found = {}
+    for folder, _dirs, names in os.walk(scratch):
+        for name in names:
+            path = os.path.join(folder, name)
+            with contextlib.suppress(OSError):
+                info = os.lstat(path)
+                if stat.S_ISREG(info.st_mode):
+                    found[path] = (info.st_size, info.st_mtime_ns)
+    return found
+
+
+def written_files(before: dict[str, tuple[int, int]], scratch: Path) -> list[int]:
+    """Sizes of the files made or rewritten since ``before``."""
+    return [size for path, (size, mtime) in _snapshot(scratch).items() if before.get(path) != (size, mtime)]
+
+
+def run_in_process(argv: list[str]) -> tuple[int, str, BaseException | None, list[int]]:
     from layoutc.cli import _dispatch
 
     out = io.TextIOWrapper(io.BytesIO(), encoding="utf-8", errors="replace")
@@ -141,60 +193,79 @@ def run_in_process(argv: list[str]) -> tuple[int, str, BaseException | None]:
         with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
             code = _dispatch(argv)
     except BaseException as error:  # noqa: BLE001 - every escape is a finding
-        return 3, "", error
+        return 3, "", error, []
     out.flush()
     err.flush()
-    text = out.buffer.getvalue()[-4000:].decode("utf-8", "replace") + err.buffer.getvalue()[-4000:].decode("utf-8", "replace")
-    return code, text, None
+    stdout, stderr = out.buffer.getvalue(), err.buffer.getvalue()
+    text = stdout[-4000:].decode("utf-8", "replace") + stderr[-4000:].decode("utf-8", "replace")
+    return code, text, None, [len(stdout), len(stderr)]
 
 
-def run_cli(argv: list[str], cwd: Path) -> tuple[int, str, int, float]:
+def run_cli(argv: list[str], cwd: Path) -> tuple[int, str, int, float, list[int]]:
     env = dict(os.environ, PYTHONPATH=str(REPO), LAYOUTC_DEBUG="1")
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     try:
         done = subprocess.run([sys.executable, "-m", "layoutc", *argv], cwd=cwd, env=env, capture_output=True,
                               timeout=KILL_SECONDS - 2, stdin=subprocess.DEVNULL)
     except subprocess.TimeoutExpired:
-        return -1, "timeout", 0, KILL_SECONDS
+        return -1, "timeout", 0, KILL_SECONDS, []
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     text = done.stderr.decode("utf-8", "replace")[-4000:]
     cpu = (after.ru_utime + after.ru_stime) - (before.ru_utime + before.ru_stime)  # the child's, not the wall
-    return done.returncode, text, after.ru_maxrss if after.ru_maxrss > before.ru_maxrss else 0, cpu
+    return (done.returncode, text, after.ru_maxrss if after.ru_maxrss > before.ru_maxrss else 0, cpu,
+            [len(done.stdout), len(done.stderr)])
 
 
 def execute(case: Case, index: int, scratch: Path) -> Outcome:
     argv = _materialise(case, scratch)
+    files_before = _snapshot(scratch)
     os.chdir(scratch)
     _peak_reset()
     baseline = _rss_kb()
     start_cpu, start = time.thread_time(), time.perf_counter()
     if case.cli and not any("\0" in a for a in argv):  # no process can be given a NUL in its argv
-        code, text, peak, cpu = run_cli(argv, scratch)
+        code, text, peak, cpu, streams = run_cli(argv, scratch)
         error = None
         if not _cli_baseline_kb:
             (scratch / "empty.kl").write_bytes(b"")
             _cli_baseline_kb.append(run_cli(["check", "empty.kl"], scratch)[2])
         baseline = _cli_baseline_kb[0]
     else:
-        code, text, error = run_in_process(argv)
+        code, text, error, streams = run_in_process(argv)
         cpu = time.thread_time() - start_cpu
         peak = _peak_kb()
     wall = time.perf_counter() - start
     os.chdir(REPO)
+    outputs, given = streams + written_files(files_before, scratch), input_bytes(case)
+    written = sum(outputs)
     if error is not None:
         site = crash_site(error)
         kind = "memory" if isinstance(error, MemoryError) else "internal"
-        return Outcome(index, kind, 3, site, cpu, wall, peak, f"{type(error).__name__}: {str(error)[:300]}")
+        return Outcome(index, kind, 3, site, cpu, wall, peak, f"{type(error).__name__}: {str(error)[:300]}",
+                       out_bytes=written, in_bytes=given)
     if code == -1:
-        return Outcome(index, "hang", -1, "CLI timeout", cpu, wall, peak)
+        return Outcome(index, "hang", -1, "CLI timeout", cpu, wall, peak, out_bytes=written, in_bytes=given)
     if code not in (0, 1, 2) or "Traceback" in text:
         where = text.strip().splitlines()[-1][:200] if text.strip() else f"exit {code}"
-        return Outcome(index, "internal", code, f"CLI: {where}", cpu, wall, peak, text[-1500:])
+        return Outcome(index, "internal", code, f"CLI: {where}", cpu, wall, peak, text[-1500:],
+                       out_bytes=written, in_bytes=given)
     if cpu > HANG_SECONDS:
-        return Outcome(index, "hang", code, f"slow {case.family}/{case.extra.get('shape', '')}", cpu, wall, peak)
+        return Outcome(index, "hang", code, f"slow {case.family}/{case.extra.get('shape', '')}", cpu, wall, peak,
+                       out_bytes=written, in_bytes=given)
     if peak > OVER_MEMORY_KB or (peak and over_bound(case, peak - baseline)):
-        return Outcome(index, "memory", code, f"peak {case.family}/{case.extra.get('shape', '')}", cpu, wall, peak)
-    return Outcome(index, "ok", code, "", cpu, wall, peak)
+        return Outcome(index, "memory", code, f"peak {case.family}/{case.extra.get('shape', '')}", cpu, wall, peak,
+                       out_bytes=written, in_bytes=given)
+    if max(outputs, default=0) > output_limit(given) or written > OUTPUT_FILES * output_limit(given):
+        return Outcome(index, "output", code, f"output {case.family}/{case.extra.get('shape', '')} {case.argv[0]}",
+                       cpu, wall, peak, f"{written:,} bytes written ({len(outputs)} outputs, the largest "
+                       f"{max(outputs):,}) for {given:,} bytes of input", out_bytes=max(outputs), in_bytes=given)
+    return Outcome(index, "ok", code, "", cpu, wall, peak, out_bytes=max(outputs, default=0), in_bytes=given)
+
+
+def output_limit(given: int) -> int:
+    """The most bytes an input of ``given`` bytes may make layoutc write to one output (stdout, stderr,
+    a file); all outputs together may write OUTPUT_FILES times as much."""
+    return OUTPUT_FACTOR * given + OUTPUT_SLACK
 
 
 def _serve(conn: Connection, number: int) -> None:

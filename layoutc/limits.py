@@ -19,7 +19,9 @@ MAX_DEPTH = 256  # L006: nesting of expressions (operators, parentheses, calls, 
 MAX_REGIONS = 200_000  # L007: regions and holes of one layout, all files together
 MAX_FINDINGS_PER_RULE = 100  # L008: findings of one rule reported one by one; the rest are counted
 MAX_VARIANTS = 4096  # L009: --matrix combinations (raise with --max-variants)
+MAX_PICTURES = 16  # L009: `render --matrix` pictures (and panels of its gallery)
 MAX_EVAL_STEPS = 2_000_000  # L010: expression nodes evaluated for one layout
+MAX_NAME_CHARS = 128  # L011: a declared name (layout, param, choice member, constant, space, region, hole)
 MAX_SCENARIO_STEPS = 1_000_000  # `sim --scenario` without --steps stops here (the built-ins need < 40,000)
 # Scenario files also have maxima in layoutc/schemas/scenario.schema.json: count, times, passes and
 # stride at most 2^20, sizes at most 1 GiB, 100,000 steps per list; `repeat` nests at most MAX_DEPTH deep.

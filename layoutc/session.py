@@ -94,6 +94,47 @@ def _read(path: str, sink: list[Diagnostic], span: Span | None, data: bytes | No
         return None
 
 
+def _long_names(tree: ast.File) -> list[Diagnostic]:
+    """L011 for every declared name longer than MAX_NAME_CHARS: layout, params, choice members,
+    constants, spaces, regions and holes.
+
+    A declaration is written once but its name is printed wherever something refers to it without
+    spelling it: by each child of a region (header and linker-script assertions, nested paths), by
+    each finding about a neighbour, by every generated identifier.  Bounding the name bounds what
+    one byte of input can make layoutc write.
+    """
+    from .limits import MAX_NAME_CHARS
+
+    found: list[Diagnostic] = []
+
+    def check(name: str | None, span: Span, what: str) -> None:
+        if name is not None and len(name) > MAX_NAME_CHARS:
+            found.append(Diagnostic("L011", f"{what} name `{name[:32]}...` is {len(name):,} characters long "
+                                            f"(at most {MAX_NAME_CHARS})", span,
+                                    help="use a shorter name; put the description in a `doc` or `label` string"))
+
+    def regions(decls: Sequence[ast.RegionDecl]) -> None:
+        for region in decls:
+            check(region.name, region.name_span, "region")
+            regions(region.children)
+
+    for item in tree.items:
+        if isinstance(item, ast.LayoutHeader):
+            check(item.name, item.name_span, "layout")
+        elif isinstance(item, ast.ParamDecl):
+            check(item.name, item.name_span, "param")
+            for member, span in item.type.choices:
+                check(member, span, "choice member")
+        elif isinstance(item, ast.ConstDecl):
+            check(item.name, item.name_span, "constant")
+        elif isinstance(item, ast.SpaceDecl):
+            check(item.name, item.name_span, "space")
+            regions(item.regions)
+            for hole in item.holes:
+                check(hole.name, hole.span, "hole")
+    return found
+
+
 def parse_layout(path: str, text: bytes | None = None, texts: Mapping[str, str] | None = None) -> Parsed:
     """Read ``path`` and the files it `extends`, parse each once.
 
@@ -122,6 +163,10 @@ def parse_layout(path: str, text: bytes | None = None, texts: Mapping[str, str] 
             break
         tree, diagnostics = parse(source)
         parsed.diagnostics.extend(diagnostics)
+        if tree is not None:
+            too_long = _long_names(tree)
+            parsed.diagnostics.extend(too_long)
+            tree = None if too_long else tree  # like a file that does not parse: nothing of it is used
         if tree is None:
             break
         chain.append(tree)

@@ -154,6 +154,11 @@ def _render_matrix(args, policy, human) -> int:
     values = [v.strip() for v in listed.split(",") if v.strip()] if listed else _values(parsed, name)
     if any(o.name == name for o in fixed):
         raise UsageError(f"layoutc: --matrix {name} and -D {name}=... contradict each other")
+    from ..limits import MAX_PICTURES
+
+    if len(values) > MAX_PICTURES:  # each value is a picture, and a panel of the gallery beside them
+        raise UsageError(f"layoutc: error[L009]: --matrix {name} would draw {len(values):,} pictures (more than "
+                         f"{MAX_PICTURES}); list the values to draw, e.g. --matrix {name}={','.join(values[:2])}")
     panels, failed = [], False
     for value in values:
         varied, found = parse_overrides([f"{name}={value}"])

@@ -17,8 +17,16 @@ from .table import Row, rows
 HEADINGS = ("Start", "End (incl.)", "Size", "Region", "Use")
 
 
+SHOWN_LEVELS = 4  # a deeper path shows its root and its last two levels: `root/…/parent/child`
+
+
 def _paths(space: Space) -> dict[str, str]:
-    """Region name -> `parent/child` path, so nesting reads in a flat table."""
+    """Region name -> `parent/child` path, so nesting reads in a flat table.
+
+    Region names are unique, so a path deeper than SHOWN_LEVELS is cut to `root/…/parent/child`:
+    written in full, every row of a region nested 250 deep would repeat 250 names, and a few
+    kilobytes of layout would make megabytes of table.
+    """
     parents = {r.name: r.parent for r in space.regions}
     out: dict[str, str] = {}
     for name in parents:
@@ -27,7 +35,10 @@ def _paths(space: Space) -> dict[str, str]:
         while current is not None:
             chain.append(current)
             current = parents.get(current)
-        out[name] = "/".join(reversed(chain))
+        chain.reverse()
+        if len(chain) > SHOWN_LEVELS:
+            chain = [chain[0], "\N{HORIZONTAL ELLIPSIS}", *chain[-2:]]
+        out[name] = "/".join(chain)
     return out
 
 

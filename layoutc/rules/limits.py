@@ -153,10 +153,11 @@ def too_many_findings(ctx=None):
 
 @rule("L009", "too-many-variants", Severity.ERROR, stage="front")
 def too_many_variants(ctx=None):
-    """`--matrix` would check more than 4096 combinations (or the `--max-variants` given).
+    """`--matrix` would check more than 4096 combinations (or the `--max-variants` given), or
+    `render --matrix` would draw more than 16 pictures.
 
     What it does:
-        Refuses the matrix before checking any variant and says how many there would be.
+        Refuses the matrix before checking or drawing any variant and says how many there would be.
     Why it matters:
         Each bool or choice param multiplies the combinations; 20 bools are a million checks.
     Example:
@@ -180,5 +181,26 @@ def evaluation_too_long(ctx=None):
         a generated file with millions of operators
     Fix:
         Simplify the definitions, or split the layout.
+    """
+    return ()
+
+
+@rule("L011", "name-too-long", Severity.ERROR, stage="front")
+def name_too_long(ctx=None):
+    """A declared name longer than 128 characters: the layout, a param or choice member, a constant,
+    a space, a region or a hole.
+
+    What it does:
+        Reports the name (its first characters) and its length; the file is then treated like one
+        that does not parse: nothing of it is checked, drawn or emitted.
+    Why it matters:
+        A name is written once but printed wherever something refers to it: by every child of a
+        region (the assertions of headers and linker scripts, nested paths), by every finding
+        about a neighbour, in every generated identifier.  A name of thousands of characters makes
+        a few kilobytes of layout write megabytes; C guarantees only 63 significant characters.
+    Example:
+        space s bits 32 { region a_region_named_by_a_generator_that_pasted_its_whole_description_into_the_name_instead_of_a_doc_string_where_it_belongs_and_more_too [0, +4K) }
+    Fix:
+        space s bits 32 { region generated [0, +4K) { doc = "what the generator meant" } }
     """
     return ()
