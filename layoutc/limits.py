@@ -22,6 +22,13 @@ MAX_VARIANTS = 4096  # L009: --matrix combinations (raise with --max-variants)
 MAX_PICTURES = 16  # L009: `render --matrix` pictures (and panels of its gallery)
 MAX_EVAL_STEPS = 2_000_000  # L010: expression nodes evaluated for one layout
 MAX_NAME_CHARS = 128  # L011: a declared name (layout, param, choice member, constant, space, region, hole)
+MAX_DRAWN_ROWS = 6000  # L012: HTML table rows of a picture given to `dot` (~6 per region; the shipped layouts: < 120)
+MAX_DOT_BYTES = 8 * 1024 * 1024  # L012: the DOT text given to `dot`
+DOT_SECONDS = 20.0  # L013: CPU seconds `dot` may spend on one picture (`render --dot-timeout` changes it)
+DOT_MEMORY_BYTES = 1024 ** 3  # L013: address space of the `dot` process (its threads' stacks are ~150 MB of it)
+# Graphviz's time grows much faster than the picture: 64 spaces that each map into one RAM space are
+# ~250 KB of DOT and take dot ~9 s; 128 of them more than a minute; 1,500 of them, 7 GB.  L012 refuses
+# the pictures too large to be read before starting dot; L013 stops dot on the others.
 MAX_SCENARIO_STEPS = 1_000_000  # `sim --scenario` without --steps stops here (the built-ins need < 40,000)
 # Scenario files also have maxima in layoutc/schemas/scenario.schema.json: count, times, passes and
 # stride at most 2^20, sizes at most 1 GiB, 100,000 steps per list; `repeat` nests at most MAX_DEPTH deep.

@@ -119,6 +119,55 @@ def test_fuzz_regression(in_dir, files, argv):
     assert not leftovers, leftovers  # never a half-written file
 
 
+# ------------------------------------------------------------------ over-output (the campaign's amplify family)
+
+LONG = "n" * 60_000
+DEEP = "space s bits 64 {\n" + "".join(  # 250 levels of names of 128 characters, the limit (L011)
+    f"region {'n' * (128 - len(str(i)))}{i} [0, 1T) {{\n" for i in range(250)) + "}\n" * 250 + "}\n"
+OUTPUT_CASES = [
+    # a 60 KB name quoted by each of 100 overlap findings: 7 MB of SARIF for 64 KB
+    ("output-long-name-overlaps", "space s bits 64 {\n region " + LONG + " [0, 1G)\n"
+     + "".join(f" region r{i} [0, 4K)\n" for i in range(200)) + "}\n", ["check", "{f}", "--format", "sarif"]),
+    # each child's assertions named its parent: 300 children x 60 KB
+    ("output-long-parent-header", "space s bits 64 {\n region " + LONG + " [0, 1T) {\n"
+     + "".join(f"  region r{i} [{i}G, +4K)\n" for i in range(300)) + " }\n}\n", ["emit", "header", "{f}"]),
+    ("output-long-parent-build", "space s bits 64 {\n region " + LONG + " [0, 1T) {\n"
+     + "".join(f"  region r{i} [{i}G, +4K)\n" for i in range(300)) + " }\n}\n", ["build", "{f}", "-o", "{d}/out"]),
+    # Markdown/RST paths repeated every ancestor, quadratic in the depth: the campaign's 250 levels of
+    # 301-character names (now L011) wrote 19 MB; at the name limit, cut paths keep it linear
+    ("output-deep-paths-markdown", DEEP, ["emit", "markdown", "{f}"]),
+    ("output-deep-paths-rst", DEEP, ["emit", "rst", "{f}"]),
+    ("output-deep-paths-build", DEEP, ["build", "{f}", "-o", "{d}/out"]),
+    # one picture and one gallery panel per listed value: 50 MB and a minute for 3 KB
+    ("output-render-matrix-values", "param p: int = 0\nspace s bits 32 {\n"
+     + "".join(f" region r{i} [{i}M + p, +4K)\n" for i in range(60)) + "}\n",
+     ["render", "{f}", "--matrix", "p=" + ",".join(str(i) for i in range(400)), "-o", "{d}/g", "--format", "dot"]),
+]
+
+
+@pytest.mark.parametrize("text, argv", [c[1:] for c in OUTPUT_CASES], ids=[c[0] for c in OUTPUT_CASES])
+def test_fuzz_output_regression(in_dir, text, argv):
+    """What the campaign counts as over-output: one output (stdout, stderr, a file) of more than
+    128 x the input + 256 KiB (fuzz/runner.py, output_limit)."""
+    sys.path.insert(0, str(REPO))
+    try:
+        from fuzz.runner import output_limit
+    finally:
+        sys.path.remove(str(REPO))
+    (in_dir / "a.kl").write_text(text)
+    argv = [a.replace("{f}", "a.kl").replace("{d}", str(in_dir)) for a in argv]
+    out, err = (io.TextIOWrapper(io.BytesIO(), encoding="utf-8") for _ in range(2))  # emit writes bytes
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        code = main(argv)
+    out.flush()
+    err.flush()
+    assert code in (0, 1, 2), err.buffer.getvalue()[-1500:]
+    given = len(text.encode()) + sum(len(a.encode()) for a in argv)
+    outputs = [len(out.buffer.getvalue()), len(err.buffer.getvalue())]
+    outputs += [p.stat().st_size for p in in_dir.rglob("*") if p.is_file() and p.name != "a.kl"]
+    assert max(outputs) <= output_limit(given), f"{max(outputs):,} bytes for {given:,} of input"
+
+
 def test_enospc_leaves_no_half_written_file(in_dir, monkeypatch):
     """A full disk while the header is written: exit 2, the old file untouched, no temporary left."""
     (in_dir / "arm32.kl").write_text(ARM32, encoding="utf-8")

@@ -24,6 +24,17 @@ class DotFailed(RuntimeError):
     always escaped, so not what it says."""
 
 
+class DotLimit(RuntimeError):
+    """A picture past a limit of layoutc/limits.py: too large to give to `dot` (L012), or `dot` stopped
+    because it took too long or too much memory (L013)."""
+
+    HINT = "draw one space (--space NAME), or write the DOT text (-o FILE.dot) and lay it out yourself"
+
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+
+
 def source_digest(source: str) -> str:
     """SHA-256 of DOT text: what an SVG was drawn from, independent of the fonts it was drawn with."""
     import hashlib
@@ -55,18 +66,76 @@ def stamped_digest(svg: str) -> str | None:
     return found.group(1) if found else None
 
 
-def run_dot(source: str, fmt: str) -> bytes:
-    """Render DOT text with Graphviz `dot` to svg, png or pdf (an SVG carries the digest of its DOT)."""
+def size_problem(source: str) -> str | None:
+    """Why ``source`` is too large to give to `dot` (L012), or None."""
+    from ..limits import MAX_DOT_BYTES, MAX_DRAWN_ROWS
+
+    rows = source.count("<TR")
+    if rows > MAX_DRAWN_ROWS:
+        return f"the picture has {rows:,} table rows (at most {MAX_DRAWN_ROWS:,} are laid out with Graphviz)"
+    size = len(source.encode("utf-8"))
+    if size > MAX_DOT_BYTES:
+        return f"the picture is {size:,} bytes of DOT (at most {MAX_DOT_BYTES:,} are laid out with Graphviz)"
+    return None
+
+
+def run_dot(source: str, fmt: str, seconds: float | None = None) -> bytes:
+    """Render DOT text with Graphviz `dot` to svg, png or pdf (an SVG carries the digest of its DOT).
+
+    Bounded (layoutc/limits.py): a picture past MAX_DRAWN_ROWS or MAX_DOT_BYTES is refused before
+    `dot` starts (L012); `dot` itself gets ``seconds`` of CPU (default DOT_SECONDS; a wall-clock
+    limit of three times that backs it up on a loaded machine) and DOT_MEMORY_BYTES of address space,
+    and is killed past either (L013).  Raises DotMissing, DotFailed or DotLimit; returns the whole
+    picture or nothing, so no caller can write half of one.
+    """
+    import math
+    import resource
     import shutil
+    import signal
     import subprocess
+
+    from ..limits import DOT_MEMORY_BYTES, DOT_SECONDS
 
     if fmt not in FORMATS or fmt == "dot":
         raise ValueError(f"dot cannot render to `{fmt}`")
+    problem = size_problem(source)
+    if problem is not None:
+        raise DotLimit("L012", problem)
     binary = shutil.which("dot")
     if binary is None:
         raise DotMissing()
-    done = subprocess.run([binary, f"-T{fmt}"], input=source.encode("utf-8"), capture_output=True, check=False)
-    if done.returncode != 0:
-        message = done.stderr.decode("utf-8", errors="replace").strip().splitlines()
-        raise DotFailed(f"dot -T{fmt} failed: {message[-1] if message else f'exit {done.returncode}'}")
-    return stamp(done.stdout, source) if fmt == "svg" else done.stdout
+    limit = DOT_SECONDS if seconds is None else seconds
+    process = subprocess.Popen([binary, f"-T{fmt}"], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                               stderr=subprocess.PIPE)
+    try:
+        # Set on the running dot, which waits for its input: a preexec_fn would run between fork and
+        # exec, which is unsafe in a process with threads (the CLI runs on a worker thread).
+        cpu = max(1, math.ceil(limit))
+        resource.prlimit(process.pid, resource.RLIMIT_CPU, (cpu, cpu + 1))  # SIGXCPU, then SIGKILL
+        resource.prlimit(process.pid, resource.RLIMIT_AS, (DOT_MEMORY_BYTES, DOT_MEMORY_BYTES))
+    except (OSError, ValueError):  # dot already gone (it will report why), or no prlimit here
+        pass
+    try:
+        out, err = process.communicate(source.encode("utf-8"), timeout=3 * limit)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.communicate()
+        raise DotLimit("L013", f"dot -T{fmt} was stopped after {_seconds(3 * limit)} (its limit: "
+                               f"{_seconds(limit)} of CPU)") from None
+    code = process.returncode
+    message = err.decode("utf-8", errors="replace").strip().splitlines()
+    if code in (-signal.SIGXCPU, -signal.SIGKILL):
+        raise DotLimit("L013", f"dot -T{fmt} was stopped after {_seconds(limit)} of CPU")
+    memory = f"(its limit: {DOT_MEMORY_BYTES // 1024 ** 2:,} MiB)"
+    if code != 0 and any(word in line.lower() for line in message for word in ("memory", "creating thread")):
+        raise DotLimit("L013", f"dot -T{fmt} ran out of memory {memory}")
+    if code < 0:  # Graphviz does not check every allocation: past its memory limit it may just crash
+        name = signal.Signals(-code).name if -code in signal.Signals._value2member_map_ else str(-code)
+        raise DotLimit("L013", f"dot -T{fmt} died of {name}, most likely out of memory {memory}")
+    if code != 0:
+        raise DotFailed(f"dot -T{fmt} failed: {message[-1] if message else f'exit {code}'}")
+    return stamp(out, source) if fmt == "svg" else out
+
+
+def _seconds(value: float) -> str:
+    return f"{value:g} s"

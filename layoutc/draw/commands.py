@@ -43,7 +43,22 @@ def add_parsers(sub, common) -> None:
     render.add_argument("--matrix", metavar="PARAM[=V1,V2]",
                         help="one picture per value of a bool or choice param (or of the listed values), "
                              "plus all of them side by side; -o names a directory")
+    render.add_argument("--dot-timeout", metavar="SECONDS", type=_seconds, default=None,
+                        help="CPU seconds Graphviz `dot` may spend on one picture (default 20; L013)")
     render.set_defaults(handler=cmd_render)
+
+
+def _seconds(text: str) -> float:
+    import argparse
+    import math
+
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number of seconds: `{text}`") from None
+    if not (math.isfinite(value) and 0 < value <= 86400):
+        raise argparse.ArgumentTypeError(f"give a number of seconds above 0 and at most 86400, not `{text}`")
+    return value
 
 
 def picture_format(output: str | None, explicit: str | None) -> str:
@@ -88,7 +103,7 @@ def cmd_render(args) -> int:
         raise UsageError(f"layoutc: no space `{args.space}` in {args.file} "
                          f"(spaces: {', '.join(result.layout.spaces)})")
     source = dot.diagram(result.layout, result.diagnostics, dot.DrawOptions(args.space, args.scale))
-    _emit(source, fmt, args.output)
+    _emit(source, fmt, args.output, args.dot_timeout)
     return EXIT_FINDINGS if result.errors or (_werror(args, config) and result.warnings) else EXIT_OK
 
 
@@ -97,23 +112,26 @@ def _report(diagnostics, human) -> None:
         sys.stderr.write(human.diagnostic(diagnostic) + "\n")
 
 
-def _picture(source: str, fmt: str) -> bytes:
+def _picture(source: str, fmt: str, seconds: float | None = None) -> bytes:
     from ..cli import UsageError
-    from . import DotFailed, DotMissing, run_dot
+    from . import DotFailed, DotLimit, DotMissing, run_dot
 
     if fmt == "dot":
         return source.encode("utf-8")
     try:
-        return run_dot(source, fmt)
+        return run_dot(source, fmt, seconds)
     except DotMissing as error:
         raise UsageError(f"layoutc: {error}") from None
+    except DotLimit as error:
+        more = ", or give dot more time (--dot-timeout SECONDS)" if error.code == "L013" else ""
+        raise UsageError(f"layoutc: error[{error.code}]: {error}; nothing written; {error.HINT}{more}") from None
     except DotFailed as error:  # Graphviz's own limits: a picture of thousands of boxes is "overwide"
         raise UsageError(f"layoutc: {error}; draw one space (--space NAME), or write the DOT text "
                          "(-o FILE.dot) and lay it out with other Graphviz options") from None
 
 
-def _emit(source: str, fmt: str, output: str | None) -> None:
-    data = _picture(source, fmt)
+def _emit(source: str, fmt: str, output: str | None, seconds: float | None = None) -> None:
+    data = _picture(source, fmt, seconds)
     if output is None or output == "-":
         sys.stdout.write(data.decode("utf-8"))
         return
@@ -172,16 +190,19 @@ def _render_matrix(args, policy, human) -> int:
 
     options = dot.DrawOptions(args.space, args.scale)
     directory = Path(args.output)
-    make_directory(directory)
     stem = Path(args.file).stem
+    pictures = []  # every picture is drawn before the first is written: a refused one leaves no gallery half made
     for value, result in panels:
         if result.layout is None:
             continue
         source = dot.diagram(result.layout, result.diagnostics, options)
-        write_file(directory / f"{stem}-{_file_part(name)}-{_file_part(value)}.{fmt}", _picture(source, fmt))
+        pictures.append((f"{stem}-{_file_part(name)}-{_file_part(value)}.{fmt}", _picture(source, fmt, args.dot_timeout)))
     gallery = dot.gallery([dot.Panel(f"{name}={value}", r.layout, tuple(r.diagnostics)) for value, r in panels],
                           options, varying=name)
-    write_file(directory / f"{stem}-{_file_part(name)}.{fmt}", _picture(gallery, fmt))
+    pictures.append((f"{stem}-{_file_part(name)}.{fmt}", _picture(gallery, fmt, args.dot_timeout)))
+    make_directory(directory)
+    for file_name, data in pictures:
+        write_file(directory / file_name, data)
     return EXIT_FINDINGS if failed else EXIT_OK
 
 

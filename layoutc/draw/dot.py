@@ -242,11 +242,15 @@ class Problems:
 def problems(layout: Layout, diagnostics: Sequence[Diagnostic]) -> Problems:
     severity: dict[tuple[str, str], Severity] = {}
     overlaps: list[tuple[str, str, str, int, int]] = []
+    by_name: dict[str, list[Region]] = {}  # one pass over the regions, not one per finding and name
+    for region in layout.regions():
+        if is_known(region):
+            by_name.setdefault(region.name, []).append(region)
     for diagnostic in diagnostics:
         level = diagnostic.severity if diagnostic.severity is not None else Severity.ERROR
         if level is Severity.NOTE:
             continue
-        found = [_find(layout, name, diagnostic) for name in diagnostic.regions]
+        found = [_find(by_name.get(name, []), diagnostic) for name in diagnostic.regions]
         named = [r for r in found if r is not None]
         for region in named:
             key = (region.space, region.name)
@@ -264,9 +268,9 @@ def problems(layout: Layout, diagnostics: Sequence[Diagnostic]) -> Problems:
     return Problems(severity, tuple(sorted(set(overlaps))), tuple(diagnostics))
 
 
-def _find(layout: Layout, name: str, diagnostic: Diagnostic) -> Region | None:
-    """The region a diagnostic names; when two spaces have one of that name, the one its spans point into."""
-    candidates = [r for r in layout.regions() if r.name == name and is_known(r)]
+def _find(candidates: Sequence[Region], diagnostic: Diagnostic) -> Region | None:
+    """The region a diagnostic names, of the known ``candidates`` of that name; when two spaces have one
+    of that name, the one its spans point into."""
     if len(candidates) <= 1:
         return candidates[0] if candidates else None
     spans = [diagnostic.span, *(label.span for label in diagnostic.labels)]
@@ -698,10 +702,16 @@ def emit_dot(layout: Layout, options: EmitOptions) -> str:
 
 
 def emit_svg(layout: Layout, options: EmitOptions) -> str:
-    """SVG through the `dot` binary; raises ``draw.DotMissing`` without it."""
-    from . import run_dot
+    """SVG through the `dot` binary; without it, or past a limit of Graphviz (L012, L013), a ValueError
+    (`emit` reports it and exits 2, writing nothing)."""
+    from . import DotFailed, DotLimit, DotMissing, run_dot
 
-    return run_dot(diagram(layout, (), _options(options)), "svg").decode("utf-8")
+    try:
+        return run_dot(diagram(layout, (), _options(options)), "svg").decode("utf-8")
+    except DotLimit as error:
+        raise ValueError(f"error[{error.code}]: {error}; {error.HINT}") from None
+    except (DotMissing, DotFailed) as error:
+        raise ValueError(str(error)) from None
 
 
 DOT_EMITTER = register(Emitter("dot", ".dot", "Graphviz diagram of every address space and the mapping (DOT)", emit_dot))

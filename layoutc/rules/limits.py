@@ -204,3 +204,40 @@ def name_too_long(ctx=None):
         space s bits 32 { region generated [0, +4K) { doc = "what the generator meant" } }
     """
     return ()
+
+
+@rule("L012", "picture-too-large", Severity.ERROR, stage="front")
+def picture_too_large(ctx=None):
+    """A picture too large to give to Graphviz: more than 6000 table rows (about 1000 regions) or
+    more than 8 MiB of DOT text, for `render` (or `emit svg`) to svg, png or pdf.
+
+    What it does:
+        Refuses the picture before starting `dot`; nothing is written, the exit status is 2.
+        `-o FILE.dot` still writes the DOT text.
+    Why it matters:
+        Graphviz's time and memory grow much faster than the picture: thousands of boxes take
+        minutes and gigabytes, and the result is too large to read.
+    Example:
+        layoutc render generated.kl -o map.svg     # 2,000 regions in one space
+    Fix:
+        layoutc render generated.kl --space virtual -o virtual.svg, or -o map.dot
+    """
+    return ()
+
+
+@rule("L013", "graphviz-too-slow", Severity.ERROR, stage="front")
+def graphviz_too_slow(ctx=None):
+    """Graphviz `dot` was stopped: it spent more than 20 s of CPU on one picture (`--dot-timeout`
+    changes it), more than three times that in wall-clock time, or more than 1 GiB of memory.
+
+    What it does:
+        Kills `dot` and reports which limit it reached; nothing is written, the exit status is 2.
+    Why it matters:
+        A few hundred spaces that map into one RAM space are a small layout, but `dot` orders
+        their arrows for minutes and gigabytes; a render in a build must not hang it.
+    Example:
+        layoutc render many-mappings.kl -o map.svg
+    Fix:
+        layoutc render many-mappings.kl --space virtual -o map.svg, --dot-timeout 120, or -o map.dot
+    """
+    return ()
