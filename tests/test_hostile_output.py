@@ -107,7 +107,8 @@ def test_a_closed_standard_error_does_not_change_the_result():
 
 
 def test_a_picture_graphviz_refuses_is_exit_2(cli, tmp_path):
-    """5,000 regions in one space: Graphviz stops with "Check for overwide node(s)" (1,000 draw fine)."""
+    """5,000 regions in one space: Graphviz stopped with "Check for overwide node(s)" (1,000 draw fine);
+    the picture is now refused before dot starts (L012, tests/test_limits_output.py)."""
     from tools import require_tool
 
     require_tool("dot")
@@ -116,7 +117,7 @@ def test_a_picture_graphviz_refuses_is_exit_2(cli, tmp_path):
                     + "".join(f"  region r{i} [{i * 0x1000:#x}, +4K)\n" for i in range(5000)) + "}\n",
                     encoding="utf-8")
     code, _, err = cli("render", str(path), "-o", str(tmp_path / "big.svg"))
-    assert code == 2 and "dot -Tsvg failed" in err and "--space" in err
+    assert code == 2 and "error[L012]" in err and "--space" in err
     assert not (tmp_path / "big.svg").exists()
 
 

@@ -153,8 +153,7 @@ def too_many_findings(ctx=None):
 
 @rule("L009", "too-many-variants", Severity.ERROR, stage="front")
 def too_many_variants(ctx=None):
-    """`--matrix` would check more than 4096 combinations (or the `--max-variants` given), or
-    `render --matrix` would draw more than 16 pictures.
+    """`--matrix` would check more than 4096 combinations (`--max-variants`), or draw more than 16 pictures.
 
     What it does:
         Refuses the matrix before checking or drawing any variant and says how many there would be.
@@ -187,8 +186,7 @@ def evaluation_too_long(ctx=None):
 
 @rule("L011", "name-too-long", Severity.ERROR, stage="front")
 def name_too_long(ctx=None):
-    """A declared name longer than 128 characters: the layout, a param or choice member, a constant,
-    a space, a region or a hole.
+    """A declared name longer than 128 characters (layout, param, choice member, constant, space, region, hole).
 
     What it does:
         Reports the name (its first characters) and its length; the file is then treated like one
@@ -208,8 +206,9 @@ def name_too_long(ctx=None):
 
 @rule("L012", "picture-too-large", Severity.ERROR, stage="front")
 def picture_too_large(ctx=None):
-    """A picture too large to give to Graphviz: more than 6000 table rows (about 1000 regions) or
-    more than 8 MiB of DOT text, for `render` (or `emit svg`) to svg, png or pdf.
+    """A picture too large for Graphviz: more than 6000 table rows (about 1000 regions) or 8 MiB of DOT.
+
+    For `render` (or `emit svg`) to svg, png or pdf.
 
     What it does:
         Refuses the picture before starting `dot`; nothing is written, the exit status is 2.
@@ -227,8 +226,9 @@ def picture_too_large(ctx=None):
 
 @rule("L013", "graphviz-too-slow", Severity.ERROR, stage="front")
 def graphviz_too_slow(ctx=None):
-    """Graphviz `dot` was stopped: it spent more than 20 s of CPU on one picture (`--dot-timeout`
-    changes it), more than three times that in wall-clock time, or more than 1 GiB of memory.
+    """Graphviz `dot` was stopped past 20 s of CPU (`--dot-timeout`), 3 times that of wall time, or 1 GiB.
+
+    The limits apply to one picture; the wall-clock one backs up the CPU one on a loaded machine.
 
     What it does:
         Kills `dot` and reports which limit it reached; nothing is written, the exit status is 2.
