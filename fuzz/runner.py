@@ -78,15 +78,20 @@ def _peak_reset() -> None:
         pass
 
 
-def _rss_kb() -> int:
+def _status_kb(field: str) -> int | None:
+    """A kB figure of /proc/self/status (VmRSS, VmHWM), or None where there is none."""
     try:
         with open("/proc/self/status") as f:
             for line in f:
-                if line.startswith("VmRSS:"):
+                if line.startswith(f"{field}:"):
                     return int(line.split()[1])
     except OSError:
         pass
-    return 0
+    return None
+
+
+def _rss_kb() -> int:
+    return _status_kb("VmRSS") or 0
 
 
 _cli_baseline_kb: list[int] = []  # peak RSS of a CLI `check` of an empty file, measured once per worker
@@ -101,14 +106,8 @@ def over_bound(case: Case, above_kb: int) -> bool:
 
 
 def _peak_kb() -> int:
-    try:
-        with open("/proc/self/status") as f:
-            for line in f:
-                if line.startswith("VmHWM:"):
-                    return int(line.split()[1])
-    except OSError:
-        pass
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    peak = _status_kb("VmHWM")
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss if peak is None else peak
 
 
 def crash_site(error: BaseException) -> str:
