@@ -130,7 +130,10 @@ def run_dot(source: str, fmt: str, seconds: float | None = None) -> bytes:
     if code != 0 and any(word in line.lower() for line in message for word in ("memory", "creating thread")):
         raise DotLimit("L013", f"dot -T{fmt} ran out of memory {memory}")
     if code < 0:  # Graphviz does not check every allocation: past its memory limit it may just crash
-        name = signal.Signals(-code).name if -code in signal.Signals._value2member_map_ else str(-code)
+        try:
+            name = signal.Signals(-code).name
+        except ValueError:  # a number Python has no name for
+            name = str(-code)
         raise DotLimit("L013", f"dot -T{fmt} died of {name}, most likely out of memory {memory}")
     if code != 0:
         raise DotFailed(f"dot -T{fmt} failed: {message[-1] if message else f'exit {code}'}")
