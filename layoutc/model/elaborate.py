@@ -153,6 +153,8 @@ class _Elaborator:
                 self.effective[name] = (default, origins)
         for name, entries in self.g.overrides.items():
             found = self.g.defs.get(name)
+            value, origins = self.effective.get(name, (None, ()))
+            chain = list(origins)  # one list per param: a tuple grown per `set` was quadratic (issue 10)
             for how, entry in entries:
                 span = entry.name_span
                 if found is None:
@@ -165,9 +167,10 @@ class _Elaborator:
                                    labels=(Label(found.name_span, "defined here"),),
                                    help="turn it into a `param` in the base layout if boards need to change it")
                     continue
-                _, origins = self.effective[name]
                 value = entry.value
-                self.effective[name] = (value, origins + (Origin(how, value.span, value.span.text),))
+                chain.append(Origin(how, value.span, value.span.text))
+            if len(chain) > len(origins):
+                self.effective[name] = (value, tuple(chain))
 
     # ---- dependency order
     def _nodes(self) -> dict[tuple, list[tuple]]:
