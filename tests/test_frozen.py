@@ -66,7 +66,7 @@ def test_model_objects_pickle_and_copy():
     from layoutc.syntax import ast
 
     span = Span(SourceFile("t.kl", "const X = 1\n"), 6, 7)
-    node = ast.Binary("+", ast.Num(1, "1", span), ast.Name("X", span), span, span)
+    node = ast.Binary("+", ast.Num(1, "1", span), ast.Name("X", span), span, span.start)
     again = pickle.loads(pickle.dumps(node))
     assert again.op == "+" and again.left.value == 1 and again.right.name == "X"
     assert copy.copy(node) == node and copy.deepcopy(node).left.value == 1

@@ -552,8 +552,7 @@ class _Elaborator:
 
     def run(self) -> Layout:
         self._apply_overrides()
-        deps = self._nodes()
-        self._evaluate(self._order(deps))
+        self._evaluate(self._order(self._nodes()))  # the dependency graph goes before the model is built
         header = self._header()
 
         self.waivers_by_scope: dict[str, list[Waiver]] = {}  # one pass, not one scan of every waiver per region

@@ -73,6 +73,11 @@ def _offset(value: int | None) -> int:
     return value
 
 
+def _at(token: Token) -> int:
+    """Where ``token`` starts: what a node keeps of its name's token (``ast._NameAt``)."""
+    return _offset(token.start_pos)
+
+
 def _first(item) -> int:
     return _offset(item.start_pos) if isinstance(item, Token) else item.span.start
 
@@ -178,10 +183,10 @@ class AstBuilder:
 
     def layout_block(self, c):
         attrs = self._items(c[2] or [])
-        return ast.LayoutHeader(str(c[1]), tuple(attrs), self._span(c[0], c[-1]), self._tok(c[1]))
+        return ast.LayoutHeader(str(c[1]), tuple(attrs), self._span(c[0], c[-1]), _at(c[1]))
 
     def attr(self, c):
-        return ast.AttrStmt(str(c[0]), c[1], self._span(c[0], c[1]), self._tok(c[0]))
+        return ast.AttrStmt(str(c[0]), c[1], self._span(c[0], c[1]), _at(c[0]))
 
     def value(self, c):
         return c[0]
@@ -195,7 +200,7 @@ class AstBuilder:
     def param_decl(self, c):
         keyword, name, type_spec, default, doc = c
         last = doc or default or type_spec
-        return ast.ParamDecl(str(name), type_spec, default, self._doc(doc), self._span(keyword, last), self._tok(name))
+        return ast.ParamDecl(str(name), type_spec, default, self._doc(doc), self._span(keyword, last), _at(name))
 
     def simple_type(self, c):
         name, arg = c
@@ -220,10 +225,10 @@ class AstBuilder:
 
     def const_decl(self, c):
         keyword, name, expr, doc = c
-        return ast.ConstDecl(str(name), expr, self._doc(doc), self._span(keyword, doc or expr), self._tok(name))
+        return ast.ConstDecl(str(name), expr, self._doc(doc), self._span(keyword, doc or expr), _at(name))
 
     def set_stmt(self, c):
-        return ast.SetStmt(str(c[1]), c[2], self._span(c[0], c[2]), self._tok(c[1]))
+        return ast.SetStmt(str(c[1]), c[2], self._span(c[0], c[2]), _at(c[1]))
 
     def assert_stmt(self, c):
         return ast.AssertStmt(c[1], self._string(c[2]), self._span(c[0], c[2]), str(c[0]))
@@ -239,7 +244,7 @@ class AstBuilder:
             tuple(i for i in items if isinstance(i, ast.RegionDecl)),
             tuple(i for i in items if isinstance(i, ast.HoleDecl)),
             tuple(i for i in items if isinstance(i, ast.Allow)),
-            self._span(keyword, rbrace), self._tok(name),
+            self._span(keyword, rbrace), _at(name),
         )
 
     def region(self, c):
@@ -344,7 +349,7 @@ class AstBuilder:
 
     def attribute(self, c):
         obj, name = c
-        return self._nest(ast.Attr(obj, str(name), self._span(obj, name), self._tok(name)), (obj,))
+        return self._nest(ast.Attr(obj, str(name), self._span(obj, name), _at(name)), (obj,))
 
     def index(self, c):
         obj, idx = c
@@ -353,7 +358,7 @@ class AstBuilder:
     def call(self, c):
         name, *args, rpar = c
         args = tuple(a for a in args if a is not None)
-        return self._nest(ast.Call(str(name), args, self._span(name, rpar), self._tok(name)), args)
+        return self._nest(ast.Call(str(name), args, self._span(name, rpar), _at(name)), args)
 
     def paren(self, c):
         """A parenthesised expression keeps its node; its span grows to cover the parentheses."""
@@ -373,7 +378,7 @@ class AstBuilder:
             op = operators.pop()
             right = operands.pop()
             left = operands.pop()
-            operands.append(ast.Binary(str(op), left, right, self._span(left, right), self._tok(op)))
+            operands.append(ast.Binary(str(op), left, right, self._span(left, right), _at(op)))
 
         for i in range(1, len(c), 2):
             op = c[i]

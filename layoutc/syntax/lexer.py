@@ -64,6 +64,8 @@ class KlLexer:
         pos = 0
         scan = self.scanner.match
         keywords, punctuation = self.keywords, self.punctuation
+        spelled: dict[str, str] = {}  # one string per distinct name or number of this text
+        intern = spelled.setdefault
         while True:
             match = scan(text, pos)
             if match is None:
@@ -86,6 +88,12 @@ class KlLexer:
                 else:
                     keyword = keywords.get(value)
                     kind = keyword if keyword is not None and keyword in accepted else "NAME"
+                # a name is usually written many times (PAGE_SIZE, SZ_4): one string for all its
+                # tokens, and for the AST names and dict keys made of them (issue 10); the table
+                # goes with the parse, unlike sys.intern's
+                value = intern(value, value)
+            elif kind == "WORDNUM":
+                value = intern(value, value)  # numbers repeat as much (4K, 1M, 0x1000)
             elif kind == "PUNCT":
                 kind = punctuation[value]
             yield Token(kind, value, start, pos)
