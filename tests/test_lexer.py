@@ -54,3 +54,66 @@ def test_a_word_that_cannot_be_a_rule_name_after_allow_is_a_syntax_error():
     """`_x` is a word but not a rule reference: found by mypy (the lexer called .group() on None)."""
     _, diagnostics = parse(SourceFile("t.kl", 'allow _x "why"\n'))
     assert [(d.code, d.span.start_position()) for d in diagnostics] == [("S001", (1, 7))]
+
+
+# Strings, comments, versions and rule names are lexed without repeating a regex group (a group
+# repeated a million times held ~120 bytes per repeat in `re`): these pin the token streams of
+# the tricky cases against Lark's own lexer built from grammars/kl.lark's terminals.
+_EDGES = [
+    r'const s = "plain"', r'const s = "a\"b" + "\\"', r'const s = "\q\x41\n" ', r'const s = "\\\\\"\\"',
+    r'const s = "ends in a backslash\"', 'const s = "escaped \\\nnewline"', r'const s = "\"', 'const s = "\\',
+    'const s = "no end\nconst t = 1', r'const s = "" + ""', r'const s = "\"\""',
+    "const v = 2.6.35", "const v = 1.2.", "const v = 1.2..3", "const v = 1.2.3.", "const v = 1..2", "const v = 10.0x",
+    "/* a ** b */ const x = 1", "/**/const x=1", "/*/ x */ const y = 2", "/* never closed", "const x = 1 // end",
+    "const x = 1 //", "//\n//\n", "const x = 2/*c*//3", "const x = 4/ /5", "/* a */ /* b */\n// c\nconst d = 1",
+]
+
+
+def _lark_tokens(text: str):
+    import lark
+
+    from layoutc.syntax.grammar import grammar_path
+
+    lexer = lark.Lark(grammar_path().read_text(encoding="utf-8"), parser="lalr", lexer="basic",
+                      start=["start", "override"])
+    try:
+        # both terminals match a plain word; layoutc takes RULEREF only after `allow`
+        return [("NAME" if t.type == "RULEREF" else t.type, str(t), t.start_pos, t.end_pos) for t in lexer.lex(text)]
+    except lark.exceptions.UnexpectedCharacters as error:
+        return ("error", error.pos_in_stream)
+
+
+def _our_tokens(text: str):
+    from layoutc.syntax import kl_tables
+    from layoutc.syntax.lalr import UnexpectedCharacters
+    from layoutc.syntax.lexer import KlLexer
+
+    terminals = kl_tables.TERMINALS
+    everything = ({name: 0 for name in terminals if name != "RULEREF"},)  # every keyword, as Lark's basic lexer
+    try:
+        return [(t.type, t.value, t.start_pos, t.end_pos) for t in KlLexer(terminals).lex(text, [0], everything)]
+    except UnexpectedCharacters as error:
+        return ("error", error.pos_in_stream)
+
+
+@pytest.mark.parametrize("text", _EDGES)
+def test_tokens_are_lark_s(text):
+    assert _our_tokens(text) == _lark_tokens(text)
+
+
+@pytest.mark.parametrize("text, rule, rest", [
+    ('allow a-b-c "r"', "a-b-c", ['"r"']), ('allow a-b- "r"', "a-b", ["-", '"r"']),
+    ('allow a--b "r"', "a", ["-", "-", "b", '"r"']), ('allow O101 "r"', "O101", ['"r"'])])
+def test_rule_names_end_where_a_hyphen_is_not_followed_by_a_word(text, rule, rest):
+    from layoutc.syntax import kl_tables
+    from layoutc.syntax.lexer import KlLexer
+
+    terminals = kl_tables.TERMINALS
+    states = ({"ALLOW": 0}, {"RULEREF": 0}, {name: 0 for name in terminals if name != "RULEREF"})
+    stack = [0]  # what the parser accepts: `allow`, then a rule name, then anything
+    values = []
+    for token in KlLexer(terminals).lex(text, stack, states):
+        values.append((token.type, token.value))
+        stack[:] = [min(stack[0] + 1, 2)]
+    assert values[1] == ("RULEREF", rule)
+    assert [value for _, value in values[2:]] == rest

@@ -22,17 +22,20 @@ from typing import NoReturn
 
 from .lalr import Token, UnexpectedCharacters
 
-# Strings and block comments are written as "unrolled loops" (a run of plain characters as one
-# repeat, a group only per escape or `*`): `re` keeps state per iteration of a repeated group, so
-# `(?:\\.|[^"])*` over a 1 MB string took 250 MB (issue 10).
-_SKIP = r"(?:\s+|//[^\n]*|/\*[^*]*\*+(?:[^/*][^*]*\*+)*/)*"
+# No pattern here repeats a group: `re` keeps backtracking state for every iteration of a repeated
+# group, however it is written, so a pattern that took a string's escapes or a run of comments as
+# repeats of a group held ~120 bytes per repeat (1 MB of `\\q` escapes or of `//c` lines: 120-145
+# MB, issue 10).  Repeats of one character class cost nothing; comments and the rest of a string
+# after its first escape are found with str.find and a loop in `KlLexer` instead.
 _CLASSES = [
-    ("VERSION", r"[0-9]+\.[0-9]+(?:\.[0-9]+)*"),
+    ("VERSION", r"[0-9]+\.[0-9][0-9.]*"),  # cut back to DIGITS(.DIGITS)+ by _longest
     ("WORDNUM", r"[0-9][A-Za-z0-9_]*"),
     ("WORD", r"[A-Za-z_][A-Za-z0-9_]*"),
-    ("STRING", r'"[^"\\\n]*(?:\\.[^"\\\n]*)*"'),
+    ("STRING", r'"[^"\\\n]*(?:"|(?=\\))'),  # a whole string, or its start up to the first escape
 ]
-_RULEREF = re.compile(r"[A-Za-z][A-Za-z0-9]*(?:-[A-Za-z0-9]+)*")
+_RULEREF = re.compile(r"[A-Za-z][A-Za-z0-9-]*")  # cut back to WORD(-WORD)* by _longest
+_BLANKS = re.compile(r"\s*")
+_PLAIN = re.compile(r'[^"\\\n]*')  # string characters between escapes
 
 
 class KlLexer:
@@ -52,11 +55,7 @@ class KlLexer:
         self.punctuation = punctuation
         symbols = "|".join(re.escape(p) for p in sorted(punctuation, key=len, reverse=True))
         alternatives = [f"(?P<{name}>{regex})" for name, regex in _CLASSES] + [f"(?P<PUNCT>{symbols})"]
-        # (?=(?P<skip>...))(?P=skip) takes the longest run of blanks and comments and never
-        # gives part of it back (an atomic group, which `re` lacks before Python 3.11): without
-        # it, a failed token match would backtrack into a comment and lex `/` or a word from it.
-        self.scanner = re.compile(f"(?=(?P<skip>{_SKIP}))(?P=skip)(?:" + "|".join(alternatives) + ")")
-        self.skip = re.compile(_SKIP)
+        self.scanner = re.compile(r"\s*(?:" + "|".join(alternatives) + ")")
 
     def lex(self, text: str, stack: list[int], states: tuple[dict[str, int], ...]) -> Iterator[Token]:
         """The tokens of ``text``; ``states[stack[-1]]`` is what the parser accepts next (read, never changed)."""
@@ -69,8 +68,7 @@ class KlLexer:
         while True:
             match = scan(text, pos)
             if match is None:
-                blank = self.skip.match(text, pos)  # _SKIP matches the empty string too: never None
-                pos = blank.end() if blank is not None else pos
+                pos = _BLANKS.match(text, pos).end()  # type: ignore[union-attr]  # \s* matches anywhere
                 if pos >= end:
                     return
                 self._unexpected(text, pos, states[stack[-1]])
@@ -82,8 +80,8 @@ class KlLexer:
                 accepted = states[stack[-1]]
                 rule = _RULEREF.match(text, start) if "RULEREF" in accepted else None
                 if rule is not None:
-                    value = rule.group()
-                    pos = rule.end()
+                    value = _longest(rule.group(), "-")
+                    pos = start + len(value)
                     kind = "RULEREF"
                 else:
                     keyword = keywords.get(value)
@@ -93,9 +91,23 @@ class KlLexer:
                 # goes with the parse, unlike sys.intern's
                 value = intern(value, value)
             elif kind == "WORDNUM":
-                value = intern(value, value)  # numbers repeat as much (4K, 1M, 0x1000)
+                value = intern(value, value)
+            elif kind == "VERSION":
+                value = _longest(value, ".")
+                pos = start + len(value)  # numbers repeat as much (4K, 1M, 0x1000)
             elif kind == "PUNCT":
+                if value[0] == "/":
+                    after = _comment_end(text, start)
+                    if after is not None:
+                        pos = after
+                        continue
                 kind = punctuation[value]
+            elif kind == "STRING" and (len(value) == 1 or value[-1] != '"'):  # stopped at an escape
+                closed = _string_end(text, pos)
+                if closed is None:
+                    self._unexpected(text, start, states[stack[-1]])
+                pos = closed
+                value = text[start:pos]
             yield Token(kind, value, start, pos)
 
     @staticmethod
@@ -103,3 +115,37 @@ class KlLexer:
         line = text.count("\n", 0, pos) + 1
         column = pos - (text.rfind("\n", 0, pos) + 1) + 1
         raise UnexpectedCharacters(text, pos, line, column, allowed=set(accepted))
+
+
+def _comment_end(text: str, at: int) -> int | None:
+    """Where the comment starting at ``at`` ends (after `*/`, or at its line's end), or None if
+    none starts there or a `/*` is never closed (the parser then words the error)."""
+    if text.startswith("//", at):
+        newline = text.find("\n", at)
+        return len(text) if newline == -1 else newline
+    if text.startswith("/*", at):
+        close = text.find("*/", at + 2)
+        return None if close == -1 else close + 2
+    return None
+
+
+def _string_end(text: str, at: int) -> int | None:
+    """After the closing quote of a string whose escape starts at ``at``, or None if the line or the
+    text ends first.  An escape is a backslash and any character but a newline."""
+    end = len(text)
+    while True:  # text[at] is a backslash
+        if at + 1 >= end or text[at + 1] == "\n":
+            return None
+        at = _PLAIN.match(text, at + 2).end()  # type: ignore[union-attr]  # matches the empty string too
+        if at >= end or text[at] == "\n":
+            return None
+        if text[at] == '"':
+            return at + 1
+
+
+def _longest(run: str, separator: str) -> str:
+    """The longest prefix of ``run`` whose ``separator``s each stand between two characters that are
+    not separators (`1.2..3` -> `1.2`, `a-b-` -> `a-b`): a version or rule name matched as one run
+    of characters instead of repeats of a group."""
+    double = run.find(separator * 2)
+    return (run if double == -1 else run[:double]).rstrip(separator)
