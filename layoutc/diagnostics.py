@@ -73,18 +73,57 @@ def sorted_diagnostics(diagnostics: Iterable[Diagnostic]) -> list[Diagnostic]:
 
 
 class Sink:
-    """Collects diagnostics for one stage; ``error_count`` lets a stage stop at its boundary."""
+    """Collects the diagnostics of one stage (the parse, the elaboration).
+
+    Of each code it keeps the first ``MAX_FINDINGS_PER_RULE`` and only counts the rest: ``items``
+    ends with one L008 note per such code saying how many were not kept, as the report would
+    (``session.finish``).  One mistake per line of a 1 MB file made 100,000 diagnostics, each with
+    its message and spans: about 100 bytes of memory per byte of input (issue 10).
+    """
 
     def __init__(self) -> None:
-        self.items: list[Diagnostic] = []
+        self._kept: list[Diagnostic] = []
+        self._counts: dict[str, int] = {}
+        self._first_dropped: dict[str, Diagnostic] = {}
+
+    @property
+    def items(self) -> list[Diagnostic]:
+        """The kept diagnostics, then an L008 note for each code past the limit."""
+        if not self._first_dropped:
+            return self._kept
+        from .limits import MAX_FINDINGS_PER_RULE
+        from .rules import lookup
+        from .rules.runner import overflow_note
+
+        notes = []
+        for code, first in self._first_dropped.items():
+            entry = lookup(code)
+            notes.append(overflow_note(code, entry.name if entry else code.lower(), first.span,
+                                       self._counts[code] - MAX_FINDINGS_PER_RULE))
+        return self._kept + notes
 
     def add(self, diagnostic: Diagnostic) -> None:
-        self.items.append(diagnostic)
+        from .limits import MAX_FINDINGS_PER_RULE
+
+        count = self._counts[diagnostic.code] = self._counts.get(diagnostic.code, 0) + 1
+        if count <= MAX_FINDINGS_PER_RULE:
+            self._kept.append(diagnostic)
+        elif count == MAX_FINDINGS_PER_RULE + 1:
+            self._first_dropped[diagnostic.code] = diagnostic
+
+    def tally(self, code: str) -> bool:
+        """Count one more ``code`` without its diagnostic if that code is past the limit: a caller that
+        may find millions (one per escape of a string) need not word the ones nobody sees."""
+        if code in self._first_dropped:
+            self._counts[code] += 1
+            return True
+        return False
 
     def emit(self, code: str, message: str, span: Span | None, **extra: Any) -> Diagnostic:
         diagnostic = Diagnostic(code, message, span, **extra)
-        self.items.append(diagnostic)
+        self.add(diagnostic)
         return diagnostic
 
     def extend(self, diagnostics: Iterable[Diagnostic]) -> None:
-        self.items.extend(diagnostics)
+        for diagnostic in diagnostics:
+            self.add(diagnostic)

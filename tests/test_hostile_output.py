@@ -40,6 +40,33 @@ def test_findings_of_one_code_are_capped_with_a_count(cli, tmp_path):
     assert f"{2 * MAX_FINDINGS_PER_RULE} more are not reported" in out
 
 
+def test_a_stage_keeps_the_first_findings_of_a_code_and_counts_the_rest():
+    """One mistake per line of a 1 MB file was 100,000 diagnostics kept in memory (~100 bytes per byte of
+    input): a stage's sink keeps the first ones of each code and one L008 note for the others."""
+    from layoutc.diagnostics import Sink
+
+    sink = Sink()
+    for i in range(10 * MAX_FINDINGS_PER_RULE):
+        sink.emit("S002", f"escape {i}", None)
+    for _ in range(3):
+        sink.emit("W001", "unused", None)
+    items = sink.items
+    assert [d.message for d in items if d.code == "S002"] == [f"escape {i}" for i in range(MAX_FINDINGS_PER_RULE)]
+    assert [d.code for d in items].count("W001") == 3
+    (note,) = [d for d in items if d.code == "L008"]
+    assert f"{9 * MAX_FINDINGS_PER_RULE} more are not reported" in note.message
+    assert len(items) == MAX_FINDINGS_PER_RULE + 3 + 1
+
+
+def test_a_string_of_bad_escapes_is_counted_exactly(cli, tmp_path):
+    path = tmp_path / "escapes.kl"
+    path.write_text(HEADER + 'const A = "' + "\\q" * (3 * MAX_FINDINGS_PER_RULE) + '"\n', encoding="utf-8")
+    code, out, _ = cli("check", str(path))
+    assert code == 1
+    assert out.count("error[S002]") == MAX_FINDINGS_PER_RULE
+    assert f"{2 * MAX_FINDINGS_PER_RULE} more are not reported" in out
+
+
 def test_control_characters_in_the_source_do_not_reach_the_terminal(cli, tmp_path):
     path = tmp_path / "esc.kl"
     path.write_bytes((HEADER + 'const A = "\x1b]0;PWNED\x07\x1b[2J\u202e" + 1\n').encode("utf-8"))

@@ -150,11 +150,12 @@ class AstBuilder:
                 out.append(chr(int(raw[i + 2 : i + 4], 16)))
                 i += 4
             else:
-                start = _offset(token.start_pos) + 1 + i
-                self.sink.emit(
-                    "S002", f"unknown escape `\\{nxt}` in a string", Span(self.file, start, start + 2),
-                    help="use one of \\\" \\\\ \\n \\t \\r \\0 \\xHH",
-                )
+                if not self.sink.tally("S002"):
+                    start = _offset(token.start_pos) + 1 + i
+                    self.sink.emit(
+                        "S002", f"unknown escape `\\{nxt}` in a string", Span(self.file, start, start + 2),
+                        help="use one of \\\" \\\\ \\n \\t \\r \\0 \\xHH",
+                    )
                 out.append(nxt)
                 i += 2
         return "".join(out)
