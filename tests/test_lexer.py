@@ -117,3 +117,18 @@ def test_rule_names_end_where_a_hyphen_is_not_followed_by_a_word(text, rule, res
         stack[:] = [min(stack[0] + 1, 2)]
     assert values[1] == ("RULEREF", rule)
     assert [value for _, value in values[2:]] == rest
+
+
+def test_strings_and_comments_as_the_lexer_sees_them():
+    from layoutc.syntax.lexer import code_only, strings_and_comments
+
+    text = 'a "s\\"}" b // c }\n"open\n/* x } */ "\\\\" /* never'
+    found = [(text[start:end], closed) for start, end, closed in strings_and_comments(text)]
+    assert found == [('"s\\"}"', True), ("// c }", True), ('"open', False), ("/* x } */", True), ('"\\\\"', True),
+                     ("/* never", False)]
+    assert code_only(text).replace(" ", "") == "ab\n\n"
+
+
+def test_the_end_of_file_hint_ignores_braces_in_strings_and_comments():
+    _, diagnostics = parse(SourceFile("t.kl", 'space s bits 32 {\n  region r [0, 1) { doc = "} }" // }\n'))
+    assert diagnostics[-1].help == "a block is not closed: add `}`"

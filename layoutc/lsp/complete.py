@@ -16,6 +16,7 @@ from ..model.evaluate import BUILTINS
 from ..model.types import Layout
 from ..model.values import show
 from ..syntax import ast
+from ..syntax.lexer import code_only, strings_and_comments
 from .index import Index
 
 
@@ -35,7 +36,6 @@ BANKS_FIELDS = ("base", "end", "size", "span", "count")
 VERSION_FIELDS = ("major", "minor")
 ATTR_VALUES = {"kind": KINDS, "access": ("user", "kernel"), "perm": ("r", "rw", "rx", "rwx", "x", "none")}
 
-_NOT_CODE = re.compile(r'"(?:\\.|[^"\\\n])*"?|//[^\n]*|/\*(?:[^*]|\*(?!/))*(?:\*/)?')
 _WORD = r"[A-Za-z_][A-Za-z0-9_]*"
 
 
@@ -60,16 +60,12 @@ def _blocks(code: str) -> list[tuple[str, str]]:
 def _inside_text(before: str) -> bool:
     """Whether the cursor at the end of ``before`` is inside a comment or a string."""
     last = None
-    for last in _NOT_CODE.finditer(before):
+    for last in strings_and_comments(before):
         pass
-    if last is None or last.end() != len(before):
+    if last is None or last[1] != len(before):
         return False
-    token = last.group()
-    if token.startswith("//"):
-        return True
-    if token.startswith("/*"):
-        return not token.endswith("*/") or len(token) < 4
-    return len(token) < 2 or not token.endswith('"') or token.endswith('\\"')
+    start, _, closed = last
+    return before.startswith("//", start) or not closed
 
 
 def _names(index: Index | None, layout: Layout | None) -> list[Candidate]:
@@ -103,7 +99,7 @@ def _param_values(index: Index | None, name: str) -> list[Candidate] | None:
 
 def candidates(text: str, offset: int, index: Index | None, layout: Layout | None) -> list[Candidate]:
     before = text[:offset]
-    code = _NOT_CODE.sub(lambda m: " " * len(m.group()), before)
+    code = code_only(before)
     line = code[code.rfind("\n") + 1:]
     if _inside_text(before):
         return []

@@ -10,7 +10,6 @@ in words, refined by a small table of known mistakes (``COMMON_MISTAKES``).
 from __future__ import annotations
 
 import gc
-import re
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal, cast, overload
@@ -20,7 +19,7 @@ from ..source import SourceFile, Span
 from . import ast, kl_tables
 from .build import AstBuilder
 from .lalr import Parser, UnexpectedCharacters, UnexpectedInput, UnexpectedToken
-from .lexer import KlLexer
+from .lexer import KlLexer, code_only
 
 
 def grammar_path() -> Path:
@@ -137,12 +136,11 @@ def _hint(error: UnexpectedInput, parser: Parser, start: str) -> str | None:
 
 
 _UNCLOSED_BLOCK = "a block is not closed: add `}`"
-_NOT_CODE = re.compile(r'"(?:\\.|[^"\\\n])*"|//[^\n]*|/\*.*?\*/', re.S)
 
 
 def _unclosed_block(text: str) -> bool:
     """More `{` than `}` outside strings and comments: the end of file came inside a block."""
-    code = _NOT_CODE.sub(" ", text)
+    code = code_only(text)
     return code.count("{") > code.count("}")
 
 

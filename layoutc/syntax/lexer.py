@@ -149,3 +149,48 @@ def _longest(run: str, separator: str) -> str:
     of characters instead of repeats of a group."""
     double = run.find(separator * 2)
     return (run if double == -1 else run[:double]).rstrip(separator)
+
+
+_OPENER = re.compile(r'"|//|/\*')
+
+
+def strings_and_comments(text: str) -> Iterator[tuple[int, int, bool]]:
+    """``(start, end, closed)`` of every string and comment of ``text``, in order, found as the lexer
+    finds them (an unclosed string ends at its line's end, an unclosed block comment at the text's).
+    For what reads raw text rather than tokens: the end-of-file hint, the editor's completion."""
+    at = 0
+    end = len(text)
+    while True:
+        opener = _OPENER.search(text, at)
+        if opener is None:
+            return
+        start = opener.start()
+        if text[start] == '"':
+            at = _PLAIN.match(text, start + 1).end()  # type: ignore[union-attr]  # matches the empty string too
+            closed = at + 1 if at < end and text[at] == '"' else \
+                _string_end(text, at) if at < end and text[at] == "\\" else None
+            if closed is None:
+                newline = text.find("\n", start)
+                at = end if newline == -1 else newline
+                yield start, at, False
+            else:
+                at = closed
+                yield start, at, True
+        elif text.startswith("//", start):
+            at = _comment_end(text, start) or end
+            yield start, at, True
+        else:
+            close = text.find("*/", start + 2)
+            at = end if close == -1 else close + 2
+            yield start, at, close != -1
+
+
+def code_only(text: str) -> str:
+    """``text`` with its strings and comments blanked out, offsets kept."""
+    pieces: list[str] = []
+    at = 0
+    for start, end, _ in strings_and_comments(text):
+        pieces += (text[at:start], " " * (end - start))
+        at = end
+    pieces.append(text[at:])
+    return "".join(pieces)
