@@ -9,7 +9,8 @@ Three sets of shapes:
 * DENSE shapes written to about B bytes (default 1 MiB): the most memory per input byte each
   statement can cost (short regions, consts, params, `set`s, waivers, asserts, long lists and
   sums, deep expressions and regions at the nesting limit, syntax errors and findings per line);
-* files AT a limit and ONE PAST it (L001 file size, L007 region count, with the densest region line).
+* files AT a limit and ONE PAST it (L001 file size, L007 region count with the densest region line,
+  L014 token count with the densest tokens).
 
 Each file is checked in a fresh process twice in process (the tree's layoutc on a large-stack
 thread, as the CLI runs it): once for peak RSS (VmHWM, reset through /proc/self/clear_refs) above
@@ -92,7 +93,7 @@ DENSE: dict[str, Callable[[int], str]] = {
 
 def _at_limits() -> dict[str, str]:
     """Files at a limit and one past it (the densest region line the parser takes)."""
-    from layoutc.limits import MAX_FILE_BYTES, MAX_REGIONS
+    from layoutc.limits import MAX_FILE_BYTES, MAX_REGIONS, MAX_TOKENS
 
     def regions(n: int) -> str:
         return DENSE["regions"](n)
@@ -103,6 +104,9 @@ def _at_limits() -> dict[str, str]:
         "L001-one-past": "\n" * (MAX_FILE_BYTES + 1),
         "L007-at-limit": regions(MAX_REGIONS),
         "L007-one-past": regions(MAX_REGIONS + 1),
+        # the most memory per token: `const x = 1` is 4 tokens, each `+1` two more
+        "L014-at-limit (1+1...)": "const x=1" + "+1" * ((MAX_TOKENS - 4) // 2) + "\n",
+        "L014-one-past": "const x=1" + "+1" * ((MAX_TOKENS - 4) // 2) + "+\n",
     }
 
 

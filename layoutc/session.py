@@ -143,6 +143,8 @@ def parse_layout(path: str, text: bytes | None = None, texts: Mapping[str, str] 
     ``texts`` maps normalised absolute paths to text that replaces those files on disk (the open
     buffers of an editor).
     """
+    from .limits import MAX_TOKENS
+
     parsed = Parsed(path)
     chain: list[ast.File] = []
     seen: list[str] = []
@@ -161,7 +163,7 @@ def parse_layout(path: str, text: bytes | None = None, texts: Mapping[str, str] 
         if source is None:
             parsed.unreadable = via is None
             break
-        tree, diagnostics = parse(source)
+        tree, diagnostics = parse(source, max_tokens=MAX_TOKENS - sum(file.tokens for file in chain))
         parsed.diagnostics.extend(diagnostics)
         if tree is not None:
             too_long = _long_names(tree)

@@ -272,3 +272,41 @@ def test_evaluation_budget(load_kl, monkeypatch, budget, fails):
     monkeypatch.setattr(evaluate, "MAX_EVAL_STEPS", budget)
     result = load_kl("const X = 1 + 2\n")  # three nodes: `+` and its two operands
     assert ("L010" in _codes(result)) is fails, _codes(result)
+
+
+# ------------------------------------------------------------------ L014 tokens
+
+
+def test_the_documented_token_limit():
+    assert limits.MAX_TOKENS == 3_000_000
+
+
+@pytest.mark.parametrize("count, fails", [(40, False), (41, True)])
+def test_token_count(load_kl, monkeypatch, count, fails):
+    monkeypatch.setattr(limits, "MAX_TOKENS", 40)
+    text = "// comments and blanks are not tokens\n"
+    text += "".join(f"const X{i} = 1 /* four */\n" for i in range(10))  # 40 tokens
+    text += "assert X0" if count > 40 else ""  # the 41st token
+    result = load_kl(text)
+    codes = _codes(result)
+    if fails:
+        assert codes == ["L014"], codes
+        (diagnostic,) = result.diagnostics
+        assert diagnostic.span.start_position() == (12, 1)  # at the first token past the limit
+        assert result.layout is None
+    else:
+        assert "L014" not in codes and result.layout is not None, codes
+
+
+@pytest.mark.parametrize("base_tokens, fails", [(20, False), (21, True)])
+def test_tokens_count_over_all_files_of_a_layout(write_kl, monkeypatch, base_tokens, fails):
+    from layoutc.session import load_layout
+
+    monkeypatch.setattr(limits, "MAX_TOKENS", 40)
+    base = "".join(f"const B{i} = 1\n" for i in range(5)) + ("set" if base_tokens == 21 else "")  # 20 (+1)
+    write_kl(base, "base.kl")
+    board = write_kl('extends "base.kl"\n' + "".join(f"const C{i} = {i}\n" for i in range(3)) + "const D = B0 - 1\n",
+                     "board.kl")  # 2 + 12 + 6 = 20 tokens: the base may have 20
+    result = load_layout(str(board))
+    codes = _codes(result)
+    assert ("L014" in codes) is fails, codes

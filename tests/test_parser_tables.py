@@ -60,7 +60,7 @@ class _LexerForLark(lark.lexer.Lexer):
     def lex(self, lexer_state, parser_state):
         text = getattr(lexer_state.text, "text", lexer_state.text)
         for token in self.lexer.lex(text, parser_state.state_stack, parser_state.parse_conf.states):
-            mine = _LarkToken(token.type, token.value, token.start_pos, token.end_pos)
+            mine = _LarkToken(token.type, token.value, token.start_pos)
             mine.line = mine.column = mine.end_line = mine.end_column = None
             lexer_state.last_token = mine
             yield mine

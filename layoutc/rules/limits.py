@@ -241,3 +241,25 @@ def graphviz_too_slow(ctx=None):
         layoutc render many-mappings.kl --space virtual -o map.svg, --dot-timeout 120, or -o map.dot
     """
     return ()
+
+
+@rule("L014", "too-many-tokens", Severity.ERROR, stage="front")
+def too_many_tokens(ctx=None):
+    """A layout of more than 3,000,000 tokens (all its files together).
+
+    A token is a word, number, string or operator; comments and blanks are not tokens.
+
+    What it does:
+        Stops reading at the first token past the limit, before building anything of it; the file
+        is then treated like one that does not parse.
+    Why it matters:
+        Memory grows with the tokens, not the bytes: every token becomes a syntax-tree node or a
+        position, 100 to 250 bytes of memory each.  The limit keeps the largest file the size
+        limit admits (16 MiB of `1+1+1...` was 8 million tokens and 3.6 GB) to a bounded amount,
+        and still takes 100,000 generated regions with attributes (2.8 million tokens).
+    Example:
+        a generated file with millions of operators or regions
+    Fix:
+        Describe uniform ranges as one region, or split the generated part into its own layout.
+    """
+    return ()

@@ -301,3 +301,4 @@ Statement = Union[Extends, LayoutHeader, ParamDecl, ConstDecl, SetStmt, SpaceDec
 class File:
     source: SourceFile
     items: tuple[Statement, ...]
+    tokens: int = 0  # how many the file has (L014 counts them over a layout's files)

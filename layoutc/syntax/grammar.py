@@ -18,7 +18,7 @@ from ..diagnostics import Diagnostic
 from ..source import SourceFile, Span
 from . import ast, kl_tables
 from .build import AstBuilder
-from .lalr import Parser, UnexpectedCharacters, UnexpectedInput, UnexpectedToken
+from .lalr import Parser, TooManyTokens, UnexpectedCharacters, UnexpectedInput, UnexpectedToken
 from .lexer import KlLexer, code_only
 
 
@@ -190,11 +190,20 @@ def _syntax_error(error: UnexpectedInput, source: SourceFile, parser: Parser, st
 
 
 @overload
-def parse(source: SourceFile, start: Literal["start"] = "start") -> tuple[ast.File | None, list[Diagnostic]]: ...
+def parse(source: SourceFile, start: Literal["start"] = "start", max_tokens: int | None = None
+          ) -> tuple[ast.File | None, list[Diagnostic]]: ...
 @overload
-def parse(source: SourceFile, start: Literal["override"]) -> tuple[ast.Expr | None, list[Diagnostic]]: ...
-def parse(source: SourceFile, start: str = "start") -> tuple[ast.File | ast.Expr | None, list[Diagnostic]]:
-    """Parse a layout file (``start``) or an override value (``override``)."""
+def parse(source: SourceFile, start: Literal["override"], max_tokens: int | None = None
+          ) -> tuple[ast.Expr | None, list[Diagnostic]]: ...
+def parse(source: SourceFile, start: str = "start", max_tokens: int | None = None
+          ) -> tuple[ast.File | ast.Expr | None, list[Diagnostic]]:
+    """Parse a layout file (``start``) or an override value (``override``).
+
+    ``max_tokens`` (default MAX_TOKENS) is what the file may still have of its layout's tokens:
+    past it, L014 and no tree.  ``File.tokens`` says how many it had.
+    """
+    from ..limits import MAX_TOKENS
+
     parser, builder = _parser()
     builder.reset(source)
     # Parsing allocates millions of small, acyclic objects (tokens, AST nodes, spans); the cyclic
@@ -202,7 +211,13 @@ def parse(source: SourceFile, start: str = "start") -> tuple[ast.File | ast.Expr
     collecting = gc.isenabled()
     gc.disable()
     try:
-        result = parser.parse(source.text, start=start)
+        result = parser.parse(source.text, start=start, max_tokens=MAX_TOKENS if max_tokens is None else max_tokens)
+    except TooManyTokens as error:
+        token = error.token
+        return None, [*builder.sink.items, Diagnostic(
+            "L014", f"more than {MAX_TOKENS:,} tokens in one layout (all its files together)",
+            Span(source, token.start_pos, token.end_pos),
+            help="a layout of 100,000 regions has under 3,000,000; split generated tables into their own layouts")]
     except UnexpectedInput as error:
         diagnostics = list(builder.sink.items)  # before the hint re-parses examples
         diagnostic = _syntax_error(error, source, parser, start)
@@ -214,5 +229,5 @@ def parse(source: SourceFile, start: str = "start") -> tuple[ast.File | ast.Expr
     diagnostics = builder.sink.items
     # The AstBuilder runs inside the LALR parser: parse() returns what its `start`/`override` built.
     if start == "start":
-        return ast.File(source, tuple(cast("list[ast.Statement]", result))), diagnostics
+        return ast.File(source, tuple(cast("list[ast.Statement]", result)), parser.tokens), diagnostics
     return cast("ast.Expr", result), diagnostics

@@ -19,15 +19,22 @@ END = "$END"
 
 
 class Token:
-    """A token: its terminal name, its text and where it lies in the source (character offsets)."""
+    """A token: its terminal name, its text and where it starts in the source (a character offset).
 
-    __slots__ = ("end_pos", "start_pos", "type", "value")
+    Its text is the source's from there: the end is computed, not kept (an integer less per token,
+    ~20 % of what the tokens of a long operator chain hold until the chain is reduced, issue 10).
+    """
 
-    def __init__(self, type: str, value: str, start_pos: int, end_pos: int) -> None:
+    __slots__ = ("start_pos", "type", "value")
+
+    def __init__(self, type: str, value: str, start_pos: int) -> None:
         self.type = type
         self.value = value
         self.start_pos = start_pos
-        self.end_pos = end_pos
+
+    @property
+    def end_pos(self) -> int:
+        return self.start_pos + len(self.value)
 
     def __str__(self) -> str:
         return self.value
@@ -78,6 +85,16 @@ class UnexpectedToken(UnexpectedInput):
         return self._accepts
 
 
+class TooManyTokens(UnexpectedInput):
+    """The text has more tokens than the parse may take (L014); ``token`` is the first one past."""
+
+    def __init__(self, token: Token, limit: int) -> None:
+        super().__init__(f"more than {limit} tokens")
+        self.token = token
+        self.limit = limit
+        self.pos_in_stream = token.start_pos
+
+
 class Parser:
     """The tables, and one builder whose methods are called on reductions (named as the grammar's rules/aliases)."""
 
@@ -89,13 +106,15 @@ class Parser:
         self.rules = tuple((origin, size, _reducer(builder, name, expand1, kept, nones))
                            for origin, size, name, expand1, kept, nones in tables.RULES)
         self.lexer = lexer
+        self.tokens = 0  # how many the last parse read
 
-    def parse(self, text: str, start: str = "start") -> Any:
+    def parse(self, text: str, start: str = "start", max_tokens: int | None = None) -> Any:
+        """What the builder made of ``text``; TooManyTokens past ``max_tokens`` tokens, before building more."""
         states, rules = self.states, self.rules
         end_state = self.end_states[start]
         stack = [self.start_states[start]]
         values: list[Any] = []
-        for token in self._tokens(text, stack):
+        for token in self._tokens(text, stack, max_tokens):
             kind = token.type
             while True:
                 action = states[stack[-1]].get(kind)
@@ -118,13 +137,18 @@ class Parser:
                     return values[-1]
         raise AssertionError("the end of input was neither accepted nor refused")  # the loop returns or raises
 
-    def _tokens(self, text: str, stack: list[int]) -> Iterator[Token]:
+    def _tokens(self, text: str, stack: list[int], max_tokens: int | None) -> Iterator[Token]:
         """The lexer's tokens, then the end of input (at the end of the last token)."""
         at = 0
+        self.tokens = 0
+        limit = -1 if max_tokens is None else max_tokens
         for token in self.lexer.lex(text, stack, self.states):
+            if self.tokens == limit:
+                raise TooManyTokens(token, limit)
+            self.tokens += 1
             at = token.end_pos
             yield token
-        yield Token(END, "", at if at else len(text), at if at else len(text))
+        yield Token(END, "", at if at else len(text))
 
     def would_shift(self, stack: list[int], terminal: str) -> bool:
         """Whether ``terminal`` would be shifted from this stack (reductions run on a copy, no callbacks).

@@ -108,7 +108,7 @@ class KlLexer:
                     self._unexpected(text, start, states[stack[-1]])
                 pos = closed
                 value = text[start:pos]
-            yield Token(kind, value, start, pos)
+            yield Token(kind, value, start)  # value is text[start:pos]
 
     @staticmethod
     def _unexpected(text: str, pos: int, accepted) -> NoReturn:
