@@ -200,19 +200,39 @@ def run_in_process(argv: list[str]) -> tuple[int, str, BaseException | None, lis
     return code, text, None, [len(stdout), len(stderr)]
 
 
+# `python -m layoutc` that, on its way out, writes its own VmHWM (KiB) where FUZZ_PEAK_FILE says.  The
+# peak must come from the child itself: wait4's and RUSAGE_CHILDREN's ru_maxrss keep the high-water
+# mark of the process image before exec, which for a forked (or vforked) child is the worker's.
+_CLI = """
+import atexit, os, runpy, sys
+
+def _peak():
+    with open("/proc/self/status") as status, open(os.environ["FUZZ_PEAK_FILE"], "w") as out:
+        out.write(next((line.split()[1] for line in status if line.startswith("VmHWM:")), "0"))
+
+atexit.register(_peak)
+sys.argv[0] = "layoutc"
+runpy.run_module("layoutc", run_name="__main__", alter_sys=True)
+"""
+
+
 def run_cli(argv: list[str], cwd: Path) -> tuple[int, str, int, float, list[int]]:
-    env = dict(os.environ, PYTHONPATH=str(REPO), LAYOUTC_DEBUG="1")
-    before = resource.getrusage(resource.RUSAGE_CHILDREN)
-    try:
-        done = subprocess.run([sys.executable, "-m", "layoutc", *argv], cwd=cwd, env=env, capture_output=True,
-                              timeout=KILL_SECONDS - 2, stdin=subprocess.DEVNULL)
-    except subprocess.TimeoutExpired:
-        return -1, "timeout", 0, KILL_SECONDS, []
-    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    """(exit code, stderr's end, the child's own peak RSS in KiB (0 if it died without exiting), its CPU seconds,
+    output sizes)."""
+    with tempfile.TemporaryDirectory(prefix="fuzz-peak-") as folder:  # outside the case's files
+        peak_file = Path(folder) / "peak"
+        env = dict(os.environ, PYTHONPATH=str(REPO), LAYOUTC_DEBUG="1", FUZZ_PEAK_FILE=str(peak_file))
+        before = resource.getrusage(resource.RUSAGE_CHILDREN)
+        try:
+            done = subprocess.run([sys.executable, "-c", _CLI, *argv], cwd=cwd, env=env, capture_output=True,
+                                  timeout=KILL_SECONDS - 2, stdin=subprocess.DEVNULL)
+        except subprocess.TimeoutExpired:
+            return -1, "timeout", 0, KILL_SECONDS, []
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        peak = int(peak_file.read_text() or 0) if peak_file.exists() else 0
     text = done.stderr.decode("utf-8", "replace")[-4000:]
     cpu = (after.ru_utime + after.ru_stime) - (before.ru_utime + before.ru_stime)  # the child's, not the wall
-    return (done.returncode, text, after.ru_maxrss if after.ru_maxrss > before.ru_maxrss else 0, cpu,
-            [len(done.stdout), len(done.stderr)])
+    return done.returncode, text, peak, cpu, [len(done.stdout), len(done.stderr)]
 
 
 def execute(case: Case, index: int, scratch: Path) -> Outcome:
@@ -223,12 +243,13 @@ def execute(case: Case, index: int, scratch: Path) -> Outcome:
     baseline = _rss_kb()
     start_cpu, start = time.thread_time(), time.perf_counter()
     if case.cli and not any("\0" in a for a in argv):  # no process can be given a NUL in its argv
-        code, text, peak, cpu, streams = run_cli(argv, scratch)
-        error = None
         if not _cli_baseline_kb:
             (scratch / "empty.kl").write_bytes(b"")
             _cli_baseline_kb.append(run_cli(["check", "empty.kl"], scratch)[2])
+            (scratch / "empty.kl").unlink()
         baseline = _cli_baseline_kb[0]
+        code, text, peak, cpu, streams = run_cli(argv, scratch)
+        error = None
     else:
         code, text, error, streams = run_in_process(argv)
         cpu = time.thread_time() - start_cpu

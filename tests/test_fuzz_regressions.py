@@ -225,3 +225,23 @@ def test_seeded_campaign_sample():
     finally:
         pool.close()
     assert not failures, "\n".join(failures[:20])
+
+
+def test_a_cli_case_s_peak_is_its_own_process_s(tmp_path):
+    """A fault of the fuzzer itself (campaign of 2026-12-03, #999): a CLI case's peak came from
+    RUSAGE_CHILDREN, the largest of every child so far and, for a forked child, at least the worker's
+    own RSS before exec; a worker grown by earlier cases made a small CLI case over-memory.  The
+    child now reports its own VmHWM; the test runs after a large in-process load as well."""
+    sys.path.insert(0, str(REPO))
+    try:
+        from fuzz.runner import run_cli
+    finally:
+        sys.path.remove(str(REPO))
+    (tmp_path / "empty.kl").write_text("")
+    regions = "".join(f"  region r{i} [{i * 4096}, +4K)\n" for i in range(20_000))
+    (tmp_path / "large.kl").write_text("space s bits 64 {\n" + regions + "}\n")
+    empty_before = run_cli(["check", "empty.kl"], tmp_path)[2]
+    large = run_cli(["check", "large.kl"], tmp_path)[2]
+    empty_after = run_cli(["check", "empty.kl"], tmp_path)[2]
+    assert 0 < empty_before < large and 0 < empty_after < large
+    assert abs(empty_after - empty_before) < empty_before // 4

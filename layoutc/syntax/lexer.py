@@ -91,10 +91,10 @@ class KlLexer:
                 # goes with the parse, unlike sys.intern's
                 value = intern(value, value)
             elif kind == "WORDNUM":
-                value = intern(value, value)
+                value = intern(value, value)  # numbers repeat as much (4K, 1M, 0x1000)
             elif kind == "VERSION":
                 value = _longest(value, ".")
-                pos = start + len(value)  # numbers repeat as much (4K, 1M, 0x1000)
+                pos = start + len(value)
             elif kind == "PUNCT":
                 if value[0] == "/":
                     after = _comment_end(text, start)
