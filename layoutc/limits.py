@@ -46,6 +46,6 @@ VA_BITS_RANGE = {"arm64": (36, 52), "x86_64": (48, 57), "riscv64": (39, 57)}
 # figures against it and flags a shape over it, and the fuzzer (fuzz/runner.py) counts an input
 # over it as over-memory.  It holds for text that makes few objects and for real layouts up to a few
 # megabytes, not for the densest declarations past ~0.7 MB (docs/language.md, "Limits"): there
-# L014 (MAX_TOKENS) is what bounds memory, to ~500 MB.
+# L014 (MAX_TOKENS) is what bounds memory, to ~700 MB (3 MB of `1+1+1...` at the limit: 685 MB).
 MEMORY_PER_INPUT_BYTE = 10
 MEMORY_CONSTANT = 64 * 1024 * 1024
