@@ -245,3 +245,26 @@ def test_a_cli_case_s_peak_is_its_own_process_s(tmp_path):
     empty_after = run_cli(["check", "empty.kl"], tmp_path)[2]
     assert 0 < empty_before < large and 0 < empty_after < large
     assert abs(empty_after - empty_before) < empty_before // 4
+
+
+def test_a_case_near_the_bound_is_measured_again_in_a_fresh_process(tmp_path, monkeypatch):
+    """A warmed worker reuses memory that earlier cases freed, so its growth under-counts: #25345 of seed
+    11 (render of 10,000 overlapping regions) grew within the bound in the campaign and ~70 MB alone.
+    Past half the bound an in-process case is run again as a process, and the larger growth counts."""
+    sys.path.insert(0, str(REPO))
+    try:
+        from fuzz import runner
+        from fuzz.cases import Case
+    finally:
+        sys.path.remove(str(REPO))
+    import layoutc.limits
+
+    monkeypatch.setattr(layoutc.limits, "MEMORY_CONSTANT", 0)  # any growth is past half the bound
+    monkeypatch.setattr(runner, "_cli_baseline_kb", [10_000])
+    monkeypatch.setattr(runner, "_peak_kb", lambda: runner._rss_kb() + 1)  # in process: 1 KiB of growth
+    runs = []
+    monkeypatch.setattr(runner, "run_cli", lambda argv, cwd: runs.append(argv) or (0, "", 10_000 + 50_000, 0.1, [0, 0]))
+    case = Case("generated", {"main.kl": b"const X = 1\n"}, ("check", "{main}"))
+    outcome = runner.execute(case, 0, tmp_path / "scratch")
+    assert runs == [["check", "main.kl"]]
+    assert outcome.kind == "memory" and outcome.peak_kb == 60_000
