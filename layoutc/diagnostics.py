@@ -11,6 +11,7 @@ from __future__ import annotations
 import enum
 from typing import Any, Iterable
 
+from . import limits
 from .frozen import frozen, replace
 from .source import Span
 
@@ -91,7 +92,6 @@ class Sink:
         """The kept diagnostics, then an L008 note for each code past the limit."""
         if not self._first_dropped:
             return self._kept
-        from .limits import MAX_FINDINGS_PER_RULE
         from .rules import lookup
         from .rules.runner import overflow_note
 
@@ -99,16 +99,14 @@ class Sink:
         for code, first in self._first_dropped.items():
             entry = lookup(code)
             notes.append(overflow_note(code, entry.name if entry else code.lower(), first.span,
-                                       self._counts[code] - MAX_FINDINGS_PER_RULE))
+                                       self._counts[code] - limits.MAX_FINDINGS_PER_RULE))
         return self._kept + notes
 
     def add(self, diagnostic: Diagnostic) -> None:
-        from .limits import MAX_FINDINGS_PER_RULE
-
         count = self._counts[diagnostic.code] = self._counts.get(diagnostic.code, 0) + 1
-        if count <= MAX_FINDINGS_PER_RULE:
+        if count <= limits.MAX_FINDINGS_PER_RULE:
             self._kept.append(diagnostic)
-        elif count == MAX_FINDINGS_PER_RULE + 1:
+        elif count == limits.MAX_FINDINGS_PER_RULE + 1:
             self._first_dropped[diagnostic.code] = diagnostic
 
     def tally(self, code: str) -> bool:

@@ -7,29 +7,26 @@ module (and the model built from it).
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Union
+from typing import Any, Union
 
 from ..frozen import frozen
 from ..source import SourceFile, Span
 
 
-class _NameAt:
-    """A node that keeps where its name's token starts (``name_at``) rather than a span of it.
+class _TokenSpan:
+    """The span of a one-token part of a node (its name, its operator), made when asked for.
 
-    The name's span is made when asked for, from the node's own span (its file) and the name's
-    length: a Span and an integer less per declaration, attribute and operator (~10 % of a large
-    layout's memory, issue 10).  A name is one token, so its length is the token's.
+    The node keeps only where the token starts (``at``, an offset); the span's file is the node's
+    own and its length the text's: a Span and an integer less per declaration, attribute and
+    operator (~10 % of a large layout's memory, issue 10).
     """
 
-    __slots__ = ()
-    if TYPE_CHECKING:
-        name: str
-        span: Span
-        name_at: int
+    def __init__(self, at: str, text: str) -> None:
+        self.at, self.text = at, text
 
-    @property
-    def name_span(self) -> Span:
-        return Span(self.span.file, self.name_at, self.name_at + len(self.name))
+    def __get__(self, node: Any, owner: Any = None) -> Span:
+        at = getattr(node, self.at)
+        return Span(node.span.file, at, at + len(getattr(node, self.text)))
 
 
 # ---------------------------------------------------------------- expressions
@@ -76,11 +73,13 @@ class Name:
 
 
 @frozen
-class Attr(_NameAt):
+class Attr:
     obj: Expr
     name: str
     span: Span
-    name_at: int  # where the name's token starts (name_span)
+    name_at: int  # where the name's token starts
+
+    name_span = _TokenSpan("name_at", "name")
 
 
 @frozen
@@ -97,9 +96,7 @@ class Call:
     span: Span
     func_at: int
 
-    @property
-    def func_span(self) -> Span:
-        return Span(self.span.file, self.func_at, self.func_at + len(self.func))
+    func_span = _TokenSpan("func_at", "func")
 
 
 @frozen
@@ -117,9 +114,7 @@ class Binary:
     span: Span
     op_at: int
 
-    @property
-    def op_span(self) -> Span:
-        return Span(self.span.file, self.op_at, self.op_at + len(self.op))
+    op_span = _TokenSpan("op_at", "op")
 
 
 @frozen
@@ -173,11 +168,13 @@ Expr = Union[Num, Word, Ver, Str, Bool, Name, Attr, Index, Call, Unary, Binary, 
 
 
 @frozen
-class AttrStmt(_NameAt):
+class AttrStmt:
     name: str
     value: Expr
     span: Span
-    name_at: int  # where the name's token starts (name_span)
+    name_at: int  # where the name's token starts
+
+    name_span = _TokenSpan("name_at", "name")
 
 
 @frozen
@@ -189,30 +186,36 @@ class TypeSpec:
 
 
 @frozen
-class ParamDecl(_NameAt):
+class ParamDecl:
     name: str
     type: TypeSpec
     default: Expr | None
     doc: str
     span: Span
-    name_at: int  # where the name's token starts (name_span)
+    name_at: int  # where the name's token starts
+
+    name_span = _TokenSpan("name_at", "name")
 
 
 @frozen
-class ConstDecl(_NameAt):
+class ConstDecl:
     name: str
     expr: Expr
     doc: str
     span: Span
-    name_at: int  # where the name's token starts (name_span)
+    name_at: int  # where the name's token starts
+
+    name_span = _TokenSpan("name_at", "name")
 
 
 @frozen
-class SetStmt(_NameAt):
+class SetStmt:
     name: str
     value: Expr
     span: Span
-    name_at: int  # where the name's token starts (name_span)
+    name_at: int  # where the name's token starts
+
+    name_span = _TokenSpan("name_at", "name")
 
 
 @frozen
@@ -259,14 +262,16 @@ class HoleDecl:
 
 
 @frozen
-class SpaceDecl(_NameAt):
+class SpaceDecl:
     name: str
     bits: Expr
     regions: tuple[RegionDecl, ...]
     holes: tuple[HoleDecl, ...]
     allows: tuple[Allow, ...]
     span: Span
-    name_at: int  # where the name's token starts (name_span)
+    name_at: int  # where the name's token starts
+
+    name_span = _TokenSpan("name_at", "name")
 
 
 @frozen
@@ -287,11 +292,13 @@ class Extends:
 
 
 @frozen
-class LayoutHeader(_NameAt):
+class LayoutHeader:
     name: str
     attrs: tuple[AttrStmt, ...]
     span: Span
-    name_at: int  # where the name's token starts (name_span)
+    name_at: int  # where the name's token starts
+
+    name_span = _TokenSpan("name_at", "name")
 
 
 Statement = Union[Extends, LayoutHeader, ParamDecl, ConstDecl, SetStmt, SpaceDecl, AssertStmt, Allow]

@@ -74,7 +74,7 @@ def _offset(value: int | None) -> int:
 
 
 def _at(token: Token) -> int:
-    """Where ``token`` starts: what a node keeps of its name's token (``ast._NameAt``)."""
+    """Where ``token`` starts: what a node keeps of its name's or operator's token (``ast._TokenSpan``)."""
     return _offset(token.start_pos)
 
 

@@ -91,7 +91,6 @@ class TooManyTokens(UnexpectedInput):
     def __init__(self, token: Token, limit: int) -> None:
         super().__init__(f"more than {limit} tokens")
         self.token = token
-        self.limit = limit
         self.pos_in_stream = token.start_pos
 
 

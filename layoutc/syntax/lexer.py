@@ -130,17 +130,18 @@ def _comment_end(text: str, at: int) -> int | None:
 
 
 def _string_end(text: str, at: int) -> int | None:
-    """After the closing quote of a string whose escape starts at ``at``, or None if the line or the
-    text ends first.  An escape is a backslash and any character but a newline."""
+    """After the closing quote of the string that ``at`` lies inside (past its opening quote), or None
+    if the line or the text ends first.  An escape is a backslash and any character but a newline."""
     end = len(text)
-    while True:  # text[at] is a backslash
-        if at + 1 >= end or text[at + 1] == "\n":
-            return None
-        at = _PLAIN.match(text, at + 2).end()  # type: ignore[union-attr]  # matches the empty string too
+    while True:
+        at = _PLAIN.match(text, at).end()  # type: ignore[union-attr]  # matches the empty string too
         if at >= end or text[at] == "\n":
             return None
         if text[at] == '"':
             return at + 1
+        if at + 1 >= end or text[at + 1] == "\n":  # a backslash that escapes nothing
+            return None
+        at += 2
 
 
 def _longest(run: str, separator: str) -> str:
@@ -166,23 +167,18 @@ def strings_and_comments(text: str) -> Iterator[tuple[int, int, bool]]:
             return
         start = opener.start()
         if text[start] == '"':
-            at = _PLAIN.match(text, start + 1).end()  # type: ignore[union-attr]  # matches the empty string too
-            closed = at + 1 if at < end and text[at] == '"' else \
-                _string_end(text, at) if at < end and text[at] == "\\" else None
-            if closed is None:
+            after = _string_end(text, start + 1)
+            closed = after is not None
+            if after is None:  # an unclosed string ends with its line
                 newline = text.find("\n", start)
-                at = end if newline == -1 else newline
-                yield start, at, False
-            else:
-                at = closed
-                yield start, at, True
-        elif text.startswith("//", start):
-            at = _comment_end(text, start) or end
-            yield start, at, True
+                after = end if newline == -1 else newline
         else:
-            close = text.find("*/", start + 2)
-            at = end if close == -1 else close + 2
-            yield start, at, close != -1
+            after = _comment_end(text, start)
+            closed = after is not None
+            if after is None:  # a `/*` never closed ends the text
+                after = end
+        yield start, after, closed
+        at = after
 
 
 def code_only(text: str) -> str:
