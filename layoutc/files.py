@@ -1,8 +1,9 @@
 """Writing files: the one writer every command that writes a file goes through.
 
-``write_file(path, data)`` (bytes, or str written as UTF-8):
+``write_file(path, data)`` (bytes, str written as UTF-8, or bytes in pieces):
 
-* same bytes already on disk -> nothing is written, the mtime stays (make/ninja see no change);
+* same bytes already on disk -> nothing is written, the mtime stays (make/ninja see no change;
+  bytes in pieces are compared once written to the temporary file, which is then removed);
 * otherwise the bytes go to a temporary file in the same directory (same file system),
   are flushed and fsync()ed, get the old file's permission bits (or, for a new file,
   ``0o666 & ~umask``, as ``open()`` would give), and ``os.replace`` puts them in place in
@@ -17,9 +18,12 @@ Cheap to import: ``tempfile`` is imported when a file is actually written.
 
 from __future__ import annotations
 
+import io
 import os
 import stat
+from collections.abc import Iterable
 from pathlib import Path
+from typing import BinaryIO
 
 
 class WriteError(Exception):
@@ -97,26 +101,30 @@ def _new_file_mode() -> int:
     return 0o666 & ~umask
 
 
-def write_file(path: str | os.PathLike[str], data: bytes | str) -> bool:
-    """Write ``data`` to ``path`` atomically unless it already holds exactly that; True if written."""
+def write_file(path: str | os.PathLike[str], data: bytes | str | Iterable[bytes]) -> bool:
+    """Write ``data`` (bytes, str, or bytes in pieces: a large output is never held whole) to ``path``
+    atomically unless it already holds exactly that; True if written."""
     import tempfile
 
     target = Path(path)
-    payload = data.encode("utf-8") if isinstance(data, str) else data
+    whole: bytes | None  # all the bytes at once, compared before anything is written
+    pieces: Iterable[bytes]
+    if isinstance(data, (str, bytes)):
+        whole = data.encode("utf-8") if isinstance(data, str) else data
+        pieces = (whole,)
+    else:
+        whole, pieces = None, data
     if "\0" in str(target):
         raise WriteError(target, "the path contains a NUL byte")
     try:
         if target.is_dir():
             raise WriteError(target, "it is a directory")
-        if read_bytes(target) == payload:
+        if whole is not None and _holds(target, io.BytesIO(whole)):
             return False
-    except OSError as error:  # a name too long, a loop of links, no permission to read
-        raise WriteError(target, error.strerror or str(error)) from None
-    try:
         mode = stat.S_IMODE(target.stat().st_mode)
     except FileNotFoundError:
         mode = _new_file_mode()
-    except OSError as error:
+    except OSError as error:  # a name too long, a loop of links, no permission to look
         raise WriteError(target, error.strerror or str(error)) from None
     try:
         descriptor, temporary = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp",
@@ -125,8 +133,12 @@ def write_file(path: str | os.PathLike[str], data: bytes | str) -> bool:
         raise WriteError(target, error.strerror or str(error)) from None
     try:
         with os.fdopen(descriptor, "wb") as handle:
-            handle.write(payload)
+            for piece in pieces:
+                handle.write(piece)
             handle.flush()
+            if whole is None and _holds(target, open(temporary, "rb")):
+                os.unlink(temporary)
+                return False
             os.fsync(handle.fileno())
         os.chmod(temporary, mode)
         os.replace(temporary, target)
@@ -139,6 +151,25 @@ def write_file(path: str | os.PathLike[str], data: bytes | str) -> bool:
             raise WriteError(target, error.strerror or str(error)) from error
         raise
     return True
+
+
+def _holds(target: Path, given: BinaryIO) -> bool:
+    """Whether ``target`` is a regular file holding exactly the bytes ``given`` reads (a MiB at a time)."""
+    with given:
+        try:
+            info = os.stat(target)
+            if not stat.S_ISREG(info.st_mode) or info.st_size != given.seek(0, os.SEEK_END):
+                return False
+            given.seek(0)
+            with open(target, "rb") as old:
+                while True:
+                    block = old.read(1 << 20)
+                    if block != given.read(1 << 20):
+                        return False
+                    if not block:
+                        return True
+        except FileNotFoundError:
+            return False
 
 
 def make_directory(path: str | os.PathLike[str]) -> None:

@@ -15,7 +15,7 @@ import pytest
 from tools import require_tool
 
 from layoutc import limits
-from layoutc.draw import DotLimit, run_dot, size_problem
+from layoutc.draw import DotLimit, run_dot, within_limits
 
 REPO = Path(__file__).resolve().parent.parent
 ARM32 = REPO / "layouts" / "arm32.kl"
@@ -104,23 +104,37 @@ def _rows_dot(rows: int, pad: int = 0) -> str:
 def test_rows_at_the_limit_are_drawn_and_one_past_refused():
     require_tool("dot")
     at = _rows_dot(limits.MAX_DRAWN_ROWS)
-    assert at.count("<TR") == limits.MAX_DRAWN_ROWS and size_problem(at) is None
+    assert at.count("<TR") == limits.MAX_DRAWN_ROWS and within_limits([at]) == at
     assert run_dot(at, "svg").startswith(b"<?xml")
     past = _rows_dot(limits.MAX_DRAWN_ROWS + 1)
     with pytest.raises(DotLimit) as refused:
         run_dot(past, "svg")
-    assert refused.value.code == "L012" and "6,001 table rows" in str(refused.value)
+    assert refused.value.code == "L012" and "more than 6,000 table rows" in str(refused.value)
 
 
 def test_dot_bytes_at_the_limit_are_drawn_and_one_past_refused():
     require_tool("dot")
     small = _rows_dot(1)
     at = _rows_dot(1, limits.MAX_DOT_BYTES - len(small))
-    assert len(at.encode()) == limits.MAX_DOT_BYTES and size_problem(at) is None
+    assert len(at.encode()) == limits.MAX_DOT_BYTES and within_limits([at]) == at
     assert run_dot(at, "svg").startswith(b"<?xml")
     with pytest.raises(DotLimit) as refused:
         run_dot(at + "\n", "svg")
     assert refused.value.code == "L012" and "bytes of DOT" in str(refused.value)
+
+
+def test_a_picture_past_the_limit_is_refused_before_the_rest_of_it_is_made():
+    """The DOT of a large layout is made piece by piece: L012 stops at the first row past the limit."""
+    made = []
+
+    def pieces():
+        for row in range(2 * limits.MAX_DRAWN_ROWS):
+            made.append(row)
+            yield f"<TR><TD>{row}</TD></TR>"
+
+    with pytest.raises(DotLimit) as refused:
+        within_limits(pieces())
+    assert refused.value.code == "L012" and len(made) == limits.MAX_DRAWN_ROWS + 1
 
 
 def _many_regions(path: Path, count: int) -> Path:

@@ -6,6 +6,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 FORMATS = ("svg", "png", "pdf", "dot")
 
 INSTALL_HINT = ("the Graphviz `dot` program is not installed (Debian/Ubuntu: `apt-get install graphviz`); "
@@ -66,24 +68,32 @@ def stamped_digest(svg: str) -> str | None:
     return found.group(1) if found else None
 
 
-def size_problem(source: str) -> str | None:
-    """Why ``source`` is too large to give to `dot` (L012), or None."""
+def within_limits(pieces: Iterable[str]) -> str:
+    """The DOT text of ``pieces`` if it may be given to `dot`; DotLimit (L012) as soon as it is past a
+    limit, without making the rest of it (a picture of 100,000 regions is ~130 MB of DOT)."""
     from ..limits import MAX_DOT_BYTES, MAX_DRAWN_ROWS
 
-    rows = source.count("<TR")
-    if rows > MAX_DRAWN_ROWS:
-        return f"the picture has {rows:,} table rows (at most {MAX_DRAWN_ROWS:,} are laid out with Graphviz)"
-    size = len(source.encode("utf-8"))
-    if size > MAX_DOT_BYTES:
-        return f"the picture is {size:,} bytes of DOT (at most {MAX_DOT_BYTES:,} are laid out with Graphviz)"
-    return None
+    kept: list[str] = []
+    rows = size = 0
+    for piece in pieces:
+        rows += piece.count("<TR")
+        size += len(piece.encode("utf-8"))
+        if rows > MAX_DRAWN_ROWS:
+            raise DotLimit("L012", f"the picture has more than {MAX_DRAWN_ROWS:,} table rows "
+                                   "(at most that many are laid out with Graphviz)")
+        if size > MAX_DOT_BYTES:
+            raise DotLimit("L012", f"the picture is more than {MAX_DOT_BYTES:,} bytes of DOT "
+                                   "(at most that many are laid out with Graphviz)")
+        kept.append(piece)
+    return "".join(kept)
 
 
-def run_dot(source: str, fmt: str, seconds: float | None = None) -> bytes:
-    """Render DOT text with Graphviz `dot` to svg, png or pdf (an SVG carries the digest of its DOT).
+def run_dot(dot_text: str | Iterable[str], fmt: str, seconds: float | None = None) -> bytes:
+    """Render DOT text (a string, or its pieces) with Graphviz `dot` to svg, png or pdf (an SVG carries
+    the digest of its DOT).
 
     Bounded (layoutc/limits.py): a picture past MAX_DRAWN_ROWS or MAX_DOT_BYTES is refused before
-    `dot` starts (L012); `dot` itself gets ``seconds`` of CPU (default DOT_SECONDS; a wall-clock
+    `dot` starts (L012, ``within_limits``); `dot` itself gets ``seconds`` of CPU (default DOT_SECONDS; a wall-clock
     limit of three times that backs it up on a loaded machine) and DOT_MEMORY_BYTES of address space,
     and is killed past either (L013).  Raises DotMissing, DotFailed or DotLimit; returns the whole
     picture or nothing, so no caller can write half of one.
@@ -98,9 +108,7 @@ def run_dot(source: str, fmt: str, seconds: float | None = None) -> bytes:
 
     if fmt not in FORMATS or fmt == "dot":
         raise ValueError(f"dot cannot render to `{fmt}`")
-    problem = size_problem(source)
-    if problem is not None:
-        raise DotLimit("L012", problem)
+    source = within_limits([dot_text] if isinstance(dot_text, str) else dot_text)
     binary = shutil.which("dot")
     if binary is None:
         raise DotMissing()

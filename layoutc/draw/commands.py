@@ -16,9 +16,14 @@ from __future__ import annotations
 
 import re
 import sys
+from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from . import FORMATS
+
+if TYPE_CHECKING:
+    from .dot import Dot
 
 SCALES = ("auto", "linear", "log", "uniform")  # draw.scale.SCALES, without importing it at start-up
 _SUFFIXES = {".svg": "svg", ".png": "png", ".pdf": "pdf", ".dot": "dot", ".gv": "dot"}
@@ -102,8 +107,8 @@ def cmd_render(args) -> int:
     if args.space and args.space not in result.layout.spaces:
         raise UsageError(f"layoutc: no space `{args.space}` in {args.file} "
                          f"(spaces: {', '.join(result.layout.spaces)})")
-    source = dot.diagram(result.layout, result.diagnostics, dot.DrawOptions(args.space, args.scale))
-    _emit(source, fmt, args.output, args.dot_timeout)
+    picture = dot.draw_diagram(result.layout, result.diagnostics, dot.DrawOptions(args.space, args.scale))
+    _emit(picture, fmt, args.output, args.dot_timeout)
     return EXIT_FINDINGS if result.errors or (_werror(args, config) and result.warnings) else EXIT_OK
 
 
@@ -112,14 +117,14 @@ def _report(diagnostics, human) -> None:
         sys.stderr.write(human.diagnostic(diagnostic) + "\n")
 
 
-def _picture(source: str, fmt: str, seconds: float | None = None) -> bytes:
+def _picture(picture: Dot, fmt: str, seconds: float | None = None) -> bytes:
     from ..cli import UsageError
     from . import DotFailed, DotLimit, DotMissing, run_dot
 
     if fmt == "dot":
-        return source.encode("utf-8")
+        return picture.text().encode("utf-8")
     try:
-        return run_dot(source, fmt, seconds)
+        return run_dot(picture.pieces(), fmt, seconds)
     except DotMissing as error:
         raise UsageError(f"layoutc: {error}") from None
     except DotLimit as error:
@@ -130,10 +135,12 @@ def _picture(source: str, fmt: str, seconds: float | None = None) -> bytes:
                          "(-o FILE.dot) and lay it out with other Graphviz options") from None
 
 
-def _emit(source: str, fmt: str, output: str | None, seconds: float | None = None) -> None:
-    data = _picture(source, fmt, seconds)
+def _emit(picture: Dot, fmt: str, output: str | None, seconds: float | None = None) -> None:
+    """Write the picture; DOT text goes out as it is made (it is ~1.3 KB a region, and has no size limit)."""
+    data = None if fmt == "dot" else _picture(picture, fmt, seconds)
     if output is None or output == "-":
-        sys.stdout.write(data.decode("utf-8"))
+        for chunk in picture.chunks() if data is None else [data.decode("utf-8")]:
+            sys.stdout.write(chunk)
         return
     path = Path(output)
     try:
@@ -146,7 +153,11 @@ def _emit(source: str, fmt: str, output: str | None, seconds: float | None = Non
         raise UsageError(f"layoutc: -o {output} is a directory; name the picture file (or use --matrix)")
     from ..files import write_file
 
-    write_file(path, data)
+    write_file(path, data if data is not None else _encoded(picture))
+
+
+def _encoded(picture: Dot) -> Iterator[bytes]:
+    return (chunk.encode("utf-8") for chunk in picture.chunks())
 
 
 # ------------------------------------------------------------------ galleries
@@ -191,17 +202,20 @@ def _render_matrix(args, policy, human) -> int:
     options = dot.DrawOptions(args.space, args.scale)
     directory = Path(args.output)
     stem = Path(args.file).stem
-    pictures = []  # every picture is drawn before the first is written: a refused one leaves no gallery half made
+    # every picture is drawn before the first is written: a refused one leaves no gallery half made
+    # (DOT text, which nothing refuses, is made as it is written)
+    pictures: list[tuple[str, Dot]] = []
     for value, result in panels:
-        if result.layout is None:
-            continue
-        source = dot.diagram(result.layout, result.diagnostics, options)
-        pictures.append((f"{stem}-{_file_part(name)}-{_file_part(value)}.{fmt}", _picture(source, fmt, args.dot_timeout)))
-    gallery = dot.gallery([dot.Panel(f"{name}={value}", r.layout, tuple(r.diagnostics)) for value, r in panels],
-                          options, varying=name)
-    pictures.append((f"{stem}-{_file_part(name)}.{fmt}", _picture(gallery, fmt, args.dot_timeout)))
+        if result.layout is not None:
+            pictures.append((f"{stem}-{_file_part(name)}-{_file_part(value)}.{fmt}",
+                             dot.draw_diagram(result.layout, result.diagnostics, options)))
+    gallery = dot.draw_gallery([dot.Panel(f"{name}={value}", r.layout, tuple(r.diagnostics)) for value, r in panels],
+                               options, varying=name)
+    pictures.append((f"{stem}-{_file_part(name)}.{fmt}", gallery))
+    drawn = [(file_name, _encoded(picture) if fmt == "dot" else _picture(picture, fmt, args.dot_timeout))
+             for file_name, picture in pictures]
     make_directory(directory)
-    for file_name, data in pictures:
+    for file_name, data in drawn:
         write_file(directory / file_name, data)
     return EXIT_FINDINGS if failed else EXIT_OK
 

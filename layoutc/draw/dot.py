@@ -28,9 +28,10 @@ from __future__ import annotations
 
 import html
 import zlib
-from collections.abc import Sequence
+from functools import partial
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from ..diagnostics import Diagnostic, Severity
 from ..emit.base import EmitOptions, Emitter, register
@@ -292,14 +293,21 @@ def _sides(boxes: Sequence[Box | None]) -> list[str]:
     user and kernel space (the non-canonical hole of a 64-bit space).
     """
     known = [box.region.access if box is not None and box.region is not None else "" for box in boxes]
+    # the nearest side above and below each box: one pass each way, not a search per box
+    above: list[str | None] = []
+    last: str | None = None
+    for side in known:
+        above.append(last)
+        last = side or last
+    below: list[str | None] = [None] * len(known)
+    last = None
+    for index in range(len(known) - 1, -1, -1):
+        below[index] = last
+        last = known[index] or last
     sides = list(known)
     for index, side in enumerate(known):
-        if side:
-            continue
-        above = next((s for s in reversed(known[:index]) if s), None)
-        below = next((s for s in known[index + 1:] if s), None)
-        if above is None or below is None or above == below:
-            sides[index] = above or below or ""
+        if not side and (above[index] is None or below[index] is None or above[index] == below[index]):
+            sides[index] = above[index] or below[index] or ""
     return sides
 
 
@@ -317,109 +325,144 @@ def _address_width(space: Space) -> int:
     return round(len(format_address(0, space.bits)) * 5.4 + 4)
 
 
-class _Drawing:
-    """Builds the HTML-like labels of one layout's spaces; hands out ports for the mapping arrows."""
+Overlap = tuple[str, str, int, int]  # an overlap mark in a stack: lower region, upper region, start, end
 
-    def __init__(self, layout: Layout, scale: scales.Scale, found: Problems, prefix: str = "") -> None:
+
+class _Drawing:
+    """One layout's spaces as HTML-like labels, written piece by piece; hands out ports for the arrows.
+
+    Construction surveys the boxes for what the arrows, the caption and the legend need (ports,
+    kinds, gaps, holes, axis breaks, user/kernel bands); ``space_label`` then yields a label's
+    text in pieces as it is written out, so that a picture of thousands of regions is never
+    held whole (``Dot``).
+    """
+
+    def __init__(self, layout: Layout, scale: scales.Scale, found: Problems, spaces: Sequence[Space],
+                 columns: Sequence[Sequence[Box]], prefix: str = "") -> None:
         self.layout = layout
         self.prefix = prefix
         self.scale = scale
         self.found = found
-        self.ports: dict[tuple[str, str], str] = {}  # (space, region) -> port
+        self.ports: dict[tuple[str, str], str] = {}  # (space, region) -> port, for the arrows
+        self._port: dict[int, str] = {}  # id(box) -> port of its cell
         self.kinds: set[str] = set()
         self.has_gap = self.has_hole = self.has_break = self.band = False
+        self._stacks: dict[str, tuple[list[Box | Overlap], list[str], bool]] = {}
+        for space, boxes in zip(spaces, columns):
+            stacked = self.stack(space, boxes)
+            sides = _sides([entry if isinstance(entry, Box) else None for entry in stacked])
+            banded = len({side for side in sides if side}) > 1
+            self.band = self.band or banded
+            self._stacks[space.name] = (stacked, sides, banded)
+            self._survey(space, boxes)
 
-    def space_label(self, space: Space, boxes: list[Box]) -> str:
+    def _survey(self, space: Space, boxes: Sequence[Box]) -> None:
+        """Ports in the order the cells are written (highest first, a parent before its nested regions)."""
+        for box in reversed(boxes):
+            if box.kind == "part":
+                continue
+            self.has_break = self.has_break or self.scale.extent(box.size).broken
+            if box.kind == "gap":
+                self.has_gap = True
+            elif box.kind == "hole":
+                self.has_hole = True
+            elif box.kind == "region":
+                self.kinds.add(box.region.kind if box.region is not None else "")
+                port = self._port[id(box)] = f"r{len(self._port)}"
+                self.ports[(space.name, box.name)] = port
+                self._survey(space, box.children)
+
+    def space_label(self, space: Space) -> Iterator[str]:
+        stacked, sides, banded = self._stacks[space.name]
         title = (f"<B>{html_text(space.name)}</B> address space" + _font(f"  ({space.bits}-bit)", 10, MUTED))
-        stacked = self.stack(space, boxes)
-        sides = _sides([box for _, box in stacked])
-        banded = len({side for side in sides if side}) > 1
-        self.band = self.band or banded
         columns = 2 if banded else 1
-        rows = [
-            f'<TR><TD ALIGN="LEFT" COLSPAN="{columns}">{_font(title, 14)}</TD></TR>',
-            f'<TR><TD ALIGN="LEFT" COLSPAN="{columns}">{_font("▲ higher addresses", 9, MUTED)}</TD></TR>',
-        ]
+        yield ('<TABLE BORDER="0" CELLBORDER="0" CELLSPACING="0" CELLPADDING="0">'
+               f'<TR><TD ALIGN="LEFT" COLSPAN="{columns}">{_font(title, 14)}</TD></TR>'
+               f'<TR><TD ALIGN="LEFT" COLSPAN="{columns}">{_font("▲ higher addresses", 9, MUTED)}</TD></TR>')
         index = 0
-        for position, (cell, _) in enumerate(stacked):
+        for position, entry in enumerate(stacked):
             band = ""
             if banded and position == index:  # the first row of a run of one side: a band spanning the run
                 while index < len(stacked) and sides[index] == sides[position]:
                     index += 1
                 band = _band(sides[position], index - position)
-            rows.append(f"<TR>{band}{cell}</TR>")
-        return ('<TABLE BORDER="0" CELLBORDER="0" CELLSPACING="0" CELLPADDING="0">'
-                + "".join(rows) + "</TABLE>")
+            yield f"<TR>{band}"
+            yield from self.cell(space, entry)
+            yield "</TR>"
+        yield "</TABLE>"
 
-    def stack(self, space: Space, boxes: Sequence[Box]) -> list[tuple[str, Box | None]]:
-        """One <TD> per box, highest address first, overlap marks (box None) above the lower region."""
-        marks = [o for o in self.found.overlaps if o[0] == space.name
-                 and any(b.kind == "region" and b.name == o[1] for b in boxes)]
-        cells: list[tuple[str, Box | None]] = []
+    def stack(self, space: Space, boxes: Sequence[Box]) -> list[Box | Overlap]:
+        """The boxes highest address first, overlap marks above the lower region."""
+        names = {b.name for b in boxes if b.kind == "region"}
+        marks: dict[str, list[Overlap]] = {}
+        for name_of_space, low, high, start, end in self.found.overlaps:
+            if name_of_space == space.name and low in names:
+                marks.setdefault(low, []).append((low, high, start, end))
+        stacked: list[Box | Overlap] = []
         for box in reversed(boxes):
             if box.kind == "region":
-                for _, low, high, start, end in marks:
-                    if low == box.name:
-                        cells.append((self.overlap_cell(space, low, high, start, end), None))
-            cells.append((self.cell(space, box), box))
-        return cells
+                stacked += marks.get(box.name, ())
+            stacked.append(box)
+        return stacked
 
-    def cell(self, space: Space, box: Box) -> str:
+    def cell(self, space: Space, entry: Box | Overlap) -> Iterator[str]:
+        if not isinstance(entry, Box):
+            yield self.overlap_cell(space, *entry)
+            return
+        box = entry
         extent = self.scale.extent(box.size)
         height = f' HEIGHT="{extent.points:g}"'
         if box.kind == "gap":
-            self.has_gap = True
             body = self.lines(space, box, _font("<I>unused</I>  " + size_text(box.size), 10, MUTED), "", extent.broken)
-            return (f'<TD BORDER="1" STYLE="dashed" COLOR="{GAP_LINE}" BGCOLOR="{GAP_FILL}"{height}'
-                    f' WIDTH="{BOX_WIDTH}">{body}</TD>')
-        if box.kind == "hole":
-            self.has_hole = True
+            yield (f'<TD BORDER="1" STYLE="dashed" COLOR="{GAP_LINE}" BGCOLOR="{GAP_FILL}"{height}'
+                   f' WIDTH="{BOX_WIDTH}">{body}</TD>')
+        elif box.kind == "hole":
             head = _font(f"<B>hole</B> {html_text(box.name)}  {size_text(box.size)}", 10)
             body = self.lines(space, box, head, _font(html_text(box.text), 8), extent.broken)
-            return f'<TD BORDER="1" COLOR="{LINE}" BGCOLOR="{HOLE_FILL}"{height} WIDTH="{BOX_WIDTH}">{body}</TD>'
-        if box.kind == "part":  # the parent's own addresses between its nested regions
-            return f'<TD{height}>{_font(f"<I>{html_text(box.name)}</I> {size_text(box.size)}", 8, MUTED)}</TD>'
-        return self.region_cell(space, box, height, extent.broken)
+            yield f'<TD BORDER="1" COLOR="{LINE}" BGCOLOR="{HOLE_FILL}"{height} WIDTH="{BOX_WIDTH}">{body}</TD>'
+        elif box.kind == "part":  # the parent's own addresses between its nested regions
+            yield f'<TD{height}>{_font(f"<I>{html_text(box.name)}</I> {size_text(box.size)}", 8, MUTED)}</TD>'
+        else:
+            yield from self.region_cell(space, box, height, extent.broken)
 
-    def region_cell(self, space: Space, box: Box, height: str, broken: bool) -> str:
+    def region_cell(self, space: Space, box: Box, height: str, broken: bool) -> Iterator[str]:
         region = box.region
-        kind = region.kind if region is not None else ""
         level = self.found.severity.get((space.name, box.name))
-        fill, line, border, ink = kind_colour(kind), LINE, 1, None
+        fill, line, border, ink = kind_colour(region.kind if region is not None else ""), LINE, 1, None
         if level is Severity.ERROR:
             fill, line, border, ink = PROBLEM_FILL, PROBLEM_LINE, 3, PROBLEM_TEXT
         elif level is Severity.WARNING:
             line, border = WARN_LINE, 3
-        self.kinds.add(kind)
-        port = f"r{len(self.ports)}"
-        self.ports[(space.name, box.name)] = port
         head = f"<B>{html_text(box.name)}</B>  {size_text(box.size)}"
         head = _font(head, 11, ink)
         label = box.text if box.text and box.text != box.name else ""
         if not label and region is not None:
             label = region.doc
         sub = _font(html_text(label), 9, ink) if label else ""
-        if box.children:
-            # the parent's addresses and name on the left, its nested regions stacked on the right;
-            # a parent cut short shows the break mark between its addresses
-            inner = "".join(f"<TR>{cell}</TR>" for cell, _ in self.stack(space, box.children))
-            span = 3 if broken else 2
-            mark = f'<TR><TD>{_font("≈", 14, MUTED)}</TD></TR>' if broken else ""
-            self.has_break = self.has_break or broken
-            body = ('<TABLE BORDER="0" CELLBORDER="0" CELLSPACING="0" CELLPADDING="2">'
-                    f'<TR><TD ALIGN="LEFT" VALIGN="TOP">{self.address(space, box.end - 1)}</TD>'
-                    f'<TD ROWSPAN="{span}">{head}{"<BR/>" + sub if sub else ""}</TD>'
-                    f'<TD ROWSPAN="{span}" CELLPADDING="4"><TABLE BORDER="0" CELLBORDER="0" CELLSPACING="0">'
-                    f'{inner}</TABLE></TD></TR>{mark}'
-                    f'<TR><TD ALIGN="LEFT" VALIGN="BOTTOM">{self.address(space, box.start)}</TD></TR></TABLE>')
-        else:
-            body = self.lines(space, box, head, sub, broken, self.scale.extent(box.size).points)
         # ID and a self-link carry a tooltip (Graphviz writes tooltips only on links): hovering
         # a box in a browser shows the region's attributes and doc; the ID names it for CSS and tests
         anchor = f"{self.prefix}{space.name}.{box.name}"
-        return (f'<TD PORT="{port}" BORDER="{border}" COLOR="{line}" BGCOLOR="{fill}"{height}'
-                f' WIDTH="{BOX_WIDTH}" ID="{html_attr(anchor)}" HREF="#{html_attr(anchor)}"'
-                f' TOOLTIP="{self.tooltip(space, box)}">{body}</TD>')
+        yield (f'<TD PORT="{self._port[id(box)]}" BORDER="{border}" COLOR="{line}" BGCOLOR="{fill}"{height}'
+               f' WIDTH="{BOX_WIDTH}" ID="{html_attr(anchor)}" HREF="#{html_attr(anchor)}"'
+               f' TOOLTIP="{self.tooltip(space, box)}">')
+        if box.children:
+            # the parent's addresses and name on the left, its nested regions stacked on the right;
+            # a parent cut short shows the break mark between its addresses
+            span = 3 if broken else 2
+            yield ('<TABLE BORDER="0" CELLBORDER="0" CELLSPACING="0" CELLPADDING="2">'
+                   f'<TR><TD ALIGN="LEFT" VALIGN="TOP">{self.address(space, box.end - 1)}</TD>'
+                   f'<TD ROWSPAN="{span}">{head}{"<BR/>" + sub if sub else ""}</TD>'
+                   f'<TD ROWSPAN="{span}" CELLPADDING="4"><TABLE BORDER="0" CELLBORDER="0" CELLSPACING="0">')
+            for entry in self.stack(space, box.children):
+                yield "<TR>"
+                yield from self.cell(space, entry)
+                yield "</TR>"
+            mark = f'<TR><TD>{_font("≈", 14, MUTED)}</TD></TR>' if broken else ""
+            yield (f'</TABLE></TD></TR>{mark}'
+                   f'<TR><TD ALIGN="LEFT" VALIGN="BOTTOM">{self.address(space, box.start)}</TD></TR></TABLE>')
+        else:
+            yield self.lines(space, box, head, sub, broken, self.scale.extent(box.size).points)
+        yield "</TD>"
 
     def tooltip(self, space: Space, box: Box) -> str:
         region = box.region
@@ -450,7 +493,6 @@ class _Drawing:
                      f'<TD ROWSPAN="2" WIDTH="{_address_width(space)}"></TD></TR>'),
                     f'<TR><TD ALIGN="LEFT" VALIGN="BOTTOM">{bottom}</TD></TR>']
         else:
-            self.has_break = True
             mark = _font(f"≈ ≈ ≈   axis break: {size_text(box.size)} drawn shorter   ≈ ≈ ≈", 8, MUTED)
             # the halves take the box's height, so that Graphviz leaves the band thin
             half = f' HEIGHT="{max(1.0, (points - 20) / 2):g}"'
@@ -552,7 +594,59 @@ def _param_text(kind: str, value: object) -> str:
 
 def _html(label: str) -> str:
     """An HTML-like label for the graphviz package, one table row a line (reviewable golden diffs)."""
-    return "<" + label.replace("</TR>", "</TR>\n") + ">"
+    return "<" + _rows_apart(label) + ">"
+
+
+def _rows_apart(text: str) -> str:
+    return text.replace("</TR>", "</TR>\n")
+
+
+_MARK = "\x00"  # brackets a label's number in the graph's frame; html_text keeps it out of every user text
+
+
+class Dot:
+    """DOT text written piece by piece, so that the picture of a large layout is never held whole.
+
+    The graphviz package writes the frame -- the graph's attributes, nodes, arrows, legend and
+    caption -- with a placeholder for each space's label; ``pieces`` puts each label's text in
+    its place as it is written out.  A space's label is nearly all of the text (~1.3 KB a region).
+    """
+
+    def __init__(self) -> None:
+        self.graph: Any = None  # the frame: a graphviz.Digraph
+        self._labels: list[Callable[[], Iterable[str]]] = []
+
+    def label(self, pieces: Callable[[], Iterable[str]]) -> str:
+        """A placeholder for the frame; ``pieces()`` gives the label's text when the DOT is written."""
+        self._labels.append(pieces)
+        return f"<{_MARK}{len(self._labels) - 1}{_MARK}>"
+
+    def pieces(self) -> Iterator[str]:
+        for line in self.graph:
+            if _MARK not in line:
+                yield line
+                continue
+            head, number, tail = line.split(_MARK)
+            yield head
+            for piece in self._labels[int(number)]():
+                yield _rows_apart(piece)
+            yield tail
+
+    def chunks(self, size: int = 1 << 16) -> Iterator[str]:
+        """The text in runs of about ``size`` characters, for writing."""
+        run: list[str] = []
+        length = 0
+        for piece in self.pieces():
+            run.append(piece)
+            length += len(piece)
+            if length >= size:
+                yield "".join(run)
+                run, length = [], 0
+        if run:
+            yield "".join(run)
+
+    def text(self) -> str:
+        return "".join(self.pieces())
 
 
 def _new_graph(caption: str):
@@ -567,28 +661,33 @@ def _new_graph(caption: str):
     )
 
 
-def _add_layout(graph, top, layout: Layout, columns: Sequence[list[Box]], found: Problems, scale: scales.Scale,
-                options: DrawOptions, prefix: str, previous: str | None) -> tuple[_Drawing, str | None]:
+def _add_layout(out: Dot, graph, top, layout: Layout, spaces: Sequence[Space], columns: Sequence[list[Box]],
+                found: Problems, scale: scales.Scale, prefix: str, previous: str | None) -> tuple[_Drawing, str | None]:
     """The layout's space nodes (in ``graph``) and mapping arrows; returns the last node.
 
     The invisible edges that put the spaces side by side go to ``top``, the
     root graph: an edge written inside a cluster would pull its nodes into it.
     """
-    drawing = _Drawing(layout, scale, found, prefix)
-    spaces = _spaces(layout, options)
-    for space, column in zip(spaces, columns):
+    drawing = _Drawing(layout, scale, found, spaces, columns, prefix)
+    for space in spaces:
         node = f"{prefix}{space.name}"
-        graph.node(node, label=_html(drawing.space_label(space, column)))
+        graph.node(node, label=out.label(partial(drawing.space_label, space)))
         if previous is not None:
             # spaces side by side, left to right in declaration order, whatever the arrows say
             top.edge(previous, node, style="invis")
         previous = node
+    drawn = {space.name for space in spaces}
+    targets: dict[tuple[str, str], KnownRegion] = {}  # the first known region of each name: what `maps` names
     for space in spaces:
         for region in space.regions:
-            if not is_known(region) or not region.maps:
+            if is_known(region):
+                targets.setdefault((space.name, region.name), region)
+    for space in spaces:
+        for region in space.regions:
+            if not is_known(region) or not region.maps or len(region.maps) != 2:
                 continue
-            target = _target(layout, region.maps)
-            if target is None or target.space not in {s.name for s in spaces}:
+            target = targets.get((region.maps[0], region.maps[1]))
+            if target is None or target.space not in drawn:
                 continue
             tail = drawing.ports.get((space.name, region.name))
             head = drawing.ports.get((target.space, target.name))
@@ -597,16 +696,6 @@ def _add_layout(graph, top, layout: Layout, columns: Sequence[list[Box]], found:
             graph.edge(f"{prefix}{space.name}:{tail}:e", f"{prefix}{target.space}:{head}:w",
                        label=f"<{_mapping_label(layout, region, target)}>", constraint="false")
     return drawing, previous
-
-
-def _target(layout: Layout, path: tuple[str, ...]) -> KnownRegion | None:
-    if len(path) != 2 or path[0] not in layout.spaces:
-        return None
-    space, name = path
-    for region in layout.spaces[space].regions:
-        if region.name == name and is_known(region):
-            return region
-    return None
 
 
 def _mapping_label(layout: Layout, region: KnownRegion, target: KnownRegion) -> str:
@@ -620,36 +709,47 @@ def _mapping_label(layout: Layout, region: KnownRegion, target: KnownRegion) -> 
             f"<BR/>{_font(pair, 8, None, MONO)}")
 
 
-def diagram(layout: Layout, diagnostics: Sequence[Diagnostic] = (), options: DrawOptions = DrawOptions()) -> str:
-    """DOT text for one layout: its spaces side by side, mapping arrows, legend and findings.
+def draw_diagram(layout: Layout, diagnostics: Sequence[Diagnostic] = (), options: DrawOptions = DrawOptions()) -> Dot:
+    """One layout's picture: its spaces side by side, mapping arrows, legend and findings.
 
     Raises KeyError when ``options.space`` names no space of the layout.
     """
-    columns = [stacks(layout, space) for space in _spaces(layout, options)]
+    spaces = _spaces(layout, options)
+    columns = [stacks(layout, space) for space in spaces]
     scale = _fit(options.scale, columns)
     found = problems(layout, diagnostics)
-    # the nodes first: the legend and caption say what they used
+    out = Dot()
     body = _new_graph("")
-    drawing, last = _add_layout(body, body, layout, columns, found, scale, options, "", None)
+    drawing, last = _add_layout(out, body, body, layout, spaces, columns, found, scale, "", None)
     body.node("legend", label=_html(_legend([drawing])))
     if last is not None:
         # the legend goes under the last (rightmost) space
         body.body.append(f"\t{{rank=same; {last} -> legend [style=invis]}}\n")
     findings = [("", d) for d in found.findings]
     caption = _caption(layout.title or layout.name, _subtitle(layout), scale.describe(drawing.has_break), findings)
-    graph = _new_graph(caption)
-    graph.body.extend(body.body)
-    return graph.source
+    out.graph = _new_graph(caption)
+    out.graph.body.extend(body.body)
+    return out
 
 
-def gallery(panels: Sequence[Panel], options: DrawOptions = DrawOptions(), varying: str = "") -> str:
-    """DOT text for several variants side by side, one cluster each, on one shared scale.
+def diagram(layout: Layout, diagnostics: Sequence[Diagnostic] = (), options: DrawOptions = DrawOptions()) -> str:
+    """DOT text of ``draw_diagram``."""
+    return draw_diagram(layout, diagnostics, options).text()
+
+
+def draw_gallery(panels: Sequence[Panel], options: DrawOptions = DrawOptions(), varying: str = "") -> Dot:
+    """Several variants side by side, one cluster each, on one shared scale.
 
     ``varying`` names the param the panels differ in: the caption lists the others.
     """
-    columns = {index: [stacks(panel.layout, space) for space in _spaces(panel.layout, options)]
-               for index, panel in enumerate(panels) if panel.layout is not None}
+    spaces: dict[int, list[Space]] = {}
+    columns: dict[int, list[list[Box]]] = {}
+    for index, panel in enumerate(panels):
+        if panel.layout is not None:
+            spaces[index] = _spaces(panel.layout, options)
+            columns[index] = [stacks(panel.layout, space) for space in spaces[index]]
     scale = _fit(options.scale, [column for group in columns.values() for column in group])
+    out = Dot()
     body = _new_graph("")
     drawings: list[_Drawing] = []
     findings: list[tuple[str, Diagnostic]] = []
@@ -667,8 +767,8 @@ def gallery(panels: Sequence[Panel], options: DrawOptions = DrawOptions(), varyi
                 previous = node
             else:
                 found = problems(panel.layout, panel.diagnostics)
-                drawing, previous = _add_layout(cluster, body, panel.layout, columns[index], found, scale, options,
-                                                prefix, previous)
+                drawing, previous = _add_layout(out, cluster, body, panel.layout, spaces[index], columns[index], found,
+                                                scale, prefix, previous)
                 drawings.append(drawing)
         findings += [(f"{panel.caption}: ", d) for d in panel.diagnostics]
     body.node("legend", label=_html(_legend(drawings)))
@@ -678,9 +778,14 @@ def gallery(panels: Sequence[Panel], options: DrawOptions = DrawOptions(), varyi
     heading = (first.title or first.name) if first is not None else "layout"
     subtitle = _subtitle(first, varying) if first is not None else []
     caption = _caption(heading, subtitle, scale.describe(any(d.has_break for d in drawings)), findings)
-    graph = _new_graph(caption)
-    graph.body.extend(body.body)
-    return graph.source
+    out.graph = _new_graph(caption)
+    out.graph.body.extend(body.body)
+    return out
+
+
+def gallery(panels: Sequence[Panel], options: DrawOptions = DrawOptions(), varying: str = "") -> str:
+    """DOT text of ``draw_gallery``."""
+    return draw_gallery(panels, options, varying).text()
 
 
 # ------------------------------------------------------------------ emitters
@@ -707,7 +812,7 @@ def emit_svg(layout: Layout, options: EmitOptions) -> str:
     from . import DotFailed, DotLimit, DotMissing, run_dot
 
     try:
-        return run_dot(diagram(layout, (), _options(options)), "svg").decode("utf-8")
+        return run_dot(draw_diagram(layout, (), _options(options)).pieces(), "svg").decode("utf-8")
     except DotLimit as error:
         raise ValueError(f"error[{error.code}]: {error}; {error.HINT}") from None
     except (DotMissing, DotFailed) as error:
