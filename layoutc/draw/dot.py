@@ -28,9 +28,9 @@ from __future__ import annotations
 
 import html
 import zlib
-from functools import partial
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from ..diagnostics import Diagnostic, Severity
