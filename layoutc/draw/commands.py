@@ -118,11 +118,10 @@ def _report(diagnostics, human) -> None:
 
 
 def _picture(picture: Dot, fmt: str, seconds: float | None = None) -> bytes:
+    """An svg, png or pdf picture through `dot` (DOT output is written as it is made: ``_encoded``)."""
     from ..cli import UsageError
     from . import DotFailed, DotLimit, DotMissing, run_dot
 
-    if fmt == "dot":
-        return picture.text().encode("utf-8")
     try:
         return run_dot(picture.pieces(), fmt, seconds)
     except DotMissing as error:
