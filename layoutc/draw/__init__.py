@@ -70,7 +70,7 @@ def stamped_digest(svg: str) -> str | None:
 
 def within_limits(pieces: Iterable[str]) -> str:
     """The DOT text of ``pieces`` if it may be given to `dot`; DotLimit (L012) as soon as it is past a
-    limit, without making the rest of it (a picture of 100,000 regions is ~130 MB of DOT)."""
+    limit, without making the rest of it (a picture of 100,000 regions is ~110 MB of DOT)."""
     from ..limits import MAX_DOT_BYTES, MAX_DRAWN_ROWS
 
     kept: list[str] = []

@@ -135,7 +135,7 @@ def _picture(picture: Dot, fmt: str, seconds: float | None = None) -> bytes:
 
 
 def _emit(picture: Dot, fmt: str, output: str | None, seconds: float | None = None) -> None:
-    """Write the picture; DOT text goes out as it is made (it is ~1.3 KB a region, and has no size limit)."""
+    """Write the picture; DOT text goes out as it is made (about 1 KB a region, and no size limit)."""
     data = None if fmt == "dot" else _picture(picture, fmt, seconds)
     if output is None or output == "-":
         for chunk in picture.chunks() if data is None else [data.decode("utf-8")]:

@@ -609,7 +609,7 @@ class Dot:
 
     The graphviz package writes the frame -- the graph's attributes, nodes, arrows, legend and
     caption -- with a placeholder for each space's label; ``pieces`` puts each label's text in
-    its place as it is written out.  A space's label is nearly all of the text (~1.3 KB a region).
+    its place as it is written out.  A space's label is nearly all of the text (about 1 KB a region).
     """
 
     def __init__(self) -> None:
