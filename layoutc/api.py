@@ -52,7 +52,7 @@ def emit_text(layout: Layout, kind: str, *, prefix: str | None = None, source: s
     Raises ``KeyError`` for an unknown kind (``emitters()`` lists them), ``ValueError`` for a
     binary one or when the generated names clash (the clash diagnostics are ``args[1]``).
     """
-    from .emit.base import EmitOptions, emitters
+    from .emit.base import EmitOptions, as_text, emitters
     from .emit.commands import default_prefix
     from .emit.symbols import check_names
 
@@ -64,8 +64,7 @@ def emit_text(layout: Layout, kind: str, *, prefix: str | None = None, source: s
     if clashes:
         raise ValueError(f"generated names clash with prefix {chosen}: {clashes[0].message}", clashes)
     named = source if source is not None else (layout.files[-1].name if layout.files else "")
-    output = emitter.emit(layout, EmitOptions(prefix=chosen, source=named, overrides=layout.overrides))
-    return output.decode("utf-8") if isinstance(output, bytes) else output
+    return as_text(emitter.emit(layout, EmitOptions(prefix=chosen, source=named, overrides=layout.overrides)))
 
 
 def emitters() -> list[str]:

@@ -13,15 +13,20 @@
   the way, a full disk) raises ``WriteError`` naming the path and the reason; the CLI turns
   it into a usage error (exit 2).  Library code never prints.
 
+``Staged`` writes several files all or none (``layoutc build``'s artefacts, a gallery): each to
+its temporary file first, then all renamed.  ``stale(path, pieces)`` compares without writing
+(``build --check``), and ``in_runs`` turns text made in pieces into bytes to write.
+
 Cheap to import: ``tempfile`` is imported when a file is actually written.
 """
 
 from __future__ import annotations
 
+import contextlib
 import io
 import os
 import stat
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import BinaryIO
 
@@ -104,58 +109,156 @@ def _new_file_mode() -> int:
 def write_file(path: str | os.PathLike[str], data: bytes | str | Iterable[bytes]) -> bool:
     """Write ``data`` (bytes, str, or bytes in pieces: a large output is never held whole) to ``path``
     atomically unless it already holds exactly that; True if written."""
+    with Staged() as staged:
+        changed = staged.add(path, data)
+        staged.commit()
+    return changed
+
+
+class Staged:
+    """Files written together, all or none: ``add`` writes each to a temporary file beside it (the
+    same file system), ``commit`` puts the changed ones in place; leaving the ``with`` block without
+    ``commit`` (an error while making or writing any of them) removes every temporary file and
+    leaves every old file as it was.
+
+    Each file's bytes are flushed and fsync()ed before any is renamed, so what can be torn is only
+    the set (a crash between two renames), never a file.
+    """
+
+    def __init__(self) -> None:
+        self._pending: list[tuple[str, Path, int]] = []  # (temporary file, target, permission bits)
+
+    def __enter__(self) -> Staged:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.discard()
+
+    def add(self, path: str | os.PathLike[str], data: bytes | str | Iterable[bytes]) -> bool:
+        """Write ``data`` beside ``path``; False (and nothing kept) when ``path`` already holds exactly it."""
+        import tempfile
+
+        target = Path(path)
+        whole: bytes | None  # all the bytes at once, compared before anything is written
+        pieces: Iterable[bytes]
+        if isinstance(data, (str, bytes)):
+            whole = data.encode("utf-8") if isinstance(data, str) else data
+            pieces = (whole,)
+        else:
+            whole, pieces = None, data
+        if "\0" in str(target):
+            raise WriteError(target, "the path contains a NUL byte")
+        try:
+            if target.is_dir():
+                raise WriteError(target, "it is a directory")
+            if whole is not None and _holds(target, io.BytesIO(whole)):
+                return False
+            mode = stat.S_IMODE(target.stat().st_mode)
+        except FileNotFoundError:
+            mode = _new_file_mode()
+        except OSError as error:  # a name too long, a loop of links, no permission to look
+            raise WriteError(target, error.strerror or str(error)) from None
+        try:
+            descriptor, temporary = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp",
+                                                     dir=target.parent)
+        except OSError as error:
+            raise WriteError(target, error.strerror or str(error)) from None
+        try:
+            with os.fdopen(descriptor, "wb") as handle:
+                for piece in pieces:
+                    handle.write(piece)
+                handle.flush()
+                if whole is None and _holds(target, open(temporary, "rb")):
+                    os.unlink(temporary)
+                    return False
+                os.fsync(handle.fileno())
+        except BaseException as error:
+            _remove(temporary)
+            if isinstance(error, OSError):
+                raise WriteError(target, error.strerror or str(error)) from error
+            raise
+        self._pending.append((temporary, target, mode))
+        return True
+
+    def commit(self) -> int:
+        """Put every changed file in place; how many there were."""
+        done = 0
+        try:
+            for temporary, target, mode in self._pending:
+                try:
+                    os.chmod(temporary, mode)
+                    os.replace(temporary, target)
+                except OSError as error:
+                    raise WriteError(target, error.strerror or str(error)) from error
+                done += 1
+        finally:
+            self._pending = self._pending[done:]
+        return done
+
+    def discard(self) -> None:
+        for temporary, _, _ in self._pending:
+            _remove(temporary)
+        self._pending = []
+
+
+def _remove(temporary: str) -> None:
+    try:
+        os.unlink(temporary)
+    except FileNotFoundError:
+        pass
+
+
+def stale(path: str | os.PathLike[str], pieces: Iterable[bytes]) -> bytes | None:
+    """None when ``path`` is a regular file holding exactly the bytes ``pieces`` gives, else those bytes.
+
+    The pieces are spooled to an anonymous temporary file and compared a MiB at a time, so a
+    current file costs no memory for its size; a stale one returns its new bytes (for a diff)."""
     import tempfile
 
-    target = Path(path)
-    whole: bytes | None  # all the bytes at once, compared before anything is written
-    pieces: Iterable[bytes]
-    if isinstance(data, (str, bytes)):
-        whole = data.encode("utf-8") if isinstance(data, str) else data
-        pieces = (whole,)
-    else:
-        whole, pieces = None, data
-    if "\0" in str(target):
-        raise WriteError(target, "the path contains a NUL byte")
-    try:
-        if target.is_dir():
-            raise WriteError(target, "it is a directory")
-        if whole is not None and _holds(target, io.BytesIO(whole)):
-            return False
-        mode = stat.S_IMODE(target.stat().st_mode)
-    except FileNotFoundError:
-        mode = _new_file_mode()
-    except OSError as error:  # a name too long, a loop of links, no permission to look
-        raise WriteError(target, error.strerror or str(error)) from None
-    try:
-        descriptor, temporary = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp",
-                                                 dir=target.parent)
-    except OSError as error:
-        raise WriteError(target, error.strerror or str(error)) from None
-    try:
-        with os.fdopen(descriptor, "wb") as handle:
-            for piece in pieces:
-                handle.write(piece)
-            handle.flush()
-            if whole is None and _holds(target, open(temporary, "rb")):
-                os.unlink(temporary)
-                return False
-            os.fsync(handle.fileno())
-        os.chmod(temporary, mode)
-        os.replace(temporary, target)
-    except BaseException as error:
-        try:
-            os.unlink(temporary)
-        except FileNotFoundError:
-            pass
-        if isinstance(error, OSError):
-            raise WriteError(target, error.strerror or str(error)) from error
-        raise
-    return True
+    with tempfile.TemporaryFile() as spool:
+        for piece in pieces:
+            spool.write(piece)
+        spool.flush()
+        if _holds(Path(path), spool, close=False):
+            return None
+        spool.seek(0)
+        return spool.read()
 
 
-def _holds(target: Path, given: BinaryIO) -> bool:
-    """Whether ``target`` is a regular file holding exactly the bytes ``given`` reads (a MiB at a time)."""
-    with given:
+def to_stdout(pieces: Iterable[bytes]) -> None:
+    """Bytes to standard output as they come (its text layer flushed first; a stream without a
+    byte layer, as when a caller captures output in a StringIO, gets them decoded)."""
+    import sys
+
+    sys.stdout.flush()
+    raw = getattr(sys.stdout, "buffer", None)
+    for piece in pieces:
+        if raw is None:
+            sys.stdout.write(piece.decode("utf-8"))
+        else:
+            raw.write(piece)
+    (raw or sys.stdout).flush()
+
+
+def in_runs(pieces: Iterable[str], size: int = 1 << 16) -> Iterator[bytes]:
+    """Text made in pieces as UTF-8 bytes in runs of about ``size`` characters: few writes, and the
+    whole text is never held."""
+    run: list[str] = []
+    length = 0
+    for piece in pieces:
+        run.append(piece)
+        length += len(piece)
+        if length >= size:
+            yield "".join(run).encode("utf-8")
+            run, length = [], 0
+    if run:
+        yield "".join(run).encode("utf-8")
+
+
+def _holds(target: Path, given: BinaryIO, close: bool = True) -> bool:
+    """Whether ``target`` is a regular file holding exactly the bytes ``given`` reads (a MiB at a time);
+    ``given`` is closed after, unless ``close`` is False."""
+    with given if close else contextlib.nullcontext(given):
         try:
             info = os.stat(target)
             if not stat.S_ISREG(info.st_mode) or info.st_size != given.seek(0, os.SEEK_END):

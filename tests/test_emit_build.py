@@ -157,6 +157,62 @@ def test_unreadable_layout_is_a_usage_error(cli, repo):
     assert "no such file" in err
 
 
+@pytest.mark.parametrize("kind, option, says", [
+    ("dot", "space=nowhere", "dot: no space `nowhere` (spaces: virtual, physical)"),
+    ("ld", "placement=maybe", "ld: -O placement=maybe: expected yes or no")])
+def test_a_bad_emitter_option_writes_nothing(cli, repo, kind, option, says):
+    """Emitters make their text in pieces; the first is taken before anything is written, so an option
+    an emitter refuses is a usage error with no output at all: no build file, nothing on stdout."""
+    code, out, err = cli("build", "layouts/arm32.kl", "-o", "out", "-O", option)
+    assert code == 2 and says in err and "internal error" not in err
+    assert not any((repo / "out").iterdir())
+    code, out, err = cli("emit", kind, "layouts/arm32.kl", "-O", option)
+    assert code == 2 and out == "" and says in err
+
+
+def test_a_build_that_fails_while_writing_leaves_every_old_output(cli, repo, monkeypatch):
+    """All or nothing: every artefact goes to a temporary file first; a full disk on the fourth leaves
+    the first three old too (they are renamed only once all are made), and no temporary file."""
+    assert cli("build", "layouts/arm32.kl", "-o", "out")[0] == 0
+    before = {p.name: p.read_bytes() for p in (repo / "out").iterdir()}
+    calls = []
+    real_fsync = os.fsync
+
+    def full_on_fourth(descriptor):
+        calls.append(descriptor)
+        if len(calls) == 4:
+            raise OSError(28, "No space left on device (injected)")
+        return real_fsync(descriptor)
+
+    monkeypatch.setattr("os.fsync", full_on_fourth)
+    code, _, err = cli("build", "layouts/arm32.kl", "-o", "out", "-D", "vmsplit=2G")
+    monkeypatch.undo()
+    assert code == 2 and "No space left on device" in err
+    assert len(calls) == 4  # three artefacts were made and written before the failure
+    assert {p.name: p.read_bytes() for p in (repo / "out").iterdir()} == before
+
+
+def test_large_outputs_are_made_in_pieces():
+    """What `build` and `emit` write comes from the emitters in pieces of about 64 KiB, never as one
+    string: the text of a large layout is never held whole (issue 10; benchmarks/hostile.py measures
+    the memory).  2,000 generated regions make 0.7 to 2 MB per artefact."""
+    import sys
+
+    sys.path.insert(0, str(ROOT / "benchmarks"))
+    from generate import generate
+
+    from layoutc.emit.commands import _render, default_prefix
+    from layoutc.session import load_layout
+
+    result = load_layout("big.kl", text=generate(2000, seed=1).kl.encode())
+    assert result.layout is not None and not result.errors
+    options = base.EmitOptions(prefix=default_prefix(result.layout.name))
+    for name in ("header", "ld", "json", "dot"):
+        runs = [len(run) for run in _render(base.emitters()[name], result.layout, options)]
+        assert sum(runs) > 500_000, name
+        assert max(runs) < 70_000 and len(runs) > 8, (name, max(runs), len(runs))
+
+
 def test_output_that_is_a_file_is_a_usage_error(cli, repo):
     (repo / "out").write_text("")
     code, _, err = cli("build", "layouts/arm32.kl", "-o", "out")

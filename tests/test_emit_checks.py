@@ -154,7 +154,7 @@ def test_restated_asserts_mean_what_the_layout_says(header, define, message):
 def test_every_variant_emits_and_its_header_compiles(tmp_path, path):
     """`check --matrix` variants (every bool/choice combination) that check clean: no name clash,
     every check restated, and all their headers (one prefix each) compile in one translation unit."""
-    from layoutc.emit.base import emitters
+    from layoutc.emit.base import as_text, emitters
     from layoutc.emit.symbols import check_names
     from layoutc.session import check_matrix
 
@@ -167,7 +167,7 @@ def test_every_variant_emits_and_its_header_compiles(tmp_path, path):
         for dialect in ("c", "ld"):
             assert not checks(layout, symbol_table(layout, prefix), dialect)[1]
         for emitter in emitters().values():
-            emitter.emit(layout, options(layout, path, prefix=prefix))
+            as_text(emitter.emit(layout, options(layout, path, prefix=prefix)))
         (tmp_path / f"v{index}.h").write_text(emit(layout, options(layout, path, prefix=prefix)), encoding="utf-8")
         includes.append(f'#include "v{index}.h"')
     source = tmp_path / "all.c"

@@ -191,3 +191,38 @@ def test_no_command_writes_files_on_its_own():
             if _WRITES.search(line) and "os.devnull" not in line:  # the null device is no file written
                 offenders.append(f"{name}:{number}: {line.strip()}")
     assert offenders == []
+
+
+def test_staged_files_are_renamed_together_or_not_at_all(tmp_path):
+    """``Staged``: nothing is in place before ``commit``; leaving without it removes every temporary file."""
+    one, two = tmp_path / "one.h", tmp_path / "two.h"
+    one.write_bytes(b"old one\n")
+    with pytest.raises(RuntimeError):
+        with files.Staged() as staged:
+            assert staged.add(one, [b"new ", b"one\n"]) is True
+            assert staged.add(two, "new two\n") is True
+            assert one.read_bytes() == b"old one\n" and not two.exists()
+            raise RuntimeError("an emitter failed")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["one.h"] and one.read_bytes() == b"old one\n"
+    with files.Staged() as staged:
+        assert staged.add(one, iter([b"old ", b"one\n"])) is False  # the same bytes: nothing to rename
+        assert staged.add(two, b"new two\n") is True
+        assert staged.commit() == 1
+    assert one.read_bytes() == b"old one\n" and two.read_bytes() == b"new two\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["one.h", "two.h"]
+
+
+def test_stale_compares_pieces_with_the_file(tmp_path):
+    path = tmp_path / "f.json"
+    assert files.stale(path, [b"{}\n"]) == b"{}\n"  # missing
+    path.write_bytes(b"{}\n")
+    assert files.stale(path, [b"{", b"}\n"]) is None
+    assert files.stale(path, [b"{", b"}"]) == b"{}"  # shorter
+    assert files.stale(path, [b"[]\n"]) == b"[]\n"  # same size, other bytes
+    assert files.stale(tmp_path, [b""]) == b""  # a directory holds no bytes
+
+
+def test_in_runs_joins_pieces_into_encoded_runs():
+    runs = list(files.in_runs(["ü"] * 10, size=4))
+    assert runs == ["üüüü".encode()] * 2 + ["üü".encode()]
+    assert list(files.in_runs([])) == []

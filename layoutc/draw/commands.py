@@ -138,8 +138,9 @@ def _emit(picture: Dot, fmt: str, output: str | None, seconds: float | None = No
     """Write the picture; DOT text goes out as it is made (about 1 KB a region, and no size limit)."""
     data = None if fmt == "dot" else _picture(picture, fmt, seconds)
     if output is None or output == "-":
-        for chunk in picture.chunks() if data is None else [data.decode("utf-8")]:
-            sys.stdout.write(chunk)
+        from ..files import to_stdout
+
+        to_stdout(_encoded(picture) if data is None else [data])
         return
     path = Path(output)
     try:
@@ -156,7 +157,9 @@ def _emit(picture: Dot, fmt: str, output: str | None, seconds: float | None = No
 
 
 def _encoded(picture: Dot) -> Iterator[bytes]:
-    return (chunk.encode("utf-8") for chunk in picture.chunks())
+    from ..files import in_runs
+
+    return in_runs(picture.pieces())
 
 
 # ------------------------------------------------------------------ galleries
@@ -196,13 +199,13 @@ def _render_matrix(args, policy, human) -> int:
         if result.layout is not None and args.space and args.space not in result.layout.spaces:
             raise UsageError(f"layoutc: no space `{args.space}` in {args.file}")
         panels.append((value, result))
-    from ..files import make_directory, write_file
+    from ..files import Staged, make_directory
 
     options = dot.DrawOptions(args.space, args.scale)
     directory = Path(args.output)
     stem = Path(args.file).stem
     # every picture is drawn before the first is written: a refused one leaves no gallery half made
-    # (DOT text, which nothing refuses, is made as it is written)
+    # (DOT text, which nothing refuses, is made as it is written; all files are renamed together)
     pictures: list[tuple[str, Dot]] = []
     for value, result in panels:
         if result.layout is not None:
@@ -214,8 +217,10 @@ def _render_matrix(args, policy, human) -> int:
     drawn = [(file_name, _encoded(picture) if fmt == "dot" else _picture(picture, fmt, args.dot_timeout))
              for file_name, picture in pictures]
     make_directory(directory)
-    for file_name, data in drawn:
-        write_file(directory / file_name, data)
+    with Staged() as staged:
+        for file_name, data in drawn:
+            staged.add(directory / file_name, data)
+        staged.commit()
     return EXIT_FINDINGS if failed else EXIT_OK
 
 

@@ -27,6 +27,7 @@ become markup in the DOT or the SVG.
 from __future__ import annotations
 
 import html
+import itertools
 import zlib
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
@@ -562,7 +563,7 @@ def _spaces(layout: Layout, options: DrawOptions) -> list[Space]:
     if options.space is None:
         return list(layout.spaces.values())
     if options.space not in layout.spaces:
-        raise KeyError(options.space)
+        raise ValueError(f"no space `{options.space}` (spaces: {', '.join(layout.spaces)})")
     return [layout.spaces[options.space]]
 
 
@@ -632,19 +633,6 @@ class Dot:
                 yield _rows_apart(piece)
             yield tail
 
-    def chunks(self, size: int = 1 << 16) -> Iterator[str]:
-        """The text in runs of about ``size`` characters, for writing."""
-        run: list[str] = []
-        length = 0
-        for piece in self.pieces():
-            run.append(piece)
-            length += len(piece)
-            if length >= size:
-                yield "".join(run)
-                run, length = [], 0
-        if run:
-            yield "".join(run)
-
     def text(self) -> str:
         return "".join(self.pieces())
 
@@ -712,7 +700,7 @@ def _mapping_label(layout: Layout, region: KnownRegion, target: KnownRegion) -> 
 def draw_diagram(layout: Layout, diagnostics: Sequence[Diagnostic] = (), options: DrawOptions = DrawOptions()) -> Dot:
     """One layout's picture: its spaces side by side, mapping arrows, legend and findings.
 
-    Raises KeyError when ``options.space`` names no space of the layout.
+    Raises ValueError when ``options.space`` names no space of the layout.
     """
     spaces = _spaces(layout, options)
     columns = [stacks(layout, space) for space in spaces]
@@ -795,15 +783,17 @@ def _options(options: EmitOptions) -> DrawOptions:
     return DrawOptions(space=options.option("space"), scale=options.option("scale") or scales.DEFAULT_SCALE)
 
 
-def emit_dot(layout: Layout, options: EmitOptions) -> str:
-    """The diagram as `layoutc build` writes it: provenance comments, then the graph."""
+def emit_dot(layout: Layout, options: EmitOptions) -> Iterator[str]:
+    """The diagram as `layoutc build` writes it: provenance comments, then the graph, in pieces as
+    it is made (a bad ``-O space=`` or ``scale=`` is a ValueError before the first)."""
     import re
 
     from ..emit import provenance
 
     header = "".join("// " + re.sub(r"[\x00-\x1f\x7f]", "?", line) + "\n"
                      for line in provenance.lines("dot", layout, options))
-    return header + diagram(layout, (), _options(options))
+    picture = draw_diagram(layout, (), _options(options))
+    return itertools.chain((header,), picture.pieces())
 
 
 def emit_svg(layout: Layout, options: EmitOptions) -> str:

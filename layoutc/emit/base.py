@@ -3,15 +3,39 @@
 An emitter is registered once with ``register(Emitter(...))``.  Third-party
 emitters are found through the entry-point group ``layoutc.emitters``: each
 entry point names an ``Emitter`` object.  File I/O lives in the CLI; an emitter
-only returns text (or bytes), deterministically.
+only returns text (or bytes), deterministically: a string, or the text in pieces (an
+iterable of strings, usually a generator) so that a large output is written as it is made
+and never held whole.  An emitter with pieces checks its options before the first piece:
+the CLI takes the first piece before it writes anything, so a bad ``-O`` value writes nothing.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from typing import Callable
+from typing import Callable, Union
 
 from ..model.types import Layout
+
+Made = Union[str, bytes, Iterable[str]]  # what an emitter returns
+
+
+def as_bytes(made: Made) -> Iterator[bytes]:
+    """An emitter's output as bytes to write, in runs of about 64 KiB when it came in pieces."""
+    from ..files import in_runs
+
+    if isinstance(made, bytes):
+        return iter((made,))
+    if isinstance(made, str):
+        return iter((made.encode("utf-8"),))
+    return in_runs(made)
+
+
+def as_text(made: Made) -> str:
+    """An emitter's output as one string (the library API; tests)."""
+    if isinstance(made, bytes):
+        return made.decode("utf-8")
+    return made if isinstance(made, str) else "".join(made)
 
 
 @dataclass(frozen=True)
@@ -30,7 +54,7 @@ class Emitter:
     name: str  # `layoutc emit NAME`
     suffix: str  # file name suffix `layoutc build` uses: ".h", ".ld", ".json"...
     description: str
-    emit: Callable[[Layout, EmitOptions], str | bytes]
+    emit: Callable[[Layout, EmitOptions], Made]
     in_build: bool = True  # written by `layoutc build`
     binary: bool = False
 

@@ -7,25 +7,27 @@ emitter runs, so listing the registry stays cheap.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 from .base import EmitOptions, Emitter, register
 
 
-def _header(layout, options: EmitOptions) -> str:
-    from .c_header import emit
+def _header(layout, options: EmitOptions) -> Iterator[str]:
+    from .c_header import pieces
 
-    return emit(layout, options)
-
-
-def _ld(layout, options: EmitOptions) -> str:
-    from .linker_script import emit
-
-    return emit(layout, options)
+    return pieces(layout, options)
 
 
-def _json(layout, options: EmitOptions) -> str:
-    from .json_model import emit
+def _ld(layout, options: EmitOptions) -> Iterator[str]:
+    from .linker_script import pieces
 
-    return emit(layout, options)
+    return pieces(layout, options)
+
+
+def _json(layout, options: EmitOptions) -> Iterator[str]:
+    from .json_model import pieces
+
+    return pieces(layout, options)
 
 
 def _markdown(layout, options: EmitOptions) -> str:

@@ -22,6 +22,8 @@ Values print in hex at the architecture's width (``UL``; ``ULL`` for values past
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 from ..model.types import Layout
 from ..model.values import format_address
 from . import escape, provenance
@@ -51,28 +53,37 @@ def literal(symbol: Symbol, table: SymbolTable, bits: int) -> str:
     return f"{ac}({format_address(value, bits)}, {suffix})"
 
 
-def _defines(symbols: list[Symbol], table: SymbolTable, bits: int) -> list[str]:
+def _defines(symbols: list[Symbol], table: SymbolTable, bits: int) -> Iterator[str]:
     """Each value after its comment, `#ifndef`-guarded: a `-D` on the compiler command line wins, and the
     static assertions below then check it against the rest of the layout."""
     width = max((len(s.name) for s in symbols), default=0)
-    out = []
     for symbol in symbols:
         if symbol.comment:
-            out.append(f"/* {escape.c_comment(symbol.comment)} */")
-        out += [f"#ifndef {symbol.name}", f"#define {symbol.name.ljust(width)} {literal(symbol, table, bits)}",
-                "#endif"]
-    return out
+            yield f"/* {escape.c_comment(symbol.comment)} */"
+        yield from (f"#ifndef {symbol.name}", f"#define {symbol.name.ljust(width)} {literal(symbol, table, bits)}",
+                    "#endif")
 
 
 def emit(layout: Layout, options: EmitOptions) -> str:
+    return "".join(pieces(layout, options))
+
+
+def pieces(layout: Layout, options: EmitOptions) -> Iterator[str]:
+    """The header line by line, each with its newline (the registry's emitter: written as it is made).
+
+    A name clash is a ValueError here, before any line is made."""
     table = symbol_table(layout, options.prefix)
     if table.diagnostics:
         raise ValueError(f"generated names clash ({len(table.diagnostics)} G001 diagnostics); check them first")
+    return (line + "\n" for line in _lines(layout, options, table))
+
+
+def _lines(layout: Layout, options: EmitOptions, table: SymbolTable) -> Iterator[str]:
     bits = layout.bits
     h = table.helpers
-    out: list[str] = ["/*"]
-    out += [f" * {escape.c_comment(line)}" for line in provenance.lines("header", layout, options)]
-    out += [
+    yield "/*"
+    yield from [f" * {escape.c_comment(line)}" for line in provenance.lines("header", layout, options)]
+    yield from [
         " *",
         " * Memory-layout constants for C, C++, assembly (.S) and linker scripts run through cpp.",
         " * Numbers carry their C suffix (UL/ULL) only outside assembly (__ASSEMBLER__ or",
@@ -99,17 +110,19 @@ def emit(layout: Layout, options: EmitOptions) -> str:
     for section, title in sections:
         symbols = table.section(section)
         if symbols:
-            out += ["", f"/* ---- {escape.c_comment(title)} */"] + _defines(symbols, table, bits)
+            yield from ["", f"/* ---- {escape.c_comment(title)} */"]
+            yield from _defines(symbols, table, bits)
     if table.absent:
-        out += ["", "/* Not present in this configuration (their `if` is false): "
-                + escape.c_comment(", ".join(table.absent)) + " */"]
+        yield ""
+        yield "/* Not present in this configuration (their `if` is false): " + escape.c_comment(
+            ", ".join(table.absent)) + " */"
     if table.omitted:
-        out += ["", "/* Left out (C has no 64-bit value for them):"]
-        out += [f" *   {escape.c_comment(f'{what}: {why}')}" for what, why in table.omitted]
-        out += [" */"]
+        yield from ["", "/* Left out (C has no 64-bit value for them):"]
+        yield from [f" *   {escape.c_comment(f'{what}: {why}')}" for what, why in table.omitted]
+        yield " */"
 
     kept, skipped = checks(layout, table, "c")
-    out += [
+    yield from [
         "",
         "#if !defined(__ASSEMBLER__) && !defined(__ASSEMBLY__)",
         "#ifdef __cplusplus",
@@ -131,12 +144,12 @@ def emit(layout: Layout, options: EmitOptions) -> str:
     ]
     for check in kept:
         message = escape.c_string(f"{check.rule}: {check.message}")
-        out.append(f"{h['assert']}({top(render_c(check.expr, h['u64']))}, {message});")
+        yield f"{h['assert']}({top(render_c(check.expr, h['u64']))}, {message});"
     if skipped:
-        out += ["", "/* Not restated:"]
-        out += [f" *   {escape.c_comment(f'{s.rule}: {s.message} -- {s.reason}')}" for s in skipped]
-        out += [" */"]
-    out += [
+        yield from ["", "/* Not restated:"]
+        yield from [f" *   {escape.c_comment(f'{s.rule}: {s.message} -- {s.reason}')}" for s in skipped]
+        yield " */"
+    yield from [
         "",
         "#ifdef __cplusplus",
         "}",
@@ -145,4 +158,3 @@ def emit(layout: Layout, options: EmitOptions) -> str:
         "",
         f"#endif /* {h['guard']} */",
     ]
-    return "\n".join(out) + "\n"

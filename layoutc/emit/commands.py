@@ -4,9 +4,10 @@
     layoutc emit KIND FILE [-o OUT] [-D ...] [--prefix P] [-O ...]
 
 `build` writes ``DIR/<stem><suffix>`` for every emitter with ``in_build`` (header .h,
-ld .ld, json .json, markdown .md, rst .rst; plug-ins too).  Files are written
-atomically and only when their bytes change (``writer``), so a second run touches
-nothing.  ``--check`` writes nothing and exits 1 with a unified diff when a file in
+ld .ld, json .json, markdown .md, rst .rst, dot .dot; plug-ins too).  Each is written
+as it is made, to a temporary file, and only when its bytes change; all are renamed
+into place once every one is made (``files.Staged``), so a second run touches nothing
+and a failure leaves DIR as it was.  ``--check`` writes nothing and exits 1 with a unified diff when a file in
 DIR is stale or missing (CI for committed generated files).  ``--depfile`` writes a
 make/ninja rule: every output depends on every `.kl` file read.
 
@@ -18,8 +19,10 @@ parsers, so everything heavy is imported inside the handlers.
 from __future__ import annotations
 
 import argparse
+import itertools
 import os
 import sys
+from collections.abc import Iterator
 
 
 def add_parsers(sub, common) -> None:
@@ -157,12 +160,17 @@ def default_prefix(name: str) -> str:
     return identifier(name)
 
 
-def _render(emitter, layout, options) -> bytes:
+def _render(emitter, layout, options) -> Iterator[bytes]:
+    """The emitter's bytes as it makes them; its first piece is taken here, so a bad -O value (a
+    ValueError before it: the user's mistake, not a bug) is a usage error before anything is written."""
+    from .base import as_bytes
+
     try:
-        text = emitter.emit(layout, options)
-    except ValueError as error:  # a bad -O value: the user's mistake, not a bug
+        made = as_bytes(emitter.emit(layout, options))
+        first = next(made, b"")
+    except ValueError as error:
         raise _usage(f"{emitter.name}: {error}") from None
-    return text if isinstance(text, bytes) else text.encode("utf-8")
+    return itertools.chain((first,), made)
 
 
 # ------------------------------------------------------------------ build
@@ -179,12 +187,12 @@ def depfile_text(targets: list[str], sources: list[str]) -> str:
     return "\n".join(out) + "\n"
 
 
-def _depfile(args, layout, outputs: list[tuple[str, bytes]]) -> bytes:
+def _depfile(args, layout, targets: list[str]) -> bytes:
     from .escape import UnquotablePath
 
     sources = [source.name for source in reversed(layout.files)]
     try:
-        return depfile_text([path for path, _ in outputs], sources).encode("utf-8")
+        return depfile_text(targets, sources).encode("utf-8")
     except UnquotablePath as error:
         raise _usage(f"--depfile {args.depfile}: cannot write a make rule for {error}; rename the file") from None
 
@@ -200,8 +208,12 @@ def _diff(path: str, old: bytes | None, new: bytes) -> str:
 
 
 def cmd_build(args) -> int:
+    """Each artefact is made and written (or compared, with --check) one after the other, as it is
+    made: only one is ever being made, and none is held whole.  Written files are staged: all go to
+    temporary files first and are renamed only once every one is made, so a failure leaves DIR as
+    it was."""
     from ..cli import EXIT_FINDINGS, EXIT_OK
-    from ..files import make_directory, read_bytes, write_file
+    from ..files import Staged, make_directory, read_bytes, stale
     from .base import emitters
 
     if args.file_text is not None and not args.stdin_filename:
@@ -211,32 +223,32 @@ def cmd_build(args) -> int:
         return code
     layout, options = prepared
     stem = os.path.splitext(os.path.basename(args.file))[0]
-    outputs: list[tuple[str, bytes]] = []
-    for emitter in emitters().values():
-        if emitter.in_build:
-            outputs.append((os.path.join(args.output, stem + emitter.suffix), _render(emitter, layout, options)))
+    outputs = [(os.path.join(args.output, stem + emitter.suffix), emitter)
+               for emitter in emitters().values() if emitter.in_build]
     if args.check:
-        stale = 0
-        for path, data in outputs:
-            old = read_bytes(path)
-            if old != data:
-                stale += 1
-                sys.stdout.write(_diff(path, old, data))
-        if stale:
-            sys.stderr.write(f"layoutc: {stale} of {len(outputs)} generated files in {args.output} are stale; "
+        count = 0
+        for path, emitter in outputs:
+            new = stale(path, _render(emitter, layout, options))
+            if new is not None:
+                count += 1
+                sys.stdout.write(_diff(path, read_bytes(path), new))
+        if count:
+            sys.stderr.write(f"layoutc: {count} of {len(outputs)} generated files in {args.output} are stale; "
                              f"run `layoutc build {args.file} -o {args.output}` and commit the result\n")
             return EXIT_FINDINGS
         return EXIT_OK
-    depfile = _depfile(args, layout, outputs) if args.depfile else None  # refused before anything is written
+    depfile = _depfile(args, layout, [path for path, _ in outputs]) if args.depfile else None  # refused first
     if os.path.exists(args.output) and not os.path.isdir(args.output):
         raise _usage(f"-o {args.output}: not a directory")
     make_directory(args.output)
-    written = sum(write_file(path, data) for path, data in outputs)
-    if depfile is not None:
-        depdir = os.path.dirname(args.depfile)
-        if depdir:
-            make_directory(depdir)
-        write_file(args.depfile, depfile)
+    with Staged() as staged:
+        written = sum(staged.add(path, _render(emitter, layout, options)) for path, emitter in outputs)
+        if depfile is not None:
+            depdir = os.path.dirname(args.depfile)
+            if depdir:
+                make_directory(depdir)
+            staged.add(args.depfile, depfile)
+        staged.commit()
     sys.stderr.write(f"layoutc: {args.output}: {written} written, {len(outputs) - written} unchanged\n")
     return EXIT_OK
 
@@ -246,7 +258,7 @@ def cmd_build(args) -> int:
 
 def cmd_emit(args) -> int:
     from ..cli import EXIT_OK
-    from ..files import write_file
+    from ..files import to_stdout, write_file
     from .base import emitters
 
     registry = emitters()
@@ -270,7 +282,5 @@ def cmd_emit(args) -> int:
     if args.output and args.output != "-":
         write_file(args.output, data)
     else:
-        sys.stdout.flush()
-        sys.stdout.buffer.write(data)
-        sys.stdout.buffer.flush()
+        to_stdout(data)
     return EXIT_OK

@@ -16,6 +16,7 @@ at the same file:line:column (the source text itself is not in the JSON).
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from typing import Any
 
 from ..model.types import Assertion, Const, Hole, Layout, Operand, Origin, Param, Region, Relation, Space, Waiver
@@ -151,7 +152,13 @@ def document(layout: Layout, options: EmitOptions) -> dict:
 
 
 def emit(layout: Layout, options: EmitOptions) -> str:
-    return json.dumps(document(layout, options), indent=2, ensure_ascii=False) + "\n"
+    return "".join(pieces(layout, options))
+
+
+def pieces(layout: Layout, options: EmitOptions) -> Iterator[str]:
+    """The document's text as the encoder makes it (the registry's emitter: written as it is made)."""
+    yield from json.JSONEncoder(indent=2, ensure_ascii=False).iterencode(document(layout, options))
+    yield "\n"
 
 
 # ------------------------------------------------------------------ reading

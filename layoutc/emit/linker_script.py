@@ -29,6 +29,7 @@ section that has no explicit address and matches them (ld's default region choic
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
 from ..model.types import Layout, is_known
@@ -161,35 +162,45 @@ def _yes_no(options: EmitOptions, name: str) -> bool:
 
 
 def emit(layout: Layout, options: EmitOptions) -> str:
+    return "".join(pieces(layout, options))
+
+
+def pieces(layout: Layout, options: EmitOptions) -> Iterator[str]:
+    """The fragment line by line, each with its newline (the registry's emitter: written as it is made).
+
+    A name clash or a bad ``-O`` value is a ValueError here, before any line is made."""
     table = symbol_table(layout, options.prefix)
     if table.diagnostics:
         raise ValueError(f"generated names clash ({len(table.diagnostics)} G001 diagnostics); check them first")
     placement, memory = _yes_no(options, "placement"), _yes_no(options, "memory")
+    return (line + "\n" for line in _lines(layout, options, table, placement, memory))
+
+
+def _lines(layout: Layout, options: EmitOptions, table: SymbolTable, placement: bool, memory: bool) -> Iterator[str]:
     bits = layout.bits
-    out = ["/*"]
-    out += [f" * {escape.c_comment(line)}" for line in provenance.lines("ld", layout, options)]
-    out += [
+    yield "/*"
+    yield from [f" * {escape.c_comment(line)}" for line in provenance.lines("ld", layout, options)]
+    yield from [
         " *",
         " * GNU ld fragment: INCLUDE it from a linker script, or pass it with -T.  Every symbol is",
         " * PROVIDE()d (defined only if referenced); the ASSERT()s restate the layout's checks.",
         " */",
     ]
     if memory:
-        out += _memory(layout, table, bits)
+        yield from _memory(layout, table, bits)
     sections = [("layout", f"layout {layout.name}"), ("param", "params"), ("const", "constants")]
     sections += [(f"space:{name}", f"space {name}: regions [START, END)") for name in layout.spaces]
     for section, title in sections:
         symbols = [s for s in table.section(section) if s.numeric]
         if symbols:
-            out += ["", f"/* ---- {escape.c_comment(title)} */"]
-            out += [f"PROVIDE({s.name} = {literal(s, bits)});" for s in symbols]
+            yield from ["", f"/* ---- {escape.c_comment(title)} */"]
+            yield from (f"PROVIDE({s.name} = {literal(s, bits)});" for s in symbols)
     kept, skipped = checks(layout, table, "ld")
-    out += ["", "/* ---- invariants: each restates a layoutc check (`layoutc explain CODE`) */"]
-    out += [f"ASSERT({top(render_ld(c.expr))}, {escape.ld_string(f'{c.rule}: {c.message}')});" for c in kept]
+    yield from ["", "/* ---- invariants: each restates a layoutc check (`layoutc explain CODE`) */"]
+    yield from (f"ASSERT({top(render_ld(c.expr))}, {escape.ld_string(f'{c.rule}: {c.message}')});" for c in kept)
     if skipped:
-        out += ["", "/* Not restated:"]
-        out += [f" *   {escape.c_comment(f'{s.rule}: {s.message} -- {s.reason}')}" for s in skipped]
-        out += [" */"]
+        yield from ["", "/* Not restated:"]
+        yield from [f" *   {escape.c_comment(f'{s.rule}: {s.message} -- {s.reason}')}" for s in skipped]
+        yield " */"
     if placement:
-        out += _placement(layout, table)
-    return "\n".join(out) + "\n"
+        yield from _placement(layout, table)
