@@ -28,7 +28,7 @@ from ..model.types import Layout
 from ..model.values import format_address
 from . import escape, provenance
 from .base import EmitOptions
-from .checks import checks, render_c, top
+from .checks import Restated, render_c, top
 from .symbols import Symbol, SymbolTable, symbol_table
 
 
@@ -121,7 +121,7 @@ def _lines(layout: Layout, options: EmitOptions, table: SymbolTable) -> Iterator
         yield from [f" *   {escape.c_comment(f'{what}: {why}')}" for what, why in table.omitted]
         yield " */"
 
-    kept, skipped = checks(layout, table, "c")
+    restated = Restated(layout, table, "c")
     yield from [
         "",
         "#if !defined(__ASSEMBLER__) && !defined(__ASSEMBLY__)",
@@ -142,9 +142,10 @@ def _lines(layout: Layout, options: EmitOptions, table: SymbolTable) -> Iterator
         "#endif",
         "",
     ]
-    for check in kept:
+    for check in restated:
         message = escape.c_string(f"{check.rule}: {check.message}")
         yield f"{h['assert']}({top(render_c(check.expr, h['u64']))}, {message});"
+    skipped = restated.skipped
     if skipped:
         yield from ["", "/* Not restated:"]
         yield from [f" *   {escape.c_comment(f'{s.rule}: {s.message} -- {s.reason}')}" for s in skipped]

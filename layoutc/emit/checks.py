@@ -27,6 +27,7 @@ the syntax layer's public ``parse``; it reads the AST, never a lark tree.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 from itertools import pairwise
 from typing import TYPE_CHECKING
@@ -208,16 +209,12 @@ class _Checks:
     def __init__(self, layout: Layout, table: SymbolTable) -> None:
         self.layout = layout
         self.table = table
-        self.out: list[Check] = []
-        self.skipped: list[Skipped] = []
 
-    def add(self, rule: str, message: str, build) -> None:
+    def made(self, rule: str, message: str, build) -> Check | Skipped:
         try:
-            expr = build()
+            return Check(rule, message, build())
         except Inexpressible as why:
-            self.skipped.append(Skipped(rule, message, str(why)))
-            return
-        self.out.append(Check(rule, message, expr))
+            return Skipped(rule, message, str(why))
 
     def sym(self, *key) -> Ref:
         symbol = self.table.get(*key)
@@ -240,12 +237,12 @@ class _Checks:
         return symbol is not None and symbol.sum_of is not None
 
     # ---- the checks
-    def page(self) -> None:
+    def page(self) -> Iterator[Check | Skipped]:
         if self.table.get("layout", "PAGE_SIZE") and self.table.get("layout", "PAGE_SHIFT"):
-            self.add("layout", "PAGE_SIZE is 1 << PAGE_SHIFT", lambda: Op("==", (
+            yield self.made("layout", "PAGE_SIZE is 1 << PAGE_SHIFT", lambda: Op("==", (
                 self.sym("layout", "PAGE_SIZE"), Op("<<", (Lit(1), self.sym("layout", "PAGE_SHIFT"))))))
 
-    def regions(self) -> None:
+    def regions(self) -> Iterator[Check | Skipped]:
         page = self.layout.page_size
         for space in self.layout.spaces.values():
             present = [r for r in space.regions if is_known(r)]
@@ -253,7 +250,7 @@ class _Checks:
             for region in present:
                 q = region.qualified
                 if not self.wrapped(region):
-                    self.add("layout", f"{q}: END - START == SIZE", lambda r=region: Op("==", (
+                    yield self.made("layout", f"{q}: END - START == SIZE", lambda r=region: Op("==", (
                         Op("-", (self.bound(r, "end"), self.bound(r, "start"))), self.bound(r, "size"))))
                 align = region.align or page
                 if align > 1:
@@ -261,8 +258,8 @@ class _Checks:
                         unit = self.sym("layout", "PAGE_SIZE") if r.align is None and a == page else Lit(a)
                         return is_aligned(self.bound(r, which), unit, a)
                     words = "a page" if region.align is None else f"{align:#x}"
-                    self.add("A501", f"{q} starts on {words} boundary", aligned)
-                    self.add("A501", f"{q} ends on {words} boundary", lambda r=region, a=align: aligned(r, "end", a))
+                    yield self.made("A501", f"{q} starts on {words} boundary", aligned)
+                    yield self.made("A501", f"{q} ends on {words} boundary", lambda r=region, a=align: aligned(r, "end", a))
                 parent = by_name.get(region.parent) if region.parent else None
                 if parent is not None:
                     def inside(r=region, p=parent):
@@ -270,11 +267,11 @@ class _Checks:
                         if not self.wrapped(p):
                             parts.append(Op("<=", (self.bound(r, "end"), self.bound(p, "end"))))
                         return _and(*parts)
-                    self.add("B305", f"{q} lies inside {parent.qualified}", inside)
-            self.neighbours(space, present)
-            self.holes(space, present)
+                    yield self.made("B305", f"{q} lies inside {parent.qualified}", inside)
+            yield from self.neighbours(space, present)
+            yield from self.holes(space, present)
 
-    def neighbours(self, space: Space, present: list[KnownRegion]) -> None:
+    def neighbours(self, space: Space, present: list[KnownRegion]) -> Iterator[Check | Skipped]:
         groups: dict[str | None, list[KnownRegion]] = {}
         for region in present:
             groups.setdefault(region.parent, []).append(region)
@@ -285,10 +282,10 @@ class _Checks:
                            or any(rel.other == a.name for rel in b.relations))
                 if related or self.wrapped(a):
                     continue
-                self.add("O401", f"{a.qualified} ends before {b.qualified} starts",
+                yield self.made("O401", f"{a.qualified} ends before {b.qualified} starts",
                          lambda a=a, b=b: Op("<=", (self.bound(a, "end"), self.bound(b, "start"))))
 
-    def holes(self, space: Space, present: list[KnownRegion]) -> None:
+    def holes(self, space: Space, present: list[KnownRegion]) -> Iterator[Check | Skipped]:
         top_level = sorted((r for r in present if r.parent is None), key=lambda r: (r.start, r.end))
         for hole in space.holes:
             if hole.start is None or hole.end is None or not 0 <= hole.start < hole.end <= U64 - 1:
@@ -298,24 +295,24 @@ class _Checks:
             above = [r for r in top_level if r.start >= hole.start]
             if below:
                 r = below[-1]
-                self.add("B304", f"{r.qualified} ends before the {name}",
+                yield self.made("B304", f"{r.qualified} ends before the {name}",
                          lambda r=r, h=hole: Op("<=", (self.bound(r, "end"), Lit(h.start))))
             if above:
                 r = above[0]
-                self.add("B304", f"{r.qualified} starts after the {name}",
+                yield self.made("B304", f"{r.qualified} starts after the {name}",
                          lambda r=r, h=hole: Op(">=", (self.bound(r, "start"), Lit(h.end))))
 
-    def split(self) -> None:
+    def split(self) -> Iterator[Check | Skipped]:
         layout = self.layout
         arch = arch_of(layout)
         page_offset, phys_offset = self.const("PAGE_OFFSET"), self.const("PHYS_OFFSET")
         if arch is not None and page_offset is not None and arch.page_offset_align:
             align = arch.page_offset_align
-            self.add("K601", f"PAGE_OFFSET is {align:#x} aligned", lambda: is_aligned(page_offset, Lit(align), align))
+            yield self.made("K601", f"PAGE_OFFSET is {align:#x} aligned", lambda: is_aligned(page_offset, Lit(align), align))
         if arch is not None and page_offset is not None and phys_offset is not None:
             phys_align = arch.phys_virt_align(layout)
             if phys_align:
-                self.add("K607", f"PAGE_OFFSET - PHYS_OFFSET is {phys_align:#x} aligned", lambda: is_aligned(
+                yield self.made("K607", f"PAGE_OFFSET - PHYS_OFFSET is {phys_align:#x} aligned", lambda: is_aligned(
                     Op("-", (page_offset, phys_offset)), Lit(phys_align), phys_align))
         virtual = layout.spaces.get("virtual")
         if virtual is None:
@@ -327,25 +324,25 @@ class _Checks:
             for region in regions:
                 bound = limit.symbol.value
                 if region.access == "user" and isinstance(bound, int) and region.start < bound:
-                    self.add("K602", f"{region.qualified} ends at or below {limit_name}",
+                    yield self.made("K602", f"{region.qualified} ends at or below {limit_name}",
                              lambda r=region: Op("<=", (self.bound(r, "end"), limit)))
         linear = [r for r in regions if r.kind == "linear"]
         by_key = {(r.space, r.name): r for r in layout.regions() if is_known(r)}
         for lin in linear:
             if page_offset is not None:
-                self.add("K604", f"linear map {lin.qualified} starts at PAGE_OFFSET",
+                yield self.made("K604", f"linear map {lin.qualified} starts at PAGE_OFFSET",
                          lambda r=lin: Op("==", (self.bound(r, "start"), page_offset)))
             target = by_key.get((lin.maps[0], lin.maps[1])) if lin.maps and len(lin.maps) == 2 else None
             if target is not None:
                 if phys_offset is not None:
-                    self.add("K605", f"{target.qualified}, mapped by {lin.qualified}, starts at PHYS_OFFSET",
+                    yield self.made("K605", f"{target.qualified}, mapped by {lin.qualified}, starts at PHYS_OFFSET",
                              lambda t=target: Op("==", (self.bound(t, "start"), phys_offset)))
-                self.add("K606", f"linear map {lin.qualified} is no larger than {target.qualified}",
+                yield self.made("K606", f"linear map {lin.qualified} is no larger than {target.qualified}",
                          lambda r=lin, t=target: Op("<=", (self.bound(r, "size"), self.bound(t, "size"))))
         for vm in (r for r in regions if r.kind == "vmalloc"):
             for lin in linear:
                 if lin.end <= vm.start:
-                    self.add("K608", f"a guard gap of at least a page separates {lin.qualified} and {vm.qualified}",
+                    yield self.made("K608", f"a guard gap of at least a page separates {lin.qualified} and {vm.qualified}",
                              lambda lin=lin, vm=vm: _and(
                                  Op("<=", (self.bound(lin, "end"), self.bound(vm, "start"))),
                                  Op(">=", (Op("-", (self.bound(vm, "start"), self.bound(lin, "end"))),
@@ -356,42 +353,64 @@ class _Checks:
             for modules in (r for r in regions if r.kind == "modules"):
                 for text in texts:
                     low, high = (modules, text) if modules.start <= text.start else (text, modules)
-                    self.add("K609", f"{modules.qualified} is within {reach:#x} of {text.qualified}",
+                    yield self.made("K609", f"{modules.qualified} is within {reach:#x} of {text.qualified}",
                              lambda low=low, high=high, reach=reach: Op("<=", (
                                  Op("-", (self.bound(high, "end"), self.bound(low, "start"))), Lit(reach))))
 
-    def asserts(self) -> None:
+    def asserts(self) -> Iterator[Check | Skipped]:
         for assertion in self.layout.assertions:
             if assertion.passed is not True:
                 continue
             where = assertion.span.where()
-            self.add("U901", assertion.message,
+            yield self.made("U901", assertion.message,
                      lambda a=assertion, w=where: _AssertTranslator(self.layout, self.table).translate(a.span.text, w))
 
-    def build(self) -> tuple[list[Check], list[Skipped]]:
-        self.page()
-        self.regions()
-        self.split()
-        self.asserts()
-        return self.out, self.skipped
+    def build(self) -> Iterator[Check | Skipped]:
+        yield from self.page()
+        yield from self.regions()
+        yield from self.split()
+        yield from self.asserts()
+
+
+class Restated:
+    """The checks that hold on ``layout`` in ``dialect`` ("c" or "ld"), made one by one as they are
+    iterated (a header writes each as it comes: a layout of 100,000 regions has ~400,000 of them);
+    ``skipped`` afterwards: the ones left out, with why (those C or ld cannot state, then those that
+    do not hold or that the dialect's arithmetic cannot evaluate)."""
+
+    def __init__(self, layout: Layout, table: SymbolTable, dialect: str) -> None:
+        self.layout, self.table, self.dialect = layout, table, dialect
+        self._unstated: list[Skipped] = []
+        self._failing: list[Skipped] = []
+
+    def __iter__(self) -> Iterator[Check]:
+        dialect = self.dialect
+        for check in _Checks(self.layout, self.table).build():
+            if isinstance(check, Skipped):
+                self._unstated.append(check)
+                continue
+            value = evaluate(check.expr, dialect)
+            if value is None:
+                reason = ("ld divides as signed 64-bit numbers"
+                          if dialect == "ld" and evaluate(check.expr, "c") is not None
+                          else "undefined in 64-bit C arithmetic (a shift by 64 or more, a division by zero)")
+                self._failing.append(Skipped(check.rule, check.message, reason))
+            elif value == 0:
+                reason = "does not hold in this layout (a waived or non-error finding)"
+                self._failing.append(Skipped(check.rule, check.message, reason))
+            else:
+                yield check
+
+    @property
+    def skipped(self) -> list[Skipped]:
+        return self._unstated + self._failing
 
 
 def checks(layout: Layout, table: SymbolTable, dialect: str) -> tuple[list[Check], list[Skipped]]:
     """The checks that hold on ``layout`` in ``dialect`` ("c" or "ld"), and the ones left out, with why."""
-    candidates, skipped = _Checks(layout, table).build()
-    kept: list[Check] = []
-    for check in candidates:
-        value = evaluate(check.expr, dialect)
-        if value is None:
-            reason = ("ld divides as signed 64-bit numbers" if dialect == "ld" and evaluate(check.expr, "c") is not None
-                      else "undefined in 64-bit C arithmetic (a shift by 64 or more, a division by zero)")
-            skipped.append(Skipped(check.rule, check.message, reason))
-        elif value == 0:
-            reason = "does not hold in this layout (a waived or non-error finding)"
-            skipped.append(Skipped(check.rule, check.message, reason))
-        else:
-            kept.append(check)
-    return kept, skipped
+    restated = Restated(layout, table, dialect)
+    kept = list(restated)
+    return kept, restated.skipped
 
 
 # ------------------------------------------------------------------ user asserts

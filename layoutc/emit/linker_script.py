@@ -36,7 +36,7 @@ from ..model.types import Layout, is_known
 from ..model.values import format_address
 from . import escape, provenance
 from .base import EmitOptions
-from .checks import checks, render_ld, top
+from .checks import Restated, render_ld, top
 from .names import identifier
 from .symbols import Symbol, SymbolTable, symbol_table
 
@@ -195,9 +195,10 @@ def _lines(layout: Layout, options: EmitOptions, table: SymbolTable, placement: 
         if symbols:
             yield from ["", f"/* ---- {escape.c_comment(title)} */"]
             yield from (f"PROVIDE({s.name} = {literal(s, bits)});" for s in symbols)
-    kept, skipped = checks(layout, table, "ld")
+    restated = Restated(layout, table, "ld")
     yield from ["", "/* ---- invariants: each restates a layoutc check (`layoutc explain CODE`) */"]
-    yield from (f"ASSERT({top(render_ld(c.expr))}, {escape.ld_string(f'{c.rule}: {c.message}')});" for c in kept)
+    yield from (f"ASSERT({top(render_ld(c.expr))}, {escape.ld_string(f'{c.rule}: {c.message}')});" for c in restated)
+    skipped = restated.skipped
     if skipped:
         yield from ["", "/* Not restated:"]
         yield from [f" *   {escape.c_comment(f'{s.rule}: {s.message} -- {s.reason}')}" for s in skipped]
