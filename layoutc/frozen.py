@@ -19,7 +19,10 @@ for the ~70 classes a check defines that was the largest part of the start-up
   ``is_dataclass`` work as on a dataclass (``dataclasses`` is imported then).
 
 ``field()`` here takes dataclasses' ``default``, ``default_factory``, ``init``,
-``repr`` and ``compare``; ``replace()`` is ``dataclasses.replace`` for these
+``repr`` and ``compare``, and ``stored``: for a slotted class, a factory ``stored(name)`` of
+a data descriptor that keeps the field's value in slots of its own (``descriptor.slots``)
+and makes it again when it is read (``source.SpanField``: a span in two slots, not an
+object of its own); ``replace()`` is ``dataclasses.replace`` for these
 classes.  Type checkers see dataclasses (``dataclass_transform``).
 tests/test_frozen.py compares every behaviour with ``dataclasses`` itself.
 """
@@ -47,16 +50,18 @@ MISSING: Any = _Missing()
 class _Field:
     """What ``field()`` returns: a field's options, read when its class is made."""
 
-    __slots__ = ("compare", "default", "default_factory", "init", "repr")
+    __slots__ = ("compare", "default", "default_factory", "init", "repr", "stored")
 
-    def __init__(self, default: Any, default_factory: Any, init: bool, repr: bool, compare: bool) -> None:
+    def __init__(self, default: Any, default_factory: Any, init: bool, repr: bool, compare: bool,
+                 stored: Any = None) -> None:
         self.default, self.default_factory = default, default_factory
         self.init, self.repr, self.compare = init, repr, compare
+        self.stored = stored
 
 
 def _field(*, default: Any = MISSING, default_factory: Any = MISSING, init: bool = True, repr: bool = True,
-           compare: bool = True) -> Any:
-    return _Field(default, default_factory, init, repr, compare)
+           compare: bool = True, stored: Any = None) -> Any:
+    return _Field(default, default_factory, init, repr, compare, stored)
 
 
 class _Spec:
@@ -247,7 +252,14 @@ def _make(cls: type[T], frozen: bool, eq: bool, slots: bool) -> type[T]:
                     type.__setattr__(cls, spec.name, spec.options.default)
         return cls
     body = {name: value for name, value in own.items() if name not in names and name not in ("__dict__", "__weakref__")}
-    body.update(methods, __slots__=names)
+    slot_names: list[str] = []
+    for spec in specs:
+        if spec.options.stored is None:
+            slot_names.append(spec.name)
+        else:  # a descriptor that keeps the value in slots of its own
+            body[spec.name] = descriptor = spec.options.stored(spec.name)
+            slot_names.extend(descriptor.slots)
+    body.update(methods, __slots__=tuple(slot_names))
     if frozen:
         body.update(__getstate__=_getstate, __setstate__=_setstate)
     metaclass: Any = type(cls)
@@ -284,7 +296,7 @@ if TYPE_CHECKING:
     from typing_extensions import dataclass_transform
 
     def field(*, default: Any = ..., default_factory: Callable[[], Any] = ..., init: bool = True, repr: bool = True,
-              compare: bool = True) -> Any: ...
+              compare: bool = True, stored: Callable[[str], Any] | None = None) -> Any: ...
 
     @overload
     def frozen(cls: type[T], /) -> type[T]: ...

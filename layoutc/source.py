@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import bisect
 from array import array
+from typing import Any
 
 from .frozen import field, frozen
 
@@ -91,3 +92,55 @@ class Span:
         if other.file is not self.file:
             return self
         return Span(self.file, min(self.start, other.start), max(self.end, other.end))
+
+
+_PACKED = 32  # a span's end fits in the low bits: files are at most 16 MiB (L001)
+_LOW = (1 << _PACKED) - 1
+
+
+class SpanField:
+    """How a slotted ``@frozen`` class keeps a ``Span`` field (``field(stored=SpanField)``): the file in
+    one slot and both offsets in one integer in another, the Span made again each time it is read.
+
+    A syntax tree has a span per node and most nodes are a name or a number: the Span object and
+    its two offsets were ~115 bytes a node and ~40 % of a large layout's tree (issue 10); kept like
+    this they are one shared pointer and one integer.  A span that does not pack (offsets past
+    2^32) is kept as it is.  ``None`` is kept for an optional span.
+    """
+
+    __slots__ = ("file", "name", "pos", "slots")
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+        self.slots = (f"_{name}_file", f"_{name}_pos")
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self.file, self.pos = (owner.__dict__[slot] for slot in self.slots)  # the slots' member descriptors
+
+    def __get__(self, node: object, owner: type | None = None) -> Any:
+        if node is None:
+            return self
+        pos = self.pos.__get__(node)
+        if pos.__class__ is not int:
+            return pos  # None, or a span kept as it is
+        return Span(self.file.__get__(node), pos >> _PACKED, pos & _LOW)
+
+    def __set__(self, node: object, span: Span | None) -> None:
+        if span is not None and 0 <= span.start and 0 <= span.end <= _LOW:
+            self.file.__set__(node, span.file)
+            self.pos.__set__(node, span.start << _PACKED | span.end)
+        else:
+            self.file.__set__(node, None)
+            self.pos.__set__(node, span)
+
+
+def start_of(node: object) -> int:
+    """Where the span of ``node`` (a class with ``span = field(stored=SpanField)``) starts, without making it."""
+    pos = node._span_pos  # type: ignore[attr-defined]
+    return pos >> _PACKED if pos.__class__ is int else node.span.start  # type: ignore[attr-defined]
+
+
+def end_of(node: object) -> int:
+    """Where the span of ``node`` ends, without making it."""
+    pos = node._span_pos  # type: ignore[attr-defined]
+    return pos & _LOW if pos.__class__ is int else node.span.end  # type: ignore[attr-defined]

@@ -114,3 +114,43 @@ def test_a_check_imports_nothing_it_does_not_use(tmp_path):
                          text=True, timeout=120)
     assert run.returncode == 0, run.stderr
     assert run.stdout.splitlines()[-1] == "0 []"
+
+
+def test_a_stored_span_field_reads_back_the_span_it_was_given():
+    """``field(stored=SpanField)`` keeps a span as a file and one packed integer: the span read back
+    equals the one given, the node compares, hashes, pickles, copies and replaces as with a plain
+    field, and a span that does not pack (or None) is kept as it is."""
+    from layoutc.source import SourceFile, Span, SpanField, end_of, start_of
+    from layoutc.syntax import ast
+
+    @frozen
+    class Node:
+        name: str
+        span: Span = field(stored=SpanField)
+        other: Span | None = field(stored=SpanField)
+
+    @frozen
+    class Plain:
+        name: str
+        span: Span
+        other: Span | None
+
+    text = SourceFile("a.kl", "region r [0, 4K)\n" * 3)
+    far = Span(text, 5, 1 << 40)  # past what packs
+    for span, other in ((Span(text, 7, 8), None), (Span(text, 0, 0), Span(text, 50, 51)),
+                        (Span(text, (1 << 32) - 2, (1 << 32) - 1), far)):
+        node, plain = Node("r", span, other), Plain("r", span, other)
+        assert node.span == span and node.other == other and node.span.text == plain.span.text
+        assert (start_of(node), end_of(node)) == (span.start, span.end)
+        assert node == Node("r", Span(text, span.start, span.end), other) and hash(node) == hash(Node("r", span, other))
+        assert node != Node("r", Span(text, span.start, span.end + 1), other)
+        loaded = pickle.loads(pickle.dumps(ast.Name("r", span)))  # a tree's node (its file is a copy)
+        assert (loaded.name, loaded.span.start, loaded.span.end, loaded.span.text) == ("r", span.start, span.end,
+                                                                                       span.text)
+        assert copy.copy(node) == node and replace(node, name="s").span == span
+        assert repr(node) == repr(plain).replace("Plain", "Node")
+    assert Node("r", far, None).span is far
+    assert not hasattr(Node("r", Span(text, 1, 2), None), "__dict__")
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        Node("r", Span(text, 1, 2), None).span = Span(text, 0, 1)  # type: ignore[misc]
+    assert [f.name for f in dataclasses.fields(Node)] == ["name", "span", "other"]

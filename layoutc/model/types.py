@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Iterator, Mapping, TypeGuard, overload
 
 from ..frozen import field, frozen
-from ..source import SourceFile, Span
+from ..source import SourceFile, Span, SpanField
 from .values import format_address, show
 
 
@@ -31,7 +31,7 @@ class Origin:
     """One link of a provenance chain: where a value was defined or overridden."""
 
     how: str  # "default", "set", "-D", "const", "region"
-    span: Span
+    span: Span = field(stored=SpanField)
     text: str  # the expression as written
 
     def describe(self) -> str:
@@ -48,7 +48,7 @@ class Param:
     choices: tuple[str, ...]
     value: object
     doc: str
-    span: Span  # the declaration
+    span: Span = field(stored=SpanField)  # the declaration
     origins: tuple[Origin, ...]  # declaration default first, last override last
 
     def __repr__(self) -> str:
@@ -61,7 +61,7 @@ class Const:
     name: str
     value: object
     doc: str
-    span: Span
+    span: Span = field(stored=SpanField)
     formula: str
     inputs: tuple[str, ...]  # names this constant's formula reads
 
@@ -73,7 +73,7 @@ class Const:
 class Waiver:
     rule: str  # code or kebab-case name, as written
     reason: str
-    span: Span
+    span: Span = field(stored=SpanField)
     scope: str  # "file" or "space:NAME" or "region:SPACE.NAME"
 
     def __repr__(self) -> str:
@@ -84,7 +84,7 @@ class Waiver:
 class Relation:
     other: str  # region name the overlap with is intended
     reason: str
-    span: Span
+    span: Span = field(stored=SpanField)
 
     def __repr__(self) -> str:
         return f"Relation(overlaps {self.other} at {_at(self.span)})"
@@ -108,11 +108,11 @@ class Region:
     doc: str
     relations: tuple[Relation, ...]
     waivers: tuple[Waiver, ...]
-    span: Span  # the whole declaration
-    name_span: Span
-    range_span: Span
-    start_span: Span
-    end_span: Span
+    span: Span = field(stored=SpanField)  # the whole declaration
+    name_span: Span = field(stored=SpanField)
+    range_span: Span = field(stored=SpanField)
+    start_span: Span = field(stored=SpanField)
+    end_span: Span = field(stored=SpanField)
     children: tuple[str, ...] = ()
 
     @property
@@ -146,7 +146,7 @@ class Hole:
     start: int | None
     end: int | None
     reason: str
-    span: Span
+    span: Span = field(stored=SpanField)
 
     def __repr__(self) -> str:
         where = ("unknown range" if self.start is None or self.end is None
@@ -192,7 +192,7 @@ class Space:
     bits: int
     regions: tuple[Region, ...]  # every region at every depth, in source order
     holes: tuple[Hole, ...]
-    span: Span
+    span: Span = field(stored=SpanField)
 
     @property
     def limit(self) -> int:
@@ -216,8 +216,8 @@ class Operand:
 class Assertion:
     message: str
     passed: bool | None  # None: could not be evaluated (already reported)
-    span: Span
-    cond_span: Span
+    span: Span = field(stored=SpanField)
+    cond_span: Span = field(stored=SpanField)
     operands: tuple[Operand, ...]
     inputs: tuple[str, ...]
     keyword: str = "assert"  # or "requires": a constraint on which configurations exist

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from typing import Any, Union
 
-from ..frozen import frozen
-from ..source import SourceFile, Span
+from ..frozen import field, frozen
+from ..source import SourceFile, Span, SpanField
 
 
 class _TokenSpan:
@@ -36,7 +36,7 @@ class _TokenSpan:
 class Num:
     value: int
     text: str  # spelling as written, so `3G` can match the choice member `3G`
-    span: Span
+    span: Span = field(stored=SpanField)
 
 
 @frozen
@@ -44,39 +44,39 @@ class Word:
     """A digit-led word that is not a number (``3G_OPT``): only a choice member can mean it."""
 
     text: str
-    span: Span
+    span: Span = field(stored=SpanField)
 
 
 @frozen
 class Ver:
     value: tuple[int, ...]
     text: str
-    span: Span
+    span: Span = field(stored=SpanField)
 
 
 @frozen
 class Str:
     value: str
-    span: Span
+    span: Span = field(stored=SpanField)
 
 
 @frozen
 class Bool:
     value: bool
-    span: Span
+    span: Span = field(stored=SpanField)
 
 
 @frozen
 class Name:
     name: str
-    span: Span
+    span: Span = field(stored=SpanField)
 
 
 @frozen
 class Attr:
     obj: Expr
     name: str
-    span: Span
+    span: Span = field(stored=SpanField)
     name_at: int  # where the name's token starts
 
     name_span = _TokenSpan("name_at", "name")
@@ -86,14 +86,14 @@ class Attr:
 class Index:
     obj: Expr
     index: Expr
-    span: Span
+    span: Span = field(stored=SpanField)
 
 
 @frozen
 class Call:
     func: str
     args: tuple[Expr, ...]
-    span: Span
+    span: Span = field(stored=SpanField)
     func_at: int
 
     func_span = _TokenSpan("func_at", "func")
@@ -103,7 +103,7 @@ class Call:
 class Unary:
     op: str
     operand: Expr
-    span: Span
+    span: Span = field(stored=SpanField)
 
 
 @frozen
@@ -111,7 +111,7 @@ class Binary:
     op: str
     left: Expr
     right: Expr
-    span: Span
+    span: Span = field(stored=SpanField)
     op_at: int
 
     op_span = _TokenSpan("op_at", "op")
@@ -122,12 +122,12 @@ class IfExpr:
     cond: Expr
     then: Expr
     otherwise: Expr
-    span: Span
+    span: Span = field(stored=SpanField)
 
 
 @frozen
 class Wildcard:
-    span: Span
+    span: Span = field(stored=SpanField)
 
 
 Pattern = Union[Num, Word, Ver, Str, Bool, Name, Wildcard]
@@ -137,21 +137,21 @@ Pattern = Union[Num, Word, Ver, Str, Bool, Name, Wildcard]
 class MatchArm:
     patterns: tuple[Pattern, ...]
     value: Expr
-    span: Span
+    span: Span = field(stored=SpanField)
 
 
 @frozen
 class Match:
     subject: Expr
     arms: tuple[MatchArm, ...]
-    span: Span
+    span: Span = field(stored=SpanField)
 
 
 @frozen
 class BankLit:
     base: Expr
     size: Expr
-    span: Span
+    span: Span = field(stored=SpanField)
 
 
 @frozen
@@ -159,7 +159,7 @@ class Banks:
     """``BASE:SIZE[, BASE:SIZE...]`` -- only where a value is expected (param default, set, -D)."""
 
     banks: tuple[BankLit, ...]
-    span: Span
+    span: Span = field(stored=SpanField)
 
 
 Expr = Union[Num, Word, Ver, Str, Bool, Name, Attr, Index, Call, Unary, Binary, IfExpr, Match, Banks]
@@ -171,7 +171,7 @@ Expr = Union[Num, Word, Ver, Str, Bool, Name, Attr, Index, Call, Unary, Binary, 
 class AttrStmt:
     name: str
     value: Expr
-    span: Span
+    span: Span = field(stored=SpanField)
     name_at: int  # where the name's token starts
 
     name_span = _TokenSpan("name_at", "name")
@@ -182,7 +182,7 @@ class TypeSpec:
     name: str  # int size addr bool version string choice banks
     arg: str | None  # banks(phys_offset): the param a bare size is based at
     choices: tuple[tuple[str, Span], ...]
-    span: Span
+    span: Span = field(stored=SpanField)
 
 
 @frozen
@@ -191,7 +191,7 @@ class ParamDecl:
     type: TypeSpec
     default: Expr | None
     doc: str
-    span: Span
+    span: Span = field(stored=SpanField)
     name_at: int  # where the name's token starts
 
     name_span = _TokenSpan("name_at", "name")
@@ -202,7 +202,7 @@ class ConstDecl:
     name: str
     expr: Expr
     doc: str
-    span: Span
+    span: Span = field(stored=SpanField)
     name_at: int  # where the name's token starts
 
     name_span = _TokenSpan("name_at", "name")
@@ -212,7 +212,7 @@ class ConstDecl:
 class SetStmt:
     name: str
     value: Expr
-    span: Span
+    span: Span = field(stored=SpanField)
     name_at: int  # where the name's token starts
 
     name_span = _TokenSpan("name_at", "name")
@@ -222,14 +222,14 @@ class SetStmt:
 class Allow:
     rule: str
     reason: str
-    span: Span
+    span: Span = field(stored=SpanField)
 
 
 @frozen
 class Overlaps:
     path: tuple[str, ...]
     reason: str
-    span: Span
+    span: Span = field(stored=SpanField)
 
 
 @frozen
@@ -237,7 +237,7 @@ class RangeSpec:
     start: Expr
     end: Expr
     relative: bool  # `[START, +SIZE)`
-    span: Span
+    span: Span = field(stored=SpanField)
 
 
 @frozen
@@ -249,7 +249,7 @@ class RegionDecl:
     children: tuple[RegionDecl, ...]
     overlaps: tuple[Overlaps, ...]
     allows: tuple[Allow, ...]
-    span: Span
+    span: Span = field(stored=SpanField)
     name_span: Span
 
 
@@ -258,7 +258,7 @@ class HoleDecl:
     name: str | None
     range: RangeSpec
     reason: str
-    span: Span
+    span: Span = field(stored=SpanField)
 
 
 @frozen
@@ -268,7 +268,7 @@ class SpaceDecl:
     regions: tuple[RegionDecl, ...]
     holes: tuple[HoleDecl, ...]
     allows: tuple[Allow, ...]
-    span: Span
+    span: Span = field(stored=SpanField)
     name_at: int  # where the name's token starts
 
     name_span = _TokenSpan("name_at", "name")
@@ -281,21 +281,21 @@ class AssertStmt:
 
     cond: Expr
     message: str
-    span: Span
+    span: Span = field(stored=SpanField)
     keyword: str = "assert"
 
 
 @frozen
 class Extends:
     path: str
-    span: Span
+    span: Span = field(stored=SpanField)
 
 
 @frozen
 class LayoutHeader:
     name: str
     attrs: tuple[AttrStmt, ...]
-    span: Span
+    span: Span = field(stored=SpanField)
     name_at: int  # where the name's token starts
 
     name_span = _TokenSpan("name_at", "name")

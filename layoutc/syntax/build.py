@@ -14,7 +14,7 @@ import re
 from ..diagnostics import Sink
 from ..frozen import replace
 from ..limits import MAX_DEPTH, MAX_LITERAL_BITS, MAX_VERSION_DIGITS
-from ..source import SourceFile, Span
+from ..source import SourceFile, Span, end_of, start_of
 from . import ast
 from .lalr import Token
 
@@ -79,11 +79,11 @@ def _at(token: Token) -> int:
 
 
 def _first(item) -> int:
-    return _offset(item.start_pos) if isinstance(item, Token) else item.span.start
+    return _offset(item.start_pos) if isinstance(item, Token) else start_of(item)
 
 
 def _last(item) -> int:
-    return _offset(item.end_pos) if isinstance(item, Token) else item.span.end
+    return _offset(item.end_pos) if isinstance(item, Token) else end_of(item)
 
 
 class AstBuilder:
@@ -354,7 +354,7 @@ class AstBuilder:
 
     def index(self, c):
         obj, idx = c
-        return self._nest(ast.Index(obj, idx, Span(self.file, obj.span.start, idx.span.end + 1)), (obj, idx))
+        return self._nest(ast.Index(obj, idx, Span(self.file, start_of(obj), end_of(idx) + 1)), (obj, idx))
 
     def call(self, c):
         name, *args, rpar = c
