@@ -1,8 +1,10 @@
-"""Hostile layouts against the memory bound: time, peak memory and peak per input byte of `layoutc check`.
+"""Hostile layouts against the memory bound: time, peak memory and peak per input byte of `layoutc check`,
+and of every verb that writes what it makes (render, emit, build) for large valid layouts.
 
     python benchmarks/hostile.py [--size N] [--bytes B] [--shape NAME ...] [--venv DIR] [--no-whole]
+                                 [--no-limits] [--no-large]
 
-Three sets of shapes:
+Four sets of shapes:
 
 * ``fuzz/families.py``'s PATHOLOGICAL family (deep nesting, thousands of mutually overlapping
   regions or holes, long escapes, huge literals and widths...) at size N (default 10,000);
@@ -10,7 +12,10 @@ Three sets of shapes:
   statement can cost (short regions, consts, params, `set`s, waivers, asserts, long lists and
   sums, deep expressions and regions at the nesting limit, syntax errors and findings per line);
 * files AT a limit and ONE PAST it (L001 file size, L007 region count with the densest region line,
-  L014 token count with the densest tokens).
+  L014 token count with the densest tokens);
+* LARGE valid layouts (``benchmarks/generate.py``, 10,000 and 100,000 regions: 1.45 and 14.9 MB)
+  through `check`, `render -o FILE.dot`, `emit header|ld|json|dot -o FILE` and `build -o DIR`:
+  what a large output costs beside the model (``--no-large`` skips them).
 
 Each file is checked in a fresh process twice in process (the tree's layoutc on a large-stack
 thread, as the CLI runs it): once for peak RSS (VmHWM, reset through /proc/self/clear_refs) above
@@ -110,6 +115,12 @@ def _at_limits() -> dict[str, str]:
     }
 
 
+# what the large layouts are run through: every verb that writes what it makes ({dir}: a scratch directory)
+LARGE_VERBS = [["check", "{file}"], ["render", "{file}", "--format", "dot", "-o", "{dir}/out.dot"],
+               *([["emit", kind, "{file}", "-o", f"{{dir}}/out.{kind}"] for kind in ("header", "ld", "json", "dot")]),
+               ["build", "{file}", "-o", "{dir}/build"]]
+
+
 def _sized(make: Callable[[int], str], target: int) -> str:
     probe = make(200)
     return make(max(1, round(200 * target / len(probe))))
@@ -125,9 +136,9 @@ def _status(field: str) -> int:
     return 0
 
 
-def measure(path: str, traced: bool) -> dict:
-    """One `check path` on a large-stack thread after a warm-up: CPU, peak above the warmed-up
-    interpreter (VmHWM) or, ``traced``, tracemalloc's peak."""
+def measure(argv: list[str], traced: bool) -> dict:
+    """One `layoutc ARGV` (`check FILE`...) on a large-stack thread after a warm-up: CPU, peak above
+    the warmed-up interpreter (VmHWM) or, ``traced``, tracemalloc's peak."""
     import contextlib
     import gc
     import io
@@ -141,15 +152,15 @@ def measure(path: str, traced: bool) -> dict:
 
     result: dict = {}
 
-    def check(target: str) -> int:
+    def run(args: list[str]) -> int:
         with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
-            return _dispatch(["check", target])
+            return _dispatch(args)
 
     def work() -> None:
         with tempfile.TemporaryDirectory() as folder:  # the warm-up: every module a check imports
             warm = Path(folder) / "warm.kl"
             warm.write_text('space s bits 32 { region r [0, 4K) }\nconst X = 1\nassert X == 1 : "x"\n')
-            check(str(warm))
+            run(["check", str(warm)])
         gc.collect()
         if traced:
             tracemalloc.start()
@@ -157,7 +168,7 @@ def measure(path: str, traced: bool) -> dict:
         with open("/proc/self/clear_refs", "w") as f:
             f.write("5")
         start = time.process_time()
-        result["code"] = check(path)
+        result["code"] = run(argv)
         result["cpu"] = time.process_time() - start
         result["peak"] = tracemalloc.get_traced_memory()[1] if traced else max(0, _status("VmHWM:") - base)
 
@@ -167,20 +178,28 @@ def measure(path: str, traced: bool) -> dict:
     return result
 
 
-def _in_process(path: Path, traced: bool) -> dict:
-    done = subprocess.run([sys.executable, __file__, "--measure", str(path)] + (["--traced"] if traced else []),
+def _in_process(argv: list[str], traced: bool) -> dict:
+    done = subprocess.run([sys.executable, __file__, "--measure", json.dumps(argv)] + (["--traced"] if traced else []),
                           capture_output=True, text=True, env=dict(clean_env(), PYTHONPATH=str(ROOT)))
     if done.returncode != 0:
-        raise RuntimeError(f"measuring {path} failed: {done.stderr[-2000:]}")
+        raise RuntimeError(f"measuring {argv} failed: {done.stderr[-2000:]}")
     return json.loads(done.stdout)
 
 
-def _whole(python: Path, path: Path) -> tuple[float, int, int]:
-    """(CPU seconds, peak RSS in bytes, exit code) of `python -m layoutc check path` (wait4's rusage)."""
-    process = subprocess.Popen([str(python), "-m", "layoutc", "check", str(path)], stdout=subprocess.DEVNULL,
-                               stderr=subprocess.DEVNULL, env=clean_env(), cwd=path.parent)
-    _, status, usage = os.wait4(process.pid, 0)
-    return usage.ru_utime + usage.ru_stime, usage.ru_maxrss * 1024, os.waitstatus_to_exitcode(status)
+def _whole(python: Path, argv: list[str], cwd: Path) -> tuple[float, int, int]:
+    """(CPU seconds, peak RSS in bytes, exit code) of `python -m layoutc ARGV`: the CPU from wait4's
+    rusage, the peak from the child's own VmHWM at exit (wait4's ru_maxrss keeps the high-water mark
+    of the image before exec: this benchmark's own memory, which holds the shapes; fuzz/runner.py)."""
+    from fuzz.runner import CLI_REPORTING_PEAK
+
+    with tempfile.TemporaryDirectory(prefix="hostile-peak-") as folder:
+        peak_file = Path(folder) / "peak"
+        process = subprocess.Popen([str(python), "-c", CLI_REPORTING_PEAK, *argv], stdout=subprocess.DEVNULL,
+                                   stderr=subprocess.DEVNULL, env=dict(clean_env(), FUZZ_PEAK_FILE=str(peak_file)),
+                                   cwd=cwd)
+        _, status, usage = os.wait4(process.pid, 0)
+        peak = int(peak_file.read_text() or 0) * 1024 if peak_file.exists() else 0
+    return usage.ru_utime + usage.ru_stime, peak, os.waitstatus_to_exitcode(status)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -192,11 +211,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--venv", help="reuse this venv (layoutc installed) for the whole-process figures")
     parser.add_argument("--no-whole", action="store_true", help="in-process figures only")
     parser.add_argument("--no-limits", action="store_true", help="skip the files at the limits (the slowest)")
+    parser.add_argument("--no-large", action="store_true", help="skip the large valid layouts and their outputs")
     parser.add_argument("--measure", help=argparse.SUPPRESS)
     parser.add_argument("--traced", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.measure:
-        print(json.dumps(measure(args.measure, args.traced)))
+        print(json.dumps(measure(json.loads(args.measure), args.traced)))
         return 0
 
     from fuzz.families import PATHOLOGICAL
@@ -210,6 +230,14 @@ def main(argv: list[str] | None = None) -> int:
     if not args.no_limits:
         for name, text in _at_limits().items():
             texts[name] = lambda text=text: text
+    verbs: dict[str, list[list[str]]] = {}  # a shape's command lines; `check FILE` unless named here
+    if not args.no_large:
+        from generate import generate
+
+        for n in (10_000, 100_000):
+            shape = f"large {n:,} regions"
+            texts[shape] = lambda n=n: generate(n, seed=1).kl
+            verbs[shape] = LARGE_VERBS
     if args.shape:
         texts = {k: v for k, v in texts.items() if any(s in k for s in args.shape)}
 
@@ -220,34 +248,38 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory() as folder:
         python = None
         if not args.no_whole:
-            python = venv_bin(Path(args.venv) if args.venv else fresh_venv(Path(folder)), "python")
+            python = venv_bin(Path(args.venv).resolve() if args.venv else fresh_venv(Path(folder)), "python")
             empty = Path(folder) / "empty.kl"
             empty.write_text("")
-            base_cpu, base_rss, _ = _whole(python, empty)
+            base_cpu, base_rss, _ = _whole(python, ["check", str(empty)], empty.parent)
             print(f"whole process: a clean venv's `python -m layoutc check empty.kl`: {base_cpu:.2f} s CPU, "
                   f"{base_rss / MIB:.0f} MiB peak RSS (the baseline)")
         print(f"bound: peak above baseline <= {MEMORY_PER_INPUT_BYTE} x file bytes + {MEMORY_CONSTANT // MIB} MiB "
               "(layoutc/limits.py)")
-        print(f"{'shape':<32} {'file':>11} {'exit':>4} {'CPU s':>6} | {'in-process RSS':>15} {'/B':>5} "
+        print(f"{'shape':<38} {'file':>11} {'exit':>4} {'CPU s':>6} | {'in-process RSS':>15} {'/B':>5} "
               f"{'traced':>9} {'/B':>5} | {'whole RSS':>10} {'/B':>5}")
         for shape, make in texts.items():
             path = Path(folder) / "shape.kl"
             path.write_text(make(), encoding="utf-8")
             size = path.stat().st_size
-            rss = _in_process(path, traced=False)
-            traced = _in_process(path, traced=True)
-            peaks = [rss["peak"], traced["peak"]]
-            whole = ""
-            if python is not None:
-                _, whole_rss, _ = _whole(python, path)
-                extra = max(0, whole_rss - base_rss)
-                peaks.append(extra)
-                whole = f"{extra / MIB:>6.1f} MiB {extra / size:>5.1f}"
-            flag = "  OVER" if max(peaks) > bound(size) else ""
-            over += bool(flag)
-            print(f"{shape:<32} {size:>11,} {rss['code']:>4} {rss['cpu']:>6.2f} | {rss['peak'] / MIB:>11.1f} MiB "
-                  f"{rss['peak'] / size:>5.1f} {traced['peak'] / MIB:>5.1f} MiB {traced['peak'] / size:>5.1f} | "
-                  f"{whole}{flag}", flush=True)
+            for template in verbs.get(shape, [["check", "{file}"]]):
+                argv = [a.format(file=path, dir=folder) for a in template]
+                rss = _in_process(argv, traced=False)
+                traced = _in_process(argv, traced=True)
+                peaks = [rss["peak"], traced["peak"]]
+                whole = ""
+                if python is not None:
+                    _, whole_rss, _ = _whole(python, argv, path.parent)
+                    extra = max(0, whole_rss - base_rss)
+                    peaks.append(extra)
+                    whole = f"{extra / MIB:>6.1f} MiB {extra / size:>5.1f}"
+                flag = "  OVER" if max(peaks) > bound(size) else ""
+                over += bool(flag)
+                name = f"{shape}: {template[0]}" + (f" {template[1]}" if template[0] == "emit" else "")
+                name = name if shape in verbs else shape
+                print(f"{name:<38} {size:>11,} {rss['code']:>4} {rss['cpu']:>6.2f} | {rss['peak'] / MIB:>11.1f} MiB "
+                      f"{rss['peak'] / size:>5.1f} {traced['peak'] / MIB:>5.1f} MiB {traced['peak'] / size:>5.1f} | "
+                      f"{whole}{flag}", flush=True)
     print(f"{over} shape(s) over the bound")
     return 0
 

@@ -16,7 +16,7 @@ import json
 import random
 import re
 from pathlib import Path
-from typing import Callable
+from typing import Any, Callable
 
 from .cases import Case
 from .grammar import Generator, generate
@@ -24,10 +24,10 @@ from .grammar import Generator, generate
 REPO = Path(__file__).resolve().parent.parent
 SHIPPED = {str(p.relative_to(REPO / "layouts")): p.read_bytes() for p in sorted((REPO / "layouts").glob("**/*.kl"))}
 
-FAMILIES: dict[str, tuple[Callable[[random.Random], Case], int]] = {}
+FAMILIES: dict[str, tuple[Callable[[random.Random], Case], float]] = {}
 
 
-def family(name: str, weight: int):
+def family(name: str, weight: float):
     def register(function):
         FAMILIES[name] = (function, weight)
         return function
@@ -416,6 +416,44 @@ text_family("hostile-text", _hostile_corpus(),
             [("emit", k, "{main}") for k in ("markdown", "rst", "header", "ld", "json", "dot")]
             + [("build", "{main}", "-o", "{dir}/out", "--depfile", "{dir}/out/deps.d"),
                ("render", "{main}"), ("show", "{main}")], weight=2)
+
+
+# ------------------------------------------------------------------ large valid layouts
+
+def _generator() -> Callable[..., Any]:
+    """``benchmarks/generate.py``'s ``generate(n, seed)``: a layout of n regions that looks like a real one
+    (params of every type, computed constants, regions placed one after the other, nesting, attributes,
+    holes, asserts), only longer."""
+    import importlib.util
+    import sys
+
+    name = "fuzz_benchmark_generate"
+    if name not in sys.modules:
+        spec = importlib.util.spec_from_file_location(name, REPO / "benchmarks" / "generate.py")
+        assert spec is not None and spec.loader is not None
+        module = importlib.util.module_from_spec(spec)
+        sys.modules[name] = module  # its dataclasses look their module up
+        spec.loader.exec_module(module)
+    return sys.modules[name].generate
+
+
+# every verb that writes what it makes, to files as `build` and editors' tasks do
+LARGE_VERBS: list[tuple[str, ...]] = [
+    ("check", "{main}"), ("check", "{main}", "--format", "sarif"), ("show", "{main}", "--format", "json"),
+    ("render", "{main}", "--format", "dot", "-o", "{dir}/out.dot"), ("render", "{main}"),
+    *[("emit", kind, "{main}", "-o", f"{{dir}}/out.{kind}") for kind in ("header", "ld", "json", "dot", "markdown", "rst")],
+    ("build", "{main}", "-o", "{dir}/out"),
+]
+
+
+@family("large", weight=0.02)
+def large(rng: random.Random) -> Case:
+    """A valid layout of 5,000 to 100,000 regions (0.7 to 15 MB: within L001's 16 MiB and L014's 3 million
+    tokens) through a verb that writes what it makes -- the inputs the other families, all under
+    ~300 KB, never reach.  Rare (about 20 in 100,000 inputs): each takes seconds."""
+    regions = int(5000 * 20 ** rng.random())  # log-uniform
+    data = _generator()(regions, seed=rng.randrange(1 << 30)).kl.encode()
+    return Case("large", {"large.kl": data}, rng.choice(LARGE_VERBS), extra={"shape": f"{regions} regions"})
 
 
 def draw(rng: random.Random) -> Case:

@@ -34,9 +34,24 @@ from pathlib import Path
 from .cases import Case
 
 REPO = Path(__file__).resolve().parent.parent
-HANG_SECONDS = 2.0  # CPU seconds of one input past which it is a hang
-KILL_CPU_SECONDS = 10.0  # CPU seconds on one input after which the parent kills the worker
+HANG_SECONDS = 2.0  # CPU seconds of one input past which it is a hang (per MiB past 1 MiB: hang_seconds)
+KILL_CPU_SECONDS = 10.0  # CPU seconds on one input after which the parent kills the worker (5 x the hang time)
 KILL_SECONDS = 120.0  # wall seconds, a backstop for an input that blocks without using CPU (a FIFO read)
+MIB = 1 << 20
+
+
+def hang_seconds(given: int) -> float:
+    """CPU seconds past which an input of ``given`` bytes is a hang: 2 s, and 2 s a MiB for an input past
+    1 MiB.  Every input the small families make is held to the 2 s; a large valid layout (the `large`
+    family: up to 15 MB, 100,000 regions) is read, checked and written in linear time, about 1 s a MB
+    for `check` and 3 s a MB for `build` (six outputs), so it is held to linear time, not to 2 s."""
+    return HANG_SECONDS * max(1.0, given / MIB)
+
+
+def kill_seconds(given: int) -> tuple[float, float]:
+    """(CPU, wall) seconds after which the worker running an input of ``given`` bytes is killed."""
+    scale = hang_seconds(given) / HANG_SECONDS
+    return KILL_CPU_SECONDS * scale, KILL_SECONDS * scale
 OVER_MEMORY_KB = 500 * 1024
 # ... and the bound of layoutc/limits.py on the peak above the baseline (the worker's RSS before the
 # input; for a CLI case, a `check` of an empty file): MEMORY_PER_INPUT_BYTE x input bytes + MEMORY_CONSTANT
@@ -213,7 +228,7 @@ def run_in_process(argv: list[str]) -> tuple[int, str, BaseException | None, lis
 # `python -m layoutc` that, on its way out, writes its own VmHWM (KiB) where FUZZ_PEAK_FILE says.  The
 # peak must come from the child itself: wait4's and RUSAGE_CHILDREN's ru_maxrss keep the high-water
 # mark of the process image before exec, which for a forked (or vforked) child is the worker's.
-_CLI = """
+CLI_REPORTING_PEAK = """
 import atexit, os, runpy, sys
 
 def _peak():
@@ -226,18 +241,18 @@ runpy.run_module("layoutc", run_name="__main__", alter_sys=True)
 """
 
 
-def run_cli(argv: list[str], cwd: Path) -> tuple[int, str, int, float, list[int]]:
+def run_cli(argv: list[str], cwd: Path, timeout: float = KILL_SECONDS) -> tuple[int, str, int, float, list[int]]:
     """(exit code, stderr's end, the child's own peak RSS in KiB (0 if it died without exiting), its CPU seconds,
-    output sizes)."""
+    output sizes); a child still running after ``timeout`` seconds is killed (exit -1)."""
     with tempfile.TemporaryDirectory(prefix="fuzz-peak-") as folder:  # outside the case's files
         peak_file = Path(folder) / "peak"
         env = dict(os.environ, PYTHONPATH=str(REPO), LAYOUTC_DEBUG="1", FUZZ_PEAK_FILE=str(peak_file))
         before = resource.getrusage(resource.RUSAGE_CHILDREN)
         try:
-            done = subprocess.run([sys.executable, "-c", _CLI, *argv], cwd=cwd, env=env, capture_output=True,
-                                  timeout=KILL_SECONDS - 2, stdin=subprocess.DEVNULL)
+            done = subprocess.run([sys.executable, "-c", CLI_REPORTING_PEAK, *argv], cwd=cwd, env=env, capture_output=True,
+                                  timeout=timeout - 2, stdin=subprocess.DEVNULL)
         except subprocess.TimeoutExpired:
-            return -1, "timeout", 0, KILL_SECONDS, []
+            return -1, "timeout", 0, timeout, []
         after = resource.getrusage(resource.RUSAGE_CHILDREN)
         peak = int(peak_file.read_text() or 0) if peak_file.exists() else 0
     text = done.stderr.decode("utf-8", "replace")[-4000:]
@@ -253,9 +268,10 @@ def execute(case: Case, index: int, scratch: Path) -> Outcome:
     baseline = _rss_kb()
     start_cpu, start = time.thread_time(), time.perf_counter()
     passable = not any("\0" in a for a in argv)  # no process can be given a NUL in its argv
+    given = input_bytes(case)
     if case.cli and passable:
         baseline = _cli_baseline(scratch)
-        code, text, peak, cpu, streams = run_cli(argv, scratch)
+        code, text, peak, cpu, streams = run_cli(argv, scratch, kill_seconds(given)[1])
         error = None
     else:
         code, text, error, streams = run_in_process(argv)
@@ -267,11 +283,11 @@ def execute(case: Case, index: int, scratch: Path) -> Outcome:
         # seed 11 grew within the bound in the campaign, ~70 MB alone): past half the bound, the
         # case is measured again in a fresh process, and the larger growth counts
         fresh_baseline = _cli_baseline(scratch)
-        fresh = run_cli(argv, scratch)[2]
+        fresh = run_cli(argv, scratch, kill_seconds(given)[1])[2]
         if fresh - fresh_baseline > peak - baseline:
             peak, baseline = fresh, fresh_baseline
     os.chdir(REPO)
-    outputs, given = streams + written_files(files_before, scratch), input_bytes(case)
+    outputs = streams + written_files(files_before, scratch)
     written = sum(outputs)
     if error is not None:
         site = crash_site(error)
@@ -284,7 +300,7 @@ def execute(case: Case, index: int, scratch: Path) -> Outcome:
         where = text.strip().splitlines()[-1][:200] if text.strip() else f"exit {code}"
         return Outcome(index, "internal", code, f"CLI: {where}", cpu, wall, peak, text[-1500:],
                        out_bytes=written, in_bytes=given)
-    if cpu > HANG_SECONDS:
+    if cpu > hang_seconds(given):
         return Outcome(index, "hang", code, f"slow {case.family}/{case.extra.get('shape', '')}", cpu, wall, peak,
                        out_bytes=written, in_bytes=given)
     if peak > OVER_MEMORY_KB or (peak and over_bound(case, peak - baseline)):
@@ -373,6 +389,7 @@ class Worker:
         self.conn.send((index, case))
         self.busy = (index, case, time.perf_counter())
         self.cpu_at_submit = self.cpu()
+        self.kill_cpu, self.kill_wall = kill_seconds(input_bytes(case))
 
     def kill(self) -> None:
         self.process.kill()
@@ -406,10 +423,9 @@ def warm_up() -> None:
 class Pool:
     """Workers fed one case at a time; ``run`` yields (case, outcome) in completion order."""
 
-    def __init__(self, workers: int, kill_seconds: float = KILL_SECONDS) -> None:
+    def __init__(self, workers: int) -> None:
         warm_up()
 
-        self.kill_seconds = kill_seconds
         self.workers = [Worker(n) for n in range(workers)]
 
     def run(self, cases):
@@ -440,7 +456,7 @@ class Pool:
                         worker.start()
                     worker.busy = None
                     yield case, outcome
-                elif now - started > self.kill_seconds or worker.cpu() - worker.cpu_at_submit > KILL_CPU_SECONDS:
+                elif now - started > worker.kill_wall or worker.cpu() - worker.cpu_at_submit > worker.kill_cpu:
                     worker.kill()
                     worker.start()
                     yield case, Outcome(index, "hang", -1, f"timeout {case.family}/{case.extra.get('shape', '')}",
