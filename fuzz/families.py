@@ -450,10 +450,14 @@ LARGE_VERBS: list[tuple[str, ...]] = [
 def large(rng: random.Random) -> Case:
     """A valid layout of 5,000 to 100,000 regions (0.7 to 15 MB: within L001's 16 MiB and L014's 3 million
     tokens) through a verb that writes what it makes -- the inputs the other families, all under
-    ~300 KB, never reach.  Rare (about 20 in 100,000 inputs): each takes seconds."""
+    ~300 KB, never reach.  Rare (about 20 in 100,000 inputs): each takes seconds.  Each runs through
+    `python -m layoutc` (a fresh process): a worker that has run one keeps hundreds of MB its allocator
+    does not give back, which the next input's peak would count."""
     regions = int(5000 * 20 ** rng.random())  # log-uniform
     data = _generator()(regions, seed=rng.randrange(1 << 30)).kl.encode()
-    return Case("large", {"large.kl": data}, rng.choice(LARGE_VERBS), extra={"shape": f"{regions} regions"})
+    argv = rng.choice(LARGE_VERBS)
+    return Case("large", {"large.kl": data}, argv, cli=True, extra={"shape": " ".join(argv[:2] if argv[0] == "emit" else argv[:1]),
+                                                          "regions": str(regions)})
 
 
 def draw(rng: random.Random) -> Case:

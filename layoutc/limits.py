@@ -44,8 +44,8 @@ VA_BITS_RANGE = {"arm64": (36, 52), "x86_64": (48, 57), "riscv64": (39, 57)}
 # to be at most MEMORY_PER_INPUT_BYTE times the bytes of the files it reads plus MEMORY_CONSTANT.
 # It is a measured target, not enforced at run time: benchmarks/hostile.py prints every hostile shape's
 # figures against it and flags a shape over it, and the fuzzer (fuzz/runner.py) counts an input
-# over it as over-memory.  It holds for text that makes few objects and for real layouts up to a few
-# megabytes, not for the densest declarations past ~0.7 MB (docs/language.md, "Limits"): there
-# L014 (MAX_TOKENS) is what bounds memory, to ~700 MB (3 MB of `1+1+1...` at the limit: 685 MB).
+# over it as over-memory.  It holds for text that makes few objects and for generated layouts up to
+# ~4.5 MB, not for the densest declarations past ~1 MB (docs/language.md, "Limits"): there
+# L014 (MAX_TOKENS) is what bounds memory, to ~530 MB (3 MB of `1+1+1...` at the limit: 526 MB).
 MEMORY_PER_INPUT_BYTE = 10
 MEMORY_CONSTANT = 64 * 1024 * 1024

@@ -263,7 +263,7 @@ def test_a_case_near_the_bound_is_measured_again_in_a_fresh_process(tmp_path, mo
     monkeypatch.setattr(runner, "_cli_baseline_kb", [10_000])
     monkeypatch.setattr(runner, "_peak_kb", lambda: runner._rss_kb() + 1)  # in process: 1 KiB of growth
     runs = []
-    monkeypatch.setattr(runner, "run_cli", lambda argv, cwd: runs.append(argv) or (0, "", 10_000 + 50_000, 0.1, [0, 0]))
+    monkeypatch.setattr(runner, "run_cli", lambda argv, cwd, timeout: runs.append(argv) or (0, "", 10_000 + 50_000, 0.1, [0, 0]))
     case = Case("generated", {"main.kl": b"const X = 1\n"}, ("check", "{main}"))
     outcome = runner.execute(case, 0, tmp_path / "scratch")
     assert runs == [["check", "main.kl"]]

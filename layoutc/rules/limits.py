@@ -254,8 +254,8 @@ def too_many_tokens(ctx=None):
         is then treated like one that does not parse.
     Why it matters:
         Memory grows with the tokens, not the bytes: every token becomes a syntax-tree node or a
-        position, 100 to 250 bytes of memory each.  The limit keeps any file under about 700 MB
-        (16 MiB of `1+1+1...`, which the size limit admits, is 8 million tokens: about 3.6 GB),
+        position, 100 to 170 bytes of memory each.  The limit keeps any file under about 530 MB
+        (16 MiB of `1+1+1...`, which the size limit admits, is 8 million tokens: about 1.4 GB),
         and still takes 100,000 generated regions with attributes (2.8 million tokens).
     Example:
         a generated file with millions of operators or regions
