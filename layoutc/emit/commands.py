@@ -7,9 +7,10 @@
 ld .ld, json .json, markdown .md, rst .rst, dot .dot; plug-ins too).  Each is written
 as it is made, to a temporary file, and only when its bytes change; all are renamed
 into place once every one is made (``files.Staged``), so a second run touches nothing
-and a failure leaves DIR as it was.  ``--check`` writes nothing and exits 1 with a unified diff when a file in
-DIR is stale or missing (CI for committed generated files).  ``--depfile`` writes a
-make/ninja rule: every output depends on every `.kl` file read.
+and a failure leaves DIR as it was.  ``--check`` writes nothing and exits 1 with a
+unified diff when a file in DIR is stale or missing (CI for committed generated
+files).  ``--depfile`` writes a make/ninja rule: every output depends on every `.kl`
+file read.
 
 Diagnostics go to stderr; a layout with errors (or a G001 name clash) is not
 compiled: exit 1.  This module is imported by every `layoutc` run to add its
