@@ -496,7 +496,7 @@ def _against(result, log_path: str, policy) -> None:
 
 
 def cmd_show(args) -> int:
-    import json
+    import itertools
 
     from .emit.table import rows, text_table
     from .render import Human
@@ -520,15 +520,17 @@ def cmd_show(args) -> int:
         raise UsageError(f"layoutc: no space `{args.space}` in {args.file}")
     spaces = [layout.spaces[args.space]] if args.space else list(layout.spaces.values())
     if (args.format or "human") == "json":
+        from .files import in_runs, to_stdout
+        from .jsonpieces import pieces
         from .model.values import format_address
 
-        data = {"layout": layout.name, "title": layout.title, "spaces": [
-            {"name": s.name, "bits": s.bits, "rows": [
+        data = {"layout": layout.name, "title": layout.title, "spaces": (  # each row made as it is written
+            {"name": s.name, "bits": s.bits, "rows": (
                 {"kind": r.kind, "name": r.name, "start": format_address(r.start, s.bits),
                  "end": format_address(r.end, s.bits), "last": format_address(r.last, s.bits),
                  "size": hex(r.size), "depth": r.depth, "description": r.description}
-                for r in rows(layout, s)]} for s in spaces]}
-        _out(json.dumps(data, indent=2))
+                for r in rows(layout, s))} for s in spaces)}
+        to_stdout(in_runs(itertools.chain(pieces(data), "\n")))
     else:
         title = f"{layout.name}: {layout.title}" if layout.title else layout.name
         _out(title + "\n")

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from typing import Any
+from typing import Any, Callable
 
 from ..model.types import Assertion, Const, Hole, Layout, Operand, Origin, Param, Region, Relation, Space, Waiver
 from ..model.values import UNKNOWN, Bank, Banks, Choice, Unknown, Version, format_address, type_name
@@ -61,8 +61,12 @@ def encode(value: object) -> tuple[str, object]:
 
 
 class _Writer:
-    def __init__(self, layout: Layout, options: EmitOptions) -> None:
+    """The document as Python data; with ``lazy``, its long lists (params, constants, regions, holes,
+    assertions) are generators that make each item when it is written (``jsonpieces``)."""
+
+    def __init__(self, layout: Layout, options: EmitOptions, lazy: bool = False) -> None:
         self.layout = layout
+        self.many: Callable[[Iterator[Any]], Any] = iter if lazy else list
         shown = provenance.file_names(layout, options)
         # raw SourceFile name -> the name shown (root first in `shown`, files are base first)
         self.names = {source.name: name for source, name in zip(reversed(layout.files), shown)}
@@ -116,9 +120,9 @@ class _Writer:
 
     def space(self, s: Space) -> dict:
         return {"name": s.name, "bits": s.bits, "declared": self.where(s.span),
-                "regions": [self.region(r, s.bits) for r in s.regions],
-                "holes": [{"name": h.name, "start": _hex(h.start, s.bits), "end": _hex(h.end, s.bits),
-                           "reason": h.reason, "declared": self.where(h.span)} for h in s.holes]}
+                "regions": self.many(self.region(r, s.bits) for r in s.regions),
+                "holes": self.many({"name": h.name, "start": _hex(h.start, s.bits), "end": _hex(h.end, s.bits),
+                                    "reason": h.reason, "declared": self.where(h.span)} for h in s.holes)}
 
     def assertion(self, a: Assertion) -> dict:
         return {"keyword": a.keyword, "message": a.message, "passed": a.passed, "condition": a.cond_span.text,
@@ -137,10 +141,10 @@ class _Writer:
             "source": provenance.root_name(layout, options),
             "files": provenance.file_names(layout, options),
             "overrides": [{"name": name, "value": value} for name, value in options.overrides],
-            "params": [self.param(p) for p in layout.params.values()],
-            "consts": [self.const(c) for c in layout.consts.values()],
-            "spaces": [self.space(s) for s in layout.spaces.values()],
-            "assertions": [self.assertion(a) for a in layout.assertions],
+            "params": self.many(self.param(p) for p in layout.params.values()),
+            "consts": self.many(self.const(c) for c in layout.consts.values()),
+            "spaces": self.many(self.space(s) for s in layout.spaces.values()),
+            "assertions": self.many(self.assertion(a) for a in layout.assertions),
             "waivers": [self.waiver(w) for w in layout.waivers],
             "used_names": sorted(layout.used_names),
         }
@@ -156,8 +160,10 @@ def emit(layout: Layout, options: EmitOptions) -> str:
 
 
 def pieces(layout: Layout, options: EmitOptions) -> Iterator[str]:
-    """The document's text as the encoder makes it (the registry's emitter: written as it is made)."""
-    yield from json.JSONEncoder(indent=2, ensure_ascii=False).iterencode(document(layout, options))
+    """The document's text as it is made, each region when it is written (the registry's emitter)."""
+    from ..jsonpieces import pieces as json_pieces
+
+    yield from json_pieces(_Writer(layout, options, lazy=True).document(options), ensure_ascii=False)
     yield "\n"
 
 
