@@ -108,16 +108,45 @@ class Run(NamedTuple):
     code: int
 
 
+# Runs ARGV and reports (wall, CPU, peak RSS in KiB, exit code) on the descriptor it is given.  The peak must come from a
+# process that forks ARGV, not from us: wait4's ru_maxrss keeps the high-water mark of the image
+# before exec, which for a child forked (or vforked) from this benchmark is the benchmark's own RSS
+# (a 200 MB parent made `layoutc check empty.kl` report 215 MB).  This launcher is a bare
+# interpreter (-S -I, ~8 MB), so a child's figure is its own unless it is smaller than that.
+_LAUNCHER = """
+import os, sys, time
+start = time.perf_counter()
+report = int(sys.argv[1])
+pid = os.posix_spawnp(sys.argv[2], sys.argv[2:], dict(os.environ), file_actions=[(os.POSIX_SPAWN_CLOSE, report)])
+_, status, usage = os.wait4(pid, 0)
+wall = time.perf_counter() - start
+os.write(report, f"{wall} {usage.ru_utime + usage.ru_stime} {usage.ru_maxrss} {os.waitstatus_to_exitcode(status)}".encode())
+"""
+
+
 def run_process(argv: list[str], cwd: Path, env: dict[str, str] | None = None) -> Run:
-    """Run ``argv`` to the end (output discarded) and measure it; RSS is the child's own peak (wait4)."""
-    start = time.perf_counter()
-    proc = subprocess.Popen(argv, cwd=cwd, env=env or clean_env(), stdout=subprocess.DEVNULL,
-                            stderr=subprocess.DEVNULL, stdin=subprocess.DEVNULL)
-    _, status, usage = os.wait4(proc.pid, 0)
-    wall = time.perf_counter() - start
-    proc.returncode = os.waitstatus_to_exitcode(status)
-    rss = usage.ru_maxrss / 1024 if sys.platform != "darwin" else usage.ru_maxrss / 2**20  # KiB on Linux
-    return Run(wall, usage.ru_utime + usage.ru_stime, rss, proc.returncode)
+    """Run ``argv`` to the end (output discarded) and measure it: wall and CPU time, and its own peak RSS
+    (through ``_LAUNCHER``)."""
+    read, write = os.pipe()
+    try:
+        proc = subprocess.Popen([sys.executable, "-S", "-I", "-c", _LAUNCHER, str(write), *argv], cwd=cwd,
+                                env=env or clean_env(), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                                stdin=subprocess.DEVNULL, pass_fds=(write,))
+        os.close(write)
+        write = -1
+        with os.fdopen(read, "rb") as report:
+            read = -1
+            fields = report.read().split()
+        proc.wait()
+    finally:
+        for fd in (read, write):
+            if fd >= 0:
+                os.close(fd)
+    if len(fields) != 4:
+        raise RuntimeError(f"could not run {argv[0]}")
+    wall, cpu, rss_kib, code = float(fields[0]), float(fields[1]), int(fields[2]), int(fields[3])
+    rss = rss_kib / 1024 if sys.platform != "darwin" else rss_kib / 2**20  # KiB on Linux
+    return Run(wall, cpu, rss, code)
 
 
 def runs_of(commands: list[list[str]], runs: int, cwd: Path, warmup: bool = True) -> list[list[Run]]:
