@@ -20,7 +20,7 @@ Four sets of shapes:
 Each file is checked in a fresh process twice in process (the tree's layoutc on a large-stack
 thread, as the CLI runs it): once for peak RSS (VmHWM, reset through /proc/self/clear_refs) above
 the warmed-up interpreter, once under tracemalloc for the peak of Python allocations; and, unless
-``--no-whole``, once as a whole process with a clean venv's interpreter (made by this run, or
+``--no-whole``, once as a whole process (its own peak: ``common.run_process``) with a clean venv's interpreter (made by this run, or
 ``--venv DIR``) whose baseline is the same venv checking an empty file.  Printed per shape: file
 bytes, exit code, CPU seconds, peak above baseline in MiB and per input byte, and OVER where the
 peak exceeds the bound of layoutc/limits.py: MEMORY_PER_INPUT_BYTE x file bytes + MEMORY_CONSTANT.
@@ -32,7 +32,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import random
 import subprocess
 import sys
@@ -40,7 +39,7 @@ import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
-from common import ROOT, clean_env, fresh_venv, venv_bin
+from common import ROOT, clean_env, fresh_venv, run_process, venv_bin
 
 MIB = 2**20
 
@@ -187,19 +186,10 @@ def _in_process(argv: list[str], traced: bool) -> dict:
 
 
 def _whole(python: Path, argv: list[str], cwd: Path) -> tuple[float, int, int]:
-    """(CPU seconds, peak RSS in bytes, exit code) of `python -m layoutc ARGV`: the CPU from wait4's
-    rusage, the peak from the child's own VmHWM at exit (wait4's ru_maxrss keeps the high-water mark
-    of the image before exec: this benchmark's own memory, which holds the shapes; fuzz/runner.py)."""
-    from fuzz.runner import CLI_REPORTING_PEAK
-
-    with tempfile.TemporaryDirectory(prefix="hostile-peak-") as folder:
-        peak_file = Path(folder) / "peak"
-        process = subprocess.Popen([str(python), "-c", CLI_REPORTING_PEAK, *argv], stdout=subprocess.DEVNULL,
-                                   stderr=subprocess.DEVNULL, env=dict(clean_env(), FUZZ_PEAK_FILE=str(peak_file)),
-                                   cwd=cwd)
-        _, status, usage = os.wait4(process.pid, 0)
-        peak = int(peak_file.read_text() or 0) * 1024 if peak_file.exists() else 0
-    return usage.ru_utime + usage.ru_stime, peak, os.waitstatus_to_exitcode(status)
+    """(CPU seconds, peak RSS in bytes, exit code) of `python -m layoutc ARGV`, the process's own
+    (``common.run_process``)."""
+    run = run_process([str(python), "-m", "layoutc", *argv], cwd)
+    return run.cpu, int(run.rss_mib * MIB), run.code
 
 
 def main(argv: list[str] | None = None) -> int:
