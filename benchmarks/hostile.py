@@ -177,12 +177,26 @@ def measure(argv: list[str], traced: bool) -> dict:
     return result
 
 
-def _in_process(argv: list[str], traced: bool) -> dict:
-    done = subprocess.run([sys.executable, __file__, "--measure", json.dumps(argv)] + (["--traced"] if traced else []),
-                          capture_output=True, text=True, env=dict(clean_env(), PYTHONPATH=str(ROOT)))
+# tracemalloc walks the whole Python stack on every allocation (to count its frames), so a shape that
+# evaluates deep recursion (`const-cycle`: 10,000 constants, each waiting on the next) takes minutes
+# traced where it takes 0.4 s untraced: a traced run longer than this is given up and shown as "-"
+TRACED_SECONDS = 120
+
+
+def _in_process(argv: list[str], traced: bool) -> dict | None:
+    try:
+        done = subprocess.run([sys.executable, __file__, "--measure", json.dumps(argv)] + (["--traced"] if traced else []),
+                              capture_output=True, text=True, env=dict(clean_env(), PYTHONPATH=str(ROOT)),
+                              timeout=TRACED_SECONDS if traced else None)
+    except subprocess.TimeoutExpired:
+        return None
     if done.returncode != 0:
         raise RuntimeError(f"measuring {argv} failed: {done.stderr[-2000:]}")
     return json.loads(done.stdout)
+
+
+def _traced(traced: dict | None, size: int) -> str:
+    return f"{traced['peak'] / MIB:>5.1f} MiB {traced['peak'] / size:>5.1f}" if traced else f"{'-':>9} {'-':>5}"
 
 
 def _whole(python: Path, argv: list[str], cwd: Path) -> tuple[float, int, int]:
@@ -255,8 +269,9 @@ def main(argv: list[str] | None = None) -> int:
             for template in verbs.get(shape, [["check", "{file}"]]):
                 argv = [a.format(file=path, dir=folder) for a in template]
                 rss = _in_process(argv, traced=False)
+                assert rss is not None  # only a traced run has a time limit
                 traced = _in_process(argv, traced=True)
-                peaks = [rss["peak"], traced["peak"]]
+                peaks = [rss["peak"]] + ([traced["peak"]] if traced else [])
                 whole = ""
                 if python is not None:
                     _, whole_rss, _ = _whole(python, argv, path.parent)
@@ -268,7 +283,7 @@ def main(argv: list[str] | None = None) -> int:
                 name = f"{shape}: {template[0]}" + (f" {template[1]}" if template[0] == "emit" else "")
                 name = name if shape in verbs else shape
                 print(f"{name:<38} {size:>11,} {rss['code']:>4} {rss['cpu']:>6.2f} | {rss['peak'] / MIB:>11.1f} MiB "
-                      f"{rss['peak'] / size:>5.1f} {traced['peak'] / MIB:>5.1f} MiB {traced['peak'] / size:>5.1f} | "
+                      f"{rss['peak'] / size:>5.1f} {_traced(traced, size)} | "
                       f"{whole}{flag}", flush=True)
     print(f"{over} shape(s) over the bound")
     return 0

@@ -195,7 +195,7 @@ def test_a_build_that_fails_while_writing_leaves_every_old_output(cli, repo, mon
 def test_large_outputs_are_made_in_pieces():
     """What `build` and `emit` write comes from the emitters in pieces of about 64 KiB, never as one
     string: the text of a large layout is never held whole (issue 10; benchmarks/hostile.py measures
-    the memory).  2,000 generated regions make 0.7 to 2 MB per artefact."""
+    the memory).  2,000 generated regions make 0.24 to 2 MB per artefact."""
     import sys
 
     sys.path.insert(0, str(ROOT / "benchmarks"))
@@ -207,10 +207,10 @@ def test_large_outputs_are_made_in_pieces():
     result = load_layout("big.kl", text=generate(2000, seed=1).kl.encode())
     assert result.layout is not None and not result.errors
     options = base.EmitOptions(prefix=default_prefix(result.layout.name))
-    for name in ("header", "ld", "json", "dot"):
+    for name in KINDS:
         runs = [len(run) for run in _render(base.emitters()[name], result.layout, options)]
-        assert sum(runs) > 500_000, name
-        assert max(runs) < 70_000 and len(runs) > 8, (name, max(runs), len(runs))
+        assert sum(runs) > 200_000, name
+        assert max(runs) < 70_000 and len(runs) > 3, (name, max(runs), len(runs))
 
 
 def test_output_that_is_a_file_is_a_usage_error(cli, repo):

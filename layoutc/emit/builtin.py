@@ -30,16 +30,16 @@ def _json(layout, options: EmitOptions) -> Iterator[str]:
     return pieces(layout, options)
 
 
-def _markdown(layout, options: EmitOptions) -> str:
-    from .markdown import emit_markdown
+def _markdown(layout, options: EmitOptions) -> Iterator[str]:
+    from .markdown import markdown_pieces
 
-    return emit_markdown(layout, options)
+    return markdown_pieces(layout, options)
 
 
-def _rst(layout, options: EmitOptions) -> str:
-    from .markdown import emit_rst
+def _rst(layout, options: EmitOptions) -> Iterator[str]:
+    from .markdown import rst_pieces
 
-    return emit_rst(layout, options)
+    return rst_pieces(layout, options)
 
 
 HEADER = register(Emitter("header", ".h", "C header for C, C++, assembly and cpp-run linker scripts, "

@@ -8,6 +8,8 @@ region, and what it is for.  Layout text is escaped for each markup (``escape``)
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 from ..model.types import Layout, Space
 from ..model.values import format_address, human_size
 from . import escape, provenance
@@ -54,13 +56,22 @@ def _title(layout: Layout) -> str:
 
 
 def emit_markdown(layout: Layout, options: EmitOptions) -> str:
-    out = [f"# {escape.markdown(_title(layout))}", ""]
-    out.append("  \n".join(escape.markdown(line) for line in provenance.lines("markdown", layout, options)))
+    return "".join(markdown_pieces(layout, options))
+
+
+def markdown_pieces(layout: Layout, options: EmitOptions) -> Iterator[str]:
+    """The Markdown line by line, each with its newline (the registry's emitter: written as it is made)."""
+    return (line + "\n" for line in _markdown_lines(layout, options))
+
+
+def _markdown_lines(layout: Layout, options: EmitOptions) -> Iterator[str]:
+    yield from [f"# {escape.markdown(_title(layout))}", ""]
+    yield "  \n".join(escape.markdown(line) for line in provenance.lines("markdown", layout, options))
     for space in layout.spaces.values():
         paths = _paths(space)
-        out += ["", f"## Space `{space.name}` ({space.bits}-bit)", ""]
-        out.append("| " + " | ".join(HEADINGS) + " |")
-        out.append("|---:|---:|---:|:---|:---|")
+        yield from ["", f"## Space `{space.name}` ({space.bits}-bit)", ""]
+        yield "| " + " | ".join(HEADINGS) + " |"
+        yield "|---:|---:|---:|:---|:---|"
         for row in rows(layout, space):
             start, last, size, name, text = _cells(row, space, paths)
             if row.kind == "region":
@@ -69,8 +80,7 @@ def emit_markdown(layout: Layout, options: EmitOptions) -> str:
                 region = f"*hole* `{name}`" if name and name != "hole" else "*hole*"
             else:
                 region = "*unused*"
-            out.append(f"| `{start}` | `{last}` | {size} | {region} | {escape.markdown(text)} |")
-    return "\n".join(out) + "\n"
+            yield f"| `{start}` | `{last}` | {size} | {region} | {escape.markdown(text)} |"
 
 
 def _rst_heading(text: str, mark: str) -> list[str]:
@@ -83,13 +93,23 @@ def _ljust(text: str, width: int) -> str:
 
 
 def emit_rst(layout: Layout, options: EmitOptions) -> str:
+    return "".join(rst_pieces(layout, options))
+
+
+def rst_pieces(layout: Layout, options: EmitOptions) -> Iterator[str]:
+    """The reStructuredText line by line, each with its newline (one space's table is made before it is
+    written: its columns are as wide as its widest cell)."""
+    return (line + "\n" for line in _rst_lines(layout, options))
+
+
+def _rst_lines(layout: Layout, options: EmitOptions) -> Iterator[str]:
     title = escape.rst(_title(layout))
     rule = "=" * max(escape.display_width(title), 1)
-    out = [rule, title, rule, ""]
-    out += ["| " + escape.rst(line) for line in provenance.lines("rst", layout, options)]
+    yield from [rule, title, rule, ""]
+    yield from ["| " + escape.rst(line) for line in provenance.lines("rst", layout, options)]
     for space in layout.spaces.values():
         paths = _paths(space)
-        out += [""] + _rst_heading(f"Space ``{space.name}`` ({space.bits}-bit)", "=") + [""]
+        yield from [""] + _rst_heading(f"Space ``{space.name}`` ({space.bits}-bit)", "=") + [""]
         table = []
         for row in rows(layout, space):
             start, last, size, name, text = _cells(row, space, paths)
@@ -102,8 +122,7 @@ def emit_rst(layout: Layout, options: EmitOptions) -> str:
             table.append((start, last, size, region, escape.rst(text)))
         widths = [max(escape.display_width(r[i]) for r in [HEADINGS, *table]) for i in range(5)]
         rule = " ".join("=" * w for w in widths)
-        out += [rule, " ".join(_ljust(h, w) for h, w in zip(HEADINGS, widths)).rstrip(), rule]
+        yield from [rule, " ".join(_ljust(h, w) for h, w in zip(HEADINGS, widths)).rstrip(), rule]
         for cells in table:
-            out.append(" ".join(_ljust(c, w) for c, w in zip(cells, widths)).rstrip())
-        out.append(rule)
-    return "\n".join(out) + "\n"
+            yield " ".join(_ljust(c, w) for c, w in zip(cells, widths)).rstrip()
+        yield rule
