@@ -400,16 +400,24 @@ text_family("text-corpus", ["*/", "#endif", "\\", "`", "|", "\n", "$(rm -rf)", "
             + [("build", "{main}", "-o", "{dir}/out")], weight=2)
 
 
+def _module(name: str, path: Path) -> Any:
+    """A module of the repository that is no package (tests/, benchmarks/), loaded once from its file."""
+    import importlib.util
+    import sys
+
+    if name not in sys.modules:
+        spec = importlib.util.spec_from_file_location(name, path)
+        assert spec is not None and spec.loader is not None
+        module = importlib.util.module_from_spec(spec)
+        sys.modules[name] = module  # dataclasses look their module up
+        spec.loader.exec_module(module)
+    return sys.modules[name]
+
+
 def _hostile_corpus() -> list[str]:
     """The hostile strings of tests/hostile_text.py (issue 15), which the emitter tests prove with docutils,
     markdown-it-py, cmark-gfm and make: here every emitter and `build` meets them too."""
-    import importlib.util
-
-    spec = importlib.util.spec_from_file_location("hostile_text", REPO / "tests" / "hostile_text.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return [text for _, text in module.CORPUS]
+    return [text for _, text in _module("hostile_text", REPO / "tests" / "hostile_text.py").CORPUS]
 
 
 text_family("hostile-text", _hostile_corpus(),
@@ -424,17 +432,7 @@ def _generator() -> Callable[..., Any]:
     """``benchmarks/generate.py``'s ``generate(n, seed)``: a layout of n regions that looks like a real one
     (params of every type, computed constants, regions placed one after the other, nesting, attributes,
     holes, asserts), only longer."""
-    import importlib.util
-    import sys
-
-    name = "fuzz_benchmark_generate"
-    if name not in sys.modules:
-        spec = importlib.util.spec_from_file_location(name, REPO / "benchmarks" / "generate.py")
-        assert spec is not None and spec.loader is not None
-        module = importlib.util.module_from_spec(spec)
-        sys.modules[name] = module  # its dataclasses look their module up
-        spec.loader.exec_module(module)
-    return sys.modules[name].generate
+    return _module("fuzz_benchmark_generate", REPO / "benchmarks" / "generate.py").generate
 
 
 # every verb that writes what it makes, to files as `build` and editors' tasks do
@@ -456,8 +454,8 @@ def large(rng: random.Random) -> Case:
     regions = int(5000 * 20 ** rng.random())  # log-uniform
     data = _generator()(regions, seed=rng.randrange(1 << 30)).kl.encode()
     argv = rng.choice(LARGE_VERBS)
-    return Case("large", {"large.kl": data}, argv, cli=True, extra={"shape": " ".join(argv[:2] if argv[0] == "emit" else argv[:1]),
-                                                          "regions": str(regions)})
+    verb = " ".join(argv[:2] if argv[0] == "emit" else argv[:1])  # failures group by verb, not by size
+    return Case("large", {"large.kl": data}, argv, cli=True, extra={"shape": verb, "regions": str(regions)})
 
 
 def draw(rng: random.Random) -> Case:
