@@ -32,8 +32,6 @@ def _name(name: str) -> str:
 
 def facts(value, field: str = ""):
     """A plain, comparable picture of a model value."""
-    if field == "where":  # a region's declaration: the place it stands for
-        return facts(value.span, "span")
     if isinstance(value, Span):
         if field == "span":
             line, column = value.start_position()

@@ -19,20 +19,7 @@ import json
 from collections.abc import Iterator
 from typing import Any, Callable
 
-from ..model.types import (
-    Assertion,
-    Const,
-    Hole,
-    Layout,
-    Operand,
-    Origin,
-    Param,
-    Region,
-    RegionSpans,
-    Relation,
-    Space,
-    Waiver,
-)
+from ..model.types import Assertion, Const, Hole, Layout, Operand, Origin, Param, Region, Relation, Space, Waiver
 from ..model.values import UNKNOWN, Bank, Banks, Choice, Unknown, Version, format_address, type_name
 from ..source import SourceFile, Span
 from . import provenance
@@ -242,7 +229,7 @@ class _Reader:
             label=r["label"], doc=r["doc"],
             relations=tuple(Relation(x["other"], x["reason"], self.span(x["declared"])) for x in r["relations"]),
             waivers=tuple(self.waiver(w) for w in r["waivers"]),
-            where=RegionSpans(span, span, span, span, span),
+            span=span, name_span=span, range_span=span, start_span=span, end_span=span,
             children=tuple(r["children"]),
         )
 

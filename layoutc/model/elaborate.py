@@ -461,11 +461,13 @@ class _Elaborator:
         waivers = tuple(self.waivers_by_scope.get(f"region:{rd.space}.{d.name}", ()))
         start = value.start if isinstance(value.start, int) else None
         end = value.end if isinstance(value.end, int) else None
+        range_ = d.range
         return Region(
             space=rd.space, name=d.name, parent=rd.parent, depth=rd.depth, present=present,
             start=start, end=end, kind=kind, perm=perm, access=access, align=align, maps=maps,
-            label=label, doc=doc, relations=tuple(relations), waivers=waivers, where=d,
-            children=tuple(children.get(key, ())),
+            label=label, doc=doc, relations=tuple(relations), waivers=waivers, span=d.span,
+            name_span=d.name_span, range_span=range_.span, start_span=range_.start.span,
+            end_span=range_.end.span, children=tuple(children.get(key, ())),
         )
 
     def _maps(self, attr: ast.AttrStmt) -> tuple[str, ...] | None:

@@ -6,7 +6,7 @@ parser; ``elaborate`` builds it from the AST.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Iterator, Mapping, Protocol, TypeGuard, overload
+from typing import TYPE_CHECKING, Iterator, Mapping, TypeGuard, overload
 
 from ..frozen import field, frozen
 from ..source import SourceFile, Span, SpanField
@@ -90,32 +90,6 @@ class Relation:
         return f"Relation(overlaps {self.other} at {_at(self.span)})"
 
 
-class RegionWhere(Protocol):
-    """Where a region is declared: ``syntax.ast.RegionDecl`` is one."""
-
-    @property
-    def span(self) -> Span: ...  # the whole declaration
-    @property
-    def name_span(self) -> Span: ...
-    @property
-    def range_span(self) -> Span: ...
-    @property
-    def start_span(self) -> Span: ...
-    @property
-    def end_span(self) -> Span: ...
-
-
-@frozen
-class RegionSpans:
-    """The places of a region that has no declaration to read them from (one read from JSON)."""
-
-    span: Span = field(stored=SpanField)
-    name_span: Span = field(stored=SpanField)
-    range_span: Span = field(stored=SpanField)
-    start_span: Span = field(stored=SpanField)
-    end_span: Span = field(stored=SpanField)
-
-
 @frozen
 class Region:
     space: str
@@ -134,30 +108,12 @@ class Region:
     doc: str
     relations: tuple[Relation, ...]
     waivers: tuple[Waiver, ...]
-    where: RegionWhere = field(compare=False, repr=False)  # its declaration: the spans below
+    span: Span = field(stored=SpanField)  # the whole declaration
+    name_span: Span = field(stored=SpanField)
+    range_span: Span = field(stored=SpanField)
+    start_span: Span = field(stored=SpanField)
+    end_span: Span = field(stored=SpanField)
     children: tuple[str, ...] = ()
-
-    # Where the declaration and its parts are, read from the declaration itself (the syntax tree's
-    # node; for a region read from JSON, RegionSpans): five spans a region less to keep (issue 10).
-    @property
-    def span(self) -> Span:
-        return self.where.span
-
-    @property
-    def name_span(self) -> Span:
-        return self.where.name_span
-
-    @property
-    def range_span(self) -> Span:
-        return self.where.range_span
-
-    @property
-    def start_span(self) -> Span:
-        return self.where.start_span
-
-    @property
-    def end_span(self) -> Span:
-        return self.where.end_span
 
     @property
     def size(self) -> int | None:

@@ -252,19 +252,6 @@ class RegionDecl:
     span: Span = field(stored=SpanField)
     name_span: Span = field(stored=SpanField)
 
-    # where its parts are: what a model Region reports (model.types.RegionWhere)
-    @property
-    def range_span(self) -> Span:
-        return self.range.span
-
-    @property
-    def start_span(self) -> Span:
-        return self.range.start.span
-
-    @property
-    def end_span(self) -> Span:
-        return self.range.end.span
-
 
 @frozen
 class HoleDecl:
