@@ -14,7 +14,7 @@ import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import NamedTuple, TypeVar
+from typing import Any, NamedTuple, TypeVar
 
 ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
@@ -124,13 +124,15 @@ os.write(report, f"{wall} {usage.ru_utime + usage.ru_stime} {usage.ru_maxrss} {o
 """
 
 
-def run_process(argv: list[str], cwd: Path, env: dict[str, str] | None = None) -> Run:
-    """Run ``argv`` to the end (output discarded) and measure it: wall and CPU time, and its own peak RSS
-    (through ``_LAUNCHER``)."""
+def run_process(argv: list[str], cwd: Path, env: dict[str, str] | None = None, stderr: Any = None) -> Run:
+    """Run ``argv`` to the end (output discarded; ``stderr``, a file, takes its standard error) and measure
+    it: wall and CPU time, and its own peak RSS (through ``_LAUNCHER``; the processes it waits for, such
+    as `dot` under `layoutc render`, count in both)."""
     read, write = os.pipe()
     try:
         proc = subprocess.Popen([sys.executable, "-S", "-I", "-c", _LAUNCHER, str(write), *argv], cwd=cwd,
-                                env=env or clean_env(), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                                env=env or clean_env(), stdout=subprocess.DEVNULL,
+                                stderr=subprocess.DEVNULL if stderr is None else stderr,
                                 stdin=subprocess.DEVNULL, pass_fds=(write,))
         os.close(write)
         write = -1

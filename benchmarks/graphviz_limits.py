@@ -8,7 +8,8 @@ space: a few kilobytes of layout; `dot` spends seconds at 64 and minutes at 128 
 gigabytes at 600), `wide-N` (N regions in one space: ~6 table rows each, refused past 6000 rows
 before dot starts), `spaces-N` (N unconnected spaces).  Each is rendered in a fresh
 `python -m layoutc` process; the figures are wall time, CPU of the process and its children (dot
-included), dot's peak RSS, the exit status, the L code reported and whether a picture was written.
+included), the peak RSS of layoutc or dot, whichever is larger (`common.run_process`), the exit
+status, the L code reported and whether a picture was written.
 Without the limits, fan-in-128 ran more than a minute and fan-in-600 past 1 GB (fan-in-1500: 7 GB).
 Nothing asserts.
 """
@@ -18,14 +19,11 @@ from __future__ import annotations
 import argparse
 import os
 import re
-import resource
-import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
-from common import ROOT
+from common import ROOT, run_process
 
 
 def fan_in(n: int) -> str:
@@ -48,16 +46,16 @@ SHAPES = {"fan-in-32": lambda: fan_in(32), "fan-in-64": lambda: fan_in(64), "fan
 
 
 def render(path: Path, out: Path, timeout: str | None) -> tuple[float, float, int, int, str]:
-    before = resource.getrusage(resource.RUSAGE_CHILDREN)
-    started = time.perf_counter()
+    """(wall, CPU, peak RSS in KiB, exit code, the L0xx code it stopped with) of `layoutc render`, `dot`
+    included: measured by ``common.run_process``, the process's own (RUSAGE_CHILDREN would be the largest
+    of every shape so far, the benchmark's own image before exec included)."""
     argv = [sys.executable, "-m", "layoutc", "render", str(path), "-o", str(out)]
-    done = subprocess.run(argv + (["--dot-timeout", timeout] if timeout else []), capture_output=True, text=True,
-                          env=dict(os.environ, PYTHONPATH=str(ROOT)))
-    wall = time.perf_counter() - started
-    after = resource.getrusage(resource.RUSAGE_CHILDREN)
-    cpu = (after.ru_utime + after.ru_stime) - (before.ru_utime + before.ru_stime)
-    code = re.search(r"error\[(L0\d\d)\]", done.stderr)
-    return wall, cpu, after.ru_maxrss, done.returncode, code.group(1) if code else "-"
+    with tempfile.TemporaryFile("w+") as errors:
+        run = run_process(argv + (["--dot-timeout", timeout] if timeout else []), path.parent,
+                          env=dict(os.environ, PYTHONPATH=str(ROOT)), stderr=errors)
+        errors.seek(0)
+        code = re.search(r"error\[(L0\d\d)\]", errors.read())
+    return run.wall, run.cpu, int(run.rss_mib * 1024), run.code, code.group(1) if code else "-"
 
 
 def main(argv: list[str] | None = None) -> int:
