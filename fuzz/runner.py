@@ -230,7 +230,7 @@ def run_in_process(argv: list[str]) -> tuple[int, str, BaseException | None, lis
 # `python -m layoutc` that, on its way out, writes its own VmHWM (KiB) where FUZZ_PEAK_FILE says.  The
 # peak must come from the child itself: wait4's and RUSAGE_CHILDREN's ru_maxrss keep the high-water
 # mark of the process image before exec, which for a forked (or vforked) child is the worker's.
-CLI_REPORTING_PEAK = """
+_CLI = """
 import atexit, os, runpy, sys
 
 def _peak():
@@ -251,7 +251,7 @@ def run_cli(argv: list[str], cwd: Path, timeout: float = KILL_SECONDS) -> tuple[
         env = dict(os.environ, PYTHONPATH=str(REPO), LAYOUTC_DEBUG="1", FUZZ_PEAK_FILE=str(peak_file))
         before = resource.getrusage(resource.RUSAGE_CHILDREN)
         try:
-            done = subprocess.run([sys.executable, "-c", CLI_REPORTING_PEAK, *argv], cwd=cwd, env=env, capture_output=True,
+            done = subprocess.run([sys.executable, "-c", _CLI, *argv], cwd=cwd, env=env, capture_output=True,
                                   timeout=timeout - 2, stdin=subprocess.DEVNULL)
         except subprocess.TimeoutExpired:
             return -1, "timeout", 0, timeout, []
