@@ -310,3 +310,70 @@ def test_tokens_count_over_all_files_of_a_layout(write_kl, monkeypatch, base_tok
     result = load_layout(str(board))
     codes = _codes(result)
     assert ("L014" in codes) is fails, codes
+
+
+# ------------------------------------------------------------------ L015 items of one list
+
+N = limits.MAX_LIST_ITEMS
+
+
+def test_the_documented_list_limit():
+    assert N == 10_000
+
+
+def _join(items: list[str], sep: str) -> str:
+    return sep.join(items)
+
+
+# each list at n items: (text, what the message calls them, the text of the item past the limit when n = N + 1)
+LISTS = {
+    "operands": lambda n: ("const X = " + _join(["1"] * n, " + ") + "\n", "operands in one expression", "1"),
+    "operands, comparison included": lambda n: (
+        "assert " + _join(["1"] * (n - 1), " + ") + f" == {n - 1} : \"sum\"\n", "operands in one expression", f"{n - 1}"),
+    "arguments": lambda n: ("const X = max(" + _join([str(i) for i in range(n)], ", ") + ")\n",
+                            "arguments in one call", f"{n - 1}"),
+    "arms": lambda n: ("const X = match 0 { " + _join([f"{i} => {i}" for i in range(n)], ", ") + " }\n",
+                       "arms in one `match`", f"{n - 1} => {n - 1}"),
+    "patterns": lambda n: ("const X = match 0 { " + _join([str(i) for i in range(n)], " | ") + " => 1 }\n",
+                           "patterns in one `match` arm", f"{n - 1}"),
+    "members": lambda n: ("param c: choice(" + _join([f"v{i}" for i in range(n)], ", ") + ") = v0\n",
+                          "members in one choice", f"v{n - 1}"),
+    "banks": lambda n: ("param r: banks = " + _join([f"{i * 4096}:4K" for i in range(n)], ", ") + "\n",
+                        "banks in one value", f"{(n - 1) * 4096}:4K"),
+    "parts": lambda n: ("space s bits 32 { region a [0, 4K) { overlaps " + _join(["a"] * n, ".") + ' "x" } }\n',
+                        "parts in one name", "a"),
+}
+
+
+@pytest.mark.parametrize("kind", sorted(LISTS))
+def test_a_list_at_the_limit_is_read(load_kl, kind):
+    text, _, _ = LISTS[kind](N)
+    assert "L015" not in _codes(load_kl(text))
+
+
+@pytest.mark.parametrize("kind", sorted(LISTS))
+def test_a_list_one_past_the_limit_stops_the_parse_at_the_item_past_it(load_kl, kind):
+    text, what, past = LISTS[kind](N + 1)
+    started = time.process_time()
+    result = load_kl(text)
+    assert time.process_time() - started < 5  # a hang, not a benchmark
+    assert _codes(result) == ["L015"], _codes(result)
+    (diagnostic,) = result.diagnostics
+    assert diagnostic.message == f"more than 10,000 {what}"
+    assert diagnostic.span.text == past and diagnostic.help
+    assert diagnostic.span.start == text.rindex(past)  # the last item of the list: the one past the limit
+    assert result.layout is None
+
+
+def test_lists_in_one_expression_are_counted_each_on_its_own(load_kl):
+    # two chains of N operands joined by a call: each list is within the limit
+    chain = _join(["1"] * (N - 1), " + ")
+    result = load_kl(f"const X = max({chain}, {chain}) + 1\n")
+    assert "L015" not in _codes(result), _codes(result)
+
+
+def test_an_override_value_has_the_same_limit(write_kl, cli):
+    path = write_kl("param r: banks = 0:4K\nspace s bits 64 { region x [0, 4K) }\n")
+    banks = ",".join(f"{i * 4096}:4K" for i in range(N + 1))
+    code, out, err = cli("check", str(path), "-D", f"r={banks}")
+    assert code in (1, 2) and "L015" in out + err, (out + err)[-1000:]

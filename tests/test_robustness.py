@@ -21,7 +21,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from layoutc.cli import main
-from layoutc.limits import MAX_DEPTH
+from layoutc.limits import MAX_DEPTH, MAX_LIST_ITEMS
 
 # layoutc.cli.main raises the recursion limit for deeply nested input; hypothesis notices and warns.
 pytestmark = pytest.mark.filterwarnings("ignore:The recursion limit will not be reset")
@@ -213,7 +213,8 @@ def test_nested_expression_past_the_limit(tmp_path, shape, depth):
 
 
 def test_long_operator_chain_is_not_nesting(tmp_path):
-    text = "const X = 4K" + " + 0" * DEPTH + "\nspace s bits 32 { region r [0, X) }\n"
+    # a chain of the most operands one expression may have (L015) is one level of nesting, and is evaluated
+    text = "const X = 4K" + " + 0" * (MAX_LIST_ITEMS - 1) + "\nspace s bits 32 { region r [0, X) }\n"
     code, out, err = check(_write(tmp_path, text))
     assert code == 0, out[-2000:]
 

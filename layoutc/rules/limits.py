@@ -263,3 +263,26 @@ def too_many_tokens(ctx=None):
         Describe uniform ranges as one region, or split the generated part into its own layout.
     """
     return ()
+
+
+@rule("L015", "list-too-long", Severity.ERROR, stage="front")
+def list_too_long(ctx=None):
+    """A list within one construct of more than 10,000 items.
+
+    The lists: the operands of one expression (`a + b * c - d` has four), the arguments of one
+    call, the arms of one `match` and the patterns of one arm, the members of one `choice`, the
+    banks of one value, and the parts of one dotted name.
+
+    What it does:
+        Stops reading at the item past the limit, before building the rest of the list; the file
+        is then treated like one that does not parse.
+    Why it matters:
+        A real layout's lists have a few dozen items.  A list of millions is generated or hostile,
+        and each item costs memory and time in every stage that walks it; the longest list is the
+        cheapest place to stop such a file, long before its token count does (L014).
+    Example:
+        const X = 1 + 1 + 1 + ... 20,000 times
+    Fix:
+        Name parts of it as constants; describe adjacent banks as one.
+    """
+    return ()

@@ -86,6 +86,11 @@ def _last(item) -> int:
     return _offset(item.end_pos) if isinstance(item, Token) else end_of(item)
 
 
+def offsets(item) -> tuple[int, int]:
+    """Where a token or a node the builder made starts and ends."""
+    return _first(item), _last(item)
+
+
 class AstBuilder:
     """One method per grammar rule or alias; called by the LALR parser on each reduction."""
 

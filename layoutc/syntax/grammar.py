@@ -17,8 +17,8 @@ from typing import Literal, cast, overload
 from ..diagnostics import Diagnostic
 from ..source import SourceFile, Span
 from . import ast, kl_tables
-from .build import AstBuilder
-from .lalr import Parser, TooManyTokens, UnexpectedCharacters, UnexpectedInput, UnexpectedToken
+from .build import AstBuilder, offsets
+from .lalr import Parser, TooManyItems, TooManyTokens, UnexpectedCharacters, UnexpectedInput, UnexpectedToken
 from .lexer import KlLexer, code_only
 
 
@@ -36,6 +36,17 @@ def _parser() -> tuple[Parser, AstBuilder]:
     builder = AstBuilder()
     return Parser(kl_tables, builder, KlLexer(kl_tables.TERMINALS)), builder
 
+
+# L015: each list of LISTS (kl_tables.py), by the rule it belongs to: what its items are, where, and a fix.
+_LISTS = {
+    "binary": ("operands", "one expression", "name parts of it as constants and add those"),
+    "call": ("arguments", "one call", "name parts of it as constants: max(max(a, b), max(c, d))"),
+    "match_expr": ("arms", "one `match`", "give arms of one value a shared arm: `a | b | c => value`"),
+    "match_arm": ("patterns", "one `match` arm", "compare instead: `if x >= LOW && x <= HIGH then A else B`"),
+    "ref": ("parts", "one name", "name the region by its own name or a shorter path"),
+    "choice_type": ("members", "one choice", "an `int` or `string` param takes any value"),
+    "banks": ("banks", "one value", "describe adjacent banks as one"),
+}
 
 # Terminals spelled as users would say them.
 _WORDS = {
@@ -202,7 +213,7 @@ def parse(source: SourceFile, start: str = "start", max_tokens: int | None = Non
     ``max_tokens`` (default MAX_TOKENS) is what the file may still have of its layout's tokens:
     past it, L014 and no tree.  ``File.tokens`` says how many it had.
     """
-    from ..limits import MAX_TOKENS
+    from ..limits import MAX_LIST_ITEMS, MAX_TOKENS
 
     parser, builder = _parser()
     builder.reset(source)
@@ -211,13 +222,19 @@ def parse(source: SourceFile, start: str = "start", max_tokens: int | None = Non
     collecting = gc.isenabled()
     gc.disable()
     try:
-        result = parser.parse(source.text, start=start, max_tokens=MAX_TOKENS if max_tokens is None else max_tokens)
+        result = parser.parse(source.text, start=start, max_tokens=MAX_TOKENS if max_tokens is None else max_tokens,
+                              max_items=MAX_LIST_ITEMS)
     except TooManyTokens as error:
         token = error.token
         return None, [*builder.sink.items, Diagnostic(
             "L014", f"more than {MAX_TOKENS:,} tokens in one layout (all its files together)",
             Span(source, token.start_pos, token.end_pos),
             help="a layout of 100,000 regions has under 3,000,000; split generated tables into their own layouts")]
+    except TooManyItems as error:
+        what, where, fix = _LISTS.get(error.owner, ("items", "one list", "split it"))
+        return None, [*builder.sink.items, Diagnostic(
+            "L015", f"more than {error.limit:,} {what} in {where}",
+            Span(source, *offsets(error.item)), help=fix)]
     except UnexpectedInput as error:
         diagnostics = list(builder.sink.items)  # before the hint re-parses examples
         diagnostic = _syntax_error(error, source, parser, start)

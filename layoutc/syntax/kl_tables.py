@@ -242,6 +242,8 @@ RULES = (
     ('__ref_star_6', 2, '__ref_star_6', False, ((1, False, 0),), 0),
     ('__ref_star_6', 3, '__ref_star_6', False, ((0, True, 0), (2, False, 0)), 0),
 )
+# helper list (the repeated part of `x (sep x)*`) -> the rule or alias that splices it in
+LISTS = {'__atom_star_3': 'call', '__atom_star_4': 'match_expr', '__binary_star_2': 'binary', '__match_arm_star_5': 'match_arm', '__ref_star_6': 'ref', '__type_spec_star_0': 'choice_type', '__value_star_1': 'banks'}
 # per state: symbol -> next state (shift or goto) if >= 0, else ~rule (reduce)
 STATES: tuple[dict[str, int], ...] = (
     {'$END': -1, 'ALLOW': 2, 'ASSERT': 3, 'CONST': 4, 'EXTENDS': 5, 'LAYOUT': 6, 'PARAM': 7, 'REQUIRES': 8, 'SEMI': 9, 'SET': 10, 'SPACE': 11, 'allow_stmt': 12, 'assert_stmt': 13, 'const_decl': 14, 'extends_stmt': 15, 'items': 16, 'layout_block': 17, 'param_decl': 18, 'set_stmt': 19, 'space_decl': 20, 'start': 21},

@@ -94,6 +94,15 @@ class TooManyTokens(UnexpectedInput):
         self.pos_in_stream = token.start_pos
 
 
+class TooManyItems(UnexpectedInput):
+    """A list within one construct (``LISTS``: an expression's operands, a call's arguments...) grew past
+    ``limit`` items (L015); ``owner`` is the rule it belongs to, ``item`` the one past the limit."""
+
+    def __init__(self, owner: str, item: Any, limit: int) -> None:
+        super().__init__(f"more than {limit} items in one {owner}")
+        self.owner, self.item, self.limit = owner, item, limit
+
+
 class Parser:
     """The tables, and one builder whose methods are called on reductions (named as the grammar's rules/aliases)."""
 
@@ -102,13 +111,39 @@ class Parser:
         self.start_states: dict[str, int] = tables.START_STATES
         self.end_states: dict[str, int] = tables.END_STATES
         self.terminals: dict[str, tuple[str, str]] = tables.TERMINALS
-        self.rules = tuple((origin, size, _reducer(builder, name, expand1, kept, nones))
+        # the lists Lark derived from `x (sep x)*`, and the rule each belongs to: L015 caps their length
+        self.lists: dict[str, str] = tables.LISTS
+        self.max_items: int | None = None  # of the parse under way
+        self.rules = tuple((origin, size, self._capped(origin, kept, _reducer(builder, name, expand1, kept, nones)))
                            for origin, size, name, expand1, kept, nones in tables.RULES)
         self.lexer = lexer
         self.tokens = 0  # how many the last parse read
 
-    def parse(self, text: str, start: str = "start", max_tokens: int | None = None) -> Any:
-        """What the builder made of ``text``; TooManyTokens past ``max_tokens`` tokens, before building more."""
+    def _capped(self, origin: str, kept, reduce: Callable[[list[Any]], Any]) -> Callable[[list[Any]], Any]:
+        """``reduce``, or for the rule that adds one more item to a list of ``LISTS``, it and a count.
+
+        Such a list holds every item after the first, each as ``per`` children (`+` and its operand):
+        past ``max_items`` items the parse stops as soon as the list is, before the rest is built.
+        """
+        if origin not in self.lists or not kept or not any(splice for _, splice, _ in kept):
+            return reduce
+        per = len(kept) - 1
+        owner = self.lists[origin]
+
+        def grow(children: list[Any]) -> Any:
+            items = reduce(children)
+            limit = self.max_items
+            if limit is not None and len(items) >= limit * per:
+                raise TooManyItems(owner, items[-1], limit)
+            return items
+
+        return grow
+
+    def parse(self, text: str, start: str = "start", max_tokens: int | None = None,
+              max_items: int | None = None) -> Any:
+        """What the builder made of ``text``; TooManyTokens past ``max_tokens`` tokens and TooManyItems
+        past ``max_items`` items of one list (L015), before building more."""
+        self.max_items = max_items
         states, rules = self.states, self.rules
         end_state = self.end_states[start]
         stack = [self.start_states[start]]

@@ -128,7 +128,17 @@ def tables_source(grammar: str) -> str:
         include, append_none = (None, 0) if kept is None else kept
         lines.append(f"    ({str(rule.origin.name)!r}, {len(rule.expansion)}, {str(name)!r}, {expand1}, {include!r}, "
                      f"{append_none}),")
-    lines += [")", "# per state: symbol -> next state (shift or goto) if >= 0, else ~rule (reduce)",
+    lists: dict[str, str] = {}  # a list Lark derived from `x (sep x)*` -> the rule whose items it holds (L015)
+    for rule in rules:
+        owner = str(rule.alias or rule.origin.name)
+        kept = _child_filter(rule)
+        for position, splice, _nones in kept[0] if kept else ():
+            helper = str(rule.expansion[position].name)
+            if splice and not owner.startswith("__") and helper.startswith("__"):
+                lists.setdefault(helper, owner)
+    lines += [")", "# helper list (the repeated part of `x (sep x)*`) -> the rule or alias that splices it in",
+              f"LISTS = {dict(sorted(lists.items()))!r}"]
+    lines += ["# per state: symbol -> next state (shift or goto) if >= 0, else ~rule (reduce)",
               "STATES: tuple[dict[str, int], ...] = ("]
     lines += [f"    {row!r}," for row in states]
     lines += [")", ""]
