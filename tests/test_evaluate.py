@@ -79,6 +79,30 @@ def test_operator_precedence(const, expr: str, value) -> None:
         assert got == value and type(got) is type(value)
 
 
+def test_long_chains_evaluate_without_a_stack_per_operand(const) -> None:
+    """A chain of the most operands one expression may have (L015), mixing precedences, nested a few
+    levels deep: evaluated at Python's default recursion limit (as through the API), with C's
+    precedence for + - * (Python's too), and with `&&`/`||` still short-circuiting."""
+    import random
+    import sys
+
+    from layoutc.limits import MAX_LIST_ITEMS
+
+    pick = random.Random(10)
+    operands = MAX_LIST_ITEMS // 4
+    chain = "1" + "".join(f" {pick.choice('+-*')} {pick.randint(0, 3)}" for _ in range(operands - 1))
+    expr = f"({chain}) - ({chain}) * 2 + ({chain})"
+    limit = sys.getrecursionlimit()
+    sys.setrecursionlimit(1000)
+    try:
+        assert _value(const, expr) == eval(expr)  # noqa: S307 -- our own text, + - * only
+        skipped = " && (1 / 0 == 1)" * (MAX_LIST_ITEMS // 2 - 1)
+        assert _value(const, "false" + skipped) is False
+        assert _value(const, "1 == 1 ||" + " (1 / 0 == 1) ||" * (MAX_LIST_ITEMS // 2 - 2) + " false") is True
+    finally:
+        sys.setrecursionlimit(limit)
+
+
 C_DIVISION = [(7, 2), (-7, 2), (7, -2), (-7, -2), (1, 3), (-1, 3), (0, -5), (6, 3), (-6, 3)]
 
 

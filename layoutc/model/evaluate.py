@@ -195,14 +195,18 @@ class Evaluator:
 
     # ---- the evaluator proper
     def _eval(self, node):
+        self._spend(node)
+        method = getattr(self, "_eval_" + type(node).__name__)
+        return method(node)
+
+    def _spend(self, node) -> None:
+        """Count ``node`` against the budget (L010)."""
         self.budget -= 1
         if self.budget < 0:
             if self.budget == -1:
                 self.sink.emit("L010", f"evaluation stopped after {MAX_EVAL_STEPS:,} expression nodes", node.span,
                                help="simplify the definitions; the rest of the layout is left unknown")
             raise EvalError()
-        method = getattr(self, "_eval_" + type(node).__name__)
-        return method(node)
 
     def _eval_Num(self, node: ast.Num):
         return node.value
@@ -327,9 +331,21 @@ class Evaluator:
         return -number if node.op == "-" else ~number
 
     def _eval_Binary(self, node: ast.Binary):
+        """A chain `a + b - c ...` is a spine of Binary nodes down their left operands (the parser builds it
+        left-associative, 10,000 operands at most: L015): walked in a loop, so it costs no stack per operand."""
+        spine = [node]
+        while isinstance(spine[-1].left, ast.Binary):
+            spine.append(spine[-1].left)
+            self._spend(spine[-1])
+        value = self._eval(spine[-1].left)
+        for level in reversed(spine):
+            value = self._apply(level, value)
+        return value
+
+    def _apply(self, node: ast.Binary, left):
+        """``node``'s value given that of its left operand."""
         op = node.op
         if op in ("&&", "||"):
-            left = self._eval(node.left)
             if not isinstance(left, bool):
                 raise self._fail("E201", f"`{op}` needs bools, found {type_name(left)} {show(left)}", node.left.span)
             if (op == "&&" and not left) or (op == "||" and left):
@@ -338,7 +354,6 @@ class Evaluator:
             if not isinstance(right, bool):
                 raise self._fail("E201", f"`{op}` needs bools, found {type_name(right)} {show(right)}", node.right.span)
             return right
-        left = self._eval(node.left)
         if op in ("==", "!=", "<", "<=", ">", ">="):
             right = self._operand_like(left, node.right, ordering=op not in ("==", "!="))
             result = self._compare(op, left, right, node)
