@@ -147,6 +147,36 @@ def test_restated_asserts_mean_what_the_layout_says(header, define, message):
     assert f"U901: {message}" in result.stderr
 
 
+def _max_of(count: int) -> str:
+    return "max(" + ", ".join(str(i) for i in range(1, count + 1)) + ")"
+
+
+# (assert, restated?): max of k arguments repeats each partial result twice, 2^k terms in all
+BOUNDS = {
+    "max of 8": (f"{_max_of(8)} == 8", True),
+    "max of 30": (f"{_max_of(30)} == 30", False),
+    "align_up nested 12 deep": ("align_up(1, " * 12 + "4K" + ")" * 12 + " == 4K", False),
+    "a sum of 60": (" + ".join(["1"] * 60) + " == 60", True),
+    "a sum of 70": (" + ".join(["1"] * 70) + " == 70", False),
+}
+
+
+@pytest.mark.parametrize("name", sorted(BOUNDS))
+def test_an_assert_whose_c_text_would_blow_up_is_listed_instead(load_kl, tmp_path, name):
+    condition, restated = BOUNDS[name]
+    result = load_kl(f'assert {condition} : "bound"\nspace s bits 32 {{ region r [0, 4K) }}\n')
+    assert not result.errors, [d.message for d in result.errors]
+    text = emit(result.layout, options(result.layout, "t.kl", prefix="T"))
+    assert len(text) < 64 * 1024, len(text)
+    assertions, _, rest = text.partition("/* Not restated:")
+    assert ('"U901: bound"' in assertions) is restated
+    assert ("U901: bound -- it nests" in rest or "U901: bound -- its C text would have" in rest) is not restated
+    (tmp_path / "layout.h").write_text(text, encoding="utf-8")
+    (tmp_path / "main.c").write_text('#include "layout.h"\nint main(void) { return 0; }\n')
+    compiled = compile_source(HOST_C, tmp_path / "main.c")
+    assert compiled.returncode == 0, compiled.stderr
+
+
 # ------------------------------------------------------------------ every configuration, not just the defaults
 
 

@@ -84,6 +84,40 @@ class Inexpressible(Exception):
     """A condition C or ld cannot state over the generated symbols."""
 
 
+# How large a restated check may be.  Its text repeats an operand of `min`, `max` and `align_up` (C has
+# no way to name a value inside a constant expression), so `max` of 20 arguments would be 8 MB of C and
+# of 30 about 8 GB; and compilers refuse deep nesting (clang: 256 brackets by default; each level
+# here can be three, with the casts).  A check past either is left out, with the reason, like any
+# other condition C cannot state.
+MAX_CHECK_DEPTH = 64  # operators nested in one check
+MAX_CHECK_TERMS = 4096  # operators and operands in its text
+
+
+def bounded(expr: Expr) -> Expr:
+    """``expr``, or Inexpressible if its text would nest or repeat past the bounds above."""
+    depth: dict[int, int] = {}
+    terms: dict[int, int] = {}
+    stack: list[tuple[Expr, bool]] = [(expr, False)]
+    while stack:
+        node, done = stack.pop()
+        key = id(node)
+        if key in terms:
+            continue
+        args = node.args if isinstance(node, Op) else ()
+        if done or not args:
+            depth[key] = 1 + max((depth[id(arg)] for arg in args), default=0)
+            terms[key] = 1 + sum(terms[id(arg)] for arg in args)
+            if depth[key] > MAX_CHECK_DEPTH:
+                raise Inexpressible(f"it nests more than {MAX_CHECK_DEPTH} operators deep in C")
+            if terms[key] > MAX_CHECK_TERMS:
+                raise Inexpressible(f"its C text would have more than {MAX_CHECK_TERMS:,} terms "
+                                    "(`min`, `max` and `align_up` repeat their operands)")
+            continue
+        stack.append((node, True))
+        stack.extend((arg, False) for arg in args if id(arg) not in terms)
+    return expr
+
+
 # ------------------------------------------------------------------ evaluation
 
 
@@ -423,6 +457,7 @@ class _AssertTranslator:
         self.layout = layout
         self.table = table
         self.regions: dict[str, list[str]] = {}
+        self.depth = 0  # of the node being translated
         for region in layout.regions():
             self.regions.setdefault(region.name, []).append(region.space)
 
@@ -439,14 +474,22 @@ class _AssertTranslator:
         expr, kind = self.expr(items[0].cond)
         if kind not in ("bool", "int"):
             raise Inexpressible(f"a {kind} condition")
-        return expr
+        return bounded(expr)  # the layout's own checks are small by construction; a user's may not be
 
     # Each method returns (expression, kind); kind is "int", "bool", "version", ("choice", name, value) ...
     def expr(self, node):
         method = getattr(self, "_" + type(node).__name__, None)
         if method is None:  # strings, banks literals, `match`, indexing
             raise Inexpressible(f"`{node.span.text}` has no C equivalent")
-        return method(node)
+        # every level of the condition is one of the C text (or more), so past the bound of the text
+        # there is no need to read deeper: the recursion stays within MAX_CHECK_DEPTH frames
+        self.depth += 1
+        try:
+            if self.depth > MAX_CHECK_DEPTH:
+                raise Inexpressible(f"it nests more than {MAX_CHECK_DEPTH} operators deep in C")
+            return method(node)
+        finally:
+            self.depth -= 1
 
     def _Num(self, node):
         if not 0 <= node.value < U64:
