@@ -189,6 +189,13 @@ PATHOLOGICAL: dict[str, Callable[[random.Random, int], str]] = {
     "many-banks": lambda r, n: "param ram: banks = " + ", ".join(f"{i}G:1G" for i in range(n)) + "\n",
     "wide-match": lambda r, n: "const X = match 7 { " + ", ".join(f"{i} => {i}" for i in range(n)) + " }\n",
     "wide-call": lambda r, n: "const X = max(" + ", ".join("1" for _ in range(n)) + ")\n",
+    # asserts are restated in the header and linker script, where C repeats what `max`/`align_up` take
+    "assert-wide-call": lambda r, n: (f"assert {r.choice(['max', 'min'])}(" + ", ".join(str(i) for i in range(n))
+                                      + ') >= 0 : "wide"\nspace s bits 32 { region r [0, +4K) }\n'),
+    "assert-nested-align": lambda r, n: ("assert " + "align_up(1, " * min(n, 255) + "4K" + ")" * min(n, 255)
+                                         + ' == 4K : "deep"\nspace s bits 32 { region r [0, +4K) }\n'),
+    "assert-long-sum": lambda r, n: ("assert 0" + " + 1" * n + f' == {n} : "sum"\n'
+                                     "space s bits 32 { region r [0, +4K) }\n"),
     "long-escapes": lambda r, n: "const S = \"" + r.choice(["\\n", "\\\\", "\\q", "\\x41", "\\\""]) * n + "\"\n",
     "long-string": lambda r, n: "layout l { title = \"" + "x" * (n * 100) + "\" }\n",
     "long-name": lambda r, n: f"const {'a' * (n * 10)} = 1\n",

@@ -138,6 +138,14 @@ OUTPUT_CASES = [
     ("output-deep-paths-markdown", DEEP, ["emit", "markdown", "{f}"]),
     ("output-deep-paths-rst", DEEP, ["emit", "rst", "{f}"]),
     ("output-deep-paths-build", DEEP, ["build", "{f}", "-o", "{d}/out"]),
+    # C cannot name a value in a constant expression: the header's restated `max` of 20 arguments was 8 MB
+    # (of 30, 8 GB), nested align_up 3^depth; found by the shapes added to the pathological family after it
+    ("output-assert-wide-max-header", 'assert max(' + ", ".join(str(i) for i in range(40)) + ') >= 0 : "m"\n'
+     "space s bits 32 { region r [0, +4K) }\n", ["emit", "header", "{f}"]),
+    ("output-assert-wide-min-ld", 'assert min(' + ", ".join(str(i) for i in range(40)) + ') >= 0 : "m"\n'
+     "space s bits 32 { region r [0, +4K) }\n", ["emit", "ld", "{f}"]),
+    ("output-assert-nested-align-build", "assert " + "align_up(1, " * 40 + "4K" + ")" * 40 + ' == 4K : "a"\n'
+     "space s bits 32 { region r [0, +4K) }\n", ["build", "{f}", "-o", "{d}/out"]),
     # one picture and one gallery panel per listed value: 50 MB and a minute for 3 KB
     ("output-render-matrix-values", "param p: int = 0\nspace s bits 32 {\n"
      + "".join(f" region r{i} [{i}M + p, +4K)\n" for i in range(60)) + "}\n",
