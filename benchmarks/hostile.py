@@ -97,10 +97,19 @@ DENSE: dict[str, Callable[[int], str]] = {
 
 def _at_limits() -> dict[str, str]:
     """Files at a limit and one past it (the densest region line the parser takes)."""
-    from layoutc.limits import MAX_FILE_BYTES, MAX_REGIONS, MAX_TOKENS
+    from layoutc.limits import MAX_FILE_BYTES, MAX_LIST_ITEMS, MAX_REGIONS, MAX_TOKENS
 
     def regions(n: int) -> str:
         return DENSE["regions"](n)
+
+    def sums(tokens: int) -> str:
+        """Constants of the longest sums L015 allows, `tokens` tokens in all: `const c=1` is 4, each `+1` two more."""
+        longest = 4 + 2 * (MAX_LIST_ITEMS - 1)
+        lines = [f"const c{_name(i)}=1" + "+1" * (MAX_LIST_ITEMS - 1) + "\n" for i in range(tokens // longest)]
+        rest = tokens % longest
+        if rest:
+            lines.append(f"const c{_name(len(lines))}=1" + "+1" * ((rest - 4) // 2) + "\n")
+        return "".join(lines)
 
     comment = "//" + "x" * 78 + "\n"
     return {
@@ -108,9 +117,11 @@ def _at_limits() -> dict[str, str]:
         "L001-one-past": "\n" * (MAX_FILE_BYTES + 1),
         "L007-at-limit": regions(MAX_REGIONS),
         "L007-one-past": regions(MAX_REGIONS + 1),
-        # the most memory per token: `const x = 1` is 4 tokens, each `+1` two more
-        "L014-at-limit (1+1...)": "const x=1" + "+1" * ((MAX_TOKENS - 4) // 2) + "\n",
-        "L014-one-past": "const x=1" + "+1" * ((MAX_TOKENS - 4) // 2) + "+\n",
+        # the most memory per token: sums of 1s as long as L015 lets them be
+        "L014-at-limit (sums)": sums(MAX_TOKENS),
+        "L014-one-past": sums(MAX_TOKENS) + "+\n",
+        "L015-at-limit": "const x=1" + "+1" * (MAX_LIST_ITEMS - 1) + "\n",
+        "L015-one-past": "const x=1" + "+1" * MAX_LIST_ITEMS + "\n",
     }
 
 

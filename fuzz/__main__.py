@@ -32,6 +32,7 @@ from .runner import (
     OVER_MEMORY_KB,
     Pool,
     output_limit,
+    over_bound,
 )
 
 
@@ -85,6 +86,8 @@ def main(argv=None) -> int:
     slowest = (0.0, None)
     biggest = (0, None)
     wordiest = (0.0, None)  # the input closest to the over-output limit: written / limit
+    accepted_over = 0  # accepted inputs (exit 0) above the memory bound, which holds for refused ones
+    densest = (0.0, None)  # the most memory above the baseline per input byte of those
     per_family_cpu: dict[str, float] = defaultdict(float)
     interrupted = False
     elapsed = 0.0
@@ -105,6 +108,12 @@ def main(argv=None) -> int:
             if share > wordiest[0]:
                 wordiest = (share, f"#{outcome.index} {case.family}/{case.extra.get('shape', '')} {case.argv[0]}: "
                                    f"{outcome.out_bytes:,} bytes in one output for {outcome.in_bytes:,} of input")
+            if outcome.kind == "ok" and outcome.exit_code == 0 and over_bound(case, outcome.above_kb):
+                accepted_over += 1
+                per_byte = outcome.above_kb * 1024 / max(1, outcome.in_bytes)
+                if per_byte > densest[0]:
+                    densest = (per_byte, f"#{outcome.index} {case.family}/{case.extra.get('shape', '')} "
+                                         f"{case.argv[0]}: {outcome.above_kb / 1024:.0f} MiB for {outcome.in_bytes:,} bytes")
             if outcome.kind != "ok":
                 if outcome.site not in sites:
                     print(f"  new failure site: [{outcome.kind}] {outcome.site} (#{outcome.index} {case.family}, "
@@ -140,8 +149,11 @@ def main(argv=None) -> int:
         f"{name} {per_family_cpu[name] / count * 1000:.0f} ms" for name, count in sorted(by_family.items())))
     print(f"internal errors: {kinds['internal']}")
     print(f"hangs (>{HANG_SECONDS:g} s, or {HANG_SECONDS_PER_MIB:g} s a MiB when more): {kinds['hang']}")
-    print(f"over-memory (>{OVER_MEMORY_KB // 1024} MB, or above {MEMORY_PER_INPUT_BYTE}x input + "
-          f"{MEMORY_CONSTANT // 2**20} MiB): {kinds['memory']}")
+    bound = f"{MEMORY_PER_INPUT_BYTE}x input + {MEMORY_CONSTANT // 2**20} MiB"
+    print(f"over-memory (>{OVER_MEMORY_KB // 1024} MB; or, for an input refused with exit 1 or 2, above {bound}): "
+          f"{kinds['memory']}")
+    print(f"accepted inputs above {bound} (valid layouts, not failures): {accepted_over}"
+          + (f", the most {densest[0]:.0f} bytes a byte ({densest[1]})" if accepted_over else ""))
     print(f"over-output (>{OUTPUT_FACTOR} x input + {OUTPUT_SLACK // 1024} KiB in one output, "
           f"{OUTPUT_FILES} x that in all): {kinds['output']}")
     if kinds["harness"]:

@@ -272,7 +272,30 @@ def test_a_case_near_the_bound_is_measured_again_in_a_fresh_process(tmp_path, mo
     monkeypatch.setattr(runner, "_peak_kb", lambda: runner._rss_kb() + 1)  # in process: 1 KiB of growth
     runs = []
     monkeypatch.setattr(runner, "run_cli", lambda argv, cwd, timeout: runs.append(argv) or (0, "", 10_000 + 50_000, 0.1, [0, 0]))
-    case = Case("generated", {"main.kl": b"const X = 1\n"}, ("check", "{main}"))
+    case = Case("generated", {"main.kl": b"const X = \n"}, ("check", "{main}"))  # refused: exit 1
     outcome = runner.execute(case, 0, tmp_path / "scratch")
     assert runs == [["check", "main.kl"]]
-    assert outcome.kind == "memory" and outcome.peak_kb == 60_000
+    assert outcome.kind == "memory" and outcome.peak_kb == 60_000 and outcome.above_kb == 50_000
+
+
+@pytest.mark.parametrize("text, kind", [(b"const X = \n", "memory"), (b"const X = 1\n", "ok")])
+def test_the_memory_bound_holds_for_what_is_refused_and_500_mb_for_everything(tmp_path, monkeypatch, text, kind):
+    """Past 10x input + 64 MiB is over-memory for an input layoutc refuses (exit 1: it must be refused
+    cheaply); an accepted layout costs what its declarations cost, and is over-memory only past 500 MB."""
+    sys.path.insert(0, str(REPO))
+    try:
+        from fuzz import runner
+        from fuzz.cases import Case
+    finally:
+        sys.path.remove(str(REPO))
+    import layoutc.limits
+
+    monkeypatch.setattr(layoutc.limits, "MEMORY_CONSTANT", 0)
+    monkeypatch.setattr(runner, "_cli_baseline_kb", [10_000])
+    monkeypatch.setattr(runner, "run_cli", lambda argv, cwd, timeout: (0, "", 10_000 + 50_000, 0.1, [0, 0]))
+    monkeypatch.setattr(runner, "_peak_kb", lambda: runner._rss_kb() + 40_000)  # past the bound, under 500 MB
+    outcome = runner.execute(Case("generated", {"main.kl": text}, ("check", "{main}")), 0, tmp_path / "scratch")
+    assert outcome.kind == kind and outcome.above_kb >= 40_000
+    monkeypatch.setattr(runner, "_peak_kb", lambda: runner.OVER_MEMORY_KB + 1)
+    outcome = runner.execute(Case("generated", {"main.kl": text}, ("check", "{main}")), 0, tmp_path / "scratch")
+    assert outcome.kind == "memory"

@@ -298,6 +298,46 @@ def test_token_count(load_kl, monkeypatch, count, fails):
         assert "L014" not in codes and result.layout is not None, codes
 
 
+def _shipped_and_generated():
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parent.parent
+    texts = {p.name: p.read_text(encoding="utf-8") for p in sorted((root / "layouts").glob("**/*.kl"))}
+    texts["rule names"] = 'allow region-overlap "a"\nallow O101 "b"\nconst allow = 1\nconst X = allow-1\n'
+    texts["strings and comments"] = 'const S = "a\\"b" // c\n/* d */ const V = 1.2.3 + 0x1_000\n'
+    return texts
+
+
+@pytest.mark.parametrize("name, text", sorted(_shipped_and_generated().items()))
+def test_the_count_before_the_parse_is_the_parse_s_count(name, text):
+    """A file longer than the tokens it may have is counted before it is parsed: the count must be the
+    parse's own, token for token (at the limit: accepted; one fewer allowed: refused at the last token)."""
+    from layoutc.source import SourceFile
+    from layoutc.syntax.grammar import _parser, parse
+
+    tree, diagnostics = parse(SourceFile(name, text))
+    assert tree is not None, diagnostics
+    parser, _ = _parser()
+    count = tree.tokens
+    assert parser.lexer.first_past(text, count, parser.states) is None
+    last = parser.lexer.first_past(text, count - 1, parser.states)
+    tree, diagnostics = parse(SourceFile(name, text), max_tokens=count - 1)
+    assert tree is None and [d.code for d in diagnostics] == ["L014"]
+    assert (diagnostics[0].span.start, diagnostics[0].span.end) == last
+
+
+def test_a_file_past_the_token_limit_is_refused_before_it_is_parsed(load_kl, monkeypatch):
+    from layoutc.syntax.lalr import Parser
+
+    monkeypatch.setattr(limits, "MAX_TOKENS", 40)
+    calls = []
+    real = Parser.parse
+    monkeypatch.setattr(Parser, "parse", lambda self, *a, **k: calls.append(1) or real(self, *a, **k))
+    assert _codes(load_kl("const X = 1\n" * 11)) == ["L014"]  # 44 tokens
+    assert calls == []
+    assert _codes(load_kl("const X = 1\n" * 10)) != ["L014"] and calls == [1]  # 40: parsed
+
+
 @pytest.mark.parametrize("base_tokens, fails", [(20, False), (21, True)])
 def test_tokens_count_over_all_files_of_a_layout(write_kl, monkeypatch, base_tokens, fails):
     from layoutc.session import load_layout

@@ -37,6 +37,13 @@ def _parser() -> tuple[Parser, AstBuilder]:
     return Parser(kl_tables, builder, KlLexer(kl_tables.TERMINALS)), builder
 
 
+def _too_many_tokens(span: Span) -> Diagnostic:
+    from ..limits import MAX_TOKENS
+
+    return Diagnostic("L014", f"more than {MAX_TOKENS:,} tokens in one layout (all its files together)", span,
+                      help="a layout of 100,000 regions has under 3,000,000; split generated tables into their own layouts")
+
+
 # L015: each list of LISTS (kl_tables.py), by the rule it belongs to: what its items are, where, and a fix.
 _LISTS = {
     "binary": ("operands", "one expression", "name parts of it as constants and add those"),
@@ -216,20 +223,21 @@ def parse(source: SourceFile, start: str = "start", max_tokens: int | None = Non
     from ..limits import MAX_LIST_ITEMS, MAX_TOKENS
 
     parser, builder = _parser()
+    budget = MAX_TOKENS if max_tokens is None else max_tokens
+    if len(source.text) > budget:  # may have too many tokens (each has a character at least): count first
+        past = parser.lexer.first_past(source.text, budget, parser.states)
+        if past is not None:
+            return None, [_too_many_tokens(Span(source, *past))]
     builder.reset(source)
     # Parsing allocates millions of small, acyclic objects (tokens, AST nodes, spans); the cyclic
     # garbage collector would only rescan them over and over (up to 40% of a large parse).
     collecting = gc.isenabled()
     gc.disable()
     try:
-        result = parser.parse(source.text, start=start, max_tokens=MAX_TOKENS if max_tokens is None else max_tokens,
-                              max_items=MAX_LIST_ITEMS)
+        result = parser.parse(source.text, start=start, max_tokens=budget, max_items=MAX_LIST_ITEMS)
     except TooManyTokens as error:
         token = error.token
-        return None, [*builder.sink.items, Diagnostic(
-            "L014", f"more than {MAX_TOKENS:,} tokens in one layout (all its files together)",
-            Span(source, token.start_pos, token.end_pos),
-            help="a layout of 100,000 regions has under 3,000,000; split generated tables into their own layouts")]
+        return None, [*builder.sink.items, _too_many_tokens(Span(source, token.start_pos, token.end_pos))]
     except TooManyItems as error:
         what, where, fix = _LISTS.get(error.owner, ("items", "one list", "split it"))
         return None, [*builder.sink.items, Diagnostic(

@@ -110,6 +110,55 @@ class KlLexer:
                 value = text[start:pos]
             yield Token(kind, value, start)  # value is text[start:pos]
 
+    def first_past(self, text: str, limit: int, states: tuple[dict[str, int], ...]) -> tuple[int, int] | None:
+        """Where the token after the first ``limit`` of ``text`` starts and ends, or None if there is none
+        (or the text stops being tokens first: the parse then says why).
+
+        Counted as ``lex`` finds them but without the parser, so without building anything: a file too
+        long for L014 is refused in the time it takes to scan it.  Only a rule name (a word after
+        `allow`, which may hold hyphens) depends on the parser's state; here any word after the word
+        `allow` is read as one, which can only count fewer tokens than the parse would.
+        """
+        before_rule = self._before_rule_names(states)
+        scan = self.scanner.match
+        end = len(text)
+        pos = count = 0
+        rule_next = False
+        while True:
+            match = scan(text, pos)
+            if match is None:
+                return None  # the end, or a character no token starts with
+            kind = match.lastgroup or ""
+            start = match.start(kind)
+            value = match.group(kind)
+            pos = match.end()
+            if kind == "WORD":
+                if rule_next:
+                    pos = start + len(_longest(_RULEREF.match(text, start).group(), "-"))  # type: ignore[union-attr]
+                rule_next = self.keywords.get(value) in before_rule
+            else:
+                rule_next = False
+                if kind == "VERSION":
+                    pos = start + len(_longest(value, "."))
+                elif kind == "PUNCT" and value[0] == "/":
+                    after = _comment_end(text, start)
+                    if after is not None:
+                        pos = after
+                        continue
+                elif kind == "STRING" and (len(value) == 1 or value[-1] != '"'):
+                    closed = _string_end(text, pos)
+                    if closed is None:
+                        return None
+                    pos = closed
+            count += 1
+            if count > limit:
+                return start, min(pos, end)
+
+    def _before_rule_names(self, states: tuple[dict[str, int], ...]) -> set[str]:
+        """The keywords after which the parser takes a rule name (`allow`)."""
+        return {symbol for row in states for symbol, target in row.items()
+                if symbol.isupper() and target >= 0 and "RULEREF" in states[target]}
+
     @staticmethod
     def _unexpected(text: str, pos: int, accepted) -> NoReturn:
         line = text.count("\n", 0, pos) + 1
