@@ -22,8 +22,10 @@ thread, as the CLI runs it): once for peak RSS (VmHWM, reset through /proc/self/
 the warmed-up interpreter, once under tracemalloc for the peak of Python allocations; and, unless
 ``--no-whole``, once as a whole process (its own peak: ``common.run_process``) with a clean venv's interpreter (made by this run, or
 ``--venv DIR``) whose baseline is the same venv checking an empty file.  Printed per shape: file
-bytes, exit code, CPU seconds, peak above baseline in MiB and per input byte, and OVER where the
-peak exceeds the bound of layoutc/limits.py: MEMORY_PER_INPUT_BYTE x file bytes + MEMORY_CONSTANT.
+bytes, exit code, CPU seconds, peak above baseline in MiB and per input byte, and OVER where a
+refused file's peak exceeds the bound of layoutc/limits.py (MEMORY_PER_INPUT_BYTE x file bytes +
+MEMORY_CONSTANT) or any peak exceeds 500 MB; an accepted file above the bound is marked
+"above (accepted)": a valid layout costs what its declarations cost.
 Issue 10's targets: well under a second per pathological file, memory within that bound.
 The benchmark only prints; the bound lives here, not in a timed unit test.
 """
@@ -42,6 +44,7 @@ from pathlib import Path
 from common import ROOT, clean_env, fresh_venv, run_process, venv_bin
 
 MIB = 2**20
+OVER_MEMORY = 500 * MIB  # the campaign's over-memory (fuzz/runner.py, OVER_MEMORY_KB), for every input
 
 
 def _name(i: int) -> str:
@@ -259,7 +262,7 @@ def main(argv: list[str] | None = None) -> int:
     def bound(size: int) -> int:
         return MEMORY_PER_INPUT_BYTE * size + MEMORY_CONSTANT
 
-    over = 0
+    over = accepted_above = 0
     with tempfile.TemporaryDirectory() as folder:
         python = None
         if not args.no_whole:
@@ -284,19 +287,30 @@ def main(argv: list[str] | None = None) -> int:
                 traced = _in_process(argv, traced=True)
                 peaks = [rss["peak"]] + ([traced["peak"]] if traced else [])
                 whole = ""
+                largest = max(peaks)  # whole-process RSS when measured, else the in-process peak above the baseline
                 if python is not None:
                     _, whole_rss, _ = _whole(python, argv, path.parent)
                     extra = max(0, whole_rss - base_rss)
                     peaks.append(extra)
+                    largest = whole_rss
                     whole = f"{extra / MIB:>6.1f} MiB {extra / size:>5.1f}"
-                flag = "  OVER" if max(peaks) > bound(size) else ""
-                over += bool(flag)
+                # the bound is for what layoutc refuses; an accepted layout costs what its declarations
+                # cost, and must stay under 500 MB (fuzz/runner.py counts the same way)
+                if largest > OVER_MEMORY:
+                    flag = "  OVER 500 MB"
+                elif max(peaks) > bound(size):
+                    flag = "  OVER" if rss["code"] != 0 else "  above (accepted)"
+                else:
+                    flag = ""
+                over += flag.startswith("  OVER")
+                accepted_above += flag == "  above (accepted)"
                 name = f"{shape}: {template[0]}" + (f" {template[1]}" if template[0] == "emit" else "")
                 name = name if shape in verbs else shape
                 print(f"{name:<38} {size:>11,} {rss['code']:>4} {rss['cpu']:>6.2f} | {rss['peak'] / MIB:>11.1f} MiB "
                       f"{rss['peak'] / size:>5.1f} {_traced(traced, size)} | "
                       f"{whole}{flag}", flush=True)
-    print(f"{over} shape(s) over the bound")
+    print(f"{over} shape(s) over: refused past the bound, or past 500 MB; "
+          f"{accepted_above} accepted above the bound (valid layouts: what their declarations cost)")
     return 0
 
 
