@@ -11,7 +11,7 @@ from __future__ import annotations
 import gc
 import itertools
 import os
-from typing import Callable, Iterable, Mapping, Sequence
+from typing import Callable, Iterable, Iterator, Mapping, Sequence
 
 from .diagnostics import Diagnostic, Label, Severity, sorted_diagnostics
 from .frozen import field, frozen, record
@@ -143,7 +143,7 @@ def parse_layout(path: str, text: bytes | None = None, texts: Mapping[str, str] 
     ``texts`` maps normalised absolute paths to text that replaces those files on disk (the open
     buffers of an editor).
     """
-    from .limits import MAX_TOKENS
+    from .limits import MAX_REGIONS, MAX_TOKENS
 
     parsed = Parsed(path)
     chain: list[ast.File] = []
@@ -163,7 +163,8 @@ def parse_layout(path: str, text: bytes | None = None, texts: Mapping[str, str] 
         if source is None:
             parsed.unreadable = via is None
             break
-        tree, diagnostics = parse(source, max_tokens=MAX_TOKENS - sum(file.tokens for file in chain))
+        tree, diagnostics = parse(source, max_tokens=MAX_TOKENS - sum(file.tokens for file in chain),
+                                  max_regions=MAX_REGIONS - _region_count(chain))
         parsed.diagnostics.extend(diagnostics)
         if tree is not None:
             too_long = _long_names(tree)
@@ -288,24 +289,35 @@ def finish(raw: Iterable[Diagnostic], layout: Layout | None, policy: Policy) -> 
     return reported, waived
 
 
-def _region_limit(files: Sequence[ast.File]) -> Diagnostic | None:
-    """L007 at the first region or hole past MAX_REGIONS (all files together), else None."""
-    from .limits import MAX_REGIONS
-
-    count = 0
+def _declarations(files: Sequence[ast.File]) -> Iterator[ast.RegionDecl | ast.HoleDecl]:
+    """The regions and holes of ``files``, file by file, each space's regions (depth first) then its holes."""
     pending: list[ast.SpaceDecl | ast.RegionDecl | ast.HoleDecl] = [
-        space for file in files for space in reversed(file.items) if isinstance(space, ast.SpaceDecl)]
+        space for file in reversed(files) for space in reversed(file.items) if isinstance(space, ast.SpaceDecl)]
     while pending:
         item = pending.pop()
         if isinstance(item, ast.SpaceDecl):
             pending.extend(reversed((*item.regions, *item.holes)))
             continue
-        count += 1
-        if count > MAX_REGIONS:
-            return Diagnostic("L007", f"more than {MAX_REGIONS:,} regions and holes in one layout", item.span,
-                              help="describe large uniform ranges as one region")
+        yield item
         if isinstance(item, ast.RegionDecl):
             pending.extend(reversed(item.children))
+
+
+def _region_count(files: Sequence[ast.File]) -> int:
+    return sum(1 for _ in _declarations(files))
+
+
+def _region_limit(files: Sequence[ast.File]) -> Diagnostic | None:
+    """L007 at the first region or hole past MAX_REGIONS (all files together), else None.
+
+    A file that may be past it is scanned before it is parsed (syntax.grammar.parse), which finds
+    the regions; this finds a layout past the limit with its holes, or across its files."""
+    from .limits import MAX_REGIONS
+    from .syntax.grammar import too_many_regions
+
+    for count, item in enumerate(_declarations(files), 1):
+        if count > MAX_REGIONS:
+            return too_many_regions(item.span)
     return None
 
 

@@ -323,7 +323,56 @@ def test_the_count_before_the_parse_is_the_parse_s_count(name, text):
     last = parser.lexer.first_past(text, count - 1, parser.states)
     tree, diagnostics = parse(SourceFile(name, text), max_tokens=count - 1)
     assert tree is None and [d.code for d in diagnostics] == ["L014"]
-    assert (diagnostics[0].span.start, diagnostics[0].span.end) == last
+    assert ("tokens", diagnostics[0].span.start, diagnostics[0].span.end) == last
+
+
+@pytest.mark.parametrize("name, text", sorted(_shipped_and_generated().items()))
+def test_the_regions_counted_before_the_parse_are_the_parse_s(name, text):
+    """The scan finds each region declaration the parse finds (holes are counted after the parse)."""
+    from layoutc.session import _declarations
+    from layoutc.source import SourceFile
+    from layoutc.syntax import ast
+    from layoutc.syntax.grammar import _parser, parse
+
+    tree, _ = parse(SourceFile(name, text))
+    regions = [item for item in _declarations([tree]) if isinstance(item, ast.RegionDecl)]
+    parser, _ = _parser()
+    assert parser.lexer.first_past(text, 10**9, parser.states, len(regions)) is None
+    if regions:
+        last = max(regions, key=lambda r: r.span.start)
+        kind, start, end = parser.lexer.first_past(text, 10**9, parser.states, len(regions) - 1)
+        assert (kind, text[start:end]) == ("regions", text[last.span.start:last.name_span.end])
+
+
+def _region_lines(count: int, name: str = "r") -> str:
+    return "".join(f"    region {name}{i} [{i * 4096}, +4K)\n" for i in range(count))
+
+
+@pytest.mark.parametrize("count, fails", [(50, False), (51, True)])
+def test_a_file_past_the_region_limit_is_refused_before_it_is_parsed(load_kl, monkeypatch, count, fails):
+    from layoutc.syntax.lalr import Parser
+
+    monkeypatch.setattr(limits, "MAX_REGIONS", 50)
+    calls = []
+    real = Parser.parse
+    monkeypatch.setattr(Parser, "parse", lambda self, *a, **k: calls.append(1) or real(self, *a, **k))
+    result = load_kl("space s bits 64 {\n" + _region_lines(count) + "}\n")
+    assert (_codes(result) == ["L007"]) is fails, _codes(result)
+    assert calls == ([] if fails else [1])
+    if fails:
+        assert result.diagnostics[0].span.text == "region r50"
+
+
+def test_the_regions_of_a_base_count_with_the_overlay_s(write_kl, monkeypatch):
+    from layoutc.session import load_layout
+
+    monkeypatch.setattr(limits, "MAX_REGIONS", 50)
+    write_kl("space base bits 64 {\n" + _region_lines(21, "b") + "}\n", "base.kl")
+    board = write_kl('extends "base.kl"\nspace s bits 64 {\n' + _region_lines(30) + "}\n", "board.kl")
+    result = load_layout(str(board))
+    assert _codes(result) == ["L007"], _codes(result)
+    (diagnostic,) = result.diagnostics
+    assert diagnostic.span.text == "region b20" and diagnostic.span.file.name.endswith("base.kl")
 
 
 def test_a_file_past_the_token_limit_is_refused_before_it_is_parsed(load_kl, monkeypatch):

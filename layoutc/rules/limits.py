@@ -122,7 +122,10 @@ def too_many_regions(ctx=None):
     """More than 200,000 regions and holes in one layout (all its files together).
 
     What it does:
-        Reports the first region past the limit; the layout is not checked further.
+        Reports the first region past the limit; the layout is not checked further.  A file long
+        enough to hold more regions than its layout may still have is scanned before it is parsed,
+        so one past the limit with its regions is refused without building any of them (200,001
+        one-line regions: 0.8 s, 27 MB); past it only with its holes, it is found after the parse.
     Why it matters:
         Bounds the work of every rule and emitter; a real layout has tens of regions.
     Example:
@@ -250,13 +253,16 @@ def too_many_tokens(ctx=None):
     A token is a word, number, string or operator; comments and blanks are not tokens.
 
     What it does:
-        Stops reading at the first token past the limit, before building anything of it; the file
-        is then treated like one that does not parse.
+        Reports the first token past the limit.  A file with more characters than the tokens it may
+        still have is counted before it is parsed, so one past the limit is refused in the time a
+        scan takes (about a second for 3 MB) without building anything; the file is then treated
+        like one that does not parse.
     Why it matters:
         Memory grows with the tokens, not the bytes: every token becomes a syntax-tree node or a
-        position, 100 to 170 bytes of memory each.  The limit keeps any file under about 530 MB
-        (16 MiB of `1+1+1...`, which the size limit admits, is 8 million tokens: about 1.4 GB),
-        and still takes 100,000 generated regions with attributes (2.8 million tokens).
+        position, 100 to 130 bytes of memory each.  The limit keeps any file under about 400 MB
+        (the densest, sums as long as L015 allows, 351 MB at the limit; 16 MiB of them, which the
+        size limit admits, would be 16 million tokens and about 2 GB), and still takes 100,000
+        generated regions with attributes (2.8 million tokens).
     Example:
         a generated file with millions of operators or regions
     Fix:

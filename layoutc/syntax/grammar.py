@@ -37,6 +37,16 @@ def _parser() -> tuple[Parser, AstBuilder]:
     return Parser(kl_tables, builder, KlLexer(kl_tables.TERMINALS)), builder
 
 
+_REGION_CHARS = 13  # the shortest region: `region a[0,1)`
+
+
+def too_many_regions(span: Span) -> Diagnostic:
+    from ..limits import MAX_REGIONS
+
+    return Diagnostic("L007", f"more than {MAX_REGIONS:,} regions and holes in one layout", span,
+                      help="describe large uniform ranges as one region")
+
+
 def _too_many_tokens(span: Span) -> Diagnostic:
     from ..limits import MAX_TOKENS
 
@@ -208,26 +218,32 @@ def _syntax_error(error: UnexpectedInput, source: SourceFile, parser: Parser, st
 
 
 @overload
-def parse(source: SourceFile, start: Literal["start"] = "start", max_tokens: int | None = None
-          ) -> tuple[ast.File | None, list[Diagnostic]]: ...
+def parse(source: SourceFile, start: Literal["start"] = "start", max_tokens: int | None = None,
+          max_regions: int | None = None) -> tuple[ast.File | None, list[Diagnostic]]: ...
 @overload
-def parse(source: SourceFile, start: Literal["override"], max_tokens: int | None = None
-          ) -> tuple[ast.Expr | None, list[Diagnostic]]: ...
-def parse(source: SourceFile, start: str = "start", max_tokens: int | None = None
+def parse(source: SourceFile, start: Literal["override"], max_tokens: int | None = None,
+          max_regions: int | None = None) -> tuple[ast.Expr | None, list[Diagnostic]]: ...
+def parse(source: SourceFile, start: str = "start", max_tokens: int | None = None, max_regions: int | None = None
           ) -> tuple[ast.File | ast.Expr | None, list[Diagnostic]]:
     """Parse a layout file (``start``) or an override value (``override``).
 
     ``max_tokens`` (default MAX_TOKENS) is what the file may still have of its layout's tokens:
-    past it, L014 and no tree.  ``File.tokens`` says how many it had.
+    past it, L014 and no tree.  ``File.tokens`` says how many it had.  ``max_regions`` (default
+    MAX_REGIONS), what it may still have of its regions and holes: a file that may be past either
+    is scanned first, and refused (L014, L007) before anything of it is built.
     """
-    from ..limits import MAX_LIST_ITEMS, MAX_TOKENS
+    from ..limits import MAX_LIST_ITEMS, MAX_REGIONS, MAX_TOKENS
 
     parser, builder = _parser()
     budget = MAX_TOKENS if max_tokens is None else max_tokens
-    if len(source.text) > budget:  # may have too many tokens (each has a character at least): count first
-        past = parser.lexer.first_past(source.text, budget, parser.states)
+    regions = MAX_REGIONS if max_regions is None else max_regions
+    # each token has a character at least, each region _REGION_CHARS: only a longer file may be past a limit
+    if len(source.text) > budget or len(source.text) > _REGION_CHARS * regions:
+        past = parser.lexer.first_past(source.text, budget, parser.states, regions)
         if past is not None:
-            return None, [_too_many_tokens(Span(source, *past))]
+            kind, begin, end = past
+            return None, [_too_many_tokens(Span(source, begin, end)) if kind == "tokens"
+                          else too_many_regions(Span(source, begin, end))]
     builder.reset(source)
     # Parsing allocates millions of small, acyclic objects (tokens, AST nodes, spans); the cyclic
     # garbage collector would only rescan them over and over (up to 40% of a large parse).

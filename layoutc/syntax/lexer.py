@@ -110,20 +110,29 @@ class KlLexer:
                 value = text[start:pos]
             yield Token(kind, value, start)  # value is text[start:pos]
 
-    def first_past(self, text: str, limit: int, states: tuple[dict[str, int], ...]) -> tuple[int, int] | None:
-        """Where the token after the first ``limit`` of ``text`` starts and ends, or None if there is none
-        (or the text stops being tokens first: the parse then says why).
+    def first_past(self, text: str, limit: int, states: tuple[dict[str, int], ...],
+                   regions: int | None = None) -> tuple[str, int, int] | None:
+        """("tokens", start, end) of the token after the first ``limit`` of ``text``, or ("regions", start,
+        end) of the keyword and name of the region after the first ``regions``, whichever comes first;
+        None if there is none (or the text stops being tokens first: the parse then says why).
 
         Counted as ``lex`` finds them but without the parser, so without building anything: a file too
-        long for L014 is refused in the time it takes to scan it.  Only a rule name (a word after
+        long for L014 or L007 is refused in the time it takes to scan it.  Only a rule name (a word after
         `allow`, which may hold hyphens) depends on the parser's state; here any word after the word
-        `allow` is read as one, which can only count fewer tokens than the parse would.
+        `allow` is read as one, which can only count fewer tokens than the parse would.  A region is
+        `region NAME [`, which is a declaration wherever it parses (the one exception: a param named
+        `region` ending a region's `if` right before `hole NAME [`, which counts one region too many);
+        holes are not counted here (`hole [` may also index a param named `hole`): a file past L007
+        only with its holes is found after the parse.
         """
         before_rule = self._before_rule_names(states)
+        spelled = {name: value for value, name in (*self.keywords.items(), *self.punctuation.items())}
+        region, bracket = spelled["REGION"], spelled["LSQB"]
         scan = self.scanner.match
         end = len(text)
-        pos = count = 0
+        pos = count = found = 0
         rule_next = False
+        back1 = back2 = ("", "", 0)  # the two tokens before this one: (kind, text, start)
         while True:
             match = scan(text, pos)
             if match is None:
@@ -152,7 +161,13 @@ class KlLexer:
                     pos = closed
             count += 1
             if count > limit:
-                return start, min(pos, end)
+                return "tokens", start, min(pos, end)
+            if (regions is not None and value == bracket and kind == "PUNCT" and back2[:2] == ("WORD", region)
+                    and back1[0] == "WORD"):
+                found += 1
+                if found > regions:
+                    return "regions", back2[2], back1[2] + len(back1[1])
+            back2, back1 = back1, (kind, value, start)
 
     def _before_rule_names(self, states: tuple[dict[str, int], ...]) -> set[str]:
         """The keywords after which the parser takes a rule name (`allow`)."""
