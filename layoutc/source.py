@@ -68,6 +68,9 @@ class Span:
     file: SourceFile
     start: int
     end: int
+    # the integer a SpanField keeps for it, when it was read from one: storing it again elsewhere (the
+    # model's region keeps five spans of its declaration) shares that integer instead of making another
+    packed: int | None = field(default=None, repr=False, compare=False)
 
     def __repr__(self) -> str:
         line, column = self.start_position()
@@ -124,12 +127,15 @@ class SpanField:
         pos = self.pos.__get__(node)
         if pos.__class__ is not int:
             return pos  # None, or a span kept as it is
-        return Span(self.file.__get__(node), pos >> _PACKED, pos & _LOW)
+        return Span(self.file.__get__(node), pos >> _PACKED, pos & _LOW, pos)
 
     def __set__(self, node: object, span: Span | None) -> None:
         if span is not None and 0 <= span.start and 0 <= span.end <= _LOW:
             self.file.__set__(node, span.file)
-            self.pos.__set__(node, span.start << _PACKED | span.end)
+            packed = span.packed
+            if packed is None or packed >> _PACKED != span.start or packed & _LOW != span.end:
+                packed = span.start << _PACKED | span.end
+            self.pos.__set__(node, packed)
         else:
             self.file.__set__(node, None)
             self.pos.__set__(node, span)

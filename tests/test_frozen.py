@@ -154,3 +154,33 @@ def test_a_stored_span_field_reads_back_the_span_it_was_given():
     with pytest.raises(dataclasses.FrozenInstanceError):
         Node("r", Span(text, 1, 2), None).span = Span(text, 0, 1)  # type: ignore[misc]
     assert [f.name for f in dataclasses.fields(Node)] == ["name", "span", "other"]
+
+
+def test_a_span_stored_again_shares_the_integer_it_was_read_from():
+    """A model region keeps five spans of its declaration: stored from spans read off the tree, they
+    share the tree's packed integers (one object, not two, per span while both are alive); a span
+    whose offsets differ from the integer it carries is packed anew."""
+    from layoutc.model.elaborate import elaborate
+    from layoutc.source import SourceFile, Span, SpanField
+    from layoutc.syntax.grammar import parse
+
+    tree, problems = parse(SourceFile("a.kl", "space s bits 32 {\n    region r [0x1000, +4K)\n}\n"))
+    assert tree is not None and not problems
+    layout, _ = elaborate([tree])
+    decl = tree.items[0].regions[0]
+    region = layout.spaces["s"].regions[0]
+    for mine, theirs in (("span", decl), ("name_span", decl), ("range_span", decl.range),
+                         ("start_span", decl.range.start), ("end_span", decl.range.end)):
+        field_name = "span" if mine in ("span", "range_span", "start_span", "end_span") else "name_span"
+        assert getattr(region, mine) == getattr(theirs, field_name)
+        assert getattr(region, f"_{mine}_pos") is getattr(theirs, f"_{field_name}_pos"), mine
+
+    @frozen
+    class Node:
+        span: Span = field(stored=SpanField)
+
+    span = region.span
+    assert span.packed is not None and repr(span) == repr(Span(span.file, span.start, span.end))
+    assert Node(span)._span_pos is span.packed  # type: ignore[attr-defined]
+    stale = Span(span.file, span.start + 1, span.end, span.packed)
+    assert Node(stale).span == Span(span.file, span.start + 1, span.end)
