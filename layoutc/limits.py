@@ -41,12 +41,13 @@ MAX_SCENARIO_STEPS = 1_000_000  # `sim --scenario` without --steps stops here (t
 # riscv64: Sv39/Sv48/Sv57, arch/riscv/Kconfig).  Other arches: 1 to `bits`.
 VA_BITS_RANGE = {"arm64": (36, 52), "x86_64": (48, 57), "riscv64": (39, 57)}
 
-# The memory bound (issue 10): a check's peak memory above that of checking an empty file is meant
-# to be at most MEMORY_PER_INPUT_BYTE times the bytes of the files it reads plus MEMORY_CONSTANT.
-# It is a measured target, not enforced at run time: benchmarks/hostile.py prints every hostile shape's
-# figures against it and flags a shape over it, and the fuzzer (fuzz/runner.py) counts an input
-# over it as over-memory.  It holds for text that makes few objects and for generated layouts up to
-# ~4.5 MB, not for the densest declarations past ~1 MB (docs/language.md, "Limits"): there
-# L014 (MAX_TOKENS) is what bounds memory, to ~530 MB (3 MB of `1+1+1...` at the limit: 526 MB).
+# The memory bound (issue 10): what layoutc refuses, it refuses within MEMORY_PER_INPUT_BYTE times the
+# bytes of the files it reads plus MEMORY_CONSTANT of peak memory above checking an empty file (every
+# limit on reading is checked before what lies past it is built: L001, L002, L006, L007, L014, L015);
+# whatever it reads, it stays under 500 MB, which L007 and L014 ensure for what it accepts (a layout
+# costs what its declarations cost: ~23 bytes a byte generated, up to ~120 for the densest).  Measured,
+# not enforced at run time: benchmarks/hostile.py prints every hostile shape's figures against both,
+# and the fuzzer (fuzz/runner.py) counts an input past them as over-memory (docs/language.md, "Limits",
+# which also lists where the first does not hold yet: large files refused only once built).
 MEMORY_PER_INPUT_BYTE = 10
 MEMORY_CONSTANT = 64 * 1024 * 1024
