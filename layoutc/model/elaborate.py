@@ -173,8 +173,8 @@ class _Elaborator:
                 self.effective[name] = (value, tuple(chain))
 
     # ---- dependency order
-    def _nodes(self) -> dict[tuple, list[tuple]]:
-        deps: dict[tuple, list[tuple]] = {}
+    def _nodes(self) -> dict[tuple, list[tuple] | tuple[()]]:
+        deps: dict[tuple, list[tuple] | tuple[()]] = {}
         for name, decl in self.g.defs.items():
             if isinstance(decl, ast.ParamDecl):
                 expr = self.effective[name][0]
@@ -188,7 +188,7 @@ class _Elaborator:
                                        help=did_you_mean(decl.type.arg, self.scope.names))
             else:
                 refs = references(decl.expr, self.scope)
-            deps[("name", name)] = self._keys(refs)
+            deps[("name", name)] = self._keys(refs) or ()
         for key, rd in self.g.regions.items():
             d = rd.decl
             exprs = [d.range.start, d.range.end, d.cond] + [a.value for a in d.attrs if a.name == "align"]
@@ -196,7 +196,7 @@ class _Elaborator:
             keys = self._keys(refs)
             if rd.parent is not None:
                 keys.append(("region", (rd.space, rd.parent)))
-            deps[("region", key)] = keys
+            deps[("region", key)] = keys or ()  # most regions of a large layout: one shared empty tuple
         return deps
 
     def _keys(self, refs) -> list[tuple]:
@@ -207,11 +207,15 @@ class _Elaborator:
             keys.append((kind, key))
         return keys
 
-    def _order(self, deps: dict[tuple, list[tuple]]) -> list[tuple]:
+    def _order(self, deps: dict[tuple, list[tuple] | tuple[()]]) -> list[tuple]:
         state: dict[tuple, int] = {}
         order: list[tuple] = []
         for root in deps:
             if root in state:
+                continue
+            if not deps[root]:  # nothing to visit first
+                state[root] = 2
+                order.append(root)
                 continue
             state[root] = 1
             path = [root]
