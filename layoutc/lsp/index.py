@@ -19,7 +19,7 @@ from bisect import bisect_right
 from dataclasses import dataclass, field
 from typing import Iterable, Iterator, Union
 
-from ..model.evaluate import Scope, references
+from ..model.evaluate import RegionIndex, Scope, references
 from ..source import Span
 from ..syntax import ast
 
@@ -89,7 +89,7 @@ def build_index(files: list[ast.File]) -> Index:
     index = Index(files)
     names: set[str] = set()
     spaces: set[str] = set()
-    region_index: dict[str, list[str]] = {}
+    region_index = RegionIndex()
     for file in files:
         for item in file.items:
             if isinstance(item, (ast.ParamDecl, ast.ConstDecl)):
@@ -99,7 +99,7 @@ def build_index(files: list[ast.File]) -> Index:
                 spaces.add(item.name)
                 index.definitions.setdefault(("space", item.name), item)
                 for region in _regions(item.regions):
-                    region_index.setdefault(region.name, []).append(item.name)
+                    region_index.add(region.name, item.name)
                     index.definitions.setdefault(("region", item.name, region.name), region)
             elif isinstance(item, ast.LayoutHeader):
                 index.definitions[("layout", item.name)] = item

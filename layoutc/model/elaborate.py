@@ -21,7 +21,7 @@ from ..source import Span
 from ..suggest import did_you_mean
 from ..syntax import ast
 from ..syntax.build import parse_number
-from .evaluate import EvalError, Evaluator, RegionValue, Scope, literal_text, references
+from .evaluate import EvalError, Evaluator, RegionIndex, RegionValue, Scope, literal_text, references
 from .types import Assertion, Const, Hole, Layout, Operand, Origin, Param, Region, Relation, Space, Waiver
 from .values import UNKNOWN, Bank, Banks, Choice, Unknown, Version, show, type_name
 
@@ -130,9 +130,9 @@ class _Elaborator:
         self.overrides = overrides
         self.sink = Sink()
         self.g = _gather(files, overrides, self.sink)
-        region_index: dict[str, list[str]] = {}
+        region_index = RegionIndex()
         for space, name in self.g.regions:
-            region_index.setdefault(name, []).append(space)
+            region_index.add(name, space)
         self.scope = Scope(set(self.g.defs), set(self.g.spaces), region_index)
         self.values: dict[str, object] = {}
         self.region_values: dict[tuple[str, str], RegionValue] = {}
