@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import bisect
 from array import array
-from typing import Any
+from typing import Any, Callable
 
 from .frozen import field, frozen
 
@@ -112,14 +112,23 @@ class SpanField:
     2^32) is kept as it is.  ``None`` is kept for an optional span.
     """
 
-    __slots__ = ("file", "name", "pos", "slots")
+    __slots__ = ("file", "file_of", "name", "pos", "slots")
 
-    def __init__(self, name: str) -> None:
+    def __init__(self, name: str, file_of: str | None = None) -> None:
         self.name = name
-        self.slots = (f"_{name}_file", f"_{name}_pos")
+        self.file_of = file_of
+        self.slots = (f"_{name}_pos",) if file_of else (f"_{name}_file", f"_{name}_pos")
+
+    @classmethod
+    def sharing(cls, first: str) -> Callable[[str], SpanField]:
+        """For a span that lies in the same file as field ``first`` (declared before it): its file slot
+        is ``first``'s (the model's region keeps five spans of one declaration: four slots fewer).
+        A span in another file is kept as it is."""
+        return lambda name: cls(name, first)
 
     def __set_name__(self, owner: type, name: str) -> None:
-        self.file, self.pos = (owner.__dict__[slot] for slot in self.slots)  # the slots' member descriptors
+        self.pos = owner.__dict__[self.slots[-1]]  # the slots' member descriptors
+        self.file = owner.__dict__[f"_{self.file_of or name}_file"]
 
     def __get__(self, node: object, owner: type | None = None) -> Any:
         if node is None:
@@ -130,15 +139,25 @@ class SpanField:
         return Span(self.file.__get__(node), pos >> _PACKED, pos & _LOW, pos)
 
     def __set__(self, node: object, span: Span | None) -> None:
-        if span is not None and 0 <= span.start and 0 <= span.end <= _LOW:
-            self.file.__set__(node, span.file)
+        if span is not None and 0 <= span.start and 0 <= span.end <= _LOW and self._file_fits(node, span.file):
             packed = span.packed
             if packed is None or packed >> _PACKED != span.start or packed & _LOW != span.end:
                 packed = span.start << _PACKED | span.end
             self.pos.__set__(node, packed)
         else:
-            self.file.__set__(node, None)
+            if not self.file_of:
+                self.file.__set__(node, None)
             self.pos.__set__(node, span)
+
+    def _file_fits(self, node: object, file: SourceFile) -> bool:
+        """Whether ``file`` can be kept in the file slot: this field's own (set now), or the one it shares."""
+        if not self.file_of:
+            self.file.__set__(node, file)
+            return True
+        try:
+            return self.file.__get__(node) is file
+        except AttributeError:  # the field it shares has not been set (or kept its span as it is)
+            return False
 
 
 def start_of(node: object) -> int:

@@ -184,3 +184,25 @@ def test_a_span_stored_again_shares_the_integer_it_was_read_from():
     assert Node(span)._span_pos is span.packed  # type: ignore[attr-defined]
     stale = Span(span.file, span.start + 1, span.end, span.packed)
     assert Node(stale).span == Span(span.file, span.start + 1, span.end)
+
+
+def test_a_span_field_sharing_another_s_file_slot():
+    """``SpanField.sharing(first)``: the span keeps only its offsets when it lies in ``first``'s file,
+    and is kept as it is when it does not (or when ``first`` was kept as it is)."""
+    from layoutc.source import SourceFile, Span, SpanField
+
+    @frozen
+    class Node:
+        span: Span = field(stored=SpanField)
+        part: Span | None = field(stored=SpanField.sharing("span"))
+
+    a, b = SourceFile("a.kl", "x" * 100), SourceFile("b.kl", "y" * 100)
+    node = Node(Span(a, 0, 50), Span(a, 10, 20))
+    assert node.part == Span(a, 10, 20) and node.part.file is a and node._part_pos.__class__ is int
+    assert "_part_file" not in Node.__slots__
+    other = Node(Span(a, 0, 50), Span(b, 10, 20))
+    assert other.part == Span(b, 10, 20) and other.part.file is b
+    far = Node(Span(a, 5, 1 << 40), Span(a, 1, 2))  # the first kept as it is: no file slot to share
+    assert far.part == Span(a, 1, 2) and far.span == Span(a, 5, 1 << 40)
+    assert Node(Span(a, 0, 1), None).part is None
+    assert copy.copy(node) == node and replace(node, part=Span(b, 1, 2)).part.file is b

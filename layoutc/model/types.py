@@ -109,10 +109,10 @@ class Region:
     relations: tuple[Relation, ...]
     waivers: tuple[Waiver, ...]
     span: Span = field(stored=SpanField)  # the whole declaration
-    name_span: Span = field(stored=SpanField)
-    range_span: Span = field(stored=SpanField)
-    start_span: Span = field(stored=SpanField)
-    end_span: Span = field(stored=SpanField)
+    name_span: Span = field(stored=SpanField.sharing("span"))  # parts of it, in its file
+    range_span: Span = field(stored=SpanField.sharing("span"))
+    start_span: Span = field(stored=SpanField.sharing("span"))
+    end_span: Span = field(stored=SpanField.sharing("span"))
     children: tuple[str, ...] = ()
 
     @property

@@ -250,7 +250,7 @@ class RegionDecl:
     overlaps: tuple[Overlaps, ...]
     allows: tuple[Allow, ...]
     span: Span = field(stored=SpanField)
-    name_span: Span = field(stored=SpanField)
+    name_span: Span = field(stored=SpanField.sharing("span"))
 
 
 @frozen
