@@ -91,6 +91,7 @@ class Inexpressible(Exception):
 # other condition C cannot state.
 MAX_CHECK_DEPTH = 64  # operators nested in one check
 MAX_CHECK_TERMS = 4096  # operators and operands in its text
+_TOO_DEEP = f"it nests more than {MAX_CHECK_DEPTH} operators deep in C"
 
 
 def bounded(expr: Expr) -> Expr:
@@ -108,7 +109,7 @@ def bounded(expr: Expr) -> Expr:
             depth[key] = 1 + max((depth[id(arg)] for arg in args), default=0)
             terms[key] = 1 + sum(terms[id(arg)] for arg in args)
             if depth[key] > MAX_CHECK_DEPTH:
-                raise Inexpressible(f"it nests more than {MAX_CHECK_DEPTH} operators deep in C")
+                raise Inexpressible(_TOO_DEEP)
             if terms[key] > MAX_CHECK_TERMS:
                 raise Inexpressible(f"its C text would have more than {MAX_CHECK_TERMS:,} terms "
                                     "(`min`, `max` and `align_up` repeat their operands)")
@@ -486,7 +487,7 @@ class _AssertTranslator:
         self.depth += 1
         try:
             if self.depth > MAX_CHECK_DEPTH:
-                raise Inexpressible(f"it nests more than {MAX_CHECK_DEPTH} operators deep in C")
+                raise Inexpressible(_TOO_DEEP)
             return method(node)
         finally:
             self.depth -= 1

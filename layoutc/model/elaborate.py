@@ -213,10 +213,6 @@ class _Elaborator:
         for root in deps:
             if root in state:
                 continue
-            if not deps[root]:  # nothing to visit first
-                state[root] = 2
-                order.append(root)
-                continue
             state[root] = 1
             path = [root]
             stack = [iter(deps[root])]

@@ -121,6 +121,7 @@ def tables_source(grammar: str) -> str:
          " or None for all, Nones after)"),
         "RULES = (",
     ]
+    lists: dict[str, str] = {}  # a list Lark derived from `x (sep x)*` -> the rule whose items it holds (L015)
     for rule in rules:
         name = rule.alias or rule.options.template_source or rule.origin.name
         expand1 = bool(rule.options.expand1 and not rule.alias)
@@ -128,11 +129,8 @@ def tables_source(grammar: str) -> str:
         include, append_none = (None, 0) if kept is None else kept
         lines.append(f"    ({str(rule.origin.name)!r}, {len(rule.expansion)}, {str(name)!r}, {expand1}, {include!r}, "
                      f"{append_none}),")
-    lists: dict[str, str] = {}  # a list Lark derived from `x (sep x)*` -> the rule whose items it holds (L015)
-    for rule in rules:
         owner = str(rule.alias or rule.origin.name)
-        kept = _child_filter(rule)
-        for position, splice, _nones in kept[0] if kept else ():
+        for position, splice, _nones in include or ():
             helper = str(rule.expansion[position].name)
             if splice and not owner.startswith("__") and helper.startswith("__"):
                 lists.setdefault(helper, owner)
