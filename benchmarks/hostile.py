@@ -120,6 +120,7 @@ def _at_limits() -> dict[str, str]:
         "L001-one-past": "\n" * (MAX_FILE_BYTES + 1),
         "L007-at-limit": regions(MAX_REGIONS),
         "L007-one-past": regions(MAX_REGIONS + 1),
+        "L007-one-past (holes)": DENSE["holes"](MAX_REGIONS + 1),
         # the most memory per token: sums of 1s as long as L015 lets them be
         "L014-at-limit (sums)": sums(MAX_TOKENS),
         "L014-one-past": sums(MAX_TOKENS) + "+\n",

@@ -164,7 +164,7 @@ def parse_layout(path: str, text: bytes | None = None, texts: Mapping[str, str] 
             parsed.unreadable = via is None
             break
         tree, diagnostics = parse(source, max_tokens=MAX_TOKENS - sum(file.tokens for file in chain),
-                                  max_regions=MAX_REGIONS - _region_count(chain))
+                                  max_regions=MAX_REGIONS - sum(file.declarations for file in chain))
         parsed.diagnostics.extend(diagnostics)
         if tree is not None:
             too_long = _long_names(tree)
@@ -303,18 +303,16 @@ def _declarations(files: Sequence[ast.File]) -> Iterator[ast.RegionDecl | ast.Ho
             pending.extend(reversed(item.children))
 
 
-def _region_count(files: Sequence[ast.File]) -> int:
-    return sum(1 for _ in _declarations(files))
-
-
 def _region_limit(files: Sequence[ast.File]) -> Diagnostic | None:
     """L007 at the first region or hole past MAX_REGIONS (all files together), else None.
 
     A file that may be past it is scanned before it is parsed (syntax.grammar.parse), which finds
-    the regions; this finds a layout past the limit with its holes, or across its files."""
+    almost all of them; this finds the holes the scan cannot tell from an index (after a keyword)."""
     from .limits import MAX_REGIONS
     from .syntax.grammar import too_many_regions
 
+    if sum(file.declarations for file in files) <= MAX_REGIONS:
+        return None
     for count, item in enumerate(_declarations(files), 1):
         if count > MAX_REGIONS:
             return too_many_regions(item.span)

@@ -305,7 +305,23 @@ def _shipped_and_generated():
     texts = {p.name: p.read_text(encoding="utf-8") for p in sorted((root / "layouts").glob("**/*.kl"))}
     texts["rule names"] = 'allow region-overlap "a"\nallow O101 "b"\nconst allow = 1\nconst X = allow-1\n'
     texts["strings and comments"] = 'const S = "a\\"b" // c\n/* d */ const V = 1.2.3 + 0x1_000\n'
+    texts["a param named hole"] = HOLE_INDEXED
     return texts
+
+
+# `hole [` is a hole wherever no operand is awaited, and an index of the param `hole` where one is:
+# after `=`, an operator, `(`, `,`, `if`.  The scan must count the three declarations only.
+HOLE_INDEXED = """param hole: banks = 0:1G, 1G:1G
+const A = hole[0].size
+const B = max(1 + hole [1].size, hole[0].base)
+space s bits 64 {
+    region r [0, +hole[0].size) if hole[0].size > 0
+    hole [2G, +1G) "after a condition"
+    allow region-overlap "a rule name"
+    hole [3G, +1G) "after a rule name"
+    hole h [4G, +1G) "named"; hole [5G, +1G) "after a semicolon"
+}
+"""
 
 
 @pytest.mark.parametrize("name, text", sorted(_shipped_and_generated().items()))
@@ -328,20 +344,22 @@ def test_the_count_before_the_parse_is_the_parse_s_count(name, text):
 
 @pytest.mark.parametrize("name, text", sorted(_shipped_and_generated().items()))
 def test_the_regions_counted_before_the_parse_are_the_parse_s(name, text):
-    """The scan finds each region declaration the parse finds (holes are counted after the parse)."""
+    """The scan finds each region and hole declaration the parse finds, and no other."""
     from layoutc.session import _declarations
     from layoutc.source import SourceFile
-    from layoutc.syntax import ast
     from layoutc.syntax.grammar import _parser, parse
 
     tree, _ = parse(SourceFile(name, text))
-    regions = [item for item in _declarations([tree]) if isinstance(item, ast.RegionDecl)]
+    declarations = list(_declarations([tree]))
+    assert tree.declarations == len(declarations)
     parser, _ = _parser()
-    assert parser.lexer.first_past(text, 10**9, parser.states, len(regions)) is None
-    if regions:
-        last = max(regions, key=lambda r: r.span.start)
-        kind, start, end = parser.lexer.first_past(text, 10**9, parser.states, len(regions) - 1)
-        assert (kind, text[start:end]) == ("regions", text[last.span.start:last.name_span.end])
+    assert parser.lexer.first_past(text, 10**9, parser.states, len(declarations)) is None
+    if declarations:
+        last = max(declarations, key=lambda r: r.span.start)
+        kind, start, end = parser.lexer.first_past(text, 10**9, parser.states, len(declarations) - 1)
+        assert kind == "regions"
+        assert text[start:end] == text[last.span.start:last.span.start + len(text[start:end])]
+        assert text[end:].lstrip().startswith("[")  # the keyword and the name, if any
 
 
 def _region_lines(count: int, name: str = "r") -> str:
@@ -361,6 +379,35 @@ def test_a_file_past_the_region_limit_is_refused_before_it_is_parsed(load_kl, mo
     assert calls == ([] if fails else [1])
     if fails:
         assert result.diagnostics[0].span.text == "region r50"
+
+
+@pytest.mark.parametrize("count, fails", [(50, False), (51, True)])
+def test_a_file_past_the_region_limit_with_holes_is_refused_before_it_is_parsed(load_kl, monkeypatch, count,
+                                                                                 fails):
+    from layoutc.syntax.lalr import Parser
+
+    monkeypatch.setattr(limits, "MAX_REGIONS", 50)
+    calls = []
+    real = Parser.parse
+    monkeypatch.setattr(Parser, "parse", lambda self, *a, **k: calls.append(1) or real(self, *a, **k))
+    holes = "".join(f'hole[{i * 4096},+4K)""' for i in range(count - 20))  # the shortest holes there are
+    result = load_kl("space s bits 64 {\n" + _region_lines(10) + holes + "\n" + _region_lines(10, "q") + "}\n")
+    assert (_codes(result) == ["L007"]) is fails, _codes(result)
+    assert calls == ([] if fails else [1])
+    if fails:
+        assert result.diagnostics[0].span.text == "region q9"
+
+
+def test_holes_the_scan_cannot_tell_from_an_index_are_counted_after_the_parse(load_kl, monkeypatch):
+    from layoutc.syntax.grammar import _parser
+
+    monkeypatch.setattr(limits, "MAX_REGIONS", 2)
+    text = 'space s bits 64 {\n    region r [0, +1G) if true\n    hole [2G, +1G) "a"\n    hole [3G, +1G) "b"\n}\n'
+    parser, _ = _parser()
+    assert parser.lexer.first_past(text, 10**9, parser.states, 2) is None  # after a keyword, `hole [` may be an index
+    result = load_kl(text)
+    assert _codes(result) == ["L007"], _codes(result)
+    assert result.diagnostics[0].span.text == 'hole [3G, +1G) "b"'
 
 
 def test_the_regions_of_a_base_count_with_the_overlay_s(write_kl, monkeypatch):

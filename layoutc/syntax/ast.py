@@ -309,3 +309,4 @@ class File:
     source: SourceFile
     items: tuple[Statement, ...]
     tokens: int = 0  # how many the file has (L014 counts them over a layout's files)
+    declarations: int = 0  # its regions and holes (L007 counts them over a layout's files)

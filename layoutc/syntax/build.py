@@ -103,6 +103,7 @@ class AstBuilder:
         self.sink = Sink()
         self._depth: dict[int, int] = {}  # id(node) -> nesting depth, for expressions and regions (L006)
         self._too_deep = False
+        self.declarations = 0  # regions and holes built (L007)
 
     def release(self) -> None:
         """Forget the parse: the builder is cached with the parser, and must not keep a file's depth table or text."""
@@ -255,6 +256,7 @@ class AstBuilder:
 
     def region(self, c):
         keyword, name, range_, cond, body = c
+        self.declarations += 1
         items = body or []
         children = tuple(i for i in items if isinstance(i, ast.RegionDecl))
         return self._nest(ast.RegionDecl(
@@ -285,6 +287,7 @@ class AstBuilder:
 
     def hole(self, c):
         keyword, name, range_, reason = c
+        self.declarations += 1
         return ast.HoleDecl(None if name is None else str(name), range_, self._string(reason), self._span(keyword, reason))
 
     def range(self, c):

@@ -37,7 +37,7 @@ def _parser() -> tuple[Parser, AstBuilder]:
     return Parser(kl_tables, builder, KlLexer(kl_tables.TERMINALS)), builder
 
 
-_REGION_CHARS = 13  # the shortest region: `region a[0,1)`
+_DECLARATION_CHARS = 11  # the shortest hole: `hole[0,1)""` (a region: `region a[0,1)`)
 
 
 def too_many_regions(span: Span) -> Diagnostic:
@@ -237,8 +237,9 @@ def parse(source: SourceFile, start: str = "start", max_tokens: int | None = Non
     parser, builder = _parser()
     budget = MAX_TOKENS if max_tokens is None else max_tokens
     regions = MAX_REGIONS if max_regions is None else max_regions
-    # each token has a character at least, each region _REGION_CHARS: only a longer file may be past a limit
-    if len(source.text) > budget or len(source.text) > _REGION_CHARS * regions:
+    # each token has a character at least, each region or hole _DECLARATION_CHARS: only a longer file
+    # may be past a limit
+    if len(source.text) > budget or len(source.text) > _DECLARATION_CHARS * regions:
         past = parser.lexer.first_past(source.text, budget, parser.states, regions)
         if past is not None:
             kind, begin, end = past
@@ -270,5 +271,6 @@ def parse(source: SourceFile, start: str = "start", max_tokens: int | None = Non
     diagnostics = builder.sink.items
     # The AstBuilder runs inside the LALR parser: parse() returns what its `start`/`override` built.
     if start == "start":
-        return ast.File(source, tuple(cast("list[ast.Statement]", result)), parser.tokens), diagnostics
+        return (ast.File(source, tuple(cast("list[ast.Statement]", result)), parser.tokens, builder.declarations),
+                diagnostics)
     return cast("ast.Expr", result), diagnostics

@@ -113,21 +113,27 @@ class KlLexer:
     def first_past(self, text: str, limit: int, states: tuple[dict[str, int], ...],
                    regions: int | None = None) -> tuple[str, int, int] | None:
         """("tokens", start, end) of the token after the first ``limit`` of ``text``, or ("regions", start,
-        end) of the keyword and name of the region after the first ``regions``, whichever comes first;
-        None if there is none (or the text stops being tokens first: the parse then says why).
+        end) of the keyword (and name) of the region or hole after the first ``regions``, whichever comes
+        first; None if there is none (or the text stops being tokens first: the parse then says why).
 
         Counted as ``lex`` finds them but without the parser, so without building anything: a file too
         long for L014 or L007 is refused in the time it takes to scan it.  Only a rule name (a word after
         `allow`, which may hold hyphens) depends on the parser's state; here any word after the word
-        `allow` is read as one, which can only count fewer tokens than the parse would.  A region is
-        `region NAME [`, which is a declaration wherever it parses (the one exception: a param named
-        `region` ending a region's `if` right before `hole NAME [`, which counts one region too many);
-        holes are not counted here (`hole [` may also index a param named `hole`): a file past L007
-        only with its holes is found after the parse.
+        `allow` is read as one, which can only count fewer tokens than the parse would.
+
+        A declaration is `region NAME [` or `hole NAME [`, which declare wherever they parse (two names
+        side by side are no expression; the one exception: a param named `region` ending a region's
+        `if` right before `hole [`, which counts one too many), or `hole [` after a token that ends a
+        statement or an operand, where `hole` cannot be a param being indexed: `{`, `}`, `;`, `)`, `]`,
+        a string, number or version, or a word that is no keyword (after a keyword or an operator it
+        is not counted, so a few holes may be found only after the parse).
         """
         before_rule = self._before_rule_names(states)
         spelled = {name: value for value, name in (*self.keywords.items(), *self.punctuation.items())}
-        region, bracket = spelled["REGION"], spelled["LSQB"]
+        region, hole, bracket = spelled["REGION"], spelled["HOLE"], spelled["LSQB"]
+        declares = {("WORD", region), ("WORD", hole)}
+        enders = {spelled[name] for name in ("LBRACE", "RBRACE", "SEMI", "RPAR", "RSQB")}
+        keywords = self.keywords
         scan = self.scanner.match
         end = len(text)
         pos = count = found = 0
@@ -144,7 +150,8 @@ class KlLexer:
             if kind == "WORD":
                 if rule_next:
                     pos = start + len(_longest(_RULEREF.match(text, start).group(), "-"))  # type: ignore[union-attr]
-                rule_next = self.keywords.get(value) in before_rule
+                    kind = "RULEREF"
+                rule_next = keywords.get(value) in before_rule
             else:
                 rule_next = False
                 if kind == "VERSION":
@@ -162,11 +169,19 @@ class KlLexer:
             count += 1
             if count > limit:
                 return "tokens", start, min(pos, end)
-            if (regions is not None and value == bracket and kind == "PUNCT" and back2[:2] == ("WORD", region)
-                    and back1[0] == "WORD"):
-                found += 1
-                if found > regions:
-                    return "regions", back2[2], back1[2] + len(back1[1])
+            if regions is not None and value == bracket and kind == "PUNCT" and back1[0] == "WORD":
+                if back2[:2] in declares:  # `region NAME [`, `hole NAME [`
+                    first = back2[2]
+                elif back1[1] == hole and (back2[0] in ("STRING", "WORDNUM", "VERSION", "RULEREF")
+                                           or (back2[0] == "WORD" and back2[1] not in keywords)
+                                           or (back2[0] == "PUNCT" and back2[1] in enders)):
+                    first = back1[2]  # `hole [` where no operand is awaited
+                else:
+                    first = -1
+                if first >= 0:
+                    found += 1
+                    if found > regions:
+                        return "regions", first, back1[2] + len(back1[1])
             back2, back1 = back1, (kind, value, start)
 
     def _before_rule_names(self, states: tuple[dict[str, int], ...]) -> set[str]:
