@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import gc
 import os
+import signal
 import statistics
 import subprocess
 import sys
@@ -100,12 +101,15 @@ def fresh_venv(directory: Path, extras: str = "") -> Path:
 
 
 class Run(NamedTuple):
-    """One finished process: wall seconds, CPU seconds (user + system), peak RSS in MiB, exit status."""
+    """One finished process: wall seconds, CPU seconds (user + system), peak RSS in MiB, exit status
+    (-1: killed at its time-out, with no figures), and what it wrote when captured."""
 
     wall: float
     cpu: float
     rss_mib: float
     code: int
+    out: bytes = b""
+    err: bytes = b""
 
 
 # Runs ARGV and reports (wall, CPU, peak RSS in KiB, exit code) on the descriptor it is given.  The peak must come from a
@@ -124,22 +128,32 @@ os.write(report, f"{wall} {usage.ru_utime + usage.ru_stime} {usage.ru_maxrss} {o
 """
 
 
-def run_process(argv: list[str], cwd: Path, env: dict[str, str] | None = None, stderr: Any = None) -> Run:
-    """Run ``argv`` to the end (output discarded; ``stderr``, a file, takes its standard error) and measure
-    it: wall and CPU time, and its own peak RSS (through ``_LAUNCHER``; the processes it waits for, such
-    as `dot` under `layoutc render`, count in both)."""
+def run_process(argv: list[str], cwd: Path, env: dict[str, str] | None = None, stderr: Any = None, *,
+                capture: bool = False, timeout: float | None = None) -> Run:
+    """Run ``argv`` to the end and measure it: wall and CPU time, and its own peak RSS (through
+    ``_LAUNCHER``; the processes it waits for, such as `dot` under `layoutc render`, count in both).
+
+    Its output is discarded (``stderr``, a file, takes its standard error), or kept in the Run with
+    ``capture``.  Past ``timeout`` seconds it is killed with all it started, and the Run says -1.
+    """
     read, write = os.pipe()
+    discard = subprocess.PIPE if capture else subprocess.DEVNULL
     try:
         proc = subprocess.Popen([sys.executable, "-S", "-I", "-c", _LAUNCHER, str(write), *argv], cwd=cwd,
-                                env=env or clean_env(), stdout=subprocess.DEVNULL,
-                                stderr=subprocess.DEVNULL if stderr is None else stderr,
-                                stdin=subprocess.DEVNULL, pass_fds=(write,))
+                                env=env or clean_env(), stdout=discard,
+                                stderr=discard if stderr is None else stderr,
+                                stdin=subprocess.DEVNULL, pass_fds=(write,), start_new_session=True)
         os.close(write)
         write = -1
-        with os.fdopen(read, "rb") as report:
+        try:
+            out, err = proc.communicate(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+            out, err = proc.communicate()
+            return Run(float(timeout or 0), float(timeout or 0), 0.0, -1, out or b"", err or b"")
+        with os.fdopen(read, "rb") as report:  # written as the launcher ends
             read = -1
             fields = report.read().split()
-        proc.wait()
     finally:
         for fd in (read, write):
             if fd >= 0:
@@ -148,7 +162,7 @@ def run_process(argv: list[str], cwd: Path, env: dict[str, str] | None = None, s
         raise RuntimeError(f"could not run {argv[0]}")
     wall, cpu, rss_kib, code = float(fields[0]), float(fields[1]), int(fields[2]), int(fields[3])
     rss = rss_kib / 1024 if sys.platform != "darwin" else rss_kib / 2**20  # KiB on Linux
-    return Run(wall, cpu, rss, code)
+    return Run(wall, cpu, rss, code, out or b"", err or b"")
 
 
 def runs_of(commands: list[list[str]], runs: int, cwd: Path, warmup: bool = True) -> list[list[Run]]:

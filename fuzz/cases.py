@@ -7,7 +7,13 @@ regression test.  ``argv`` names files by placeholder: ``{main}`` is the case's 
 
 from __future__ import annotations
 
+import importlib.util
+import sys
 from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+REPO = Path(__file__).resolve().parent.parent
 
 
 @dataclass(frozen=True)
@@ -26,3 +32,15 @@ class Case:
         files = dict(self.files)
         files[self.main] = data
         return Case(self.family, files, self.argv, self.cli, self.extra)
+
+
+def repo_module(name: str, path: str) -> Any:
+    """A module of the repository that is no package (tests/, benchmarks/; ``path`` from the root),
+    loaded once from its file."""
+    if name not in sys.modules:
+        spec = importlib.util.spec_from_file_location(name, REPO / path)
+        assert spec is not None and spec.loader is not None
+        module = importlib.util.module_from_spec(spec)
+        sys.modules[name] = module  # dataclasses look their module up
+        spec.loader.exec_module(module)
+    return sys.modules[name]

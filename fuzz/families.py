@@ -15,13 +15,11 @@ from __future__ import annotations
 import json
 import random
 import re
-from pathlib import Path
 from typing import Any, Callable
 
-from .cases import Case
+from .cases import REPO, Case, repo_module
 from .grammar import Generator, generate
 
-REPO = Path(__file__).resolve().parent.parent
 SHIPPED = {str(p.relative_to(REPO / "layouts")): p.read_bytes() for p in sorted((REPO / "layouts").glob("**/*.kl"))}
 
 FAMILIES: dict[str, tuple[Callable[[random.Random], Case], float]] = {}
@@ -407,24 +405,10 @@ text_family("text-corpus", ["*/", "#endif", "\\", "`", "|", "\n", "$(rm -rf)", "
             + [("build", "{main}", "-o", "{dir}/out")], weight=2)
 
 
-def _module(name: str, path: Path) -> Any:
-    """A module of the repository that is no package (tests/, benchmarks/), loaded once from its file."""
-    import importlib.util
-    import sys
-
-    if name not in sys.modules:
-        spec = importlib.util.spec_from_file_location(name, path)
-        assert spec is not None and spec.loader is not None
-        module = importlib.util.module_from_spec(spec)
-        sys.modules[name] = module  # dataclasses look their module up
-        spec.loader.exec_module(module)
-    return sys.modules[name]
-
-
 def _hostile_corpus() -> list[str]:
     """The hostile strings of tests/hostile_text.py (issue 15), which the emitter tests prove with docutils,
     markdown-it-py, cmark-gfm and make: here every emitter and `build` meets them too."""
-    return [text for _, text in _module("hostile_text", REPO / "tests" / "hostile_text.py").CORPUS]
+    return [text for _, text in repo_module("hostile_text", "tests/hostile_text.py").CORPUS]
 
 
 text_family("hostile-text", _hostile_corpus(),
@@ -439,7 +423,7 @@ def _generator() -> Callable[..., Any]:
     """``benchmarks/generate.py``'s ``generate(n, seed)``: a layout of n regions that looks like a real one
     (params of every type, computed constants, regions placed one after the other, nesting, attributes,
     holes, asserts), only longer."""
-    return _module("fuzz_benchmark_generate", REPO / "benchmarks" / "generate.py").generate
+    return repo_module("fuzz_benchmark_generate", "benchmarks/generate.py").generate
 
 
 # every verb that writes what it makes, to files as `build` and editors' tasks do

@@ -21,7 +21,6 @@ import re
 import resource
 import shutil
 import stat
-import subprocess
 import sys
 import tempfile
 import threading
@@ -31,9 +30,8 @@ from dataclasses import dataclass
 from multiprocessing.connection import Connection, wait
 from pathlib import Path
 
-from .cases import Case
+from .cases import REPO, Case, repo_module
 
-REPO = Path(__file__).resolve().parent.parent
 HANG_SECONDS = 2.0  # CPU seconds of one input past which it is a hang (a large one: hang_seconds)
 HANG_SECONDS_PER_MIB = 5.0  # ... or, when more, this many a MiB of input
 KILL_CPU_SECONDS = 10.0  # CPU seconds on one input after which the parent kills the worker (5 x the hang time)
@@ -232,39 +230,18 @@ def run_in_process(argv: list[str]) -> tuple[int, str, BaseException | None, lis
     return code, text, None, [len(stdout), len(stderr)]
 
 
-# `python -m layoutc` that, on its way out, writes its own VmHWM (KiB) where FUZZ_PEAK_FILE says.  The
-# peak must come from the child itself: wait4's and RUSAGE_CHILDREN's ru_maxrss keep the high-water
-# mark of the process image before exec, which for a forked (or vforked) child is the worker's.
-_CLI = """
-import atexit, os, runpy, sys
-
-def _peak():
-    with open("/proc/self/status") as status, open(os.environ["FUZZ_PEAK_FILE"], "w") as out:
-        out.write(next((line.split()[1] for line in status if line.startswith("VmHWM:")), "0"))
-
-atexit.register(_peak)
-sys.argv[0] = "layoutc"
-runpy.run_module("layoutc", run_name="__main__", alter_sys=True)
-"""
-
-
 def run_cli(argv: list[str], cwd: Path, timeout: float = KILL_SECONDS) -> tuple[int, str, int, float, list[int]]:
-    """(exit code, stderr's end, the child's own peak RSS in KiB (0 if it died without exiting), its CPU seconds,
-    output sizes); a child still running after ``timeout`` seconds is killed (exit -1)."""
-    with tempfile.TemporaryDirectory(prefix="fuzz-peak-") as folder:  # outside the case's files
-        peak_file = Path(folder) / "peak"
-        env = dict(os.environ, PYTHONPATH=str(REPO), LAYOUTC_DEBUG="1", FUZZ_PEAK_FILE=str(peak_file))
-        before = resource.getrusage(resource.RUSAGE_CHILDREN)
-        try:
-            done = subprocess.run([sys.executable, "-c", _CLI, *argv], cwd=cwd, env=env, capture_output=True,
-                                  timeout=timeout - 2, stdin=subprocess.DEVNULL)
-        except subprocess.TimeoutExpired:
-            return -1, "timeout", 0, timeout, []
-        after = resource.getrusage(resource.RUSAGE_CHILDREN)
-        peak = int(peak_file.read_text() or 0) if peak_file.exists() else 0
-    text = done.stderr.decode("utf-8", "replace")[-4000:]
-    cpu = (after.ru_utime + after.ru_stime) - (before.ru_utime + before.ru_stime)  # the child's, not the wall
-    return done.returncode, text, peak, cpu, [len(done.stdout), len(done.stderr)]
+    """(exit code, stderr's end, the child's own peak RSS in KiB (0 if it was killed), its CPU seconds,
+    output sizes) of a `python -m layoutc` process; one still running after ``timeout`` seconds is
+    killed (exit -1).  Measured as the benchmarks measure a process (``benchmarks/common.run_process``:
+    from a bare launcher, since wait4's peak of a child forked from a worker would be the worker's)."""
+    common = repo_module("fuzz_benchmark_common", "benchmarks/common.py")
+    env = dict(os.environ, PYTHONPATH=str(REPO), LAYOUTC_DEBUG="1")
+    run = common.run_process([sys.executable, "-m", "layoutc", *argv], cwd, env, capture=True, timeout=timeout - 2)
+    if run.code == -1:
+        return -1, "timeout", 0, timeout, []
+    text = run.err.decode("utf-8", "replace")[-4000:]
+    return run.code, text, round(run.rss_mib * 1024), run.cpu, [len(run.out), len(run.err)]
 
 
 def execute(case: Case, index: int, scratch: Path) -> Outcome:

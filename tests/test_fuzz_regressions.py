@@ -239,7 +239,8 @@ def test_a_cli_case_s_peak_is_its_own_process_s(tmp_path):
     """A fault of the fuzzer itself (campaign of 2026-12-03, #999): a CLI case's peak came from
     RUSAGE_CHILDREN, the largest of every child so far and, for a forked child, at least the worker's
     own RSS before exec; a worker grown by earlier cases made a small CLI case over-memory.  The
-    child now reports its own VmHWM; the test runs after a large in-process load as well."""
+    child is now measured as the benchmarks measure one (``benchmarks/common.run_process``: spawned
+    and waited for by a bare launcher, whose own image is ~8 MB)."""
     sys.path.insert(0, str(REPO))
     try:
         from fuzz.runner import run_cli
@@ -253,6 +254,34 @@ def test_a_cli_case_s_peak_is_its_own_process_s(tmp_path):
     empty_after = run_cli(["check", "empty.kl"], tmp_path)[2]
     assert 0 < empty_before < large and 0 < empty_after < large
     assert abs(empty_after - empty_before) < empty_before // 4
+
+
+@pytest.mark.skipif(not Path("/proc/self/cmdline").exists(), reason="reads /proc to find the processes")
+def test_a_cli_case_past_its_time_is_killed_with_what_it_started(tmp_path):
+    sys.path.insert(0, str(REPO))
+    try:
+        from fuzz.runner import run_cli
+    finally:
+        sys.path.remove(str(REPO))
+    regions = "".join(f"  region r{i} [{i * 4096}, +4K)\n" for i in range(100_000))
+    (tmp_path / "slow.kl").write_text("space s bits 64 {\n" + regions + "}\n")  # ~10 s of check
+    start = time.monotonic()
+    code, text, peak, cpu, _ = run_cli(["check", "slow.kl"], tmp_path, timeout=3)  # killed after 1 s
+    assert (code, text, peak) == (-1, "timeout", 0)
+    assert time.monotonic() - start < 5
+    time.sleep(0.2)
+    assert not [pid for pid in _processes() if b"slow.kl" in pid[1]]  # the launcher and layoutc are gone
+
+
+def _processes() -> list[tuple[str, bytes]]:
+    """(pid, command line) of every process (Linux's /proc)."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        try:
+            found.append((entry.name, (entry / "cmdline").read_bytes()))
+        except OSError:  # not a process, or gone meanwhile
+            continue
+    return found
 
 
 def test_a_case_near_the_bound_is_measured_again_in_a_fresh_process(tmp_path, monkeypatch):
