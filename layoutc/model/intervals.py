@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import bisect
 import heapq
 from typing import Iterable, Iterator, Sequence, TypeVar
 
@@ -34,6 +35,46 @@ def overlapping_pairs(items: Sequence[T], bounds) -> Iterator[tuple[T, T, Interv
         for other_end, j in active:
             yield items[j], items[i], (start, min(end, other_end))
         heapq.heappush(active, (end, i))
+
+
+class ByStart:
+    """Intervals sorted by start, searched for those that meet a query interval in O(log n) each.
+
+    A tree of the furthest end over each range of them leads the search past every range whose
+    intervals all end before the query starts, so one long interval among many short ones costs no
+    walk over the short ones (issue 10: a scan back over them made `B304` quadratic).
+    """
+
+    def __init__(self, bounds: Sequence[Interval]) -> None:
+        self.starts = [start for start, _ in bounds]
+        assert self.starts == sorted(self.starts), "ByStart takes intervals sorted by start"
+        size = 1
+        while size < len(bounds):
+            size *= 2
+        self.size = size
+        # leaves past the last interval are never reached (the search stops at the last that may meet)
+        furthest = [0] * size + [end for _, end in bounds] + [0] * (size - len(bounds))
+        for index in range(size - 1, 0, -1):
+            furthest[index] = max(furthest[2 * index], furthest[2 * index + 1])
+        self.furthest = furthest
+
+    def meeting(self, start: int, end: int) -> Iterator[int]:
+        """The indexes of the intervals that share part of ``[start, end)``, the latest start first."""
+        last = bisect.bisect_left(self.starts, end) - 1  # those starting before it ends
+        if start >= end or last < 0:
+            return
+        furthest, size = self.furthest, self.size
+        pending = [(1, 0, size - 1)]  # tree node, and the range of indexes under it
+        while pending:
+            node, low, high = pending.pop()
+            if low > last or furthest[node] <= start:
+                continue
+            if node >= size:
+                yield low
+                continue
+            middle = (low + high) // 2
+            pending.append((2 * node, low, middle))
+            pending.append((2 * node + 1, middle + 1, high))  # the later half first
 
 
 def gaps(intervals: Iterable[Interval], start: int, end: int) -> list[Interval]:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import bisect
-import itertools
 from typing import Iterator
 
 from ..diagnostics import Diagnostic, Label, Severity
@@ -128,14 +126,9 @@ def region_in_hole(ctx: Context) -> Iterator[Diagnostic]:
         if not holes:
             continue
         holes.sort(key=lambda h: h[1])
-        starts = [start for _, start, _ in holes]
-        reach = list(itertools.accumulate((end for _, _, end in holes), max))  # furthest end of holes[:i + 1]
+        search = intervals.ByStart([(start, end) for _, start, end in holes])
         for region in ctx.regions(space):
-            # holes starting before the region ends, nearest first; stop once none of the rest reaches it
-            last = bisect.bisect_left(starts, region.end) - 1
-            for index in range(last, -1, -1):
-                if reach[index] <= region.start:
-                    break
+            for index in search.meeting(region.start, region.end):  # nearest first
                 hole, hole_start, hole_end = holes[index]
                 shared = intervals.intersection((region.start, region.end), (hole_start, hole_end))
                 if shared is None:
