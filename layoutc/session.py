@@ -147,7 +147,8 @@ def parse_layout(path: str, text: bytes | None = None, texts: Mapping[str, str] 
 
     parsed = Parsed(path)
     chain: list[ast.File] = []
-    seen: list[str] = []
+    seen: set[str] = set()
+    tokens = declarations = 0  # of the files in chain
     current = path
     via: ast.Extends | None = None  # the `extends` that named `current`; None for the file itself
     while True:
@@ -158,13 +159,12 @@ def parse_layout(path: str, text: bytes | None = None, texts: Mapping[str, str] 
                                                  via.span if via else None,
                                                  help="a base layout cannot extend its own overlay"))
             break
-        seen.append(key)
+        seen.add(key)
         source = _read(current, parsed.diagnostics, via.span if via else None, text if via is None else None, texts)
         if source is None:
             parsed.unreadable = via is None
             break
-        tree, diagnostics = parse(source, max_tokens=MAX_TOKENS - sum(file.tokens for file in chain),
-                                  max_regions=MAX_REGIONS - sum(file.declarations for file in chain))
+        tree, diagnostics = parse(source, max_tokens=MAX_TOKENS - tokens, max_regions=MAX_REGIONS - declarations)
         parsed.diagnostics.extend(diagnostics)
         if tree is not None:
             too_long = _long_names(tree)
@@ -173,6 +173,8 @@ def parse_layout(path: str, text: bytes | None = None, texts: Mapping[str, str] 
         if tree is None:
             break
         chain.append(tree)
+        tokens += tree.tokens
+        declarations += tree.declarations
         bases = [item for item in tree.items if isinstance(item, ast.Extends)]
         for extra in bases[1:]:
             parsed.diagnostics.append(Diagnostic("S001", "a file extends at most one base layout", extra.span,

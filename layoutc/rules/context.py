@@ -51,9 +51,16 @@ class Context:
 
     def declared_order(self, region: Region) -> tuple[int, int]:
         """Where a region was declared: files base first, then position in the file."""
-        files = [f.name for f in self.layout.files]
-        name = region.span.file.name
-        return (files.index(name) if name in files else len(files), region.span.start)
+        order = self._file_order
+        return (order.get(region.span.file.name, len(self.layout.files)), region.span.start)
+
+    @cached_property
+    def _file_order(self) -> dict[str, int]:
+        """Each file's place in the layout's, by name (the first, for a name given twice)."""
+        order: dict[str, int] = {}
+        for index, file in enumerate(self.layout.files):
+            order.setdefault(file.name, index)
+        return order
 
     def provenance(self, *names: str) -> tuple[str, ...]:
         """Notes saying where well-known values came from: the constant, then the params it reads."""
