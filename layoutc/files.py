@@ -12,6 +12,10 @@
 * a destination that cannot be written (missing directory, no permission, a directory in
   the way, a full disk) raises ``WriteError`` naming the path and the reason; the CLI turns
   it into a usage error (exit 2).  Library code never prints.
+* a symbolic link is followed: the file it names is replaced, the link stays.  A destination
+  that is no regular file (``/dev/null``, a terminal, a FIFO someone reads) is written into,
+  not replaced: the bytes are staged in a temporary file elsewhere and copied into it (a FIFO
+  no process reads is refused, not waited on).
 
 ``Staged`` writes several files all or none (``layoutc build``'s artefacts, a gallery): each to
 its temporary file first, then all renamed.  ``stale(path, pieces)`` compares without writing
@@ -23,6 +27,7 @@ Cheap to import: ``tempfile`` is imported when a file is actually written.
 from __future__ import annotations
 
 import contextlib
+import errno
 import io
 import os
 import stat
@@ -126,7 +131,8 @@ class Staged:
     """
 
     def __init__(self) -> None:
-        self._pending: list[tuple[str, Path, int]] = []  # (temporary file, target, permission bits)
+        # (temporary file, target, permission bits or None for a target written into: a device, a FIFO)
+        self._pending: list[tuple[str, Path, int | None]] = []
 
     def __enter__(self) -> Staged:
         return self
@@ -148,19 +154,27 @@ class Staged:
             whole, pieces = None, data
         if "\0" in str(target):
             raise WriteError(target, "the path contains a NUL byte")
+        real = target
+        mode: int | None
         try:
-            if target.is_dir():
+            if target.is_symlink():
+                real = Path(os.path.realpath(target))  # a loop of links: is_dir says so below
+            if real.is_dir():
                 raise WriteError(target, "it is a directory")
-            if whole is not None and _holds(target, io.BytesIO(whole)):
+            info = real.stat()
+            if not stat.S_ISREG(info.st_mode):
+                mode = None  # written into where it is, never replaced
+            elif whole is not None and _holds(real, io.BytesIO(whole)):
                 return False
-            mode = stat.S_IMODE(target.stat().st_mode)
+            else:
+                mode = stat.S_IMODE(info.st_mode)
         except FileNotFoundError:
             mode = _new_file_mode()
         except OSError as error:  # a name too long, a loop of links, no permission to look
             raise WriteError(target, error.strerror or str(error)) from None
         try:
-            descriptor, temporary = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp",
-                                                     dir=target.parent)
+            descriptor, temporary = tempfile.mkstemp(prefix=f".{real.name}.", suffix=".tmp",
+                                                     dir=None if mode is None else real.parent)
         except OSError as error:
             raise WriteError(target, error.strerror or str(error)) from None
         try:
@@ -168,7 +182,7 @@ class Staged:
                 for piece in pieces:
                     handle.write(piece)
                 handle.flush()
-                if whole is None and _holds(target, open(temporary, "rb")):
+                if whole is None and _holds(real, open(temporary, "rb")):
                     os.unlink(temporary)
                     return False
                 os.fsync(handle.fileno())
@@ -177,17 +191,22 @@ class Staged:
             if isinstance(error, OSError):
                 raise WriteError(target, error.strerror or str(error)) from error
             raise
-        self._pending.append((temporary, target, mode))
+        self._pending.append((temporary, real, mode))
         return True
 
     def commit(self) -> int:
         """Put every changed file in place; how many there were."""
         done = 0
+        # what is written into (a device, a FIFO) goes first: if it fails, no file has been replaced yet
+        self._pending.sort(key=lambda pending: pending[2] is not None)
         try:
             for temporary, target, mode in self._pending:
                 try:
-                    os.chmod(temporary, mode)
-                    os.replace(temporary, target)
+                    if mode is None:
+                        _write_into(temporary, target)
+                    else:
+                        os.chmod(temporary, mode)
+                        os.replace(temporary, target)
                 except OSError as error:
                     raise WriteError(target, error.strerror or str(error)) from error
                 done += 1
@@ -199,6 +218,27 @@ class Staged:
         for temporary, _, _ in self._pending:
             _remove(temporary)
         self._pending = []
+
+
+def _write_into(temporary: str, target: Path) -> None:
+    """Copy the staged bytes into a target that is no regular file, then drop them.  Opened without
+    waiting, so a FIFO no process reads is an error (ENXIO), not a hang."""
+    try:
+        descriptor = os.open(target, os.O_WRONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0))
+    except OSError as error:
+        if error.errno == errno.ENXIO:
+            raise OSError(error.errno, "it is a FIFO no process reads") from None
+        raise
+    try:
+        os.set_blocking(descriptor, True)
+        with open(temporary, "rb") as staged:
+            while block := staged.read(1 << 20):
+                view = memoryview(block)
+                while view:
+                    view = view[os.write(descriptor, view):]
+    finally:
+        os.close(descriptor)
+    os.unlink(temporary)
 
 
 def _remove(temporary: str) -> None:
@@ -273,6 +313,8 @@ def _holds(target: Path, given: BinaryIO, close: bool = True) -> bool:
                         return True
         except FileNotFoundError:
             return False
+        except OSError as error:  # a file where a directory should be, a loop of links
+            raise WriteError(target, error.strerror or str(error)) from None
 
 
 def make_directory(path: str | os.PathLike[str]) -> None:

@@ -146,6 +146,63 @@ def test_a_file_where_the_directory_should_be_is_a_usage_error(tmp_path, capsys,
     assert (tmp_path / "blocker").read_bytes() == b"not a directory\n"
 
 
+@pytest.mark.parametrize("command", WRITERS, ids=list(WRITERS))
+def test_a_link_is_followed_and_stays_a_link(tmp_path, capsys, command):
+    argv, written = WRITERS[command](tmp_path)
+    written.parent.mkdir(parents=True, exist_ok=True)
+    real = tmp_path / "real"
+    real.write_bytes(b"old\n")
+    written.symlink_to(real)
+    assert main(argv) == 0, capsys.readouterr().err
+    assert written.is_symlink() and os.readlink(written) == str(real)
+    assert real.read_bytes() != b"old\n" and stat.S_ISREG(real.lstat().st_mode)
+
+
+@pytest.mark.skipif(not os.path.exists("/dev/full"), reason="needs /dev/full")
+@pytest.mark.parametrize("command", WRITERS, ids=list(WRITERS))
+def test_a_device_is_written_into_never_replaced(tmp_path, capsys, command):
+    """`-o` naming a device (here through a link to /dev/full) writes into it: the replaced link, or, as
+    root, a replaced /dev/null, was what the old writer did."""
+    argv, written = WRITERS[command](tmp_path)
+    written.parent.mkdir(parents=True, exist_ok=True)
+    written.symlink_to("/dev/full")
+    code = main(argv)
+    err = capsys.readouterr().err
+    assert code == 2 and "No space left on device" in err, err
+    assert written.is_symlink() and stat.S_ISCHR(os.stat("/dev/full").st_mode)
+    assert [p.name for p in written.parent.iterdir()] == [written.name]  # nothing else made, no temporary
+
+
+@pytest.mark.parametrize("command", WRITERS, ids=list(WRITERS))
+def test_a_fifo_no_process_reads_is_refused_not_waited_on(tmp_path, capsys, command):
+    argv, written = WRITERS[command](tmp_path)
+    written.parent.mkdir(parents=True, exist_ok=True)
+    os.mkfifo(written)
+    code = main(argv)
+    err = capsys.readouterr().err
+    assert code == 2 and "FIFO no process reads" in err, err
+    assert stat.S_ISFIFO(written.lstat().st_mode)
+
+
+def test_a_fifo_being_read_gets_the_output(tmp_path, capsys):
+    import threading
+
+    argv, written = _emit(tmp_path)
+    os.mkfifo(written)
+    got: list[bytes] = []
+    reader = threading.Thread(target=lambda: got.append(written.read_bytes()))
+    reader.start()
+    import time
+
+    for _ in range(100):  # until the reader has the FIFO open
+        if main(argv) == 0:
+            break
+        time.sleep(0.05)
+    reader.join(timeout=10)
+    assert got and got[0].startswith(b"/*") and b"#define" in got[0]
+    assert stat.S_ISFIFO(written.lstat().st_mode)
+
+
 def test_a_failed_write_leaves_the_old_file_and_no_temporary(tmp_path, capsys, monkeypatch):
     """A full disk in the middle of `emit -o`: exit 2, the old file intact, nothing left beside it."""
     argv, written = _emit(tmp_path)
@@ -220,6 +277,8 @@ def test_stale_compares_pieces_with_the_file(tmp_path):
     assert files.stale(path, [b"{", b"}"]) == b"{}"  # shorter
     assert files.stale(path, [b"[]\n"]) == b"[]\n"  # same size, other bytes
     assert files.stale(tmp_path, [b""]) == b""  # a directory holds no bytes
+    with pytest.raises(files.WriteError, match="Not a directory"):
+        files.stale(path / "x.h", [b""])  # build --check -o FILE: an internal error before
 
 
 def test_in_runs_joins_pieces_into_encoded_runs():
