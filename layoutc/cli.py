@@ -419,10 +419,13 @@ def _stdin(args, files: list[str]) -> bytes | None:
 
 
 def read_stdin() -> bytes:
-    """All of standard input; a usage error when it is closed (`layoutc check - <&-`)."""
+    """Standard input, to one byte past the largest layout (its reader says L001 then: `check - <
+    /dev/zero` read without end); a usage error when it is closed (`layoutc check - <&-`)."""
+    from .limits import MAX_FILE_BYTES
+
     if sys.stdin is None:
         raise UsageError("layoutc: `-` reads the layout from standard input, which is closed")
-    return sys.stdin.buffer.read()
+    return sys.stdin.buffer.read(MAX_FILE_BYTES + 1)
 
 
 def _stdin_layout(args) -> None:

@@ -60,19 +60,23 @@ class Parsed:
 def _read(path: str, sink: list[Diagnostic], span: Span | None, data: bytes | None = None,
           texts: Mapping[str, str] | None = None) -> SourceFile | None:
     """``path`` as text (``data``, if given, is its content: a layout piped to stdin; ``texts`` maps
-    normalised absolute paths to an editor's unsaved buffers, `layoutc lsp`)."""
-    if texts and data is None:
-        buffer = texts.get(os.path.normpath(os.path.abspath(path)))
-        if buffer is not None:
-            return SourceFile(path, buffer)
-    if span is None:  # a file named on the command line: report at its 1:1 -- a missing file is still a place
-        span = SourceFile(path, "").whole()
+    normalised absolute paths to an editor's unsaved buffers, `layoutc lsp`).  Whichever it comes
+    from, more than MAX_FILE_BYTES is L001."""
     from .files import ReadError, read_input
     from .limits import MAX_FILE_BYTES
 
+    buffer = texts.get(os.path.normpath(os.path.abspath(path))) if texts and data is None else None
+    if span is None:  # a file named on the command line: report at its 1:1 -- a missing file is still a place
+        span = SourceFile(path, "").whole()
     try:
+        if buffer is not None:
+            if len(buffer) > MAX_FILE_BYTES // 4 and len(buffer.encode("utf-8", "surrogatepass")) > MAX_FILE_BYTES:
+                raise ReadError(path, f"more than the limit of {MAX_FILE_BYTES:,} bytes", too_large=True)
+            return SourceFile(path, buffer)
         if data is None:
             data = read_input(path, MAX_FILE_BYTES)
+        elif len(data) > MAX_FILE_BYTES:  # stdin is read to one byte past the limit (cli.read_stdin)
+            raise ReadError(path, f"more than the limit of {MAX_FILE_BYTES:,} bytes", too_large=True)
     except ReadError as error:
         if error.too_large:
             sink.append(Diagnostic("L001", f"`{path}` is too large: {error.reason}", span,

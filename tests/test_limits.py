@@ -11,10 +11,13 @@ from __future__ import annotations
 import json
 import os
 import time
+from pathlib import Path
 
 import pytest
 
 from layoutc import limits
+
+ROOT = Path(__file__).resolve().parent.parent
 
 
 def _codes(result) -> list[str]:
@@ -51,6 +54,30 @@ def test_layout_file_one_byte_past_the_limit_is_refused(tmp_path, cli):
     code, out, err = cli("check", path)
     assert code == 2 and "error[L001]" in out, out[-500:]
     assert time.perf_counter() - started < 5
+
+
+@pytest.mark.parametrize("size, refused", [(limits.MAX_FILE_BYTES, False), (limits.MAX_FILE_BYTES + 1, True)])
+def test_a_layout_on_stdin_has_the_file_size_limit(tmp_path, size, refused):
+    """`check - < /dev/zero` read without end (8.7 GB in 8 s): stdin is read to one byte past the limit."""
+    import subprocess
+    import sys
+
+    path = _comment_file(tmp_path / "big.kl", size)
+    with open(path, "rb") as stdin:
+        done = subprocess.run([sys.executable, "-m", "layoutc", "check", "-"], stdin=stdin, capture_output=True,
+                              text=True, cwd=tmp_path, env={**os.environ, "PYTHONPATH": str(ROOT)})
+    assert ("error[L001]" in done.stdout) is refused, done.stdout[-500:] + done.stderr[-500:]
+    assert done.returncode == (2 if refused else 0)
+
+
+@pytest.mark.parametrize("size, refused", [(limits.MAX_FILE_BYTES, False), (limits.MAX_FILE_BYTES + 1, True)])
+def test_an_editor_s_buffer_has_the_file_size_limit(tmp_path, size, refused):
+    from layoutc.session import parse_layout
+
+    path = os.path.normpath(str(tmp_path / "open.kl"))
+    text = "é" * (size // 2) + " " * (size % 2)  # the limit is on bytes: half as many characters
+    parsed = parse_layout(path, texts={path: text})
+    assert ("L001" in [d.code for d in parsed.diagnostics]) is refused
 
 
 def test_extends_of_a_too_large_file(tmp_path, cli):
