@@ -9,6 +9,7 @@ VMALLOC_START of a 3G/1G ARM kernel with 768 MiB of lowmem (the boot banner's
 from __future__ import annotations
 
 import asyncio
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -250,6 +251,24 @@ def test_completion_of_names_attributes_kinds_and_choices(server: Server) -> Non
         # a board's `set vmsplit = `: the choices
         at = find(board, "set vmsplit     = 2G", 0, len("set vmsplit     = "))
         assert await complete(s, board_uri, at) == {"3G", "3G_OPT", "2G", "1G"}
+
+    server.run(scenario)
+
+
+def test_a_lone_surrogate_and_an_unopened_file_are_served(server: Server, tmp_path: Path) -> None:
+    """Found by an adversarial review: a document ending in `\\ud800` (JSON can send one) made every
+    publish fail in the position arithmetic, and completion in a document never opened read its path
+    from disk (a FIFO: blocked for good; /dev/zero: until out of memory)."""
+    fifo = tmp_path / "fifo.kl"
+    os.mkfifo(fifo)
+
+    async def scenario(s: Session) -> None:
+        uri = await s.opened(tmp_path / "odd.kl", "const X = 1\nconst Y = \ud800\n")
+        published = s.diagnostics[uri][-1].diagnostics
+        assert published and published[0].range.start.line == 2 - 1
+        result = await asyncio.wait_for(s.client.text_document_completion_async(
+            lsp.CompletionParams(lsp.TextDocumentIdentifier(fifo.as_uri()), lsp.Position(0, 0))), 10)
+        assert result is not None and not (result.items if isinstance(result, lsp.CompletionList) else result)
 
     server.run(scenario)
 

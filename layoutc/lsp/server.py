@@ -64,11 +64,12 @@ class Positions:
         self.encoding = encoding
 
     def units(self, text: str) -> int:
+        """Code units of ``text``; a lone surrogate (JSON can send one) counts as one, not as an error."""
         if self.encoding == lsp.PositionEncodingKind.Utf8:
-            return len(text.encode("utf-8"))
+            return len(text.encode("utf-8", "surrogatepass"))
         if self.encoding == lsp.PositionEncodingKind.Utf32:
             return len(text)
-        return len(text.encode("utf-16-le")) // 2
+        return len(text.encode("utf-16-le", "surrogatepass")) // 2
 
     def position(self, source: SourceFile, offset: int) -> lsp.Position:
         line, column = source.position(offset)
@@ -369,7 +370,10 @@ class KlServer:
         @server.feature(lsp.TEXT_DOCUMENT_COMPLETION, lsp.CompletionOptions(trigger_characters=["."]))
         def completion(params: lsp.CompletionParams) -> lsp.CompletionList:
             uri = params.text_document.uri
-            text = server.workspace.get_text_document(uri).source
+            document = server.workspace.text_documents.get(uri)
+            if document is None:  # not opened: the workspace would read it from disk (/dev/zero, a FIFO)
+                return lsp.CompletionList(is_incomplete=False, items=[])
+            text = document.source
             good = self.good.get(uri)
             found = complete.candidates(text, self.pos.offset(text, params.position), good.index if good else None,
                                         good.layout if good else None)
