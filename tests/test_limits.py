@@ -199,7 +199,8 @@ def _as_the_cli_runs(function, *args):
     return outcome["value"]
 
 
-@pytest.mark.parametrize("depth, ok", [(limits.MAX_DEPTH, True), (limits.MAX_DEPTH + 1, False), (100_000, False)])
+@pytest.mark.parametrize("depth, ok", [(limits.MAX_DEPTH, True), (limits.MAX_DEPTH + 1, False), (3000, False),
+                                       (10_000, False), (100_000, False)])
 def test_scenario_nesting(tmp_path, depth, ok):
     from layoutc.sim.scenario import ScenarioError, load
 
@@ -211,6 +212,48 @@ def test_scenario_nesting(tmp_path, depth, ok):
     else:
         with pytest.raises(ScenarioError, match="L006|nested too deeply"):
             _as_the_cli_runs(load, str(path))
+
+
+def test_a_deep_scenario_is_refused_before_the_schema_recurses_into_it(tmp_path, monkeypatch):
+    """10,000 levels passed json's parser on the CLI's deep stack and ended in a RecursionError in the
+    schema's validator (3,000: 2.9 s in it); the depth is measured first."""
+    import jsonschema
+
+    from layoutc.sim.scenario import ScenarioError, load
+
+    monkeypatch.setattr(jsonschema, "Draft202012Validator", None)  # must not be reached
+    path = tmp_path / "s.json"
+    path.write_text('{"name": "d", "steps": [' + '{"op": "repeat", "times": 2, "steps": [' * 3000 + "]}" * 3000 + "]}")
+    with pytest.raises(ScenarioError, match="L006"):
+        _as_the_cli_runs(load, str(path))
+
+
+@pytest.mark.parametrize("value, message", [
+    ("9" * 1234, None), ("9" * 5000, "L002"), ("-" + "9" * 5000, "L002"), ("NaN", "NaN"), ("-Infinity", "Infinity")])
+def test_a_scenario_number_past_the_literal_limit_or_not_json_is_refused(tmp_path, value, message):
+    """A number of 5,000 digits was an internal error (Python's int conversion limit); NaN was taken."""
+    from layoutc.sim.scenario import ScenarioError, load
+
+    path = tmp_path / "s.json"
+    path.write_text('{"name": "t", "steps": [{"op": "expect", "metric": "free_pages", "value": %s}]}' % value)
+    if message is None:
+        assert load(str(path))["steps"][0]["value"] == int(value)
+    else:
+        with pytest.raises(ScenarioError, match=message):
+            load(str(path))
+
+
+def test_a_scenario_of_many_bad_steps_reports_a_few_briefly(tmp_path):
+    """200,000 empty steps: every schema error was collected and sorted (748 MB), and the one for the
+    list's length quoted the whole list (800 KB of message)."""
+    from layoutc.sim.scenario import ScenarioError, load
+
+    path = tmp_path / "s.json"
+    path.write_text('{"name": "t", "steps": [' + ",".join(["{}"] * 200_000) + "]}")
+    with pytest.raises(ScenarioError) as raised:
+        load(str(path))
+    lines = str(raised.value).splitlines()
+    assert 1 <= len(lines) <= 5 and all(len(line) < 400 for line in lines), lines[:2]
 
 
 # ------------------------------------------------------------------ L007 regions

@@ -88,24 +88,67 @@ def load(path_or_name: str) -> dict:
             line = data.count(b"\n", 0, error.start) + 1
             raise ScenarioError(f"{where}:{line}: error: not UTF-8 text: byte 0x{data[error.start]:02x}") from None
     try:
-        data = json.loads(text)
+        data = json.loads(text, parse_int=_integer, parse_constant=_not_json)
     except json.JSONDecodeError as error:
         raise ScenarioError(f"{where}:{error.lineno}:{error.colno}: error: invalid JSON: {error.msg}") from None
+    except _Refused as error:
+        raise ScenarioError(f"{where}: {error}") from None
     except RecursionError:
-        raise ScenarioError(f"{where}: error: JSON nested too deeply") from None
+        raise ScenarioError(f"{where}: error[L006]: JSON nested too deeply") from None
+    _check_depth(data, where, text)
+    import itertools
+
     import jsonschema
 
     validator = jsonschema.Draft202012Validator(_schema())
-    errors = sorted(validator.iter_errors(data), key=lambda e: list(e.absolute_path))
+    # the first few errors only: a file of 200,000 bad steps has a million, each an object (748 MB)
+    errors = sorted(itertools.islice(validator.iter_errors(data), _SHOWN), key=lambda e: list(e.absolute_path))
     if errors:
         lines = []
-        for e in errors[:5]:
+        for e in errors:
             line, col = _line_of(text, list(e.absolute_path))
             at = "/".join(str(p) for p in e.absolute_path) or "(top level)"
-            lines.append(f"{where}:{line}:{col}: error: {at}: {e.message}")
+            message = e.message if len(e.message) <= 200 else e.message[:200] + "..."  # some quote the value
+            lines.append(f"{where}:{line}:{col}: error: {at}: {message}")
         raise ScenarioError("\n".join(lines))
     _check_steps(data["steps"], where, text)
     return data
+
+
+_SHOWN = 5  # schema errors reported
+
+
+class _Refused(ValueError):
+    """A JSON value the reader refuses while parsing (its message is the diagnostic)."""
+
+
+def _integer(digits: str) -> int:
+    from ..limits import MAX_LITERAL_BITS
+
+    if len(digits.lstrip("-").lstrip("0")) > MAX_LITERAL_BITS * 0.302 + 2:  # log10(2) digits per bit
+        raise _Refused(f"error[L002]: a number of {len(digits):,} digits (at most {MAX_LITERAL_BITS} bits)")
+    return int(digits)
+
+
+def _not_json(name: str) -> float:
+    raise _Refused(f"error: invalid JSON: `{name}` is not a JSON number")
+
+
+def _check_depth(data: Any, where: str, text: str) -> None:
+    """L006 for JSON nested deeper than `repeat` may be (each level is an object and its `steps` list),
+    measured without recursion before the schema's validator recurses into it."""
+    from ..limits import MAX_DEPTH
+
+    limit = 2 * MAX_DEPTH + 4  # the top object and its steps, two levels a `repeat`, a step and a value in it
+    pending = [(data, 1)]
+    while pending:
+        value, depth = pending.pop()
+        if depth > limit:
+            line, col = _line_of(text, ["steps"])
+            raise ScenarioError(f"{where}:{line}:{col}: error[L006]: JSON nested more than {limit} deep "
+                                f"(`repeat` at most {MAX_DEPTH})")
+        children = value.values() if isinstance(value, dict) else value if isinstance(value, list) else ()
+        pending.extend((child, depth + 1) for child in children if isinstance(child, (dict, list)))
 
 
 # The fields each op reads without a default (the schema lists the fields, not which op needs which).
