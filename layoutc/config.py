@@ -56,16 +56,35 @@ class Config:
 DEFAULTS = Config()
 
 
+def _read(path: Path) -> str:
+    """A configuration file's text: a regular file of at most MAX_FILE_BYTES (L001), like a layout."""
+    from .files import ReadError, read_input
+    from .limits import MAX_FILE_BYTES
+
+    try:
+        return read_input(path, MAX_FILE_BYTES).decode("utf-8")
+    except ReadError as error:
+        code = "error[L001]: " if error.too_large else ""
+        raise ConfigError(f"{_shown(path)}: {code}not a readable TOML file: {error.reason}") from None
+    except UnicodeDecodeError as error:
+        raise ConfigError(f"{_shown(path)}: not a readable TOML file: {error}") from None
+
+
 def _toml(path: Path, text: str | None = None) -> dict:
     if sys.version_info >= (3, 11):
         import tomllib
     else:  # Python 3.10: the backport (a dependency there)
         import tomli as tomllib
+    text = _read(path) if text is None else text
     try:
-        return tomllib.loads(path.read_text(encoding="utf-8") if text is None else text)
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError, OSError) as error:
-        raise ConfigError(f"{_shown(path)}: not a readable TOML file: {getattr(error, 'strerror', None) or error}") \
-            from None
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as error:
+        raise ConfigError(f"{_shown(path)}: not a readable TOML file: {error}") from None
+    except RecursionError:  # the parser recurses into arrays and inline tables
+        raise ConfigError(f"{_shown(path)}: error[L006]: not a readable TOML file: nested too deeply") from None
+    except ValueError:  # an integer past Python's 4,300-digit conversion limit
+        raise ConfigError(f"{_shown(path)}: error[L002]: not a readable TOML file: "
+                          "an integer of more than 4,300 digits") from None
 
 
 def _may_configure(text: str) -> bool:
@@ -170,13 +189,9 @@ def _parse(path: Path, formats: tuple[str, ...]) -> Config | None:
     project = path.name == PROJECT_NAME
     text = None
     if project:
-        try:
-            text = path.read_text(encoding="utf-8")
-        except (UnicodeDecodeError, OSError):
-            pass  # _toml says what is wrong with it
-        else:
-            if not _may_configure(text):
-                return None
+        text = _read(path)
+        if not _may_configure(text):
+            return None
     data = _toml(path, text)
     if project:
         tool = data.get("tool", {})

@@ -79,6 +79,22 @@ def test_wrong_type_names_key_and_file(projects, cli, text, key):
     assert f"loud/layoutc.toml:1:1: `{key} = " in err and "Traceback" not in err
 
 
+@pytest.mark.parametrize("name, text, code", [
+    ("layoutc.toml", "max_variants = " + "9" * 5000 + "\n", "L002"),
+    ("layoutc.toml", "a = " + "[" * 30_000 + "]" * 30_000 + "\n", "L006"),
+    ("layoutc.toml", "a = " + "{x=" * 100_000 + "1" + "}" * 100_000 + "\n", "L006"),
+    ("pyproject.toml", "[tool.layoutc]\nselect = " + "[" * 30_000 + "]" * 30_000 + "\n", "L006"),
+    ("layoutc.toml", "# " + "x" * (16 << 20) + "\n", "L001"),
+], ids=["long-integer", "deep-array", "deep-inline-table", "deep-pyproject", "too-large"])
+def test_a_hostile_configuration_is_a_usage_error_with_its_code(projects, cli, name, text, code):
+    """Found by an adversarial review: each was an internal error (Python's int conversion limit, the TOML
+    parser's recursion), and a configuration had no size limit."""
+    (projects / "loud" / name).write_text(text, encoding="utf-8")
+    exit_code, _, err = cli("check", "loud/layouts/soc.kl")
+    assert exit_code == 2 and f"error[{code}]" in err, err[-500:]
+    assert "Traceback" not in err and "set_int_max_str_digits" not in err
+
+
 def test_a_broken_configuration_of_another_file_fails_the_run(projects, cli):
     """Every file's configuration is read, not the first argument's only."""
     (projects / "loud" / "layoutc.toml").write_text("selcet = []\n", encoding="utf-8")
