@@ -350,6 +350,11 @@ def _boot_log(rng: random.Random) -> bytes:
               b"[    0.000000]     modules : 0xbf000000 - 0xc0000000   (  16 MB)\n"
               b"[    0.000000]       .text : 0xc0008000 - 0xc0800000   (8160 kB)\n")
     pick = rng.random()
+    if pick < 0.08:  # shapes an adversarial review found: a run of blanks the line pattern split every
+        # way (cubic), a flood of line breaks held as lists, a banner of thousands of lines (L016)
+        n = rng.choice([1000, 4000])
+        return rng.choice([b"a" + b" " * n + b"z\n", b"vector " + b" " * n + b": 0x1 - \n",
+                           b"\n" * (n * 250), banner[:46] + banner[46:114] * (n // 2)])
     if pick < 0.4:
         return mutate_bytes(rng, banner, rng.randrange(1, 20))
     if pick < 0.6:

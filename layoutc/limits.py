@@ -22,6 +22,7 @@ MAX_VARIANTS = 4096  # L009: --matrix combinations (raise with --max-variants)
 MAX_PICTURES = 16  # L009: `render --matrix` pictures (and panels of its gallery)
 MAX_EVAL_STEPS = 2_000_000  # L010: expression nodes evaluated for one layout
 MAX_TOKENS = 3_000_000  # L014: tokens of one layout, all files together (benchmarks/generate.py's 100,000 regions: 2.8 M)
+MAX_BANNER_LINES = 256  # L016: lines of one boot banner in a log (the kernel prints under 40)
 MAX_LIST_ITEMS = 10_000  # L015: operands of one expression, arguments of a call, arms of a match, banks, choice members...
 MAX_NAME_CHARS = 128  # L011: a declared name (layout, param, choice member, constant, space, region, hole)
 MAX_DRAWN_ROWS = 6000  # L012: HTML table rows of a picture given to `dot` (~6 per region; the shipped layouts: < 120)

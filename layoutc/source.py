@@ -20,7 +20,7 @@ class SourceFile:
 
     name: str  # as the user gave it (relative paths stay relative)
     text: str
-    _line_starts: array[int] = field(init=False, repr=False, compare=False)  # 8 bytes a line, not ~36
+    _line_starts: array[int] = field(init=False, repr=False, compare=False)  # 4 bytes a line, not ~36
 
     @property
     def is_argument(self) -> bool:
@@ -28,7 +28,8 @@ class SourceFile:
         return self.name.startswith("<-")
 
     def __post_init__(self) -> None:
-        starts = array("q", [0])
+        # 4 bytes a line for any text an input limit lets through (16 MiB of line breaks: 64 MB, not 128)
+        starts = array("i" if len(self.text) < 2**31 else "q", [0])
         find = self.text.find
         pos = find("\n")
         while pos != -1:

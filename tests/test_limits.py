@@ -256,6 +256,23 @@ def test_a_scenario_of_many_bad_steps_reports_a_few_briefly(tmp_path):
     assert 1 <= len(lines) <= 5 and all(len(line) < 400 for line in lines), lines[:2]
 
 
+# ------------------------------------------------------------------ L016 banner lines
+
+_VECTOR = "    vector  : 0xffff0000 - 0xffff1000   (   4 kB)\n"
+
+
+@pytest.mark.parametrize("lines, refused", [(limits.MAX_BANNER_LINES, False), (limits.MAX_BANNER_LINES + 1, True)])
+def test_a_banner_has_at_most_so_many_lines(tmp_path, cli, lines, refused):
+    """300,000 banner lines (15 MB) were all read, compared and imported: 394 MB."""
+    log = tmp_path / "boot.log"
+    log.write_text("Virtual kernel memory layout:\n" + _VECTOR * lines + "Memory: 1K/1K available\n")
+    for argv in (("import", log), ("check", ROOT / "layouts" / "arm32.kl", "--against", log)):
+        code, out, err = cli(*argv)
+        assert ("error[L016]" in out + err) is refused, (out + err)[-500:]
+        if refused:
+            assert code == 1 and f"{log}:{lines + 1}:5" in out + err  # the line after the 256th
+
+
 # ------------------------------------------------------------------ L007 regions
 
 

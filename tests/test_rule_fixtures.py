@@ -30,7 +30,7 @@ FIXTURES = Path(__file__).parent / "fixtures" / "rules"
 # comparison reads a boot log too); their own tests cover them.
 NOT_FROM_LAYOUT = {"F": "boot-banner fidelity rules need a boot log; tested with the banner comparison"}
 # Limits whose trigger is megabytes of text or a command line: tests/test_limits.py, at the limit and one past it.
-LIMITS_ELSEWHERE = {"L001", "L006", "L007", "L008", "L009", "L010", "L012", "L013", "L014", "L015"}
+LIMITS_ELSEWHERE = {"L001", "L006", "L007", "L008", "L009", "L010", "L012", "L013", "L014", "L015", "L016"}
 _EXPECT = re.compile(r"//\s*expect(-not)?:\s*([A-Z][0-9]{3}(?:\s*,\s*[A-Z][0-9]{3})*)")
 _EXTENDS = re.compile(r'^\s*extends\s+"([^"]+)"', re.M)
 

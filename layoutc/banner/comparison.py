@@ -21,6 +21,9 @@ from .render import banner
 def compare(layout: Layout, text: str, name: str = "<banner>", images: bool = False) -> list[Diagnostic]:
     source = SourceFile(name, text)
     found = parse(text)
+    too_long = found.too_long(source) if found is not None else None
+    if too_long is not None:
+        return [too_long]
     if found is None:
         return [Diagnostic("F103", f"no \"Virtual kernel memory layout:\" banner in {name}", Span(source, 0, 0),
                            help="paste the boot log (dmesg) from the `Memory:` line to the last `.bss`/`kernel` line")]

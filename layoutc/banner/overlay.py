@@ -47,6 +47,9 @@ def _score(base: str, params: dict[str, str], text: str, name: str) -> tuple[int
 def import_banner(text: str, name: str = "<log>", out_dir: str = ".") -> Imported:
     source = SourceFile(name, text)
     found = parse(text)
+    too_long = found.too_long(source) if found is not None else None
+    if too_long is not None:
+        return Imported(None, None, [too_long])
     if found is None:
         return Imported(None, None, [Diagnostic("F103", f"no \"Virtual kernel memory layout:\" banner in {name}",
                                                 Span(source, 0, 0))])

@@ -294,3 +294,21 @@ def list_too_long(ctx=None):
         Name parts of it as constants; describe adjacent banks as one.
     """
     return ()
+
+
+@rule("L016", "banner-too-long", Severity.ERROR, stage="front")
+def banner_too_long(ctx=None):
+    """A boot banner of more than 256 lines in a log (`import`, `check --against`, `banner --against`).
+
+    What it does:
+        Reads the banner's first 256 lines and reports the next one; nothing is imported or compared.
+    Why it matters:
+        The kernel prints a few dozen banner lines (the captures in tests/data/banners: under 40).
+        Hundreds of thousands of banner-shaped lines are generated or hostile, and each line read
+        is an entry every later stage walks.
+    Example:
+        a log with 300,000 `vector : 0xffff0000 - 0xffff1000 (4 kB)` lines after its header
+    Fix:
+        Paste the lines of one boot's banner.
+    """
+    return ()
