@@ -130,7 +130,7 @@ def parse(text: str) -> Found | None:
     excerpt that begins below it) and the four lines before it; a second reads the banner's lines
     from there, and the two after them (`Memory:` lines are looked for in both)."""
     version = None
-    header = None  # (line number, offset, content, match) of the first header
+    header: tuple[int, int, str, re.Match[str]] | None = None  # (line number, offset, content, match) of the first
     run: tuple[int, int] | None = None  # (line number, offset) of the first banner-shaped line
     before: collections.deque[str] = collections.deque(maxlen=5)  # the contents of the lines before
     nearby: list[str] = []
@@ -144,9 +144,9 @@ def parse(text: str) -> Found | None:
             found = _VERSION.search(content)
             version = found.group(1) if found else None
         if header is None:
-            match = _HEADER.search(content)
-            if match:
-                header = (number, offset, content, match)
+            opening = _HEADER.search(content)
+            if opening:
+                header = (number, offset, content, opening)
                 nearby = list(before)[-4:]
             elif run is None and _LINE.match(content.strip()):
                 run = (number, offset)
