@@ -182,6 +182,14 @@ PATHOLOGICAL: dict[str, Callable[[random.Random, int], str]] = {
     "const-cycle": lambda r, n: "".join(f"const C{i} = C{(i + 1) % n} + 1\n" for i in range(n)),
     "fan-out": lambda r, n: "const A = 1\n" + "".join(f"const B{i} = A + A + A\n" for i in range(n)),
     "diamond": lambda r, n: "const A0 = 1\n" + "".join(f"const A{i + 1} = A{i} + A{i} + A{i}\n" for i in range(n)),
+    # findings in one space, many waivers of their rule scoped to another (found by an adversarial review)
+    "wide-waivers": lambda r, n: ("space s bits 64 {" + "".join(f"region a{g}_{i}[{g}G,+4K);" for g in range(4)
+                                                               for i in range(8)) + "}\nspace t bits 64 {\n"
+                                  + 'allow O401 "x"\n' * n + "".join(f"region r{i}[{i}M,+4K);" for i in range(n)) + "}\n"),
+    # holes under one long hole beside regions that meet none of them (B304 walked back over them all)
+    "holes-beside-long-hole": lambda r, n: ("space s bits 64 {\nhole [0, 1 << 60) \"long\"\n"
+                                            + "".join(f'hole [{i}, +1) ""\n' for i in range(1, n))
+                                            + "".join(f"region e{i} [1 << 50, 1 << 50)\n" for i in range(n)) + "}\n"),
     "wide-params": lambda r, n: "".join(f"param b{i}: bool = true\n" for i in range(min(n, 200))),
     "wide-choice": lambda r, n: f"param c: choice({', '.join(f'v{i}' for i in range(n))}) = v0\n",
     "many-banks": lambda r, n: "param ram: banks = " + ", ".join(f"{i}G:1G" for i in range(n)) + "\n",

@@ -238,26 +238,50 @@ class Result:
         return [d for d in self.diagnostics if d.severity is Severity.WARNING]
 
 
-def _waived_by(diagnostic: Diagnostic, layout: Layout | None) -> Waiver | None:
-    if layout is None or diagnostic.code.startswith(("S", "L")):
-        return None
-    for waiver in layout.waivers:
-        if waiver.rule.upper() != diagnostic.code and waiver.rule.lower() != diagnostic.name:
-            continue
-        if not waiver.reason.strip():
-            continue
-        kind, _, target = waiver.scope.partition(":")
-        if kind == "file":
-            return waiver
-        if kind == "region":
-            space, _, region = target.partition(".")
-            if region in diagnostic.regions:
-                return waiver
-        if kind == "space" and diagnostic.regions:
-            names = {r.name for r in layout.spaces[target].regions} if target in layout.spaces else set()
-            if all(region in names for region in diagnostic.regions):
-                return waiver
-    return None
+class _Waivers:
+    """Which `allow` waives a diagnostic: the first of the layout's (with a reason) that names its rule
+    and covers it -- the file, one of its regions, or a space holding all of them.
+
+    Indexed once by rule, scope and target: looking each diagnostic up in every waiver, and a space's
+    region names up again for each, was cubic (2,000 waivers of one rule over 2,000 regions: 11 s).
+    """
+
+    def __init__(self, layout: Layout | None) -> None:
+        self.layout = layout
+        # rule (code or name, as written lowered) -> scope kind -> target ("" for the file) -> first waiver
+        self.by_rule: dict[str, dict[str, dict[str, tuple[int, Waiver]]]] = {}
+        for index, waiver in enumerate(layout.waivers if layout is not None else ()):
+            if not waiver.reason.strip():
+                continue
+            kind, _, target = waiver.scope.partition(":")
+            if kind == "region":
+                target = target.partition(".")[2]
+            scopes = self.by_rule.setdefault(waiver.rule.lower(), {})
+            scopes.setdefault(kind, {}).setdefault(target if kind != "file" else "", (index, waiver))
+        self._names: dict[str, frozenset[str]] = {}  # a space's region names
+
+    def __call__(self, diagnostic: Diagnostic) -> Waiver | None:
+        if self.layout is None or diagnostic.code.startswith(("S", "L")):
+            return None
+        found: list[tuple[int, Waiver]] = []
+        for key in {diagnostic.code.lower(), (diagnostic.name or "").lower()}:
+            scopes = self.by_rule.get(key, {})
+            found.extend(scopes.get("file", {}).values())
+            regions = scopes.get("region", {})
+            found.extend(regions[name] for name in diagnostic.regions if name in regions)
+            if diagnostic.regions:
+                for space, waiver in scopes.get("space", {}).items():
+                    if all(region in self._space(space) for region in diagnostic.regions):
+                        found.append(waiver)
+        return min(found, key=lambda pair: pair[0])[1] if found else None
+
+    def _space(self, name: str) -> frozenset[str]:
+        names = self._names.get(name)
+        if names is None:
+            assert self.layout is not None
+            space = self.layout.spaces.get(name)
+            names = self._names[name] = frozenset(r.name for r in space.regions) if space is not None else frozenset()
+        return names
 
 
 def finish(raw: Iterable[Diagnostic], layout: Layout | None, policy: Policy) -> tuple[list[Diagnostic], list[Diagnostic]]:
@@ -273,6 +297,7 @@ def finish(raw: Iterable[Diagnostic], layout: Layout | None, policy: Policy) -> 
     # 1 MB file print gigabytes
     counts: dict[str, int] = {}
     first_dropped: dict[str, Diagnostic] = {}
+    waived_by = _Waivers(layout)
     for diagnostic in sorted_diagnostics(raw):
         entry = lookup(diagnostic.code)
         name = entry.name if entry else diagnostic.code.lower()
@@ -280,7 +305,7 @@ def finish(raw: Iterable[Diagnostic], layout: Layout | None, policy: Policy) -> 
         diagnostic = diagnostic.with_(name=name, severity=severity)
         if not policy.enabled(diagnostic.code, name) and diagnostic.code[0] not in "SL":
             continue
-        waiver = _waived_by(diagnostic, layout)
+        waiver = waived_by(diagnostic)
         if waiver is not None:
             waived.append(diagnostic.with_(waiver=waiver.reason))
             continue

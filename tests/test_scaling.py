@@ -45,3 +45,34 @@ def test_regions_beside_a_long_hole_are_not_compared_with_every_short_one(load_k
     result = load_kl(text)
     assert not [d for d in result.diagnostics if d.code == "B304"]
     assert calls[0] <= n
+
+
+def test_the_first_allow_that_covers_a_finding_waives_it_whatever_its_scope(load_kl):
+    """Waivers are looked up by rule and scope now (every waiver for every finding, with a space's
+    region names gathered again each time, was cubic: 2,000 of them over 2,000 regions took 11 s);
+    the reason shown is still the first covering `allow`'s, in the order they are written."""
+    text = """
+allow O401 ""
+space other bits 64 {
+    allow O401 "other space"
+    region x [0, 4K)
+    region y [0, 4K)
+}
+space s bits 64 {
+    allow region-overlap "the space"
+    region a [0, 4K) {
+        allow O401 "region a"
+    }
+    region b [0, 4K)
+}
+allow O401 "the file"
+"""
+    result = load_kl(text)
+    reasons = {tuple(sorted(d.regions)): d.waiver for d in result.waived if d.code == "O401"}
+    assert reasons == {("x", "y"): "other space", ("a", "b"): "the space"}, reasons
+    moved = text.replace('allow region-overlap "the space"\n', "")
+    reasons = {tuple(sorted(d.regions)): d.waiver for d in load_kl(moved).waived if d.code == "O401"}
+    assert reasons == {("x", "y"): "other space", ("a", "b"): "region a"}, reasons
+    alone = moved.replace('allow O401 "other space"\n', "").replace('        allow O401 "region a"\n', "")
+    reasons = {tuple(sorted(d.regions)): d.waiver for d in load_kl(alone).waived if d.code == "O401"}
+    assert reasons == {("x", "y"): "the file", ("a", "b"): "the file"}, reasons
