@@ -190,6 +190,9 @@ PATHOLOGICAL: dict[str, Callable[[random.Random, int], str]] = {
     "holes-beside-long-hole": lambda r, n: ("space s bits 64 {\nhole [0, 1 << 60) \"long\"\n"
                                             + "".join(f'hole [{i}, +1) ""\n' for i in range(1, n))
                                             + "".join(f"region e{i} [1 << 50, 1 << 50)\n" for i in range(n)) + "}\n"),
+    # a hole between every two regions: the header restated each hole's neighbours by filtering them all
+    "holes-between-regions": lambda r, n: ("space s bits 64 {\n" + "".join(f'region r{i}[{i * 2}M,+4K);hole[{i * 2 + 1}M,+4K)""\n'
+                                                                          for i in range(n)) + "}\n"),
     "wide-params": lambda r, n: "".join(f"param b{i}: bool = true\n" for i in range(min(n, 200))),
     "wide-choice": lambda r, n: f"param c: choice({', '.join(f'v{i}' for i in range(n))}) = v0\n",
     "many-banks": lambda r, n: "param ram: banks = " + ", ".join(f"{i}G:1G" for i in range(n)) + "\n",

@@ -27,6 +27,7 @@ the syntax layer's public ``parse``; it reads the AST, never a lark tree.
 
 from __future__ import annotations
 
+import bisect
 from collections.abc import Iterator
 from dataclasses import dataclass
 from itertools import pairwise
@@ -322,18 +323,20 @@ class _Checks:
 
     def holes(self, space: Space, present: list[KnownRegion]) -> Iterator[Check | Skipped]:
         top_level = sorted((r for r in present if r.parent is None), key=lambda r: (r.start, r.end))
+        starts = [r.start for r in top_level]
         for hole in space.holes:
             if hole.start is None or hole.end is None or not 0 <= hole.start < hole.end <= U64 - 1:
                 continue
             name = f"{space.name} hole {hole.name or ''}".rstrip()
-            below = [r for r in top_level if r.start < hole.start]
-            above = [r for r in top_level if r.start >= hole.start]
-            if below:
-                r = below[-1]
+            # the last region starting below the hole and the first at or above it (a search, not a
+            # filter of every region per hole: 7,000 of each took 5.5 s)
+            split = bisect.bisect_left(starts, hole.start)
+            if split:
+                r = top_level[split - 1]
                 yield self.made("B304", f"{r.qualified} ends before the {name}",
                          lambda r=r, h=hole: Op("<=", (self.bound(r, "end"), Lit(h.start))))
-            if above:
-                r = above[0]
+            if split < len(top_level):
+                r = top_level[split]
                 yield self.made("B304", f"{r.qualified} starts after the {name}",
                          lambda r=r, h=hole: Op(">=", (self.bound(r, "start"), Lit(h.end))))
 
