@@ -182,7 +182,8 @@ def _add_check(sub) -> None:
     check.add_argument("--against", metavar="BOOTLOG",
                        help="compare with a real boot log's \"Virtual kernel memory layout\" banner, line by line")
     check.add_argument("--max-variants", type=int, default=None, metavar="N",
-                       help="refuse a matrix of more than N combinations (default 4096)")
+                       help="refuse a matrix of more than N combinations, or of combinations x regions past "
+                            "N x 32 (default 1024)")
 
 
 # Modules that add subcommands (build/emit, render, sim).  Each defines
@@ -288,6 +289,7 @@ def _exit_code(errors: int, warnings: int, usage: bool, werror: bool) -> int:
 
 
 def cmd_check(args) -> int:
+    from .limits import MATRIX_REGIONS
     from .render import Human, Summary, count, coverage_line, to_github, to_json
     from .session import MAX_VARIANTS_DEFAULT, check_matrix, file_identity, load_layout, merge_findings, unique_paths
 
@@ -336,9 +338,14 @@ def cmd_check(args) -> int:
                 matrix = check_matrix(name, vary, args.defines, policy, limit, text, report)
             finally:
                 progress.done()
+            if matrix.too_many > limit:
+                raise UsageError(f"layoutc: error[L009]: --matrix on {name} would check {matrix.too_many:,} combinations "
+                                 f"(more than {limit:,}); fix some params with -D, or raise --max-variants")
             if matrix.too_many:
-                raise UsageError(f"layoutc: error[L009]: --matrix on {name} would check {matrix.too_many} combinations "
-                                 f"(more than {limit}); fix some params with -D, or raise --max-variants")
+                raise UsageError(f"layoutc: error[L009]: --matrix on {name} would check {matrix.too_many:,} combinations "
+                                 f"of {matrix.regions:,} regions ({matrix.too_many * matrix.regions:,} region checks, "
+                                 f"more than {limit:,} x {MATRIX_REGIONS}); fix some params with -D, or raise "
+                                 "--max-variants")
             variants_total += len(matrix.variants)
             variant_info[name] = {"axes": matrix.axes, "count": len(matrix.variants),
                                   "excluded": len(matrix.excluded)}
@@ -352,14 +359,14 @@ def cmd_check(args) -> int:
                     f"in {len(finding.variants)} of {len(matrix.variants)} variants: {condition}",)
                 found.append((name, finding.diagnostic, extra))
             waived.extend((name, d, ()) for d in matrix.waived)
-            usage = usage or any(r.usage_error for r in matrix.results)
+            usage = usage or matrix.usage_error
             first = matrix.results[0]
-            results = matrix.results
+            rules_run = max(rules_run, matrix.rules_run)
         else:
             first = load_layout(name, args.defines, policy, text)
             if args.against and first.layout is not None:
                 _against(first, args.against, policy)
-            results = [first]
+            rules_run = max(rules_run, first.rules_run)
             variants_total += 1
             found = [(name, d, ()) for d in first.diagnostics]
             waived.extend((name, d, ()) for d in first.waived)
@@ -372,7 +379,6 @@ def cmd_check(args) -> int:
             read.update(file_identity(source.name) for source in first.layout.files)
             definitions += len(first.layout.params) + len(first.layout.consts)
         read.add(file_identity(name))
-        rules_run = max(rules_run, max(r.rules_run for r in results))
     shown, hidden = merge_findings(reported), merge_findings(waived)  # a base's findings once, not per overlay
     errors, warnings, notes = count(shown)
     file_count = len(read | {file_identity(f) for f in files if f != "-"})  # overlays count the bases they extend

@@ -406,8 +406,11 @@ class MatrixResult:
     variants: list[dict[str, str]]
     findings: list[MatrixFinding]
     waived: list[Diagnostic]
-    results: list[Result]
+    results: list[Result]  # the first variant's, or every one's when asked for (each holds its layout)
     too_many: int = 0  # number of combinations when over the bound (nothing was run)
+    regions: int = 0  # region declarations, when combinations x regions is over its bound
+    usage_error: bool = False  # of any variant
+    rules_run: int = 0  # the most any variant ran
     excluded: list[dict[str, str]] = field(default_factory=list)  # combinations a `requires` rules out
 
     def condition(self, finding: MatrixFinding) -> str:
@@ -450,8 +453,15 @@ def matrix_axes(parsed: Parsed, vary: Mapping[str, list[str]], fixed: Iterable[s
 
 def check_matrix(path: str, vary: Mapping[str, list[str]] = {}, overrides: Sequence[str] = (),
                  policy: Policy = Policy(), max_variants: int = MAX_VARIANTS_DEFAULT, text: bytes | None = None,
-                 progress: Callable[[int, int], None] | None = None) -> MatrixResult:
-    """Check every combination of the matrix axes; ``progress(done, total)`` is told after each one."""
+                 progress: Callable[[int, int], None] | None = None, keep: bool = False) -> MatrixResult:
+    """Check every combination of the matrix axes; ``progress(done, total)`` is told after each one.
+
+    L009: at most ``max_variants`` combinations, and combinations times region declarations at
+    most ``max_variants`` x MATRIX_REGIONS (each combination is a whole check).  Only the first
+    variant's Result is kept unless ``keep`` (every variant's layout: 4096 of 520 regions were 598 MB).
+    """
+    from .limits import MATRIX_REGIONS
+
     parsed = parse_layout(path, text)
     fixed_overrides, problems = parse_overrides(overrides)
     axes, axis_problems = matrix_axes(parsed, vary, (o.name for o in fixed_overrides))
@@ -459,16 +469,20 @@ def check_matrix(path: str, vary: Mapping[str, list[str]] = {}, overrides: Seque
     count = 1
     for values in axes.values():
         count *= max(1, len(values))
-    if count > max_variants or problems or not parsed.files:
+    declared = sum(file.declarations for file in parsed.files)
+    too_many = count > max_variants or count * declared > max_variants * MATRIX_REGIONS
+    if too_many or problems or not parsed.files:
         result = evaluate(parsed, fixed_overrides, policy, problems)
         findings = [MatrixFinding(d, [0]) for d in result.diagnostics]
         return MatrixResult(path, axes, [{}], findings, result.waived, [result],
-                            too_many=count if count > max_variants else 0)
+                            too_many=count if too_many else 0, regions=declared if too_many else 0,
+                            usage_error=result.usage_error, rules_run=result.rules_run)
     names = list(axes)
     variants = [dict(zip(names, combo)) for combo in itertools.product(*(axes[n] for n in names))]
     groups: dict[tuple[object, ...], MatrixFinding] = {}
     waived: dict[tuple[object, ...], Diagnostic] = {}
-    results = []
+    results: list[Result] = []
+    usage_error, rules_run = False, 0
     checked: list[dict[str, str]] = []
     excluded: list[dict[str, str]] = []
     for done, variant in enumerate(variants, 1):
@@ -483,7 +497,9 @@ def check_matrix(path: str, vary: Mapping[str, list[str]] = {}, overrides: Seque
             continue
         index = len(checked)
         checked.append(variant)
-        results.append(result)
+        if keep or not results:
+            results.append(result)
+        usage_error, rules_run = usage_error or result.usage_error, max(rules_run, result.rules_run)
         for diagnostic in result.diagnostics:
             key = _group_key(diagnostic)
             if key in groups:
@@ -496,9 +512,11 @@ def check_matrix(path: str, vary: Mapping[str, list[str]] = {}, overrides: Seque
         result = evaluate(parsed, list(fixed_overrides) + parse_overrides(
             [f"{k}={v}" for k, v in variants[0].items()])[0], policy)
         return MatrixResult(path, axes, [variants[0]], [MatrixFinding(d, [0]) for d in result.diagnostics],
-                            result.waived, [result], excluded=excluded)
+                            result.waived, [result], excluded=excluded, usage_error=result.usage_error,
+                            rules_run=result.rules_run)
     findings = sorted(groups.values(), key=lambda f: f.diagnostic.sort_key())
-    return MatrixResult(path, axes, checked, findings, list(waived.values()), results, excluded=excluded)
+    return MatrixResult(path, axes, checked, findings, list(waived.values()), results, excluded=excluded,
+                        usage_error=usage_error, rules_run=rules_run)
 
 
 def _group_key(diagnostic: Diagnostic) -> tuple[object, ...]:

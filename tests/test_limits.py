@@ -31,7 +31,7 @@ def test_the_documented_numbers():
     assert (limits.MAX_FILE_BYTES, limits.MAX_LOG_BYTES) == (16 << 20, 16 << 20)
     assert (limits.MAX_LITERAL_BITS, limits.MAX_VALUE_BITS, limits.MAX_ADDRESS_BITS) == (4096, 4096, 128)
     assert (limits.MAX_DEPTH, limits.MAX_REGIONS, limits.MAX_FINDINGS_PER_RULE) == (256, 200_000, 100)
-    assert (limits.MAX_VARIANTS, limits.MAX_EVAL_STEPS) == (4096, 2_000_000)
+    assert (limits.MAX_VARIANTS, limits.MATRIX_REGIONS, limits.MAX_EVAL_STEPS) == (1024, 32, 2_000_000)
 
 
 def _comment_file(path, size: int):
@@ -344,9 +344,36 @@ def test_matrix_variants_at_the_limit_and_one_past(tmp_path, cli, count, code):
 
 def test_matrix_default_limit(tmp_path, cli):
     path = tmp_path / "m.kl"
-    path.write_text(_bools(13))  # 8192 combinations, refused before any is checked
+    path.write_text(_bools(11))  # 2048 combinations, refused before any is checked
     code, out, err = cli("check", "--matrix", path)
-    assert code == 2 and "error[L009]" in err and "8192" in err
+    assert code == 2 and "error[L009]" in err and "2,048" in err
+
+
+def _space(regions: int) -> str:
+    return "space s bits 32 {\n" + "".join(f"    region r{i} [{i}M, +4K)\n" for i in range(regions)) + "}\n"
+
+
+@pytest.mark.parametrize("regions, code", [(32, 0), (33, 2)])
+def test_matrix_combinations_times_regions_at_the_limit_and_one_past(tmp_path, cli, regions, code):
+    """Each combination is a whole check: 4096 of 520 regions took 51 s and 598 MB (an adversarial
+    review).  With --max-variants 4: 4 combinations of 32 regions are 128 region checks, the most."""
+    path = tmp_path / "m.kl"
+    path.write_text(_bools(2) + _space(regions))
+    got, out, err = cli("check", "--matrix", "--max-variants", "4", path)
+    assert got == code, out + err
+    assert ("error[L009]" in err) is (code == 2)
+    if code:
+        assert "4 combinations of 33 regions (132 region checks, more than 4 x 32)" in err
+
+
+def test_a_matrix_keeps_one_variant_s_layout_unless_asked(tmp_path):
+    from layoutc.session import check_matrix
+
+    path = tmp_path / "m.kl"
+    path.write_text(_bools(3) + _space(4))
+    assert len(check_matrix(str(path)).variants) == 8
+    assert len(check_matrix(str(path)).results) == 1
+    assert len(check_matrix(str(path), keep=True).results) == 8
 
 
 # ------------------------------------------------------------------ L010 work per evaluation

@@ -158,12 +158,15 @@ def too_many_findings(ctx=None):
 
 @rule("L009", "too-many-variants", Severity.ERROR, stage="front")
 def too_many_variants(ctx=None):
-    """`--matrix` would check more than 4096 combinations (`--max-variants`), or draw more than 16 pictures.
+    """`--matrix` would check more than 1024 combinations or 32,768 region checks (`--max-variants`), or draw more than 16 pictures.
 
     What it does:
         Refuses the matrix before checking or drawing any variant and says how many there would be.
+        A region check is one region of one combination: combinations times the layout's region
+        declarations may be at most 32 times the combinations allowed.
     Why it matters:
-        Each bool or choice param multiplies the combinations; 20 bools are a million checks.
+        Each bool or choice param multiplies the combinations; 20 bools are a million checks, and
+        each is a whole check of the layout.
     Example:
         layoutc check --matrix layout-with-20-bools.kl
     Fix:
