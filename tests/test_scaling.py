@@ -76,3 +76,22 @@ allow O401 "the file"
     alone = moved.replace('allow O401 "other space"\n', "").replace('        allow O401 "region a"\n', "")
     reasons = {tuple(sorted(d.regions)): d.waiver for d in load_kl(alone).waived if d.code == "O401"}
     assert reasons == {("x", "y"): "the file", ("a", "b"): "the file"}, reasons
+
+
+def test_a_description_of_variants_names_a_few_values_and_counts_the_rest():
+    """Every finding of a --matrix report says which variants have it: 199 of 200 long choice members
+    named in each of 100 findings made 7.8 MB from a 29 KB layout (an adversarial review)."""
+    from layoutc.session import describe_variants
+
+    members = [f"m{i}" for i in range(20)]
+    variants = [{"c": m, "b": b} for m in members for b in ("false", "true")]
+    all_but_first = {i for i, v in enumerate(variants) if v["c"] != "m0"}
+    assert describe_variants({"c": members, "b": ["false", "true"]}, variants, all_but_first) == \
+        "c in {m1, m2, m3, m4, m5, m6, m7, m8, and 11 more}"
+    few = {i for i, v in enumerate(variants) if v["c"] in ("m1", "m2")}
+    assert describe_variants({"c": members, "b": ["false", "true"]}, variants, few) == "c in {m1, m2}"
+    # split by `b`: two boxes, each naming a few members
+    scattered = {i for i, v in enumerate(variants) if (v["c"] != "m0") == (v["b"] == "true") and v["c"] != "m0"}
+    scattered |= {variants.index({"c": "m0", "b": "false"})}
+    text = describe_variants({"c": members, "b": ["false", "true"]}, variants, scattered)
+    assert text == "(c=m0 and b=false) or (c in {m1, m2, m3, m4, m5, m6, m7, m8, and 11 more} and b=true)"
