@@ -95,3 +95,14 @@ def test_a_description_of_variants_names_a_few_values_and_counts_the_rest():
     scattered |= {variants.index({"c": "m0", "b": "false"})}
     text = describe_variants({"c": members, "b": ["false", "true"]}, variants, scattered)
     assert text == "(c=m0 and b=false) or (c in {m1, m2, m3, m4, m5, m6, m7, m8, and 11 more} and b=true)"
+
+
+def test_a_param_s_provenance_names_its_default_and_last_sets_and_counts_the_rest(load_kl):
+    """A failing assert's note quoted every `set` of the params it reads: 10,000 of them, in each of 100
+    findings, made 34 MB of report from 82 KB (an adversarial review)."""
+    sets = "".join(f"set p = {i}\n" for i in range(1, 11))
+    result = load_kl("param p: int = 0\n" + sets + 'assert p == 0 : "p"\n')
+    (finding,) = [d for d in result.diagnostics if d.code == "U901"]
+    (note,) = [n for n in finding.notes if n.startswith("p = ")]
+    assert "default `0`" in note and "7 more `set`s" in note
+    assert [part.split("`")[1] for part in note.split("; ")[2:]] == ["8", "9", "10"]
