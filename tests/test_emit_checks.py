@@ -204,3 +204,49 @@ def test_every_variant_emits_and_its_header_compiles(tmp_path, path):
     source.write_text("\n".join(includes) + "\nint main(void) { return 0; }\n", encoding="utf-8")
     result = compile_source(HOST_C, source)
     assert result.returncode == 0, result.stderr[:2000]
+
+
+# ------------------------------------------------------------------ how many checks a layout may make
+
+
+@pytest.mark.parametrize("each, restated", [(8, 64), (9, 64)])
+def test_pairs_of_one_rule_are_restated_up_to_the_bound_then_counted(tmp_path, each, restated):
+    """Found by an adversarial review: K608 restated one check per linear x vmalloc pair, so 300 of each
+    made 25 MB of header from 27 KB.  8 x 8 pairs are the most restated; past them, one line."""
+    from layoutc.emit.checks import MAX_PAIRS
+
+    assert MAX_PAIRS == 64
+    lines = [f"region l{i} [{i}M, +4K) {{ kind = linear }}" for i in range(each)]
+    lines += [f"region v{i} [1T + {i}M, +4K) {{ kind = vmalloc }}" for i in range(each)]
+    path = tmp_path / "pairs.kl"
+    path.write_text("space virtual bits 64 {\n" + "\n".join(lines) + "\n}\n")
+    layout = load(path)
+    kept, skipped = checks(layout, symbol_table(layout, "P"), "c")
+    assert sum(c.rule == "K608" for c in kept) == restated
+    left = [s for s in skipped if s.rule == "K608"]
+    assert [s.message for s in left] == ([] if each * each <= 64 else [f"{each * each - 64} more pairs of linear "
+                                                                        "and vmalloc regions"])
+
+
+def test_the_user_s_asserts_take_a_bounded_share_of_the_header(tmp_path):
+    """200 asserts of nested `max` over a 128-character layout name made a 41 MB header from 16 KB; past
+    MAX_ASSERT_TEXT characters the rest are listed as not restated."""
+    from layoutc.emit.checks import MAX_ASSERT_TEXT, text_size
+
+    name = "L" + "x" * 127
+    expression = "X"
+    for _ in range(9):
+        expression = f"max({expression},X)"
+    path = tmp_path / "asserts.kl"
+    path.write_text(f"layout {name} {{}}\nconst X = 1\n"
+                    + "".join(f'assert {expression} == X : "{i}"\n' for i in range(200)))
+    layout = load(path)
+    kept, skipped = checks(layout, symbol_table(layout, "P"), "c")
+    restated = [c for c in kept if c.rule == "U901"]
+    assert restated and sum(text_size(c.expr) for c in restated) <= MAX_ASSERT_TEXT
+    assert len(restated) + sum(s.rule == "U901" for s in skipped) == 200
+    from layoutc.cli import main
+
+    for kind in ("header", "ld"):
+        assert main(["emit", kind, str(path), "-o", str(tmp_path / f"out.{kind}")]) == 0
+        assert (tmp_path / f"out.{kind}").stat().st_size < 2 * MAX_ASSERT_TEXT + 100_000

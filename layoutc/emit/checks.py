@@ -92,7 +92,34 @@ class Inexpressible(Exception):
 # other condition C cannot state.
 MAX_CHECK_DEPTH = 64  # operators nested in one check
 MAX_CHECK_TERMS = 4096  # operators and operands in its text
+# ... and how many a layout may make: the checks between two sets of regions are one per pair, and a
+# user's assert may be thousands of terms of long symbol names (a 300-region layout restated 90,000
+# pairs, 25 MB of header; 200 asserts of 16 KB: 41 MB), so past these the rest are listed as one
+MAX_PAIRS = 64  # restated pairs of one rule (K608: linear x vmalloc regions, K609: modules x images)
+MAX_ASSERT_TEXT = 256 * 1024  # characters of C the user's asserts may take together
 _TOO_DEEP = f"it nests more than {MAX_CHECK_DEPTH} operators deep in C"
+
+
+def text_size(expr: Expr) -> int:
+    """About how many characters the C text of ``expr`` has (a shared operand counted each time it is
+    written), from the expression DAG without rendering it."""
+    size: dict[int, int] = {}
+    stack: list[tuple[Expr, bool]] = [(expr, False)]
+    while stack:
+        node, done = stack.pop()
+        key = id(node)
+        if key in size:
+            continue
+        if isinstance(node, Ref):
+            size[key] = len(node.symbol.name) + 2
+        elif isinstance(node, Lit):
+            size[key] = len(str(node.value)) + 4
+        elif done:
+            size[key] = len(node.op) + 4 + sum(size[id(arg)] for arg in node.args)
+        else:
+            stack.append((node, True))
+            stack.extend((arg, False) for arg in node.args if id(arg) not in size)
+    return size[id(expr)]
 
 
 def bounded(expr: Expr) -> Expr:
@@ -241,6 +268,22 @@ def _and(*parts: Expr) -> Expr:
     return expr
 
 
+class _Pairs:
+    """Counts the pairs one rule restates: MAX_PAIRS of them, then one line for the rest."""
+
+    def __init__(self, rule: str, what: str) -> None:
+        self.rule, self.what, self.count = rule, what, 0
+
+    def take(self) -> bool:
+        self.count += 1
+        return self.count <= MAX_PAIRS
+
+    def left(self) -> Iterator[Skipped]:
+        if self.count > MAX_PAIRS:
+            yield Skipped(self.rule, f"{self.count - MAX_PAIRS:,} more pairs of {self.what}",
+                          f"more than {MAX_PAIRS} pairs are not restated")
+
+
 class _Checks:
     def __init__(self, layout: Layout, table: SymbolTable) -> None:
         self.layout = layout
@@ -377,31 +420,44 @@ class _Checks:
                              lambda t=target: Op("==", (self.bound(t, "start"), phys_offset)))
                 yield self.made("K606", f"linear map {lin.qualified} is no larger than {target.qualified}",
                          lambda r=lin, t=target: Op("<=", (self.bound(r, "size"), self.bound(t, "size"))))
+        pairs = _Pairs("K608", "linear and vmalloc regions")
         for vm in (r for r in regions if r.kind == "vmalloc"):
             for lin in linear:
-                if lin.end <= vm.start:
+                if lin.end <= vm.start and pairs.take():
                     yield self.made("K608", f"a guard gap of at least a page separates {lin.qualified} and {vm.qualified}",
                              lambda lin=lin, vm=vm: _and(
                                  Op("<=", (self.bound(lin, "end"), self.bound(vm, "start"))),
                                  Op(">=", (Op("-", (self.bound(vm, "start"), self.bound(lin, "end"))),
                                            self.sym("layout", "PAGE_SIZE")))))
+        yield from pairs.left()
         reach = arch.module_branch_range(layout) if arch is not None else None
         if reach:
             texts = [r for r in regions if r.kind == "image" and (r.perm is None or "x" in r.perm)]
+            pairs = _Pairs("K609", "modules and executable image regions")
             for modules in (r for r in regions if r.kind == "modules"):
                 for text in texts:
+                    if not pairs.take():
+                        continue
                     low, high = (modules, text) if modules.start <= text.start else (text, modules)
                     yield self.made("K609", f"{modules.qualified} is within {reach:#x} of {text.qualified}",
                              lambda low=low, high=high, reach=reach: Op("<=", (
                                  Op("-", (self.bound(high, "end"), self.bound(low, "start"))), Lit(reach))))
+            yield from pairs.left()
 
     def asserts(self) -> Iterator[Check | Skipped]:
+        spent = 0
         for assertion in self.layout.assertions:
             if assertion.passed is not True:
                 continue
             where = assertion.span.where()
-            yield self.made("U901", assertion.message,
-                     lambda a=assertion, w=where: _AssertTranslator(self.layout, self.table).translate(a.span.text, w))
+            check = self.made("U901", assertion.message,
+                              lambda a=assertion, w=where: _AssertTranslator(self.layout, self.table).translate(a.span.text, w))
+            if isinstance(check, Check):
+                spent += text_size(check.expr)
+                if spent > MAX_ASSERT_TEXT:
+                    check = Skipped("U901", assertion.message, f"the asserts restated before it take more than "
+                                    f"{MAX_ASSERT_TEXT:,} characters of C")
+            yield check
 
     def build(self) -> Iterator[Check | Skipped]:
         yield from self.page()
