@@ -33,6 +33,7 @@ DOT_MEMORY_BYTES = 1024 ** 3  # L013: address space of the `dot` process (its th
 # Graphviz's time grows much faster than the picture: 64 spaces that each map into one RAM space are
 # ~250 KB of DOT and take dot ~9 s; 128 of them more than a minute; 1,500 of them, 7 GB.  L012 refuses
 # the pictures too large to be read before starting dot; L013 stops dot on the others.
+MAX_SIM_RAM = 1 << 40  # `sim`: RAM it models (its buddy lists hold ~50 MB a TiB of largest blocks)
 MAX_SCENARIO_STEPS = 1_000_000  # `sim --scenario` without --steps stops here (the built-ins need < 40,000)
 # Scenario files also have maxima in layoutc/schemas/scenario.schema.json: count, times, passes and
 # stride at most 2^20, sizes at most 1 GiB, 100,000 steps per list; `repeat` nests at most MAX_DEPTH deep.

@@ -256,6 +256,15 @@ def test_a_scenario_of_many_bad_steps_reports_a_few_briefly(tmp_path):
     assert 1 <= len(lines) <= 5 and all(len(line) < 400 for line in lines), lines[:2]
 
 
+@pytest.mark.parametrize("ram, booted", [("1T", True), ("1T+4K", False)])
+def test_the_simulator_models_at_most_so_much_ram(cli, ram, booted):
+    """-D ram=64T filled the memory of the machine (MemoryError, an internal error; 16T: 737 MB)."""
+    assert limits.MAX_SIM_RAM == 1 << 40
+    code, out, err = cli("sim", ROOT / "layouts" / "x86_64.kl", "-D", f"ram={ram}", "--steps", "5")
+    assert (code == 0) is booted, (out + err)[-500:]
+    assert ("models at most 1T of RAM" in err) is not booted
+
+
 # ------------------------------------------------------------------ L016 banner lines
 
 _VECTOR = "    vector  : 0xffff0000 - 0xffff1000   (   4 kB)\n"

@@ -102,6 +102,13 @@ def boot(layout: Layout, options: BootOptions = BootOptions()) -> Machine:
     m.banks = _banks(layout)
     if not m.banks:
         raise BootError("no RAM: give a `ram` banks param or physical regions of kind `ram`")
+    from ..limits import MAX_SIM_RAM
+    from ..model.values import format_size
+
+    total = sum(end - start for start, end in m.banks)
+    if total > MAX_SIM_RAM:  # -D ram=64T filled the memory of the machine running the simulation
+        raise BootError(f"the simulator models at most {format_size(MAX_SIM_RAM)} of RAM, and the layout has "
+                        f"{format_size(total)}: give a smaller `ram` with -D")
     ram_start, ram_end = min(s for s, _ in m.banks), max(e for _, e in m.banks)
     m.linear = _linear(layout)
     m.lowmem_end = min(m.linear.pa_end, ram_end)
