@@ -175,3 +175,23 @@ def test_verify_keep_in_a_place_that_cannot_hold_a_folder_is_exit_2(cli, tmp_pat
     require_tool("arm-linux-gnueabihf-gcc")
     code, _, err = cli("verify", ARM32, "--qemu", "--keep", "/proc/layoutc-keep")
     assert code == 2 and "/proc/layoutc-keep" in err and "internal error" not in err
+
+
+def test_small_misuses_found_by_a_review_are_usage_errors(cli, tmp_path):
+    """An adversarial review found these accepted or unclear: each is now a usage error or a short message."""
+    arm32 = Path(__file__).resolve().parent.parent / "layouts" / "arm32.kl"
+    for argv, said in [(("sim", arm32, "--steps", "0"), "--steps must be at least 1"),
+                       (("sim", arm32, "--steps", "-1"), "--steps must be at least 1"),
+                       (("sim", arm32, "--scenario", ""), "--scenario needs a name"),
+                       (("render", arm32, "--matrix", "kernel=,,,", "-o", str(tmp_path / "out") + "/"),
+                        "lists no value to draw")]:
+        code, out, err = cli(*argv)
+        assert code == 2 and said in err, (argv, out[-300:], err[-300:])
+    token = tmp_path / "token.kl"
+    token.write_text("x" * 1_000_000 + "\n")
+    code, out, err = cli("check", token)
+    assert code == 1 and "error[S001]" in out and len(out) < 2000, len(out)
+    log = tmp_path / "nothing.log"
+    log.write_text("no banner here\n")
+    code, out, err = cli("import", log)
+    assert "error[F103]" in err and "help: paste the boot log" in err, err

@@ -17,6 +17,8 @@ from .common import MissingValue
 from .dmesg import parse
 from .render import banner
 
+F103_HELP = "paste the boot log (dmesg) from the `Memory:` line to the last `.bss`/`kernel` line"
+
 
 def compare(layout: Layout, text: str, name: str = "<banner>", images: bool = False) -> list[Diagnostic]:
     source = SourceFile(name, text)
@@ -26,7 +28,7 @@ def compare(layout: Layout, text: str, name: str = "<banner>", images: bool = Fa
         return [too_long]
     if found is None:
         return [Diagnostic("F103", f"no \"Virtual kernel memory layout:\" banner in {name}", Span(source, 0, 0),
-                           help="paste the boot log (dmesg) from the `Memory:` line to the last `.bss`/`kernel` line")]
+                           help=F103_HELP)]
     try:
         expected = banner(layout)
     except MissingValue as missing:

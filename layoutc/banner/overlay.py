@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 
 from ..diagnostics import Diagnostic
 from ..source import SourceFile, Span
+from .comparison import F103_HELP
 from .dmesg import parse
 from .infer import LAYOUTS, Inference, infer
 
@@ -52,7 +53,7 @@ def import_banner(text: str, name: str = "<log>", out_dir: str = ".") -> Importe
         return Imported(None, None, [too_long])
     if found is None:
         return Imported(None, None, [Diagnostic("F103", f"no \"Virtual kernel memory layout:\" banner in {name}",
-                                                Span(source, 0, 0))])
+                                                Span(source, 0, 0), help=F103_HELP)])
     inference = infer(found)
     at = Span(source, found.header_offset, found.header_offset + max(len(found.header), 1))
     if inference is None or not inference.layout:

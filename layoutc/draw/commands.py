@@ -183,6 +183,8 @@ def _render_matrix(args, policy, human) -> int:
             raise UsageError(f"layoutc: cannot draw {args.file}")
         return EXIT_FINDINGS
     values = [v.strip() for v in listed.split(",") if v.strip()] if listed else _values(parsed, name)
+    if listed and not values:  # `--matrix kernel=,,,` drew the layout as it is
+        raise UsageError(f"layoutc: --matrix {name}={listed} lists no value to draw")
     if any(o.name == name for o in fixed):
         raise UsageError(f"layoutc: --matrix {name} and -D {name}=... contradict each other")
     from ..limits import MAX_PICTURES

@@ -123,6 +123,10 @@ def cmd_sim(args) -> int:
         return EXIT_OK
     if not args.file:
         raise UsageError("layoutc sim: a layout FILE is required (or --list)")
+    if args.steps is not None and args.steps < 1:
+        raise UsageError(f"layoutc sim: --steps must be at least 1, not {args.steps}")
+    if args.scenario is not None and not args.scenario.strip():
+        raise UsageError("layoutc sim: --scenario needs a name (see --list) or a file")
     scenario = None
     if args.scenario:
         try:

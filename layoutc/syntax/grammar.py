@@ -211,7 +211,8 @@ def _syntax_error(error: UnexpectedInput, source: SourceFile, parser: Parser, st
             if start == "start" and _unclosed_block(source.text):
                 return Diagnostic("S001", message, span, help=_UNCLOSED_BLOCK)
         else:
-            message = f"expected {expected}, found `{token}`"
+            shown = str(token) if len(str(token)) <= 60 else str(token)[:57] + "..."  # a token may be 1 MB long
+            message = f"expected {expected}, found `{shown}`"
             span = Span(source, first, last)
         return Diagnostic("S001", message, span, help=_hint(error, parser, start))
     return Diagnostic("S001", str(error).splitlines()[0], Span(source, 0, 0))
