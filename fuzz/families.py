@@ -193,6 +193,14 @@ PATHOLOGICAL: dict[str, Callable[[random.Random, int], str]] = {
     # a hole between every two regions: the header restated each hole's neighbours by filtering them all
     "holes-between-regions": lambda r, n: ("space s bits 64 {\n" + "".join(f'region r{i}[{i * 2}M,+4K);hole[{i * 2 + 1}M,+4K)""\n'
                                                                           for i in range(n)) + "}\n"),
+    # sets of a param quoted by every failing assert's note; pairs of region sets restated one by one;
+    # asserts restated in C of long names (all found by an adversarial review)
+    "sets-quoted": lambda r, n: "param p:int=1\n" + "set p=1\n" * n + "".join(f'assert p=={i + 2}:""\n' for i in range(100)),
+    "linear-vmalloc-pairs": lambda r, n: ("space virtual bits 64 {\n" + "".join(
+        f"region l{i} [{i}M, +4K) {{ kind = linear }}\nregion v{i} [1T + {i}M, +4K) {{ kind = vmalloc }}\n"
+        for i in range(min(n, 600))) + "}\n"),
+    "long-asserts": lambda r, n: (f"layout L{'x' * 127} {{}}\nconst X = 1\n" + "".join(
+        "assert " + "max(" * 9 + "X" + ",X)" * 9 + f' == X : "{i}"\n' for i in range(min(n, 300)))),
     "wide-params": lambda r, n: "".join(f"param b{i}: bool = true\n" for i in range(min(n, 200))),
     "wide-choice": lambda r, n: f"param c: choice({', '.join(f'v{i}' for i in range(n))}) = v0\n",
     "many-banks": lambda r, n: "param ram: banks = " + ", ".join(f"{i}G:1G" for i in range(n)) + "\n",
@@ -341,11 +349,14 @@ def scenarios(rng: random.Random) -> Case:
         if rng.random() < 0.2:
             text = mutate_bytes(rng, text, rng.randrange(1, 4))
     elif shape < 0.85:
-        depth = rng.choice([100, 1000, 100_000])
+        depth = rng.choice([100, 1000, 3000, 10_000, 100_000])  # 3,000-10,000: past json, into the validator
         text = ('{"name": "deep", "steps": [' + '{"op": "repeat", "times": 2, "steps": [' * depth
                 + "]}" * depth + "]}").encode()
     else:
-        text = rng.choice([b"", b"[]", b"null", b"\xff\xfe", b'{"name": 1}', b"{" * 50_000, b'"' + b"a" * 100000])
+        text = rng.choice([b"", b"[]", b"null", b"\xff\xfe", b'{"name": 1}', b"{" * 50_000, b'"' + b"a" * 100000,
+                          b'{"name":"t","steps":[{"op":"expect","metric":"free_pages","value":' + b"9" * 5000 + b"}]}",
+                          b'{"name":"t","steps":[{"op":"expect","metric":"free_pages","value":NaN}]}',
+                          b'{"name":"t","steps":[' + b",".join([b"{}"] * 50_000) + b"]}"])
     layout = rng.choice(["arm32.kl", "x86_64.kl", "arm64.kl"])
     files = {"scn.json": text, layout: SHIPPED[layout]}
     argv = ("sim", layout, "--scenario", "{main}", "--steps", str(rng.choice([50, 200])))
