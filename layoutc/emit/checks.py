@@ -100,25 +100,31 @@ MAX_ASSERT_TEXT = 256 * 1024  # characters of C the user's asserts may take toge
 _TOO_DEEP = f"it nests more than {MAX_CHECK_DEPTH} operators deep in C"
 
 
+def _bottom_up(expr: Expr) -> Iterator[tuple[Expr, tuple[Expr, ...]]]:
+    """Each node of the expression DAG once, after its operands, with them (no recursion)."""
+    seen: set[int] = set()
+    stack: list[tuple[Expr, bool]] = [(expr, False)]
+    while stack:
+        node, done = stack.pop()
+        if id(node) in seen:
+            continue
+        args = node.args if isinstance(node, Op) else ()
+        if done or not args:
+            seen.add(id(node))
+            yield node, args
+            continue
+        stack.append((node, True))
+        stack.extend((arg, False) for arg in args if id(arg) not in seen)
+
+
 def text_size(expr: Expr) -> int:
     """About how many characters the C text of ``expr`` has (a shared operand counted each time it is
     written), from the expression DAG without rendering it."""
     size: dict[int, int] = {}
-    stack: list[tuple[Expr, bool]] = [(expr, False)]
-    while stack:
-        node, done = stack.pop()
-        key = id(node)
-        if key in size:
-            continue
-        if isinstance(node, Ref):
-            size[key] = len(node.symbol.name) + 2
-        elif isinstance(node, Lit):
-            size[key] = len(str(node.value)) + 4
-        elif done:
-            size[key] = len(node.op) + 4 + sum(size[id(arg)] for arg in node.args)
-        else:
-            stack.append((node, True))
-            stack.extend((arg, False) for arg in node.args if id(arg) not in size)
+    for node, args in _bottom_up(expr):
+        own = (len(node.symbol.name) + 2 if isinstance(node, Ref) else len(str(node.value)) + 4
+               if isinstance(node, Lit) else len(node.op) + 4)
+        size[id(node)] = own + sum(size[id(arg)] for arg in args)
     return size[id(expr)]
 
 
@@ -126,24 +132,15 @@ def bounded(expr: Expr) -> Expr:
     """``expr``, or Inexpressible if its text would nest or repeat past the bounds above."""
     depth: dict[int, int] = {}
     terms: dict[int, int] = {}
-    stack: list[tuple[Expr, bool]] = [(expr, False)]
-    while stack:
-        node, done = stack.pop()
+    for node, args in _bottom_up(expr):
         key = id(node)
-        if key in terms:
-            continue
-        args = node.args if isinstance(node, Op) else ()
-        if done or not args:
-            depth[key] = 1 + max((depth[id(arg)] for arg in args), default=0)
-            terms[key] = 1 + sum(terms[id(arg)] for arg in args)
-            if depth[key] > MAX_CHECK_DEPTH:
-                raise Inexpressible(_TOO_DEEP)
-            if terms[key] > MAX_CHECK_TERMS:
-                raise Inexpressible(f"its C text would have more than {MAX_CHECK_TERMS:,} terms "
-                                    "(`min`, `max` and `align_up` repeat their operands)")
-            continue
-        stack.append((node, True))
-        stack.extend((arg, False) for arg in args if id(arg) not in terms)
+        depth[key] = 1 + max((depth[id(arg)] for arg in args), default=0)
+        terms[key] = 1 + sum(terms[id(arg)] for arg in args)
+        if depth[key] > MAX_CHECK_DEPTH:
+            raise Inexpressible(_TOO_DEEP)
+        if terms[key] > MAX_CHECK_TERMS:
+            raise Inexpressible(f"its C text would have more than {MAX_CHECK_TERMS:,} terms "
+                                "(`min`, `max` and `align_up` repeat their operands)")
     return expr
 
 
