@@ -161,8 +161,9 @@ class Staged:
                 real = Path(os.path.realpath(target))  # a loop of links: is_dir says so below
             if real.is_dir():
                 raise WriteError(target, "it is a directory")
-            info = real.stat()
+            info = target.stat()
             if not stat.S_ISREG(info.st_mode):
+                real = target  # opened through its links (/dev/stdout is /proc/self/fd/1, then a pipe)
                 mode = None  # written into where it is, never replaced
             elif whole is not None and _holds(real, io.BytesIO(whole)):
                 return False

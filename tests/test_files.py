@@ -285,3 +285,15 @@ def test_in_runs_joins_pieces_into_encoded_runs():
     runs = list(files.in_runs(["ü"] * 10, size=4))
     assert runs == ["üüüü".encode()] * 2 + ["üü".encode()]
     assert list(files.in_runs([])) == []
+
+
+@pytest.mark.skipif(not os.path.exists("/dev/stdout"), reason="needs /dev/stdout")
+def test_dash_o_dev_stdout_writes_into_the_pipe():
+    """/dev/stdout is a link to /proc/self/fd/1, then to a pipe: it is opened through its links."""
+    import subprocess
+    import sys
+
+    done = subprocess.run([sys.executable, "-m", "layoutc", "emit", "header", ARM32, "-o", "/dev/stdout"],
+                          capture_output=True, cwd=ROOT)
+    assert done.returncode == 0, done.stderr.decode()[-500:]
+    assert done.stdout.startswith(b"/*") and b"#define" in done.stdout
