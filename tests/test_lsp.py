@@ -372,3 +372,28 @@ def test_lsp_without_pygls_says_how_to_install_it() -> None:
     run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=False)
     assert run.returncode == 2
     assert "pip install 'layoutc[lsp]'" in run.stderr
+
+
+def _framed(obj: dict) -> bytes:
+    import json
+
+    body = json.dumps(obj).encode()
+    return b"Content-Length: %d\r\n\r\n" % len(body) + body
+
+
+_INITIALIZE = {"jsonrpc": "2.0", "id": 1, "method": "initialize",
+               "params": {"capabilities": {}, "rootUri": None, "processId": None}}
+
+
+@pytest.mark.parametrize("after, said", [
+    (b"Content-Length: 99999999999999\r\n\r\n{}", "was dropped"),  # was a MemoryError: exit 3
+    (b"Content-Length: 5\r\n\r\n{{{{{" + _framed({"jsonrpc": "2.0", "id": 2, "method": "shutdown"})
+     + _framed({"jsonrpc": "2.0", "method": "exit"}), "JSONDecodeError"),  # was a traceback on stderr
+], ids=["huge-length", "bad-json"])
+def test_a_malformed_message_is_logged_on_one_line_and_the_server_goes_on(after, said) -> None:
+    """Found by an adversarial review of the language server's framing (pygls reads it)."""
+    done = subprocess.run([sys.executable, "-m", "layoutc", "lsp"], input=_framed(_INITIALIZE) + after,
+                          capture_output=True, timeout=60)
+    err = done.stderr.decode()
+    assert done.returncode == 0 and b'"id": 1' in done.stdout.replace(b'"id":1', b'"id": 1'), err[-500:]
+    assert said in err and "Traceback" not in err, err[-500:]

@@ -10,6 +10,7 @@ place of its file, and re-checks the open layouts that extend the one edited.
 from __future__ import annotations
 
 import asyncio
+import logging
 import os
 import time
 from pathlib import Path
@@ -23,6 +24,7 @@ from .. import __version__
 from ..cli import FORMATS
 from ..config import ConfigError, Finder
 from ..diagnostics import Diagnostic, Severity
+from ..limits import MAX_FILE_BYTES
 from ..session import Policy
 from ..source import SourceFile, Span
 from ..syntax import ast
@@ -440,5 +442,56 @@ def _outline(file: ast.File, checked: document.Checked, pos: Positions) -> list[
     return out
 
 
+# A message's body may be a document of up to MAX_FILE_BYTES, escaped in JSON: a few times that at most.
+MAX_MESSAGE_BYTES = 4 * MAX_FILE_BYTES
+_IGNORED = b'{"jsonrpc": "2.0", "method": "$/layoutc/messageTooLarge"}'  # a `$/` notification: ignored
+
+
+class _BoundedInput:
+    """The client's stream, as pygls reads it (``readline``, ``read(n)``), with bounds: a header line of
+    at most 64 KiB, a body of at most MAX_MESSAGE_BYTES.  A larger body is read and dropped a MiB at a
+    time (the stream stays framed) and replaced by a notification the server ignores: a
+    `Content-Length: 99999999999999` made pygls allocate it whole (MemoryError, issue 10)."""
+
+    def __init__(self, raw: Any) -> None:
+        self.raw = raw
+
+    def readline(self) -> bytes:
+        return self.raw.readline(64 * 1024)
+
+    def read(self, size: int) -> bytes:
+        if size <= MAX_MESSAGE_BYTES:
+            return self.raw.read(size)
+        import logging
+
+        logging.getLogger(__name__).warning("a message of %d bytes (more than %d) was dropped", size, MAX_MESSAGE_BYTES)
+        while size > 0:
+            chunk = self.raw.read(min(size, 1 << 20))
+            if not chunk:
+                return b""  # the client went away: the server stops as at any end of input
+            size -= len(chunk)
+        return _IGNORED
+
+
+class _OneLine(logging.Formatter):
+    """Log records on one line: a message pygls cannot handle is logged with its exception, not a traceback."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        if record.exc_info and record.exc_info[1] is not None:
+            error = record.exc_info[1]
+            record = logging.makeLogRecord({**record.__dict__, "exc_info": None, "exc_text": None,
+                                            "msg": f"{record.getMessage()}: {type(error).__name__}: {error}",
+                                            "args": ()})
+        return super().format(record)
+
+
 def serve(argv: Sequence[str] = ()) -> None:
-    KlServer().ls.start_io()
+    import sys
+
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(_OneLine("layoutc lsp: %(levelname)s: %(message)s"))
+    for name in ("pygls", __name__):
+        logger = logging.getLogger(name)
+        logger.addHandler(handler)
+        logger.propagate = False
+    KlServer().ls.start_io(_BoundedInput(sys.stdin.buffer))  # type: ignore[arg-type]  # pygls reads readline and read only
