@@ -326,3 +326,25 @@ def make_directory(path: str | os.PathLike[str]) -> None:
         raise WriteError(path, "it exists and is not a directory") from None
     except (OSError, ValueError) as error:  # ValueError: a NUL byte in the path
         raise WriteError(path, getattr(error, "strerror", None) or str(error)) from None
+
+
+@contextlib.contextmanager
+def output_directory(path: str | os.PathLike[str]) -> Iterator[None]:
+    """``make_directory(path)`` for the block's outputs; if the block fails, the directories it made are
+    removed again (a full disk left an empty tree behind), those that were there stay."""
+    missing: list[str] = []
+    at = os.path.abspath(os.fspath(path))
+    while at and not os.path.lexists(at):
+        missing.append(at)
+        parent = os.path.dirname(at)
+        at = parent if parent != at else ""
+    make_directory(path)
+    try:
+        yield
+    except BaseException:
+        for made in missing:  # the deepest first
+            try:
+                os.rmdir(made)
+            except OSError:  # not empty (something else wrote there meanwhile), or gone
+                break
+        raise

@@ -297,3 +297,29 @@ def test_dash_o_dev_stdout_writes_into_the_pipe():
                           capture_output=True, cwd=ROOT)
     assert done.returncode == 0, done.stderr.decode()[-500:]
     assert done.stdout.startswith(b"/*") and b"#define" in done.stdout
+
+
+def test_a_failed_output_removes_the_directories_it_made_and_only_those(tmp_path):
+    """A full disk under `render --matrix -o DIR/` or `sim --export-tables DIR` left an empty tree behind."""
+    (tmp_path / "there").mkdir()
+    with pytest.raises(files.WriteError):
+        with files.output_directory(tmp_path / "there" / "new" / "deeper"):
+            assert (tmp_path / "there" / "new" / "deeper").is_dir()
+            raise files.WriteError(tmp_path / "there" / "new" / "deeper" / "x", "No space left on device")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["there"] and not any((tmp_path / "there").iterdir())
+    with files.output_directory(tmp_path / "kept"):
+        (tmp_path / "kept" / "x").write_bytes(b"")
+    assert (tmp_path / "kept" / "x").exists()
+
+
+def test_a_build_that_cannot_write_leaves_no_new_directory(tmp_path, capsys, monkeypatch):
+    real = files.Staged.add
+
+    def full(self, path, data):
+        real(self, path, data)
+        raise files.WriteError(path, "No space left on device")
+
+    monkeypatch.setattr(files.Staged, "add", full)
+    code = main(["build", ARM32, "-o", str(tmp_path / "out" / "gen")])
+    assert code == 2 and "No space left" in capsys.readouterr().err
+    assert not any(tmp_path.iterdir())

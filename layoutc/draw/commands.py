@@ -201,7 +201,7 @@ def _render_matrix(args, policy, human) -> int:
         if result.layout is not None and args.space and args.space not in result.layout.spaces:
             raise UsageError(f"layoutc: no space `{args.space}` in {args.file}")
         panels.append((value, result))
-    from ..files import Staged, make_directory
+    from ..files import Staged, output_directory
 
     options = dot.DrawOptions(args.space, args.scale)
     directory = Path(args.output)
@@ -218,8 +218,7 @@ def _render_matrix(args, policy, human) -> int:
     pictures.append((f"{stem}-{_file_part(name)}.{fmt}", gallery))
     drawn = [(file_name, _encoded(picture) if fmt == "dot" else _picture(picture, fmt, args.dot_timeout))
              for file_name, picture in pictures]
-    make_directory(directory)
-    with Staged() as staged:
+    with output_directory(directory), Staged() as staged:
         for file_name, data in drawn:
             staged.add(directory / file_name, data)
         staged.commit()

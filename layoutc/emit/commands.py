@@ -214,7 +214,7 @@ def cmd_build(args) -> int:
     temporary files first and are renamed only once every one is made, so a failure leaves DIR as
     it was."""
     from ..cli import EXIT_FINDINGS, EXIT_OK
-    from ..files import Staged, make_directory, read_bytes, stale
+    from ..files import Staged, output_directory, read_bytes, stale
     from .base import emitters
 
     if args.file_text is not None and not args.stdin_filename:
@@ -241,13 +241,10 @@ def cmd_build(args) -> int:
     depfile = _depfile(args, layout, [path for path, _ in outputs]) if args.depfile else None  # refused first
     if os.path.exists(args.output) and not os.path.isdir(args.output):
         raise _usage(f"-o {args.output}: not a directory")
-    make_directory(args.output)
-    with Staged() as staged:
+    depdir = os.path.dirname(args.depfile) if depfile is not None else ""
+    with output_directory(args.output), output_directory(depdir or "."), Staged() as staged:
         written = sum(staged.add(path, _render(emitter, layout, options)) for path, emitter in outputs)
         if depfile is not None:
-            depdir = os.path.dirname(args.depfile)
-            if depdir:
-                make_directory(depdir)
             staged.add(args.depfile, depfile)
         staged.commit()
     sys.stderr.write(f"layoutc: {args.output}: {written} written, {len(outputs) - written} unchanged\n")

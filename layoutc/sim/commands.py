@@ -33,15 +33,12 @@ def write_export(directory: str, export) -> None:
     import json
     import os
 
-    from ..files import WriteError, write_file
+    from ..files import output_directory, write_file
 
-    try:
-        os.makedirs(directory, exist_ok=True)
-    except OSError as error:
-        raise WriteError(directory, error.strerror or str(error)) from None
-    for name, data in export.images:
-        write_file(os.path.join(directory, name), data)
-    write_file(os.path.join(directory, "manifest.json"), json.dumps(export.manifest, indent=2) + "\n")
+    with output_directory(directory):
+        for name, data in export.images:
+            write_file(os.path.join(directory, name), data)
+        write_file(os.path.join(directory, "manifest.json"), json.dumps(export.manifest, indent=2) + "\n")
 
 
 def _export(args, m, workload: dict | None) -> int:
