@@ -106,3 +106,26 @@ def test_a_param_s_provenance_names_its_default_and_last_sets_and_counts_the_res
     (note,) = [n for n in finding.notes if n.startswith("p = ")]
     assert "default `0`" in note and "7 more `set`s" in note
     assert [part.split("`")[1] for part in note.split("; ")[2:]] == ["8", "9", "10"]
+
+
+@given(st.lists(st.tuples(st.sampled_from(["linear", "vmalloc"]), st.integers(0, 40), st.integers(0, 6)),
+                min_size=1, max_size=12))
+def test_guard_gaps_are_found_by_search_as_by_comparing_every_pair(regions):
+    """K608 searches the linear maps near each vmalloc area instead of comparing every pair; the
+    findings must be the pairs a walk over all of them finds."""
+    from layoutc.session import load_layout
+
+    page = 4096
+    lines = [f"region r{i} [{start * page // 2}, +{size * page // 2}) {{ kind = {kind} }}"
+             for i, (kind, start, size) in enumerate(regions)]
+    text = "layout t { page_size = 4K }\nspace virtual bits 32 {\n" + "\n".join(lines) + "\n}\n"
+    result = load_layout("<gaps>", text=text.encode())
+    found = sorted(d.regions for d in result.diagnostics if d.code == "K608")
+    known = [(f"r{i}", kind, s * page // 2, (s + n) * page // 2) for i, (kind, s, n) in enumerate(regions)]
+    expected = []
+    for vm, _, vs, ve in (r for r in known if r[1] == "vmalloc"):
+        for lin, _, ls, le in (r for r in known if r[1] == "linear"):
+            gap = vs - le if le <= vs else ls - ve if ve <= ls else None
+            if gap is not None and gap < page:
+                expected.append((lin, vm))
+    assert found == sorted(expected)

@@ -7,6 +7,7 @@ region kinds `linear`, `vmalloc`, `modules`, `image`.
 
 from __future__ import annotations
 
+import bisect
 from typing import Iterator
 
 from ..diagnostics import Diagnostic, Label, Severity
@@ -283,6 +284,25 @@ def phys_virt_offset_alignment(ctx: Context) -> Iterator[Diagnostic]:
                    help=f"load the kernel at {ctx.addr(down)} or {ctx.addr(down + align)}")
 
 
+class _Sorted:
+    """Regions by one bound, for the ones whose bound lies in a range: a search instead of a walk over
+    every pair (K608/K609 compared each vmalloc or modules region with every linear or text one)."""
+
+    def __init__(self, regions, key) -> None:
+        order = sorted(range(len(regions)), key=lambda i: key(regions[i]))
+        self.order = order
+        self.keys = [key(regions[i]) for i in order]
+
+    def within(self, low: int, high: int) -> set[int]:
+        return set(self.order[bisect.bisect_left(self.keys, low):bisect.bisect_right(self.keys, high)])
+
+    def above(self, bound: int) -> set[int]:
+        return set(self.order[bisect.bisect_right(self.keys, bound):])
+
+    def below(self, bound: int) -> set[int]:
+        return set(self.order[:bisect.bisect_left(self.keys, bound)])
+
+
 @rule("K608", "vmalloc-guard-gap", Severity.ERROR)
 def vmalloc_guard_gap(ctx: Context) -> Iterator[Diagnostic]:
     """No guard gap between the linear map and the vmalloc area.
@@ -309,8 +329,12 @@ def vmalloc_guard_gap(ctx: Context) -> Iterator[Diagnostic]:
         return
     page = ctx.layout.page_size
     linear = [r for r in ctx.regions(space) if r.kind == "linear"]
+    by_end = _Sorted(linear, lambda r: r.end)
+    by_start = _Sorted(linear, lambda r: r.start)
     for vmalloc in (r for r in ctx.regions(space) if r.kind == "vmalloc"):
-        for lin in linear:
+        # only a linear map ending less than a page below it, or starting less than a page above it
+        near = by_end.within(vmalloc.start - page + 1, vmalloc.start) | by_start.within(vmalloc.end, vmalloc.end + page - 1)
+        for lin in (linear[i] for i in sorted(near)):
             if lin.end <= vmalloc.start:
                 gap = vmalloc.start - lin.end
             elif vmalloc.end <= lin.start:
@@ -360,8 +384,12 @@ def module_branch_range(ctx: Context) -> Iterator[Diagnostic]:
     if not reach:
         return
     texts = [r for r in ctx.regions(space) if r.kind == "image" and (r.perm is None or "x" in r.perm)]
+    by_end = _Sorted(texts, lambda r: r.end)
+    by_start = _Sorted(texts, lambda r: r.start)
     for modules in (r for r in ctx.regions(space) if r.kind == "modules"):
-        for text in texts:
+        # only a text ending more than `reach` past the modules' start, or starting more than it before their end
+        far = by_end.above(modules.start + reach) | by_start.below(modules.end - reach)
+        for text in (texts[i] for i in sorted(far)):
             distance = max(text.end - modules.start, modules.end - text.start)
             if distance > reach:
                 yield ctx.diag("K609", f"module area `{modules.name}` is out of branch range of kernel text `{text.name}`",
