@@ -62,6 +62,11 @@ class ReadError(Exception):
         self.reason = reason
         self.too_large = too_large  # the size limit (L001), not a missing or odd file (N104)
 
+    @classmethod
+    def past(cls, path: str, limit: int) -> ReadError:
+        """The input has more than ``limit`` bytes (L001)."""
+        return cls(path, f"more than the limit of {limit:,} bytes", too_large=True)
+
 
 def read_input(path: str | os.PathLike[str], limit: int) -> bytes:
     """The bytes of an input file of at most ``limit`` bytes, or ``ReadError`` saying why not.
@@ -97,7 +102,7 @@ def read_input(path: str | os.PathLike[str], limit: int) -> bytes:
             chunks.append(chunk)
             total += len(chunk)
         if total > limit:  # grew while we read it
-            raise ReadError(name, f"more than the limit of {limit:,} bytes", too_large=True)
+            raise ReadError.past(name, limit)
         return b"".join(chunks)
     except OSError as error:
         raise ReadError(name, error.strerror or str(error)) from None

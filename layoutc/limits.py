@@ -12,6 +12,7 @@ from __future__ import annotations
 MAX_FILE_BYTES = 16 * 1024 * 1024  # L001: a layout or scenario file
 MAX_LOG_BYTES = 16 * 1024 * 1024  # L001: a boot log (`import`, `check --against`); a dmesg buffer is <= 1 MiB
 MAX_LITERAL_BITS = 4096  # L002: an integer literal (decimal digits are counted before conversion)
+MAX_LITERAL_DIGITS = int(MAX_LITERAL_BITS * 0.302 + 2)  # L002: ... in decimal, refused from its length (log10 2)
 MAX_VERSION_DIGITS = 9  # L002: one component of a version literal
 MAX_VALUE_BITS = 4096  # L003: any evaluated integer, intermediate results included
 MAX_ADDRESS_BITS = 128  # L004: a space's `bits`; region bounds must lie in [-2^128, 2^128]

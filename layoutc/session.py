@@ -71,12 +71,12 @@ def _read(path: str, sink: list[Diagnostic], span: Span | None, data: bytes | No
     try:
         if buffer is not None:
             if len(buffer) > MAX_FILE_BYTES // 4 and len(buffer.encode("utf-8", "surrogatepass")) > MAX_FILE_BYTES:
-                raise ReadError(path, f"more than the limit of {MAX_FILE_BYTES:,} bytes", too_large=True)
+                raise ReadError.past(path, MAX_FILE_BYTES)
             return SourceFile(path, buffer)
         if data is None:
             data = read_input(path, MAX_FILE_BYTES)
         elif len(data) > MAX_FILE_BYTES:  # stdin is read to one byte past the limit (cli.read_stdin)
-            raise ReadError(path, f"more than the limit of {MAX_FILE_BYTES:,} bytes", too_large=True)
+            raise ReadError.past(path, MAX_FILE_BYTES)
     except ReadError as error:
         if error.too_large:
             sink.append(Diagnostic("L001", f"`{path}` is too large: {error.reason}", span,
@@ -472,11 +472,8 @@ def check_matrix(path: str, vary: Mapping[str, list[str]] = {}, overrides: Seque
     declared = sum(file.declarations for file in parsed.files)
     too_many = count > max_variants or count * declared > max_variants * MATRIX_REGIONS
     if too_many or problems or not parsed.files:
-        result = evaluate(parsed, fixed_overrides, policy, problems)
-        findings = [MatrixFinding(d, [0]) for d in result.diagnostics]
-        return MatrixResult(path, axes, [{}], findings, result.waived, [result],
-                            too_many=count if too_many else 0, regions=declared if too_many else 0,
-                            usage_error=result.usage_error, rules_run=result.rules_run)
+        return _one_variant(path, axes, {}, evaluate(parsed, fixed_overrides, policy, problems),
+                            too_many=count if too_many else 0, regions=declared if too_many else 0)
     names = list(axes)
     variants = [dict(zip(names, combo)) for combo in itertools.product(*(axes[n] for n in names))]
     groups: dict[tuple[object, ...], MatrixFinding] = {}
@@ -511,12 +508,17 @@ def check_matrix(path: str, vary: Mapping[str, list[str]] = {}, overrides: Seque
     if not checked:  # every combination ruled out: report why, from the first one
         result = evaluate(parsed, list(fixed_overrides) + parse_overrides(
             [f"{k}={v}" for k, v in variants[0].items()])[0], policy)
-        return MatrixResult(path, axes, [variants[0]], [MatrixFinding(d, [0]) for d in result.diagnostics],
-                            result.waived, [result], excluded=excluded, usage_error=result.usage_error,
-                            rules_run=result.rules_run)
+        return _one_variant(path, axes, variants[0], result, excluded=excluded)
     findings = sorted(groups.values(), key=lambda f: f.diagnostic.sort_key())
     return MatrixResult(path, axes, checked, findings, list(waived.values()), results, excluded=excluded,
                         usage_error=usage_error, rules_run=rules_run)
+
+
+def _one_variant(path: str, axes: dict[str, list[str]], variant: dict[str, str], result: Result, too_many: int = 0,
+                 regions: int = 0, excluded: list[dict[str, str]] | None = None) -> MatrixResult:
+    """The matrix of a single evaluated variant (nothing to vary, or nothing else to report)."""
+    return MatrixResult(path, axes, [variant], [MatrixFinding(d, [0]) for d in result.diagnostics], result.waived,
+                        [result], too_many, regions, result.usage_error, result.rules_run, excluded or [])
 
 
 def _group_key(diagnostic: Diagnostic) -> tuple[object, ...]:

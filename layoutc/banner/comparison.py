@@ -14,21 +14,15 @@ from ..diagnostics import Diagnostic
 from ..model.types import Layout
 from ..source import SourceFile, Span
 from .common import MissingValue
-from .dmesg import parse
+from .dmesg import find
 from .render import banner
-
-F103_HELP = "paste the boot log (dmesg) from the `Memory:` line to the last `.bss`/`kernel` line"
 
 
 def compare(layout: Layout, text: str, name: str = "<banner>", images: bool = False) -> list[Diagnostic]:
     source = SourceFile(name, text)
-    found = parse(text)
-    too_long = found.too_long(source) if found is not None else None
-    if too_long is not None:
-        return [too_long]
-    if found is None:
-        return [Diagnostic("F103", f"no \"Virtual kernel memory layout:\" banner in {name}", Span(source, 0, 0),
-                           help=F103_HELP)]
+    found = find(source)
+    if isinstance(found, Diagnostic):
+        return [found]
     try:
         expected = banner(layout)
     except MissingValue as missing:

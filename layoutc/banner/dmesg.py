@@ -75,15 +75,21 @@ class Found:
     version: str | None  # from a "Linux version X" line, when the paste has one
     past_limit: tuple[int, int] | None = None  # (offset, length) of a banner line past MAX_BANNER_LINES
 
-    def too_long(self, source: SourceFile) -> Diagnostic | None:
-        """L016 when the banner goes on past MAX_BANNER_LINES lines (only that many were read)."""
-        from ..limits import MAX_BANNER_LINES
 
-        if self.past_limit is None:
-            return None
-        offset, length = self.past_limit
+def find(source: SourceFile) -> Found | Diagnostic:
+    """The first banner of a log, or why there is none to use: F103 (none found), L016 (one that goes on
+    past MAX_BANNER_LINES lines: only that many were read)."""
+    from ..limits import MAX_BANNER_LINES
+
+    found = parse(source.text)
+    if found is None:
+        return Diagnostic("F103", f"no \"Virtual kernel memory layout:\" banner in {source.name}", Span(source, 0, 0),
+                          help="paste the boot log (dmesg) from the `Memory:` line to the last `.bss`/`kernel` line")
+    if found.past_limit is not None:
+        offset, length = found.past_limit
         return Diagnostic("L016", f"the banner has more than {MAX_BANNER_LINES} lines", Span(source, offset, offset + length),
                           help="the kernel prints a few dozen; paste one boot's banner")
+    return found
 
 
 _UNIT_SHIFT = {"K": 10, "M": 20, "G": 30, "T": 40}  # the (  8 MB) a banner line ends with

@@ -15,8 +15,7 @@ from typing import TYPE_CHECKING
 
 from ..diagnostics import Diagnostic
 from ..source import SourceFile, Span
-from .comparison import F103_HELP
-from .dmesg import parse
+from .dmesg import find
 from .infer import LAYOUTS, Inference, infer
 
 if TYPE_CHECKING:
@@ -47,13 +46,9 @@ def _score(base: str, params: dict[str, str], text: str, name: str) -> tuple[int
 
 def import_banner(text: str, name: str = "<log>", out_dir: str = ".") -> Imported:
     source = SourceFile(name, text)
-    found = parse(text)
-    too_long = found.too_long(source) if found is not None else None
-    if too_long is not None:
-        return Imported(None, None, [too_long])
-    if found is None:
-        return Imported(None, None, [Diagnostic("F103", f"no \"Virtual kernel memory layout:\" banner in {name}",
-                                                Span(source, 0, 0), help=F103_HELP)])
+    found = find(source)
+    if isinstance(found, Diagnostic):
+        return Imported(None, None, [found])
     inference = infer(found)
     at = Span(source, found.header_offset, found.header_offset + max(len(found.header), 1))
     if inference is None or not inference.layout:

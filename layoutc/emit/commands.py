@@ -20,6 +20,7 @@ parsers, so everything heavy is imported inside the handlers.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import itertools
 import os
 import sys
@@ -242,7 +243,8 @@ def cmd_build(args) -> int:
     if os.path.exists(args.output) and not os.path.isdir(args.output):
         raise _usage(f"-o {args.output}: not a directory")
     depdir = os.path.dirname(args.depfile) if depfile is not None else ""
-    with output_directory(args.output), output_directory(depdir or "."), Staged() as staged:
+    with output_directory(args.output), output_directory(depdir) if depdir else contextlib.nullcontext(), \
+            Staged() as staged:
         written = sum(staged.add(path, _render(emitter, layout, options)) for path, emitter in outputs)
         if depfile is not None:
             staged.add(args.depfile, depfile)

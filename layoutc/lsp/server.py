@@ -462,8 +462,6 @@ class _BoundedInput:
     def read(self, size: int) -> bytes:
         if size <= MAX_MESSAGE_BYTES:
             return self.raw.read(size)
-        import logging
-
         logging.getLogger(__name__).warning("a message of %d bytes (more than %d) was dropped", size, MAX_MESSAGE_BYTES)
         while size > 0:
             chunk = self.raw.read(min(size, 1 << 20))

@@ -73,14 +73,13 @@ def provenance(layout, name: str) -> str:
     """`name = value (where it came from)` for notes."""
     if name in layout.params:
         param = layout.params[name]
-        origins = param.origins
-        if len(origins) > _CHAIN:  # the default, then the last ones: the one that won is the last
-            skipped = len(origins) - _CHAIN
+        origins, more = param.origins, len(param.origins) - _CHAIN
+        if more > 0:  # the default, then the last ones: the one that won is the last
             origins = (origins[0], *origins[-(_CHAIN - 1):])
-            chain = "; ".join([origins[0].describe(), f"{skipped:,} more `set`s",
-                               *(origin.describe() for origin in origins[1:])])
-        else:
-            chain = "; ".join(origin.describe() for origin in origins) or "no value"
+        parts = [origin.describe() for origin in origins]
+        if more > 0:
+            parts.insert(1, f"{more:,} more `set`s")
+        chain = "; ".join(parts) or "no value"
         return f"{name} = {show(param.value, layout.bits)} (param: {chain})"
     const = layout.consts[name]
     return f"{name} = {show(const.value, layout.bits)} (const `{const.formula}` at {const.span.where()})"

@@ -123,9 +123,9 @@ class _Refused(ValueError):
 
 
 def _integer(digits: str) -> int:
-    from ..limits import MAX_LITERAL_BITS
+    from ..limits import MAX_LITERAL_BITS, MAX_LITERAL_DIGITS
 
-    if len(digits.lstrip("-").lstrip("0")) > MAX_LITERAL_BITS * 0.302 + 2:  # log10(2) digits per bit
+    if len(digits.lstrip("-").lstrip("0")) > MAX_LITERAL_DIGITS:
         raise _Refused(f"error[L002]: a number of {len(digits):,} digits (at most {MAX_LITERAL_BITS} bits)")
     return int(digits)
 

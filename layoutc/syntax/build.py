@@ -13,7 +13,7 @@ import re
 
 from ..diagnostics import Sink
 from ..frozen import replace
-from ..limits import MAX_DEPTH, MAX_LITERAL_BITS, MAX_VERSION_DIGITS
+from ..limits import MAX_DEPTH, MAX_LITERAL_BITS, MAX_LITERAL_DIGITS, MAX_VERSION_DIGITS
 from ..source import SourceFile, Span, end_of, start_of
 from . import ast
 from .lalr import Token
@@ -51,7 +51,7 @@ def parse_number(text: str) -> int | None:
         value = int(bin_digits, 2)
     else:
         digits = dec_digits.lstrip("0") or "0"
-        if len(digits) > MAX_LITERAL_BITS * 0.302 + 2:  # log10(2) digits per bit
+        if len(digits) > MAX_LITERAL_DIGITS:
             raise LiteralTooLarge(text)
         value = int(digits) * _SUFFIX[suffix or ""]
     if value.bit_length() > MAX_LITERAL_BITS:

@@ -120,9 +120,9 @@ class KlLexer:
         long for L014 or L007 is refused in the time it takes to scan it.  The loop is ``lex``'s without
         its tokens and names (tests/test_limits.py pins its counts to the parse's): counting ``lex``'s
         own tokens took a third longer and, for the names it keeps, 40 MB more (one past L014: 1.6 ->
-        2.1 s; one past L007: 34 -> 75 MB).  Only a rule name (a word after
-        `allow`, which may hold hyphens) depends on the parser's state; here any word after the word
-        `allow` is read as one, which can only count fewer tokens than the parse would.
+        2.1 s; one past L007: 34 -> 75 MB).  Only a rule name (a word after `allow`, which may hold
+        hyphens) depends on the parser's state; here any word after the word `allow` is read as one,
+        which can only count fewer tokens than the parse would.
 
         A declaration is `region NAME [` or `hole NAME [`, which declare wherever they parse (two names
         side by side are no expression; the one exception: a param named `region` ending a region's
